@@ -1,0 +1,25 @@
+# typharender. `make help` lists the targets.
+GO ?= go
+
+.PHONY: help build test vet fmt golden fuzz check
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+build: ## compile every package and example
+	$(GO) build ./...
+
+test: ## run the unit tests (the README's test command)
+	$(GO) test ./...
+
+vet: ## go vet and a gofmt check
+	$(GO) vet ./...
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+golden: ## regenerate golden files; review the diff before committing
+	$(GO) test ./... -update
+
+FUZZTIME ?= 60s
+fuzz: ## run each fuzz target for FUZZTIME
+	$(GO) test ./versioning -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
+
+check: vet test ## what CI runs first

@@ -1,0 +1,14 @@
+// Package render turns a cluster's region, node count and Kubernetes
+// version into the typed objects that deploy Typha for Terway's
+// NetworkPolicy agent, and edits Terway's eni-config ConfigMap.
+//
+// It does no cluster I/O: [Render] returns k8s.io/api objects in a fixed
+// order (Service, Deployment, PodDisruptionBudget, CustomResourceDefinition)
+// with the warnings a person should read first, [EditENIConfig] returns an
+// edited copy of the ConfigMap a caller fetched, and [EncodeYAML] and
+// [EncodeJSON] write objects deterministically. Callers apply the result.
+//
+// With default [Options], Kubernetes 1.21 or later and at most 600 nodes,
+// the objects are those of the vendor guide's calico-typha.yaml with the
+// region filled in.
+package render

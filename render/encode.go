@@ -1,0 +1,180 @@
+package render
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"reflect"
+	"strings"
+
+	"sigs.k8s.io/yaml"
+)
+
+// EncodeYAML writes objs as YAML documents separated by "---", in the order
+// given. Keys are sorted and the output has no empty noise: no status, no
+// creationTimestamp: null, no empty structs such as resources: {}. The
+// same objects always give the same bytes.
+func EncodeYAML(w io.Writer, objs ...Object) error {
+	var buf bytes.Buffer
+	for i, obj := range objs {
+		m, err := toMap(obj)
+		if err != nil {
+			return err
+		}
+		out, err := yaml.Marshal(m)
+		if err != nil {
+			return fmt.Errorf("encoding %s as YAML: %w", describe(obj), err)
+		}
+		if i > 0 {
+			buf.WriteString("---\n")
+		}
+		buf.Write(out)
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// EncodeJSON writes objs as a v1 List, indented as kubectl prints it, with
+// the same pruning as [EncodeYAML]. A single object is still wrapped in a
+// List, so the output's shape does not depend on the count.
+func EncodeJSON(w io.Writer, objs ...Object) error {
+	items := make([]any, 0, len(objs))
+	for _, obj := range objs {
+		m, err := toMap(obj)
+		if err != nil {
+			return err
+		}
+		items = append(items, m)
+	}
+	list := map[string]any{"apiVersion": "v1", "kind": "List", "items": items}
+	out, err := json.MarshalIndent(list, "", "    ")
+	if err != nil {
+		return fmt.Errorf("encoding List as JSON: %w", err)
+	}
+	out = append(out, '\n')
+	_, err = w.Write(out)
+	return err
+}
+
+// describe names obj for messages: "Deployment kube-system/calico-typha".
+func describe(obj Object) string {
+	kind := obj.GetObjectKind().GroupVersionKind().Kind
+	if kind == "" {
+		kind = reflect.TypeOf(obj).Elem().Name()
+	}
+	if ns := obj.GetNamespace(); ns != "" {
+		return kind + " " + ns + "/" + obj.GetName()
+	}
+	return kind + " " + obj.GetName()
+}
+
+// toMap returns obj's JSON form as a map, pruned as EncodeYAML documents.
+func toMap(obj Object) (map[string]any, error) {
+	if obj == nil || reflect.ValueOf(obj).IsNil() {
+		return nil, fmt.Errorf("cannot encode a nil object")
+	}
+	if gvk := obj.GetObjectKind().GroupVersionKind(); gvk.Kind == "" || gvk.Version == "" {
+		return nil, fmt.Errorf("cannot encode %s: apiVersion and kind must be set", describe(obj))
+	}
+	raw, err := json.Marshal(obj)
+	if err != nil {
+		return nil, fmt.Errorf("encoding %s: %w", describe(obj), err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil {
+		return nil, fmt.Errorf("encoding %s: %w", describe(obj), err)
+	}
+	// Status is written by the cluster, never by a manifest.
+	delete(m, "status")
+	pruneStruct(m, reflect.TypeOf(obj).Elem())
+	return m, nil
+}
+
+var marshalerType = reflect.TypeFor[json.Marshaler]()
+
+// prune walks v, the JSON form of a value of type t, and removes the
+// fields pruneStruct removes from every struct within it.
+func prune(v any, t reflect.Type) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	// A type with its own JSON form (Time, Quantity, IntOrString, FieldsV1,
+	// RawExtension, JSONSchemaProps...) is left exactly as it encoded.
+	if t.Implements(marshalerType) || reflect.PointerTo(t).Implements(marshalerType) {
+		return
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		if m, ok := v.(map[string]any); ok {
+			pruneStruct(m, t)
+		}
+	case reflect.Slice, reflect.Array:
+		if s, ok := v.([]any); ok {
+			for _, e := range s {
+				prune(e, t.Elem())
+			}
+		}
+	case reflect.Map:
+		if m, ok := v.(map[string]any); ok {
+			for _, e := range m {
+				prune(e, t.Elem())
+			}
+		}
+	}
+}
+
+// pruneStruct removes from m, the JSON form of a struct of type t, every
+// field whose Go type is a struct (not a pointer or map), tagged omitempty,
+// that encoded as {}. encoding/json cannot omit those; the Kubernetes
+// types predate omitzero, and the API server treats an absent and an empty
+// struct alike. Pointers and maps are kept even when empty: emptyDir: {}
+// and managedFields' "f:data": {} mean something.
+func pruneStruct(m map[string]any, t reflect.Type) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" && opts == "" {
+			continue
+		}
+		ft := f.Type
+		if f.Anonymous && name == "" {
+			for ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct {
+				pruneStruct(m, ft)
+			}
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		v, ok := m[name]
+		if !ok {
+			continue
+		}
+		prune(v, ft)
+		if ft.Kind() == reflect.Struct && hasOption(opts, "omitempty") {
+			if sub, ok := v.(map[string]any); ok && len(sub) == 0 {
+				delete(m, name)
+			}
+		}
+	}
+}
+
+func hasOption(opts, want string) bool {
+	for opts != "" {
+		var o string
+		o, opts, _ = strings.Cut(opts, ",")
+		if o == want {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,126 @@
+package render
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+)
+
+// Terway's eni-config ConfigMap and the two top-level data keys the guide
+// edits. Neither key lives inside the eni_conf JSON.
+const (
+	ENIConfigName           = "eni-config"
+	ENIConfigNamespace      = "kube-system"
+	KeyFelixRelayService    = "felix_relay_service"
+	KeyDisableNetworkPolicy = "disable_network_policy"
+)
+
+// Mode is one of the guide's two approaches.
+type Mode string
+
+const (
+	// ModeTypha points Felix at the Typha Service: felix_relay_service is
+	// set to Name, and disable_network_policy to "false" where it exists.
+	ModeTypha Mode = "typha"
+	// ModeDisablePolicy turns NetworkPolicy off: disable_network_policy
+	// is set to "true".
+	ModeDisablePolicy Mode = "disable-policy"
+)
+
+// ErrMode is wrapped by the error [ParseMode] returns.
+var ErrMode = errors.New("unknown mode")
+
+// ParseMode returns the Mode named s: "typha" or "disable-policy".
+func ParseMode(s string) (Mode, error) {
+	switch m := Mode(s); m {
+	case ModeTypha, ModeDisablePolicy:
+		return m, nil
+	}
+	return "", fmt.Errorf("%w %q: want %q (deploy Typha and relay Felix through it) or %q (turn NetworkPolicy off)", ErrMode, s, ModeTypha, ModeDisablePolicy)
+}
+
+// ErrNotENIConfig is returned for a ConfigMap other than
+// kube-system/eni-config.
+var ErrNotENIConfig = errors.New("not Terway's eni-config ConfigMap")
+
+// Change is one data key an edit sets.
+type Change struct {
+	Key     string // the data key
+	Existed bool   // the key was present before
+	Before  string // its value before ("" when it did not exist)
+	After   string // its value after
+}
+
+// ENIConfigEdit is the result of [EditENIConfig].
+type ENIConfigEdit struct {
+	Mode      Mode
+	ConfigMap *corev1.ConfigMap // an edited deep copy; the input is untouched
+	Changes   []Change          // the keys whose value changes, in the order set; empty when already applied
+	Warnings  []string          // consequences a person should know
+}
+
+// EditENIConfig returns a copy of cm with the guide's edit for mode. Only
+// the keys the mode names change; every other key, eni_conf included,
+// stays byte for byte. Editing the result again changes nothing.
+func EditENIConfig(cm *corev1.ConfigMap, mode Mode) (*ENIConfigEdit, error) {
+	if cm == nil {
+		return nil, fmt.Errorf("%w: got no ConfigMap", ErrNotENIConfig)
+	}
+	if cm.Namespace != ENIConfigNamespace || cm.Name != ENIConfigName {
+		return nil, fmt.Errorf("%w: got ConfigMap %q in namespace %q, want %s/%s", ErrNotENIConfig, cm.Name, cm.Namespace, ENIConfigNamespace, ENIConfigName)
+	}
+	if kind := cm.Kind; kind != "" && (kind != "ConfigMap" || cm.APIVersion != "v1") {
+		return nil, fmt.Errorf("%w: got %s %s, want v1 ConfigMap", ErrNotENIConfig, cm.APIVersion, kind)
+	}
+	if _, err := ParseMode(string(mode)); err != nil {
+		return nil, err
+	}
+	e := &ENIConfigEdit{Mode: mode, ConfigMap: cm.DeepCopy()}
+	if e.ConfigMap.Data == nil {
+		e.ConfigMap.Data = map[string]string{}
+	}
+	switch mode {
+	case ModeTypha:
+		e.set(KeyFelixRelayService, Name)
+		if old, ok := cm.Data[KeyDisableNetworkPolicy]; ok {
+			e.set(KeyDisableNetworkPolicy, "false")
+			if old != "false" {
+				e.Warnings = append(e.Warnings, fmt.Sprintf("%s was %q, which Terway reads as disabled: NetworkPolicy enforcement turns on after Terway restarts", KeyDisableNetworkPolicy, old))
+			}
+		}
+	case ModeDisablePolicy:
+		e.set(KeyDisableNetworkPolicy, "true")
+		e.Warnings = append(e.Warnings, "after Terway restarts, NetworkPolicy no longer controls traffic between pods")
+		if relay := cm.Data[KeyFelixRelayService]; relay != "" {
+			e.Warnings = append(e.Warnings, fmt.Sprintf("%s stays %q but is unused while NetworkPolicy is disabled; the Typha objects can be deleted", KeyFelixRelayService, relay))
+		}
+	}
+	return e, nil
+}
+
+func (e *ENIConfigEdit) set(key, value string) {
+	old, existed := e.ConfigMap.Data[key]
+	if existed && old == value {
+		return
+	}
+	e.ConfigMap.Data[key] = value
+	e.Changes = append(e.Changes, Change{Key: key, Existed: existed, Before: old, After: value})
+}
+
+// MergePatch returns the JSON merge patch that makes the same change on
+// the cluster, for kubectl -n kube-system patch cm eni-config --type merge
+// -p. With nothing to change it returns {}.
+func (e *ENIConfigEdit) MergePatch() []byte {
+	if len(e.Changes) == 0 {
+		return []byte("{}")
+	}
+	data := make(map[string]string, len(e.Changes))
+	for _, c := range e.Changes {
+		data[c.Key] = c.After
+	}
+	// Marshalling a map of strings cannot fail.
+	out, _ := json.Marshal(map[string]any{"data": data})
+	return out
+}

@@ -1,0 +1,150 @@
+package render_test
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/typharender/typharender/render"
+)
+
+func TestEditENIConfig(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		input    string
+		mode     render.Mode
+		changes  []render.Change
+		warnings []string
+	}{
+		{input: "terway-eniip", mode: render.ModeTypha,
+			changes: []render.Change{{Key: "felix_relay_service", After: "calico-typha"}}},
+		{input: "no-policy-key", mode: render.ModeTypha,
+			changes: []render.Change{{Key: "felix_relay_service", After: "calico-typha"}}},
+		{input: "policy-disabled", mode: render.ModeTypha,
+			changes: []render.Change{
+				{Key: "felix_relay_service", After: "calico-typha"},
+				{Key: "disable_network_policy", Existed: true, Before: "true", After: "false"},
+			},
+			warnings: []string{"NetworkPolicy enforcement turns on"}},
+		{input: "already-typha", mode: render.ModeTypha},
+		{input: "terway-eniip", mode: render.ModeDisablePolicy,
+			changes:  []render.Change{{Key: "disable_network_policy", Existed: true, Before: "false", After: "true"}},
+			warnings: []string{"no longer controls traffic"}},
+		{input: "no-policy-key", mode: render.ModeDisablePolicy,
+			changes: []render.Change{{Key: "disable_network_policy", After: "true"}}},
+		{input: "policy-disabled", mode: render.ModeDisablePolicy},
+		{input: "already-typha", mode: render.ModeDisablePolicy,
+			changes:  []render.Change{{Key: "disable_network_policy", Existed: true, Before: "false", After: "true"}},
+			warnings: []string{`felix_relay_service stays "calico-typha" but is unused`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.input+"/"+string(tc.mode), func(t *testing.T) {
+			t.Parallel()
+			in := readConfigMap(t, filepath.Join("..", "testdata", "eniconfig", tc.input+".yaml"))
+			orig := in.DeepCopy()
+			edit, err := render.EditENIConfig(in, tc.mode)
+			require.NoError(t, err)
+			assert.Equal(t, orig, in, "the input is not mutated")
+			assert.Equal(t, tc.changes, edit.Changes)
+			for _, w := range tc.warnings {
+				assert.True(t, anyContains(edit.Warnings, w), "want a warning with %q, got %q", w, edit.Warnings)
+			}
+
+			// Every key the mode does not name is byte for byte as it was.
+			named := map[string]bool{"felix_relay_service": true, "disable_network_policy": true}
+			for k, v := range orig.Data {
+				if !named[k] {
+					assert.Equal(t, v, edit.ConfigMap.Data[k], "key %s", k)
+				}
+			}
+			assert.Equal(t, orig.ObjectMeta, edit.ConfigMap.ObjectMeta, "metadata is kept")
+			// Keys are added, never removed.
+			assert.Len(t, edit.ConfigMap.Data, len(orig.Data)+countNew(tc.changes))
+
+			// The merge patch, applied to the input, gives the output.
+			var patch struct {
+				Data map[string]string `json:"data"`
+			}
+			require.NoError(t, json.Unmarshal(edit.MergePatch(), &patch))
+			patched := orig.DeepCopy()
+			if patched.Data == nil {
+				patched.Data = map[string]string{}
+			}
+			for k, v := range patch.Data {
+				patched.Data[k] = v
+			}
+			assert.Equal(t, edit.ConfigMap.Data, patched.Data)
+
+			// Applying the edit twice equals applying it once.
+			again, err := render.EditENIConfig(edit.ConfigMap, tc.mode)
+			require.NoError(t, err)
+			assert.Empty(t, again.Changes)
+			assert.Equal(t, edit.ConfigMap, again.ConfigMap)
+			assert.Equal(t, "{}", string(again.MergePatch()))
+		})
+	}
+}
+
+func countNew(changes []render.Change) int {
+	n := 0
+	for _, c := range changes {
+		if !c.Existed {
+			n++
+		}
+	}
+	return n
+}
+
+func TestEditENIConfigNilData(t *testing.T) {
+	t.Parallel()
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "eni-config", Namespace: "kube-system"}}
+	edit, err := render.EditENIConfig(cm, render.ModeTypha)
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"felix_relay_service": "calico-typha"}, edit.ConfigMap.Data)
+	assert.Nil(t, cm.Data)
+}
+
+func TestEditENIConfigRefuses(t *testing.T) {
+	t.Parallel()
+	good := metav1.ObjectMeta{Name: "eni-config", Namespace: "kube-system"}
+	tests := []struct {
+		name string
+		cm   *corev1.ConfigMap
+		mode render.Mode
+		want string
+	}{
+		{name: "nil", cm: nil, mode: render.ModeTypha, want: "got no ConfigMap"},
+		{name: "other name", cm: &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "eni-conf", Namespace: "kube-system"}}, mode: render.ModeTypha, want: `got ConfigMap "eni-conf" in namespace "kube-system", want kube-system/eni-config`},
+		{name: "other namespace", cm: &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "eni-config", Namespace: "default"}}, mode: render.ModeTypha, want: `namespace "default"`},
+		{name: "no namespace", cm: &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "eni-config"}}, mode: render.ModeTypha, want: `namespace ""`},
+		{name: "other kind", cm: &corev1.ConfigMap{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"}, ObjectMeta: good}, mode: render.ModeTypha, want: "got v1 Secret"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := render.EditENIConfig(tc.cm, tc.mode)
+			require.ErrorIs(t, err, render.ErrNotENIConfig)
+			assert.Contains(t, err.Error(), tc.want)
+		})
+	}
+	_, err := render.EditENIConfig(&corev1.ConfigMap{ObjectMeta: good}, "typha-please")
+	require.ErrorIs(t, err, render.ErrMode)
+	assert.Contains(t, err.Error(), `"typha-please"`)
+	assert.Contains(t, err.Error(), `"disable-policy"`)
+}
+
+func TestParseMode(t *testing.T) {
+	t.Parallel()
+	for _, m := range []render.Mode{render.ModeTypha, render.ModeDisablePolicy} {
+		got, err := render.ParseMode(string(m))
+		require.NoError(t, err)
+		assert.Equal(t, m, got)
+	}
+	_, err := render.ParseMode("Typha")
+	assert.ErrorIs(t, err, render.ErrMode)
+}

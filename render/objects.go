@@ -1,0 +1,182 @@
+package render
+
+import (
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	policyv1beta1 "k8s.io/api/policy/v1beta1"
+	apiextv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/typharender/typharender/versioning"
+)
+
+// Names and ports from the guide's calico-typha.yaml.
+const (
+	// Name is the name of the Service, Deployment and PodDisruptionBudget,
+	// and the value Terway's felix_relay_service must hold.
+	Name = "calico-typha"
+	// Namespace is where Felix looks the Typha Service up.
+	Namespace = "kube-system"
+	// AppLabel selects the Typha pods; its value is Name.
+	AppLabel = "k8s-app"
+	// PortName is the Service port name Felix's Typha discovery looks for.
+	PortName = "calico-typha"
+	// Port is Typha's host port.
+	Port = 5473
+	// HealthPort serves /liveness and /readiness on localhost.
+	HealthPort = 9098
+	// ServiceAccount is Terway's, which the guide reuses for Typha.
+	ServiceAccount = "terway"
+	// CRDName is the BGPPeer CustomResourceDefinition Felix expects.
+	CRDName = "bgppeers.crd.projectcalico.org"
+	// SafeToEvictAnnotation lets the cluster autoscaler move Typha pods.
+	SafeToEvictAnnotation = "cluster-autoscaler.kubernetes.io/safe-to-evict"
+)
+
+// Object is a Kubernetes object typharender renders or reads.
+type Object interface {
+	runtime.Object
+	metav1.Object
+}
+
+// meta returns the ObjectMeta every rendered object carries: base labels
+// first, then the caller's extra labels and annotations.
+func (r *resolved) meta(name string, base map[string]string) metav1.ObjectMeta {
+	m := metav1.ObjectMeta{Name: name, Labels: merge(base, r.Labels), Annotations: merge(nil, r.Annotations)}
+	if name != CRDName {
+		m.Namespace = Namespace
+	}
+	return m
+}
+
+func selector() map[string]string { return map[string]string{AppLabel: Name} }
+
+// merge returns a new map with base and then extra; nil when both are empty.
+func merge(base, extra map[string]string) map[string]string {
+	if len(base)+len(extra) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(base)+len(extra))
+	for k, v := range base {
+		out[k] = v
+	}
+	for k, v := range extra {
+		out[k] = v
+	}
+	return out
+}
+
+func (r *resolved) service() *corev1.Service {
+	return &corev1.Service{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
+		ObjectMeta: r.meta(Name, selector()),
+		Spec: corev1.ServiceSpec{
+			Ports: []corev1.ServicePort{{
+				Name:       PortName,
+				Port:       Port,
+				Protocol:   corev1.ProtocolTCP,
+				TargetPort: intstr.FromString(PortName),
+			}},
+			Selector: selector(),
+		},
+	}
+}
+
+func (r *resolved) deployment() *appsv1.Deployment {
+	replicas := int32(r.advice.Replicas)
+	revisions := int32(2)
+	return &appsv1.Deployment{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
+		ObjectMeta: r.meta(Name, selector()),
+		Spec: appsv1.DeploymentSpec{
+			Replicas:             &replicas,
+			RevisionHistoryLimit: &revisions,
+			Selector:             &metav1.LabelSelector{MatchLabels: selector()},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{
+					Labels:      merge(selector(), r.Labels),
+					Annotations: merge(map[string]string{SafeToEvictAnnotation: "true"}, r.Annotations),
+				},
+				Spec: corev1.PodSpec{
+					NodeSelector:       map[string]string{"kubernetes.io/os": "linux"},
+					HostNetwork:        true,
+					Tolerations:        []corev1.Toleration{{Operator: corev1.TolerationOpExists}},
+					ServiceAccountName: ServiceAccount,
+					PriorityClassName:  "system-cluster-critical",
+					Containers:         []corev1.Container{r.container()},
+				},
+			},
+		},
+	}
+}
+
+func (r *resolved) container() corev1.Container {
+	probe := func(path string, period, delay int32) *corev1.Probe {
+		return &corev1.Probe{
+			ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{
+				Path: path,
+				Port: intstr.FromInt32(HealthPort),
+				Host: "localhost",
+			}},
+			PeriodSeconds:       period,
+			InitialDelaySeconds: delay,
+		}
+	}
+	return corev1.Container{
+		Name:  Name,
+		Image: r.image,
+		Ports: []corev1.ContainerPort{{ContainerPort: Port, Name: PortName, Protocol: corev1.ProtocolTCP}},
+		Env: []corev1.EnvVar{
+			{Name: "TYPHA_LOGSEVERITYSCREEN", Value: r.LogSeverity},
+			{Name: "TYPHA_LOGFILEPATH", Value: "none"},
+			{Name: "TYPHA_LOGSEVERITYSYS", Value: "none"},
+			{Name: "TYPHA_CONNECTIONREBALANCINGMODE", Value: "kubernetes"},
+			{Name: "TYPHA_DATASTORETYPE", Value: "kubernetes"},
+			{Name: "TYPHA_HEALTHENABLED", Value: "true"},
+		},
+		Resources:      *r.Resources.DeepCopy(),
+		LivenessProbe:  probe("/liveness", 30, 30),
+		ReadinessProbe: probe("/readiness", 10, 0),
+	}
+}
+
+// podDisruptionBudget returns policy/v1 from 1.21, policy/v1beta1 before.
+func (r *resolved) podDisruptionBudget() Object {
+	maxUnavailable := intstr.FromInt32(1)
+	meta := r.meta(Name, selector())
+	sel := &metav1.LabelSelector{MatchLabels: selector()}
+	apiVersion := versioning.APIVersionFor(versioning.KindPodDisruptionBudget, r.version)
+	tm := metav1.TypeMeta{APIVersion: apiVersion, Kind: versioning.KindPodDisruptionBudget}
+	if apiVersion == versioning.PDBAPIVersionV1beta1 {
+		return &policyv1beta1.PodDisruptionBudget{TypeMeta: tm, ObjectMeta: meta,
+			Spec: policyv1beta1.PodDisruptionBudgetSpec{MaxUnavailable: &maxUnavailable, Selector: sel}}
+	}
+	return &policyv1.PodDisruptionBudget{TypeMeta: tm, ObjectMeta: meta,
+		Spec: policyv1.PodDisruptionBudgetSpec{MaxUnavailable: &maxUnavailable, Selector: sel}}
+}
+
+func (r *resolved) customResourceDefinition() *apiextv1.CustomResourceDefinition {
+	return &apiextv1.CustomResourceDefinition{
+		TypeMeta:   metav1.TypeMeta{APIVersion: versioning.CRDAPIVersion, Kind: versioning.KindCustomResourceDefinition},
+		ObjectMeta: r.meta(CRDName, nil),
+		Spec: apiextv1.CustomResourceDefinitionSpec{
+			Scope: apiextv1.ClusterScoped,
+			Group: "crd.projectcalico.org",
+			Versions: []apiextv1.CustomResourceDefinitionVersion{{
+				Name:    "v1",
+				Served:  true,
+				Storage: true,
+				Schema: &apiextv1.CustomResourceValidation{OpenAPIV3Schema: &apiextv1.JSONSchemaProps{
+					Type: "object",
+					Properties: map[string]apiextv1.JSONSchemaProps{
+						"apiVersion": {Type: "string"},
+					},
+				}},
+			}},
+			Names: apiextv1.CustomResourceDefinitionNames{Kind: "BGPPeer", Plural: "bgppeers", Singular: "bgppeer"},
+		},
+	}
+}

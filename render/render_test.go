@@ -1,0 +1,250 @@
+package render_test
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	policyv1beta1 "k8s.io/api/policy/v1beta1"
+	"k8s.io/apimachinery/pkg/api/resource"
+
+	"github.com/typharender/typharender/render"
+	"github.com/typharender/typharender/sizing"
+	"github.com/typharender/typharender/versioning"
+)
+
+func mustRender(t *testing.T, o render.Options) *render.Result {
+	t.Helper()
+	res, err := render.Render(o)
+	require.NoError(t, err)
+	return res
+}
+
+// TestMatchesGuide: with defaults, 1.21 or later and at most 600 nodes, the
+// objects are the guide's manifest with the region filled in.
+func TestMatchesGuide(t *testing.T) {
+	t.Parallel()
+	guide, err := os.ReadFile("../testdata/guide/calico-typha.yaml")
+	require.NoError(t, err)
+	cases := []struct {
+		region, version string
+		nodes           int
+	}{
+		{region: "cn-hangzhou", version: "v1.21.3-aliyun.1", nodes: 101},
+		{region: "cn-shanghai-finance-1", version: "v1.30.7-aliyun.1", nodes: 600},
+		{region: "ap-southeast-1", version: "1.36", nodes: 200},
+	}
+	for _, tc := range cases {
+		t.Run(tc.region+"/"+tc.version, func(t *testing.T) {
+			t.Parallel()
+			want, err := render.Decode(bytes.ReplaceAll(guide, []byte(render.RegionPlaceholder), []byte(tc.region)))
+			require.NoError(t, err)
+			res := mustRender(t, render.Options{Region: tc.region, Nodes: tc.nodes, KubeVersion: tc.version})
+			got := res.Objects()
+			require.Len(t, got, len(want))
+			for i := range want {
+				assert.Equal(t, want[i], got[i], "object %d differs from the guide", i)
+			}
+			assert.Empty(t, res.Warnings)
+		})
+	}
+}
+
+func TestRenderDecisions(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		opts       render.Options
+		replicas   int32
+		pdb        string
+		warnings   []string
+		noWarnings bool
+	}{
+		{name: "1.20 gets policy/v1beta1", opts: render.Options{Region: "cn-hangzhou", Nodes: 600, KubeVersion: "v1.20.11-aliyun.1"}, replicas: 3, pdb: "policy/v1beta1", noWarnings: true},
+		{name: "1.16 oldest", opts: render.Options{Region: "cn-hangzhou", Nodes: 601, KubeVersion: "v1.16.9-aliyun.1"}, replicas: 4, pdb: "policy/v1beta1", noWarnings: true},
+		{name: "1.21 gets policy/v1", opts: render.Options{Region: "cn-hangzhou", Nodes: 1000, KubeVersion: "v1.21.3-aliyun.1"}, replicas: 5, pdb: "policy/v1", noWarnings: true},
+		{name: "eks suffix", opts: render.Options{Region: "cn-hangzhou", Nodes: 5000, KubeVersion: "v1.24.7-eks-fb459a0"}, replicas: 25, pdb: "policy/v1", noWarnings: true},
+		{name: "small cluster warns", opts: render.Options{Region: "cn-hangzhou", Nodes: 50, KubeVersion: "1.30"}, replicas: 3, pdb: "policy/v1", warnings: []string{"recommended above 100 nodes"}},
+		{name: "replicas >= nodes warns", opts: render.Options{Region: "cn-hangzhou", Nodes: 3, KubeVersion: "1.30"}, replicas: 3, pdb: "policy/v1", warnings: []string{"rolling updates stall"}},
+		{name: "override below recommendation warns", opts: render.Options{Region: "cn-hangzhou", Nodes: 1000, KubeVersion: "1.30", Replicas: 2}, replicas: 2, pdb: "policy/v1", warnings: []string{"below the recommended 5"}},
+		{name: "override above", opts: render.Options{Region: "cn-hangzhou", Nodes: 1000, KubeVersion: "1.30", Replicas: 7}, replicas: 7, pdb: "policy/v1", noWarnings: true},
+		{name: "future version warns", opts: render.Options{Region: "cn-hangzhou", Nodes: 1000, KubeVersion: "v1.40.1-aliyun.1"}, replicas: 5, pdb: "policy/v1", warnings: []string{"newer than 1.37"}},
+		{name: "unknown region warns", opts: render.Options{Region: "cn-atlantis-1", Nodes: 1000, KubeVersion: "1.30"}, replicas: 5, pdb: "policy/v1", warnings: []string{`region "cn-atlantis-1" is not a known`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			res := mustRender(t, tc.opts)
+			assert.Equal(t, tc.replicas, *res.Deployment.Spec.Replicas)
+			assert.Equal(t, int(tc.replicas), res.Advice.Replicas)
+			assert.Equal(t, tc.pdb, res.PodDisruptionBudget.GetObjectKind().GroupVersionKind().GroupVersion().String())
+			switch tc.pdb {
+			case "policy/v1":
+				assert.IsType(t, &policyv1.PodDisruptionBudget{}, res.PodDisruptionBudget)
+			default:
+				assert.IsType(t, &policyv1beta1.PodDisruptionBudget{}, res.PodDisruptionBudget)
+			}
+			if tc.noWarnings {
+				assert.Empty(t, res.Warnings)
+			}
+			for _, w := range tc.warnings {
+				assert.True(t, anyContains(res.Warnings, w), "want a warning with %q, got %q", w, res.Warnings)
+			}
+			for _, obj := range res.Objects() {
+				gvk := obj.GetObjectKind().GroupVersionKind()
+				assert.NotEmpty(t, gvk.Kind, "TypeMeta is always set")
+				assert.NotEmpty(t, gvk.Version, "TypeMeta is always set")
+			}
+		})
+	}
+}
+
+func TestOverrides(t *testing.T) {
+	t.Parallel()
+	res := mustRender(t, render.Options{
+		Region: "cn-beijing", Nodes: 800, KubeVersion: "v1.30.7-aliyun.1",
+		Registry: "registry.example.com:5000/mirror", Repository: "calico/typha", Tag: "v3.28.0",
+		Digest:      "sha256:" + strings.Repeat("ab", 32),
+		Labels:      map[string]string{"team": "network", "k8s-app": "calico-typha"},
+		Annotations: map[string]string{"example.com/owner": "sre", render.SafeToEvictAnnotation: "false"},
+		Resources: corev1.ResourceRequirements{
+			Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("250m"), corev1.ResourceMemory: resource.MustParse("256Mi")},
+			Limits:   corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("512Mi")},
+		},
+		LogSeverity: "Warning",
+	})
+	c := res.Deployment.Spec.Template.Spec.Containers[0]
+	assert.Equal(t, "registry.example.com:5000/mirror/calico/typha:v3.28.0@sha256:"+strings.Repeat("ab", 32), c.Image)
+	assert.Equal(t, c.Image, res.Image)
+	assert.Equal(t, "Warning", c.Env[0].Value, "the severity is passed as given")
+	assert.Equal(t, resource.MustParse("250m"), c.Resources.Requests[corev1.ResourceCPU])
+	for _, obj := range res.Objects() {
+		assert.Equal(t, "network", obj.GetLabels()["team"], "%T", obj)
+		assert.Equal(t, "sre", obj.GetAnnotations()["example.com/owner"], "%T", obj)
+	}
+	tmpl := res.Deployment.Spec.Template
+	assert.Equal(t, map[string]string{"k8s-app": "calico-typha", "team": "network"}, tmpl.Labels)
+	assert.Equal(t, "false", tmpl.Annotations[render.SafeToEvictAnnotation], "the caller's annotation wins")
+	assert.Equal(t, map[string]string{"k8s-app": "calico-typha"}, res.Deployment.Spec.Selector.MatchLabels, "selectors never take extra labels")
+	assert.Equal(t, map[string]string{"k8s-app": "calico-typha"}, res.Service.Spec.Selector)
+}
+
+func TestFreshObjects(t *testing.T) {
+	t.Parallel()
+	opts := render.Options{Region: "cn-hangzhou", Nodes: 800, KubeVersion: "1.30", Labels: map[string]string{"a": "b"}}
+	first := mustRender(t, opts)
+	first.Deployment.Spec.Template.Spec.Containers[0].Env[0].Value = "mutated"
+	first.Service.Labels["a"] = "mutated"
+	first.Deployment.Spec.Selector.MatchLabels["k8s-app"] = "mutated"
+	*first.Deployment.Spec.Replicas = 99
+	second := mustRender(t, opts)
+	assert.Equal(t, "info", second.Deployment.Spec.Template.Spec.Containers[0].Env[0].Value)
+	assert.Equal(t, "b", second.Service.Labels["a"])
+	assert.Equal(t, "calico-typha", second.Deployment.Spec.Selector.MatchLabels["k8s-app"])
+	assert.Equal(t, int32(4), *second.Deployment.Spec.Replicas)
+	assert.Equal(t, "b", opts.Labels["a"], "the caller's map is not touched")
+	assert.Equal(t, "calico-typha", second.Service.Spec.Selector["k8s-app"])
+}
+
+func TestValidateErrors(t *testing.T) {
+	t.Parallel()
+	valid := render.Options{Region: "cn-hangzhou", Nodes: 600, KubeVersion: "v1.30.7-aliyun.1"}
+	with := func(f func(*render.Options)) render.Options { o := valid; f(&o); return o }
+	tests := []struct {
+		name   string
+		opts   render.Options
+		field  string
+		want   string
+		target error
+	}{
+		{name: "no region", opts: with(func(o *render.Options) { o.Region = "" }), field: "Region", want: "is required"},
+		{name: "placeholder", opts: with(func(o *render.Options) { o.Region = "{REGION-ID}" }), field: "Region", want: "placeholder"},
+		{name: "region with host", opts: with(func(o *render.Options) { o.Region = "cn-hangzhou.evil.example/x" }), field: "Region", want: "not a region ID"},
+		{name: "region with colon", opts: with(func(o *render.Options) { o.Region = "cn-hangzhou:443" }), field: "Region", want: "not a region ID"},
+		{name: "region upper case", opts: with(func(o *render.Options) { o.Region = "CN-HANGZHOU" }), field: "Region", want: "not a region ID"},
+		{name: "region space", opts: with(func(o *render.Options) { o.Region = "cn hangzhou" }), field: "Region", want: "not a region ID"},
+		{name: "region trailing newline", opts: with(func(o *render.Options) { o.Region = "cn-hangzhou\n" }), field: "Region", want: "not a region ID"},
+		{name: "no version", opts: with(func(o *render.Options) { o.KubeVersion = "" }), field: "KubeVersion", want: "not a Kubernetes version", target: versioning.ErrInvalidVersion},
+		{name: "old version", opts: with(func(o *render.Options) { o.KubeVersion = "v1.15.12-aliyun.1" }), field: "KubeVersion", want: "1.16 and later", target: versioning.ErrUnsupportedVersion},
+		{name: "no nodes", opts: with(func(o *render.Options) { o.Nodes = 0 }), field: "Nodes", want: "1 to 100000", target: sizing.ErrNodes},
+		{name: "too many nodes", opts: with(func(o *render.Options) { o.Nodes = 100001 }), field: "Nodes", want: "1 to 100000", target: sizing.ErrNodes},
+		{name: "negative replicas", opts: with(func(o *render.Options) { o.Replicas = -1 }), field: "Replicas", want: "want 1 or more"},
+		{name: "registry with scheme", opts: with(func(o *render.Options) { o.Registry = "https://registry.example.com" }), field: "Registry", want: "host[:port][/path]"},
+		{name: "registry with tag", opts: with(func(o *render.Options) { o.Registry = "registry.example.com/x:tag" }), field: "Registry", want: "host[:port][/path]"},
+		{name: "repository upper", opts: with(func(o *render.Options) { o.Repository = "ACS/typha" }), field: "Repository", want: "lowercase path"},
+		{name: "repository with tag", opts: with(func(o *render.Options) { o.Repository = "acs/typha:v1" }), field: "Repository", want: "lowercase path"},
+		{name: "bad tag", opts: with(func(o *render.Options) { o.Tag = "-v1" }), field: "Tag", want: "not an image tag"},
+		{name: "bad digest", opts: with(func(o *render.Options) { o.Digest = "sha256:abc" }), field: "Digest", want: "64 lowercase hex"},
+		{name: "bad severity", opts: with(func(o *render.Options) { o.LogSeverity = "verbose" }), field: "LogSeverity", want: "debug, info, warning, error or fatal"},
+		{name: "bad label key", opts: with(func(o *render.Options) { o.Labels = map[string]string{"bad key": "x"} }), field: "Labels[bad key]", want: "not a label key"},
+		{name: "bad label value", opts: with(func(o *render.Options) { o.Labels = map[string]string{"team": "a b"} }), field: "Labels[team]", want: "not a label value"},
+		{name: "selector label", opts: with(func(o *render.Options) { o.Labels = map[string]string{"k8s-app": "other"} }), field: "Labels[k8s-app]", want: "would change the selector"},
+		{name: "bad annotation key", opts: with(func(o *render.Options) { o.Annotations = map[string]string{"a/b/c": "x"} }), field: "Annotations[a/b/c]", want: "not an annotation key"},
+		{name: "request above limit", opts: with(func(o *render.Options) {
+			o.Resources = corev1.ResourceRequirements{
+				Requests: corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("1Gi")},
+				Limits:   corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("512Mi")},
+			}
+		}), field: "Resources.Requests[memory]", want: "above its limit 512Mi"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			res, err := render.Render(tc.opts)
+			require.Error(t, err)
+			assert.Nil(t, res, "no partial result")
+			assert.ErrorIs(t, err, render.ErrInvalidOption)
+			if tc.target != nil {
+				assert.ErrorIs(t, err, tc.target)
+			}
+			var oe *render.OptionError
+			require.True(t, errors.As(err, &oe))
+			assert.Equal(t, tc.field, oe.Field)
+			assert.Contains(t, err.Error(), tc.want)
+			assert.Equal(t, err.Error(), tc.opts.Validate().Error(), "Validate and Render agree")
+		})
+	}
+}
+
+func TestValidateReportsEveryField(t *testing.T) {
+	t.Parallel()
+	err := render.Options{Region: "x.y", Nodes: -5, KubeVersion: "banana", Tag: "/"}.Validate()
+	require.Error(t, err)
+	for _, field := range []string{"Region", "Nodes", "KubeVersion", "Tag"} {
+		assert.Contains(t, err.Error(), field+" ")
+	}
+	assert.NoError(t, render.Options{Region: "cn-hangzhou", Nodes: 1, KubeVersion: "1.16"}.Validate())
+}
+
+func TestKnownRegions(t *testing.T) {
+	t.Parallel()
+	for _, r := range []string{"cn-hangzhou", "ap-southeast-1", "cn-shanghai-finance-1", "us-west-1"} {
+		assert.True(t, render.KnownRegion(r), r)
+		w, err := render.CheckRegion(r)
+		assert.NoError(t, err)
+		assert.Empty(t, w)
+	}
+	assert.False(t, render.KnownRegion("cn-atlantis-1"))
+}
+
+func anyContains(list []string, sub string) bool {
+	for _, s := range list {
+		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
+}
+
+// Compile-time checks that the rendered types are what the docs promise.
+var (
+	_ render.Object = (*appsv1.Deployment)(nil)
+	_ render.Object = (*corev1.Service)(nil)
+)

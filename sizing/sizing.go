@@ -1,0 +1,114 @@
+package sizing
+
+import (
+	"errors"
+	"fmt"
+)
+
+const (
+	// MinReplicas is the fewest Typha replicas the guide deploys.
+	MinReplicas = 3
+	// NodesPerReplica is how many nodes one Typha replica serves.
+	NodesPerReplica = 200
+	// RecommendAbove is the node count above which the guide recommends
+	// Typha.
+	RecommendAbove = 100
+	// MinNodes is the smallest node count accepted.
+	MinNodes = 1
+	// MaxNodes is the largest node count accepted. ACK's documented
+	// cluster limits are far below it; a larger number is a typo.
+	MaxNodes = 100_000
+	// TyphaPort is the host port every Typha replica binds.
+	TyphaPort = 5473
+)
+
+// ErrNodes is wrapped by every [NodesError].
+var ErrNodes = errors.New("node count out of range")
+
+// NodesError reports a node count outside [MinNodes, MaxNodes].
+type NodesError struct {
+	Nodes int // the value given
+}
+
+func (e *NodesError) Error() string {
+	return fmt.Sprintf("node count %d is out of range: want a whole number from %d to %d", e.Nodes, MinNodes, MaxNodes)
+}
+
+// Unwrap returns [ErrNodes].
+func (e *NodesError) Unwrap() error { return ErrNodes }
+
+// CheckNodes returns a [NodesError] when nodes is out of range.
+func CheckNodes(nodes int) error {
+	if nodes < MinNodes || nodes > MaxNodes {
+		return &NodesError{Nodes: nodes}
+	}
+	return nil
+}
+
+// Replicas returns the recommended Typha replica count for nodes:
+// max(3, ceil(nodes/200)).
+func Replicas(nodes int) (int, error) {
+	if err := CheckNodes(nodes); err != nil {
+		return 0, err
+	}
+	return replicas(nodes), nil
+}
+
+func replicas(nodes int) int {
+	return max(MinReplicas, (nodes+NodesPerReplica-1)/NodesPerReplica)
+}
+
+// Advice is what typharender says about a node count and a replica count.
+type Advice struct {
+	Nodes       int      // the cluster's node count
+	Replicas    int      // the replica count in use: the recommendation or an override
+	Recommended int      // the recommended replica count, max(3, ceil(nodes/200))
+	Override    bool     // Replicas was given, not computed
+	UseTypha    bool     // Typha is recommended: more than 100 nodes
+	Warnings    []string // what a person should know before applying
+	Reason      string   // one line on how Replicas was reached
+}
+
+// Advise returns the advice for a cluster of nodes with the recommended
+// replica count.
+func Advise(nodes int) (Advice, error) {
+	return AdviseReplicas(nodes, 0)
+}
+
+// AdviseReplicas returns the advice for a cluster of nodes running
+// replicas Typha pods; replicas 0 means the recommendation. It warns when
+// Typha is not recommended, when replicas is below the recommendation, and
+// when replicas is not below the node count.
+func AdviseReplicas(nodes, replicas int) (Advice, error) {
+	if err := CheckNodes(nodes); err != nil {
+		return Advice{}, err
+	}
+	if replicas < 0 {
+		return Advice{}, fmt.Errorf("replica count %d is negative: want 0 for the recommendation, or a count of 1 or more", replicas)
+	}
+	a := Advice{Nodes: nodes, Recommended: Recommend(nodes), UseTypha: nodes > RecommendAbove}
+	a.Replicas = a.Recommended
+	a.Reason = fmt.Sprintf("%d nodes -> %d replicas: one per %d nodes, at least %d", nodes, a.Recommended, NodesPerReplica, MinReplicas)
+	if replicas != 0 {
+		a.Replicas, a.Override = replicas, true
+		a.Reason = fmt.Sprintf("%d nodes -> %d replicas, as set (recommended: %d, one per %d nodes, at least %d)", nodes, replicas, a.Recommended, NodesPerReplica, MinReplicas)
+	}
+	if !a.UseTypha {
+		a.Warnings = append(a.Warnings, fmt.Sprintf("Typha is recommended above %d nodes; with %d nodes each Felix can watch the API server directly", RecommendAbove, nodes))
+	}
+	if a.Replicas < a.Recommended {
+		a.Warnings = append(a.Warnings, fmt.Sprintf("%d replicas is below the recommended %d for %d nodes (one per %d nodes, at least %d)", a.Replicas, a.Recommended, nodes, NodesPerReplica, MinReplicas))
+	}
+	if TooManyReplicas(nodes, a.Replicas) {
+		a.Warnings = append(a.Warnings, fmt.Sprintf("%d replicas for %d nodes: Typha binds host port %d, so each node runs at most one replica; keep replicas below the node count or rolling updates stall", a.Replicas, nodes, TyphaPort))
+	}
+	return a, nil
+}
+
+// Recommend returns max(3, ceil(nodes/200)) without range checks; callers
+// that have not validated nodes should use [Replicas].
+func Recommend(nodes int) int { return replicas(max(nodes, 0)) }
+
+// TooManyReplicas reports whether replicas is not below nodes: with one
+// Typha per node, a rolling update then has no free node to start on.
+func TooManyReplicas(nodes, replicas int) bool { return replicas >= nodes }

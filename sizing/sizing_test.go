@@ -1,0 +1,116 @@
+package sizing_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	_ "github.com/typharender/typharender/internal/golden" // -update flag
+	"github.com/typharender/typharender/sizing"
+)
+
+func TestReplicasBoundaries(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		nodes, replicas int
+		useTypha        bool
+		tooMany         bool
+	}{
+		{nodes: 1, replicas: 3, tooMany: true},
+		{nodes: 2, replicas: 3, tooMany: true},
+		{nodes: 3, replicas: 3, tooMany: true},
+		{nodes: 4, replicas: 3},
+		{nodes: 100, replicas: 3},
+		{nodes: 101, replicas: 3, useTypha: true},
+		{nodes: 200, replicas: 3, useTypha: true},
+		{nodes: 201, replicas: 3, useTypha: true},
+		{nodes: 600, replicas: 3, useTypha: true},
+		{nodes: 601, replicas: 4, useTypha: true},
+		{nodes: 800, replicas: 4, useTypha: true},
+		{nodes: 1000, replicas: 5, useTypha: true},
+		{nodes: 1001, replicas: 6, useTypha: true},
+		{nodes: 5000, replicas: 25, useTypha: true},
+		{nodes: sizing.MaxNodes, replicas: 500, useTypha: true},
+	}
+	for _, tc := range tests {
+		t.Run(fmt.Sprintf("%d nodes", tc.nodes), func(t *testing.T) {
+			t.Parallel()
+			got, err := sizing.Replicas(tc.nodes)
+			require.NoError(t, err)
+			assert.Equal(t, tc.replicas, got)
+
+			a, err := sizing.Advise(tc.nodes)
+			require.NoError(t, err)
+			assert.Equal(t, tc.replicas, a.Replicas)
+			assert.Equal(t, tc.replicas, a.Recommended)
+			assert.False(t, a.Override)
+			assert.Equal(t, tc.useTypha, a.UseTypha)
+			assert.Equal(t, fmt.Sprintf("%d nodes -> %d replicas: one per 200 nodes, at least 3", tc.nodes, tc.replicas), a.Reason)
+			assert.Equal(t, tc.tooMany, sizing.TooManyReplicas(tc.nodes, a.Replicas))
+			assert.Equal(t, tc.tooMany, containsText(a.Warnings, "rolling updates stall"))
+			assert.Equal(t, !tc.useTypha, containsText(a.Warnings, "Typha is recommended above 100 nodes"))
+			assert.False(t, containsText(a.Warnings, "below the recommended"))
+		})
+	}
+}
+
+func TestAdviseOverride(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name            string
+		nodes, replicas int
+		want            []string
+	}{
+		{name: "below recommendation", nodes: 1000, replicas: 2, want: []string{"2 replicas is below the recommended 5 for 1000 nodes"}},
+		{name: "above recommendation", nodes: 1000, replicas: 8},
+		{name: "as many as nodes", nodes: 150, replicas: 150, want: []string{"150 replicas for 150 nodes", "host port 5473"}},
+		{name: "one below nodes", nodes: 150, replicas: 149},
+		{name: "small cluster, one replica", nodes: 50, replicas: 1, want: []string{"recommended above 100 nodes", "1 replicas is below the recommended 3"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			a, err := sizing.AdviseReplicas(tc.nodes, tc.replicas)
+			require.NoError(t, err)
+			assert.True(t, a.Override)
+			assert.Equal(t, tc.replicas, a.Replicas)
+			assert.Contains(t, a.Reason, "as set")
+			for _, w := range tc.want {
+				assert.True(t, containsText(a.Warnings, w), "want a warning with %q in %q", w, a.Warnings)
+			}
+			if len(tc.want) == 0 {
+				assert.Empty(t, a.Warnings)
+			}
+		})
+	}
+}
+
+func TestErrors(t *testing.T) {
+	t.Parallel()
+	for _, nodes := range []int{0, -1, sizing.MaxNodes + 1} {
+		t.Run(fmt.Sprint(nodes), func(t *testing.T) {
+			t.Parallel()
+			_, err := sizing.Replicas(nodes)
+			require.ErrorIs(t, err, sizing.ErrNodes)
+			assert.Contains(t, err.Error(), fmt.Sprint(nodes))
+			assert.Contains(t, err.Error(), "from 1 to 100000")
+			_, err = sizing.Advise(nodes)
+			require.ErrorIs(t, err, sizing.ErrNodes)
+		})
+	}
+	_, err := sizing.AdviseReplicas(100, -1)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "-1")
+}
+
+func containsText(list []string, sub string) bool {
+	for _, s := range list {
+		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
+}
