@@ -6,4 +6,7 @@
 // network (port 5473), so each node holds at most one Typha, and Calico's
 // documentation warns that replicas must stay below the node count or a
 // rolling update stalls.
+//
+// [Advice.Load] models the saving: without Typha every node's Felix watches
+// the API server; with it only the replicas do.
 package sizing

@@ -14,10 +14,13 @@ func ExampleAdvise() {
 	fmt.Println(a.Reason)
 	fmt.Println("use Typha:", a.UseTypha)
 	fmt.Println("warnings:", len(a.Warnings))
+	fmt.Printf("API server watchers: %d without Typha, %d with; %d Felix per replica\n",
+		a.Load.WatchersWithoutTypha, a.Load.WatchersWithTypha, a.Load.FelixPerTypha)
 	// Output:
 	// 800 nodes -> 4 replicas: one per 200 nodes, at least 3
 	// use Typha: true
 	// warnings: 0
+	// API server watchers: 800 without Typha, 4 with; 200 Felix per replica
 }
 
 func ExampleAdviseReplicas() {

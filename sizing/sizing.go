@@ -67,6 +67,17 @@ type Advice struct {
 	UseTypha    bool     // Typha is recommended: more than 100 nodes
 	Warnings    []string // what a person should know before applying
 	Reason      string   // one line on how Replicas was reached
+	Load        Load     // API server watch clients with and without Typha
+}
+
+// Load is a simple model of what Typha saves the API server: without it,
+// every node's Felix watches the API server; with it, only the Typha
+// replicas do, and each Felix connects to one replica. Typha rebalances
+// connections, so each replica serves about nodes/replicas Felixes.
+type Load struct {
+	WatchersWithoutTypha int // Felix agents watching the API server: one per node
+	WatchersWithTypha    int // Typha replicas watching the API server
+	FelixPerTypha        int // Felix connections per replica, rounded up
 }
 
 // Advise returns the advice for a cluster of nodes with the recommended
@@ -102,7 +113,12 @@ func AdviseReplicas(nodes, replicas int) (Advice, error) {
 	if TooManyReplicas(nodes, a.Replicas) {
 		a.Warnings = append(a.Warnings, fmt.Sprintf("%d replicas for %d nodes: Typha binds host port %d, so each node runs at most one replica; keep replicas below the node count or rolling updates stall", a.Replicas, nodes, TyphaPort))
 	}
+	a.Load = loadFor(nodes, a.Replicas)
 	return a, nil
+}
+
+func loadFor(nodes, replicas int) Load {
+	return Load{WatchersWithoutTypha: nodes, WatchersWithTypha: replicas, FelixPerTypha: (nodes + replicas - 1) / replicas}
 }
 
 // Recommend returns max(3, ceil(nodes/200)) without range checks; callers

@@ -53,6 +53,11 @@ func TestReplicasBoundaries(t *testing.T) {
 			assert.Equal(t, tc.tooMany, containsText(a.Warnings, "rolling updates stall"))
 			assert.Equal(t, !tc.useTypha, containsText(a.Warnings, "Typha is recommended above 100 nodes"))
 			assert.False(t, containsText(a.Warnings, "below the recommended"))
+			assert.Equal(t, sizing.Load{
+				WatchersWithoutTypha: tc.nodes,
+				WatchersWithTypha:    tc.replicas,
+				FelixPerTypha:        (tc.nodes + tc.replicas - 1) / tc.replicas,
+			}, a.Load)
 		})
 	}
 }
@@ -78,6 +83,7 @@ func TestAdviseOverride(t *testing.T) {
 			assert.True(t, a.Override)
 			assert.Equal(t, tc.replicas, a.Replicas)
 			assert.Contains(t, a.Reason, "as set")
+			assert.Equal(t, tc.replicas, a.Load.WatchersWithTypha, "the load follows the override")
 			for _, w := range tc.want {
 				assert.True(t, containsText(a.Warnings, w), "want a warning with %q in %q", w, a.Warnings)
 			}
