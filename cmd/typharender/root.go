@@ -1,0 +1,118 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"runtime/debug"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes.
+const (
+	exitOK    = 0 // success
+	exitFail  = 1 // a check or diff found a difference, or output could not be written
+	exitUsage = 2 // bad input or usage: a flag, value, file or argument
+)
+
+// streams are the command's standard input, output and error.
+type streams struct {
+	In     io.Reader
+	Out    io.Writer // data
+	ErrOut io.Writer // warnings and errors
+}
+
+// run executes the command line args and returns the exit code.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if args == nil {
+		args = []string{} // cobra reads os.Args when args are nil
+	}
+	s := streams{In: stdin, Out: stdout, ErrOut: stderr}
+	root := newRootCmd(s, buildVersion())
+	root.SetArgs(args)
+	err := root.Execute()
+	if err == nil {
+		return exitOK
+	}
+	fmt.Fprintln(stderr, "Error:", err)
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.hint != "" {
+			fmt.Fprintln(stderr, ee.hint)
+		}
+		return ee.code
+	}
+	return exitUsage
+}
+
+// newRootCmd returns the typharender command with every subcommand.
+func newRootCmd(s streams, version string) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "typharender",
+		Short: "Render, check and explain Typha manifests for Terway NetworkPolicy on ACK",
+		Long: `typharender renders the manifests that make NetworkPolicy scale in large
+Alibaba Cloud ACK clusters running the Terway CNI: the Typha Service,
+Deployment, PodDisruptionBudget and BGPPeer CRD, and the edit of Terway's
+eni-config ConfigMap. It follows the vendor guide "Optimize the scalability
+of NetworkPolicy in large-scale Terway clusters".
+
+Data goes to stdout, warnings and errors to stderr. Exit codes: 0 ok,
+1 a check found a difference (or output could not be written), 2 bad input
+or usage.`,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+	}
+	root.SetIn(s.In)
+	root.SetOut(s.Out)
+	root.SetErr(s.ErrOut)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return usageError(c, err)
+	})
+
+	// Subcommands, one per file. To add one, write newXCmd(s) in x.go and
+	// list it here.
+	root.AddCommand(
+		newVersionCmd(s, version),
+	)
+
+	for _, c := range root.Commands() {
+		c.SetFlagErrorFunc(root.FlagErrorFunc())
+	}
+	return root
+}
+
+// exitError carries an exit code other than exitUsage, or a hint.
+type exitError struct {
+	code int
+	err  error
+	hint string // printed after the error, such as where to find help
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+// usageError marks err as a usage error of c, with a pointer to its help.
+func usageError(c *cobra.Command, err error) error {
+	return &exitError{code: exitUsage, err: err, hint: fmt.Sprintf("See '%s --help' for usage and examples.", c.CommandPath())}
+}
+
+// failure marks err as exit code 1: a difference found, or output not written.
+func failure(err error) error { return &exitError{code: exitFail, err: err} }
+
+// buildVersion returns the main module's version as the build recorded
+// it, or "(devel)" when there is none.
+func buildVersion() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "(devel)"
+	}
+	return moduleVersion(bi)
+}
+
+func moduleVersion(bi *debug.BuildInfo) string {
+	if v := bi.Main.Version; v != "" {
+		return v
+	}
+	return "(devel)"
+}

@@ -1,0 +1,34 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/typharender/typharender/render"
+)
+
+func newVersionCmd(s streams, version string) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the typharender version and the default Typha image",
+		Long: `Print the typharender module version, as the Go build recorded it
+("(devel)" when built from a checkout), and the Typha image rendered by
+default, with the guide's region placeholder.`,
+		Example: `  typharender version`,
+		Args:    noArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			fmt.Fprintf(s.Out, "typharender %s\n", version)
+			fmt.Fprintf(s.Out, "default Typha image: %s/%s:%s\n", render.DefaultRegistry(render.RegionPlaceholder), render.DefaultRepository, render.DefaultTag)
+			return nil
+		},
+	}
+}
+
+// noArgs rejects positional arguments, naming them.
+func noArgs(c *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usageError(c, fmt.Errorf("%s takes no arguments, got %q", c.CommandPath(), args))
+	}
+	return nil
+}
