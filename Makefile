@@ -1,7 +1,7 @@
 # typharender. `make help` lists the targets.
 GO ?= go
 
-.PHONY: help build test vet fmt golden fuzz check
+.PHONY: help build test vet fmt golden fuzz check bench
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
@@ -21,5 +21,9 @@ golden: ## regenerate golden files; review the diff before committing
 FUZZTIME ?= 60s
 fuzz: ## run each fuzz target for FUZZTIME
 	$(GO) test ./versioning -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
+
+BENCHFLAGS ?=
+bench: ## run every Go benchmark with allocations (BENCHFLAGS="-count=10" for benchstat)
+	$(GO) test -run '^$$' -bench . -benchmem $(BENCHFLAGS) ./...
 
 check: vet test ## what CI runs first
