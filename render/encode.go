@@ -6,9 +6,10 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"strconv"
 	"strings"
 
-	"sigs.k8s.io/yaml"
+	"go.yaml.in/yaml/v2"
 )
 
 // EncodeYAML writes objs as YAML documents separated by "---", in the order
@@ -22,7 +23,9 @@ func EncodeYAML(w io.Writer, objs ...Object) error {
 		if err != nil {
 			return err
 		}
-		out, err := yaml.Marshal(m)
+		// go-yaml encodes the map itself: the bytes sigs.k8s.io/yaml.Marshal
+		// writes for m, without its JSON round trip.
+		out, err := yaml.Marshal(yamlNumbers(m))
 		if err != nil {
 			return fmt.Errorf("encoding %s as YAML: %w", describe(obj), err)
 		}
@@ -91,6 +94,46 @@ func toMap(obj Object) (map[string]any, error) {
 	delete(m, "status")
 	pruneStruct(m, reflect.TypeOf(obj).Elem())
 	return m, nil
+}
+
+// yamlNumbers replaces, in place, each json.Number within v by the value
+// go-yaml reads from the same JSON text, and returns v. Encoding the result
+// with go-yaml gives the bytes sigs.k8s.io/yaml.JSONToYAML gives for v's
+// JSON, which decodes that JSON with go-yaml first.
+func yamlNumbers(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, e := range v {
+			v[k] = yamlNumbers(e)
+		}
+	case []any:
+		for i, e := range v {
+			v[i] = yamlNumbers(e)
+		}
+	case json.Number:
+		return yamlNumber(string(v))
+	}
+	return v
+}
+
+// yamlNumber is go-yaml's reading of n, a JSON number, as a plain scalar:
+// an int if it fits, else a uint64, else a float64. (JSON numbers have no
+// underscores, prefixes or leading zeros, and always match go-yaml's float
+// syntax.)
+func yamlNumber(n string) any {
+	if i, err := strconv.ParseInt(n, 10, 64); err == nil {
+		if i == int64(int(i)) {
+			return int(i)
+		}
+		return i
+	}
+	if u, err := strconv.ParseUint(n, 10, 64); err == nil {
+		return u
+	}
+	if f, err := strconv.ParseFloat(n, 64); err == nil {
+		return f
+	}
+	return n
 }
 
 var marshalerType = reflect.TypeFor[json.Marshaler]()
