@@ -1,0 +1,96 @@
+package lint_test
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/typharender/typharender/lint"
+)
+
+// goldenRE matches testdata/golden/<region>/<major.minor>-<nodes>.yaml.
+var goldenRE = regexp.MustCompile(`^(\d+\.\d+)-(\d+)\.yaml$`)
+
+// TestGoldenMatrixLintsClean: everything render emits lints clean for the
+// facts it was rendered for. Alone, each rendering has one finding, the
+// info that no eni-config relay setting was seen; with the eni-config the
+// guide's Typha edit produces, it has none.
+func TestGoldenMatrixLintsClean(t *testing.T) {
+	t.Parallel()
+	root := filepath.Join("..", "testdata", "golden")
+	regions, err := os.ReadDir(root)
+	require.NoError(t, err)
+	eni := filepath.Join(root, "eniconfig", "terway-eniip-typha.yaml")
+	count := 0
+	for _, region := range regions {
+		if !region.IsDir() || region.Name() == "eniconfig" {
+			continue
+		}
+		files, err := os.ReadDir(filepath.Join(root, region.Name()))
+		require.NoError(t, err)
+		for _, file := range files {
+			m := goldenRE.FindStringSubmatch(file.Name())
+			require.NotNil(t, m, "unexpected golden file %s", file.Name())
+			count++
+			nodes, err := strconv.Atoi(m[2])
+			require.NoError(t, err)
+			facts := lint.Facts{Nodes: nodes, KubeVersion: m[1], Region: region.Name()}
+			path := filepath.Join(root, region.Name(), file.Name())
+			t.Run(region.Name()+"/"+file.Name(), func(t *testing.T) {
+				t.Parallel()
+				r := mustLint(t, []string{path}, facts)
+				assert.Equal(t, []string{lint.RuleTyphaRelayNotConfigured}, ruleIDs(r))
+				assert.Empty(t, r.Skipped)
+				assert.Equal(t, 4, r.Objects)
+				assert.False(t, r.Fails(lint.Warning))
+
+				r = mustLint(t, []string{path, eni}, facts)
+				assert.Empty(t, r.Findings)
+				assert.Empty(t, r.Skipped)
+			})
+		}
+	}
+	assert.Equal(t, 126, count, "the README promises 126 renderings")
+}
+
+// TestGoldenENIConfig: the eni-config inputs and every edit render makes.
+func TestGoldenENIConfig(t *testing.T) {
+	t.Parallel()
+	typha := filepath.Join("..", "testdata", "golden", "cn-hangzhou", "1.30-1000.yaml")
+	tests := []struct {
+		file string
+		// alone: findings for the ConfigMap by itself; withTypha: with the
+		// rendered Typha manifests beside it.
+		alone, withTypha []string
+	}{
+		{file: "eniconfig/terway-eniip.yaml", alone: []string{}, withTypha: []string{lint.RuleTyphaRelayNotConfigured}},
+		{file: "eniconfig/no-policy-key.yaml", alone: []string{}, withTypha: []string{lint.RuleTyphaRelayNotConfigured}},
+		{file: "eniconfig/policy-disabled.yaml", alone: []string{}, withTypha: []string{lint.RuleTyphaRelayNotConfigured}},
+		{file: "eniconfig/already-typha.yaml", alone: []string{lint.RuleENIRelayServiceMissing}, withTypha: []string{}},
+		// The Typha edit points Felix at calico-typha: it needs the Service.
+		{file: "golden/eniconfig/terway-eniip-typha.yaml", alone: []string{lint.RuleENIRelayServiceMissing}, withTypha: []string{}},
+		{file: "golden/eniconfig/no-policy-key-typha.yaml", alone: []string{lint.RuleENIRelayServiceMissing}, withTypha: []string{}},
+		{file: "golden/eniconfig/policy-disabled-typha.yaml", alone: []string{lint.RuleENIRelayServiceMissing}, withTypha: []string{}},
+		{file: "golden/eniconfig/already-typha-typha.yaml", alone: []string{lint.RuleENIRelayServiceMissing}, withTypha: []string{}},
+		// Disabling NetworkPolicy is clean, except where a relay stays:
+		// render warns that it is unused, and so does lint.
+		{file: "golden/eniconfig/terway-eniip-disable-policy.yaml", alone: []string{}, withTypha: []string{lint.RuleTyphaRelayNotConfigured}},
+		{file: "golden/eniconfig/no-policy-key-disable-policy.yaml", alone: []string{}, withTypha: []string{lint.RuleTyphaRelayNotConfigured}},
+		{file: "golden/eniconfig/policy-disabled-disable-policy.yaml", alone: []string{}, withTypha: []string{lint.RuleTyphaRelayNotConfigured}},
+		{file: "golden/eniconfig/already-typha-disable-policy.yaml", alone: []string{lint.RuleENIRelayServiceMissing, lint.RuleENIRelayUnused}, withTypha: []string{lint.RuleENIRelayUnused}},
+	}
+	for _, tc := range tests {
+		t.Run(strings.TrimSuffix(tc.file, ".yaml"), func(t *testing.T) {
+			t.Parallel()
+			path := filepath.Join("..", "testdata", tc.file)
+			assert.Equal(t, tc.alone, ruleIDs(mustLint(t, []string{path}, full)))
+			assert.Equal(t, tc.withTypha, ruleIDs(mustLint(t, []string{path, typha}, full)))
+		})
+	}
+}

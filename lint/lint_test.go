@@ -1,0 +1,183 @@
+package lint_test
+
+import (
+	"bytes"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/typharender/typharender/internal/golden"
+	"github.com/typharender/typharender/lint"
+)
+
+// full are the facts of the cluster most fixtures describe.
+var full = lint.Facts{Nodes: 1000, KubeVersion: "v1.30.7-aliyun.1", Region: "cn-hangzhou"}
+
+func fixtures(names ...string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = filepath.Join("testdata", "fixtures", n)
+	}
+	return out
+}
+
+func mustLint(t *testing.T, paths []string, f lint.Facts) *lint.Report {
+	t.Helper()
+	objs, err := lint.ReadPaths(paths, nil)
+	require.NoError(t, err)
+	r, err := lint.Lint(objs, f)
+	require.NoError(t, err)
+	return r
+}
+
+func ruleIDs(r *lint.Report) []string {
+	ids := []string{}
+	for _, f := range r.Findings {
+		ids = append(ids, f.Rule)
+	}
+	return ids
+}
+
+func withFacts(f lint.Facts, edit func(*lint.Facts)) lint.Facts {
+	edit(&f)
+	return f
+}
+
+// TestRules runs every rule on a fixture that triggers it and on one that
+// does not. want is the rule of every finding, in output order; the text
+// output is checked against testdata/golden/<name>.txt.
+func TestRules(t *testing.T) {
+	t.Parallel()
+	v := func(version string) lint.Facts { return lint.Facts{KubeVersion: version} }
+	nodes := func(n int) lint.Facts { return withFacts(full, func(f *lint.Facts) { f.Nodes = n }) }
+	region := func(r string) lint.Facts { return withFacts(full, func(f *lint.Facts) { f.Region = r }) }
+	guide := filepath.Join("..", "testdata", "guide", "calico-typha.yaml")
+	tests := []struct {
+		name  string
+		files []string
+		facts lint.Facts
+		want  []string
+	}{
+		{name: "clean", files: fixtures("typha.yaml", "eni-typha.yaml"), facts: full, want: []string{}},
+
+		{name: "pdb-v1-at-1.20", files: fixtures("pdb-v1.yaml"), facts: v("v1.20.11-aliyun.1"), want: []string{lint.RulePDBAPINotServed}},
+		{name: "pdb-v1beta1-at-1.25", files: fixtures("pdb-v1beta1.yaml"), facts: v("v1.25.3-aliyun.1"), want: []string{lint.RulePDBAPINotServed}},
+		{name: "pdb-v2", files: fixtures("pdb-v2.yaml"), facts: v("1.30"), want: []string{lint.RulePDBAPINotServed}},
+		{name: "pdb-v1beta1-at-1.24", files: fixtures("pdb-v1beta1.yaml"), facts: v("v1.24.6-aliyun.1"), want: []string{lint.RulePDBAPIDeprecated}},
+		{name: "pdb-v1beta1-at-1.20", files: fixtures("pdb-v1beta1.yaml"), facts: v("v1.20.11-aliyun.1"), want: []string{}},
+		{name: "pdb-v1-at-1.21", files: fixtures("pdb-v1.yaml"), facts: v("v1.21.3-aliyun.1"), want: []string{}},
+
+		{name: "replicas-5-at-1001", files: fixtures("typha.yaml", "eni-typha.yaml"), facts: nodes(1001), want: []string{lint.RuleReplicasBelowRecommended}},
+		{name: "replicas-unset", files: fixtures("service.yaml", "deployment-unset.yaml", "eni-typha.yaml"), facts: full, want: []string{lint.RuleReplicasBelowRecommended}},
+		{name: "replicas-3-at-600", files: fixtures("service.yaml", "deployment-3.yaml", "eni-typha.yaml"), facts: nodes(600), want: []string{}},
+		{name: "replicas-3-at-3", files: fixtures("service.yaml", "deployment-3.yaml", "eni-typha.yaml"), facts: nodes(3), want: []string{lint.RuleReplicasNotBelowNodes}},
+		{name: "replicas-3-at-4", files: fixtures("service.yaml", "deployment-3.yaml", "eni-typha.yaml"), facts: nodes(4), want: []string{}},
+
+		{name: "image-placeholder", files: append([]string{guide}, fixtures("eni-typha.yaml")...), facts: nodes(600), want: []string{lint.RuleImageRegionPlaceholder}},
+		{name: "image-region-mismatch", files: fixtures("typha.yaml", "eni-typha.yaml"), facts: region("cn-beijing"), want: []string{lint.RuleImageRegionMismatch}},
+		{name: "image-mirror", files: fixtures("service.yaml", "deployment-mirror.yaml", "eni-typha.yaml"), facts: region("cn-beijing"), want: []string{}},
+		{name: "image-invalid", files: fixtures("service.yaml", "deployment-image-invalid.yaml", "eni-typha.yaml"), facts: full,
+			want: []string{lint.RuleImageInvalid, lint.RuleImageInvalid}},
+
+		{name: "service-bad", files: fixtures("service-bad.yaml", "deployment.yaml", "eni-typha.yaml"), facts: full,
+			want: []string{lint.RuleServicePortName, lint.RuleServicePortNumber, lint.RuleServicePortNumber, lint.RuleServiceSelector}},
+		{name: "service-no-selector", files: fixtures("service-no-selector.yaml", "deployment.yaml", "eni-typha.yaml"), facts: full,
+			want: []string{lint.RuleServiceSelector}},
+		{name: "deployment-selector", files: fixtures("service.yaml", "deployment-selector.yaml", "eni-typha.yaml"), facts: full,
+			want: []string{lint.RuleDeploymentSelector, lint.RuleDeploymentSelector, lint.RuleServiceSelector}},
+		{name: "deployment-expressions", files: fixtures("service.yaml", "deployment-expressions.yaml", "eni-typha.yaml"), facts: full, want: []string{}},
+
+		{name: "eni-False", files: fixtures("eni-False.yaml", "typha.yaml"), facts: full, want: []string{lint.RuleENIPolicyValue, lint.RuleENIRelayUnused}},
+		{name: "eni-block", files: fixtures("eni-block.yaml", "typha.yaml"), facts: full, want: []string{lint.RuleENIPolicyValue, lint.RuleENIRelayUnused}},
+		{name: "eni-bool", files: fixtures("eni-bool.yaml", "typha.yaml"), facts: full, want: []string{lint.RuleENIPolicyValue}},
+		{name: "eni-zero", files: fixtures("eni-zero.yaml", "typha.yaml"), facts: full, want: []string{lint.RuleENIPolicyValueLoose}},
+		{name: "eni-relay-typo", files: fixtures("eni-relay-typo.yaml", "typha.yaml"), facts: full, want: []string{lint.RuleENIRelayServiceMissing}},
+		{name: "eni-alone", files: fixtures("eni-typha.yaml"), facts: full, want: []string{lint.RuleENIRelayServiceMissing}},
+		{name: "eni-service-default-ns", files: fixtures("eni-typha.yaml", "service-default-ns.yaml"), facts: full, want: []string{lint.RuleENIRelayServiceMissing}},
+		{name: "eni-relay-disabled", files: fixtures("eni-relay-disabled.yaml", "typha.yaml"), facts: full, want: []string{lint.RuleENIRelayUnused}},
+		{name: "eni-disabled", files: fixtures("eni-disabled.yaml"), facts: full, want: []string{}},
+
+		{name: "typha-alone", files: fixtures("typha.yaml"), facts: full, want: []string{lint.RuleTyphaRelayNotConfigured}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := mustLint(t, tc.files, tc.facts)
+			assert.Equal(t, tc.want, ruleIDs(r))
+			for _, f := range r.Findings {
+				assert.Positive(t, f.Line)
+				assert.Contains(t, f.Message, f.Object)
+			}
+			var buf bytes.Buffer
+			require.NoError(t, lint.Write(&buf, lint.FormatText, r))
+			golden.Check(t, filepath.Join("testdata", "golden", tc.name+".txt"), buf.Bytes())
+		})
+	}
+}
+
+// TestEveryRuleTested: the table above covers every rule, both ways.
+func TestRuleTable(t *testing.T) {
+	t.Parallel()
+	seen := map[string]bool{}
+	for _, r := range lint.Rules() {
+		assert.False(t, seen[r.ID], "duplicate rule %s", r.ID)
+		seen[r.ID] = true
+		assert.Regexp(t, `^[a-z]+(-[a-z0-9]+)+$`, r.ID)
+		assert.NotEmpty(t, r.Checks, r.ID)
+		assert.NotEmpty(t, r.Why, r.ID)
+		assert.NotEmpty(t, r.Fix, r.ID)
+	}
+	assert.Len(t, seen, 16)
+}
+
+func TestSkipped(t *testing.T) {
+	t.Parallel()
+	r := mustLint(t, fixtures("typha.yaml", "eni-typha.yaml"), lint.Facts{})
+	assert.Empty(t, r.Findings)
+	var skipped []string
+	for _, s := range r.Skipped {
+		skipped = append(skipped, s.Rule)
+		assert.Regexp(t, `^needs --(nodes|kube-version|region): `, s.Reason)
+	}
+	assert.Equal(t, []string{lint.RulePDBAPINotServed, lint.RulePDBAPIDeprecated, lint.RuleReplicasBelowRecommended,
+		lint.RuleReplicasNotBelowNodes, lint.RuleImageRegionMismatch}, skipped)
+
+	r = mustLint(t, fixtures("typha.yaml", "eni-typha.yaml"), full)
+	assert.Empty(t, r.Skipped)
+
+	r = mustLint(t, fixtures("service.yaml", "eni-typha.yaml"), full)
+	require.Len(t, r.Skipped, 1)
+	assert.Equal(t, lint.RuleServiceSelector, r.Skipped[0].Rule)
+}
+
+func TestFactsValidate(t *testing.T) {
+	t.Parallel()
+	assert.NoError(t, lint.Facts{}.Validate())
+	assert.NoError(t, full.Validate())
+	err := lint.Facts{Nodes: -1, KubeVersion: "latest", Region: "cn-hangzhou.evil.example/x"}.Validate()
+	require.Error(t, err)
+	assert.ErrorIs(t, err, lint.ErrFacts)
+	for _, want := range []string{"node count -1", `"latest"`, "not a region ID"} {
+		assert.Contains(t, err.Error(), want)
+	}
+	_, err = lint.Lint(nil, lint.Facts{Nodes: 200_000})
+	assert.ErrorIs(t, err, lint.ErrFacts)
+}
+
+func TestSeverity(t *testing.T) {
+	t.Parallel()
+	for _, s := range []lint.Severity{lint.Info, lint.Warning, lint.Error} {
+		got, err := lint.ParseSeverity(s.String())
+		require.NoError(t, err)
+		assert.Equal(t, s, got)
+	}
+	_, err := lint.ParseSeverity("fatal")
+	assert.ErrorIs(t, err, lint.ErrSeverity)
+
+	r := mustLint(t, fixtures("eni-zero.yaml", "typha.yaml"), full)
+	assert.True(t, r.Fails(lint.Warning))
+	assert.False(t, r.Fails(lint.Error))
+	assert.Equal(t, "0 errors, 1 warning, 0 info in 5 objects", r.Summary())
+}
