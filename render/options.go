@@ -270,3 +270,7 @@ func sortedKeys[K ~string, V any](m map[K]V) []K {
 	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
 	return keys
 }
+
+// KnownRegions returns the Alibaba Cloud region IDs typharender knows, in
+// order, as a fresh slice.
+func KnownRegions() []string { return knownRegions() }
