@@ -73,11 +73,26 @@ or usage.`,
 	// Subcommands, one per file. To add one, write newXCmd(s) in x.go and
 	// list it here.
 	root.AddCommand(
+		newRenderCmd(s),
 		newVersionCmd(s, version),
 	)
 
+	// Cobra adds completion and help on Execute; add them now so that
+	// they follow the same rules. An unknown shell is a usage error.
+	root.InitDefaultCompletionCmd()
+	root.InitDefaultHelpCmd()
 	for _, c := range root.Commands() {
 		c.SetFlagErrorFunc(root.FlagErrorFunc())
+		if c.Name() == "completion" {
+			c.Example = "  source <(typharender completion bash)\n  typharender completion zsh > \"${fpath[1]}/_typharender\""
+			c.Args = func(c *cobra.Command, args []string) error {
+				if len(args) > 0 {
+					return usageError(c, fmt.Errorf("unknown shell %q: want bash, zsh, fish or powershell", args[0]))
+				}
+				return nil
+			}
+			c.RunE = func(c *cobra.Command, _ []string) error { return c.Help() }
+		}
 	}
 	return root
 }

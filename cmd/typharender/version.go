@@ -32,3 +32,6 @@ func noArgs(c *cobra.Command, args []string) error {
 	}
 	return nil
 }
+
+// knownRegions lists the region IDs for shell completion.
+func knownRegions() []string { return render.KnownRegions() }

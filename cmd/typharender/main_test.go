@@ -1,0 +1,125 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/typharender/typharender/internal/golden"
+)
+
+// cmdCase runs the CLI in-process, as Helm's pkg/cmd tests do. The
+// command's stdout and stderr are compared with testdata/<golden>.stdout
+// and testdata/<golden>.stderr (go test -update rewrites them).
+//
+// In args, $TMP is replaced by a fresh temporary directory, and in the
+// outputs that directory is replaced by $TMP, so goldens are stable.
+type cmdCase struct {
+	name   string
+	args   []string
+	stdin  string
+	golden string // path under testdata without extension; default <command>/<name>
+	code   int    // the exit code
+	setup  func(t *testing.T, tmp string)
+	after  func(t *testing.T, tmp string) // checks the files a case wrote
+}
+
+func runCases(t *testing.T, command string, cases []cmdCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			tmp := t.TempDir()
+			if tc.setup != nil {
+				tc.setup(t, tmp)
+			}
+			args := make([]string, len(tc.args))
+			for i, a := range tc.args {
+				args[i] = strings.ReplaceAll(a, "$TMP", tmp)
+			}
+			var stdout, stderr bytes.Buffer
+			code := run(args, strings.NewReader(tc.stdin), &stdout, &stderr)
+			g := tc.golden
+			if g == "" {
+				g = command + "/" + strings.ReplaceAll(tc.name, " ", "-")
+			}
+			base := filepath.Join("testdata", filepath.FromSlash(g))
+			golden.Check(t, base+".stdout", scrub(stdout.Bytes(), tmp))
+			golden.Check(t, base+".stderr", scrub(stderr.Bytes(), tmp))
+			if code != tc.code {
+				t.Errorf("run(%q) = exit code %d, want %d; stderr:\n%s", tc.args, code, tc.code, stderr.String())
+			}
+			if tc.after != nil {
+				tc.after(t, tmp)
+			}
+		})
+	}
+}
+
+func scrub(b []byte, tmp string) []byte {
+	return bytes.ReplaceAll(b, []byte(tmp), []byte("$TMP"))
+}
+
+// readFile reads a file a case wrote.
+func readFile(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// listTree returns the slash-separated paths of the regular files under
+// dir, and of any entry left beside it with a temporary name.
+func listTree(t *testing.T, dir string) []string {
+	t.Helper()
+	var paths []string
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if p == dir {
+			return nil
+		}
+		rel, _ := filepath.Rel(dir, p)
+		if d.IsDir() {
+			rel += "/"
+		}
+		paths = append(paths, filepath.ToSlash(rel))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return paths
+}
+
+func TestRoot(t *testing.T) {
+	runCases(t, "root", []cmdCase{
+		{name: "no args", args: nil},
+		{name: "help", args: []string{"--help"}},
+		{name: "unknown command", args: []string{"rendr"}, code: 2},
+		{name: "unknown flag", args: []string{"--verbose"}, code: 2},
+	})
+}
+
+func TestVersion(t *testing.T) {
+	runCases(t, "version", []cmdCase{
+		{name: "version", args: []string{"version"}},
+		{name: "help", args: []string{"version", "--help"}},
+		{name: "extra argument", args: []string{"version", "now"}, code: 2},
+	})
+}
+
+func TestCompletion(t *testing.T) {
+	runCases(t, "completion", []cmdCase{
+		{name: "bash", args: []string{"completion", "bash"}},
+		{name: "help", args: []string{"completion", "--help"}},
+		{name: "unknown shell", args: []string{"completion", "tcsh"}, code: 2},
+		// Cobra's hidden __complete command drives the shell scripts.
+		{name: "complete mode", args: []string{"__complete", "eni-config", "--mode", ""}},
+		{name: "complete output", args: []string{"__complete", "render", "-o", ""}},
+	})
+}

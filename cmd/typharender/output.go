@@ -1,0 +1,150 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/typharender/typharender/render"
+)
+
+// file is one file to write, with a slash-separated path relative to the
+// output directory.
+type file struct {
+	path string
+	data []byte
+}
+
+// kustomization is the file --output-dir writes beside the objects.
+const kustomization = "kustomization.yaml"
+
+// objectFile matches the names objectFiles gives: NN-<kind>-<name>.yaml.
+var objectFile = regexp.MustCompile(`^[0-9]{2}-[a-z]+-[a-z0-9.-]+\.yaml$`)
+
+// objectFiles returns one YAML file per object, named NN-<kind>-<name>.yaml
+// in the order given (the order to apply them), and a kustomization.yaml
+// that lists them in that order.
+func objectFiles(objs []render.Object) ([]file, error) {
+	files := make([]file, 0, len(objs)+1)
+	var k strings.Builder
+	k.WriteString("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n")
+	for i, obj := range objs {
+		kind := strings.ToLower(obj.GetObjectKind().GroupVersionKind().Kind)
+		name := fmt.Sprintf("%02d-%s-%s.yaml", i, kind, obj.GetName())
+		var buf bytes.Buffer
+		if err := render.EncodeYAML(&buf, obj); err != nil {
+			return nil, err
+		}
+		files = append(files, file{path: name, data: buf.Bytes()})
+		fmt.Fprintf(&k, "- %s\n", name)
+	}
+	return append(files, file{path: kustomization, data: []byte(k.String())}), nil
+}
+
+// writeTree makes dir hold exactly files, atomically: it writes them into
+// a temporary directory beside dir and renames it into place, so a failure
+// leaves dir as it was. An existing dir is replaced only when it holds
+// nothing but files typharender writes (a fleet's: directories of them);
+// anything else is an error, so nothing a person put there is lost.
+func writeTree(dir string, files []file, fleet bool) error {
+	dir = filepath.Clean(dir)
+	flag := "--output-dir " + dir
+	info, err := os.Stat(dir)
+	exists := err == nil
+	switch {
+	case err != nil && !errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("%s: %w", flag, unwrapPathError(err))
+	case exists && !info.IsDir():
+		return fmt.Errorf("%s: is a file: want a directory, new or holding only typharender's output", flag)
+	case exists:
+		if foreign := foreignFiles(dir, fleet); len(foreign) > 0 {
+			return fmt.Errorf("%s: holds %s, which typharender did not write: want a new or empty directory, or one holding only typharender's output (NN-<kind>-<name>.yaml and kustomization.yaml%s)", flag, quoteList(foreign), map[bool]string{true: " in one directory per cluster"}[fleet])
+		}
+	}
+	parent := filepath.Dir(dir)
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return failure(fmt.Errorf("%s: %w", flag, err))
+	}
+	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp-")
+	if err != nil {
+		return failure(fmt.Errorf("%s: %w", flag, err))
+	}
+	defer os.RemoveAll(tmp) // after a successful rename there is nothing left to remove
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return failure(fmt.Errorf("%s: %w", flag, err))
+	}
+	for _, f := range files {
+		p := filepath.Join(tmp, filepath.FromSlash(f.path))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return failure(fmt.Errorf("%s: %w", flag, err))
+		}
+		if err := os.WriteFile(p, f.data, 0o644); err != nil {
+			return failure(fmt.Errorf("%s: %w", flag, err))
+		}
+	}
+	if !exists {
+		if err := os.Rename(tmp, dir); err != nil {
+			return failure(fmt.Errorf("%s: %w", flag, err))
+		}
+		return nil
+	}
+	// Swap: move the old directory aside (to a name beside the unique
+	// temporary one), the new one in, then delete the old one.
+	old := tmp + ".old"
+	if err := os.Rename(dir, old); err != nil {
+		return failure(fmt.Errorf("%s: %w", flag, err))
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		if rerr := os.Rename(old, dir); rerr != nil {
+			return failure(fmt.Errorf("%s: %w; the previous contents are in %s", flag, err, old))
+		}
+		return failure(fmt.Errorf("%s: %w", flag, err))
+	}
+	if err := os.RemoveAll(old); err != nil {
+		return failure(fmt.Errorf("%s: written, but removing the previous contents in %s: %w", flag, old, err))
+	}
+	return nil
+}
+
+// foreignFiles lists what in dir typharender would not have written.
+func foreignFiles(dir string, fleet bool) []string {
+	var foreign []string
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return []string{dir + " (unreadable: " + unwrapPathError(err).Error() + ")"}
+	}
+	for _, e := range entries {
+		p := filepath.Join(dir, e.Name())
+		switch {
+		case fleet && e.IsDir():
+			foreign = append(foreign, foreignFiles(p, false)...)
+		case !fleet && e.Type().IsRegular() && (e.Name() == kustomization || objectFile.MatchString(e.Name())):
+		default:
+			foreign = append(foreign, p)
+		}
+	}
+	return foreign
+}
+
+func quoteList(paths []string) string {
+	const show = 3
+	q := make([]string, 0, show)
+	for i, p := range paths {
+		if i == show {
+			q = append(q, fmt.Sprintf("and %d more", len(paths)-show))
+			break
+		}
+		q = append(q, fmt.Sprintf("%q", p))
+	}
+	return strings.Join(q, ", ")
+}
+
+// joinPath joins dir and a slash-separated relative path for messages.
+func joinPath(dir, rel string) string {
+	return filepath.Join(dir, filepath.FromSlash(rel))
+}

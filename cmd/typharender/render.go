@@ -1,0 +1,248 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/typharender/typharender/internal/diff"
+	"github.com/typharender/typharender/internal/values"
+	"github.com/typharender/typharender/render"
+)
+
+type renderFlags struct {
+	valueFlags
+	output    string
+	outputDir string
+	check     string
+	fleet     string
+}
+
+func newRenderCmd(s streams) *cobra.Command {
+	f := &renderFlags{}
+	c := &cobra.Command{
+		Use:   "render",
+		Short: "Render the Typha manifests for one cluster, or a fleet",
+		Long: `Render the Typha Service, Deployment, PodDisruptionBudget and BGPPeer
+CustomResourceDefinition for a cluster, as the vendor guide's
+calico-typha.yaml with the region, replicas and API versions filled in.
+
+The cluster is described by --region, --nodes and --kube-version, or by the
+same keys in values files (-f) and --set, applied in that order: values
+files in order, then --set in order, then the three flags; later wins.
+Values keys: region, nodes, kubeVersion, image.registry, image.repository,
+image.tag, image.digest, replicas, labels.<key>, annotations.<key>,
+resources.requests.<name>, resources.limits.<name>, logSeverity. A null
+value (--set replicas=null) restores the default.
+
+Output is multi-document YAML on stdout, or a v1 List with -o json.
+--output-dir DIR writes one file per object, NN-<kind>-<name>.yaml, and a
+kustomization.yaml listing them; DIR is replaced as a whole, so it must be
+new, empty, or hold only files typharender wrote. --check FILE compares the
+rendering with FILE and exits 1 with a unified diff when they differ.
+
+--fleet FILE renders every cluster the file lists into DIR/<name>/ (with
+--output-dir DIR): a mapping with clusters, a list of entries with name,
+region, nodes, kubeVersion and any other values key. -f and --set apply to
+every entry; an entry's own keys win. If any entry is invalid, nothing is
+written and every invalid entry is listed.
+
+Warnings go to stderr.`,
+		Example: `  # The guide's manifests for a 1,000-node cluster in cn-hangzhou
+  typharender render --region cn-hangzhou --nodes 1000 --kube-version v1.30.7-aliyun.1
+
+  # Pin the image and add resources, Helm-style
+  typharender render -f values.yaml --set image.tag=v3.20.2 --set resources.requests.cpu=250m
+
+  # A kustomize directory for a GitOps repository
+  typharender render --region cn-hangzhou --nodes 1000 --kube-version v1.30.7-aliyun.1 --output-dir typha/
+
+  # Fail CI when the committed manifest is stale
+  typharender render -f values.yaml --check deploy/calico-typha.yaml
+
+  # Every cluster of a fleet, into fleet/<name>/
+  typharender render --fleet clusters.yaml --output-dir fleet/`,
+		Args: noArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			return f.run(c, s)
+		},
+	}
+	f.register(c)
+	fl := c.Flags()
+	fl.StringVarP(&f.output, "output", "o", "yaml", "output format: yaml (multi-document) or json (a v1 List)")
+	fl.StringVar(&f.outputDir, "output-dir", "", "write one YAML file per object and a kustomization.yaml into this directory")
+	fl.StringVar(&f.check, "check", "", "compare the rendering with this file (- for stdin); exit 1 with a unified diff when they differ")
+	fl.StringVar(&f.fleet, "fleet", "", "render every cluster in this fleet file into --output-dir/<name>/")
+	_ = c.RegisterFlagCompletionFunc("output", fixedCompletion("yaml", "json"))
+	_ = c.MarkFlagDirname("output-dir")
+	return c
+}
+
+func (f *renderFlags) run(c *cobra.Command, s streams) error {
+	if f.output != "yaml" && f.output != "json" {
+		return usageError(c, fmt.Errorf("-o %q: want yaml or json", f.output))
+	}
+	switch {
+	case f.check != "" && f.outputDir != "":
+		return usageError(c, errors.New("--check and --output-dir: --check compares one rendering with a file; give one of them"))
+	case f.check != "" && f.fleet != "":
+		return usageError(c, errors.New("--check and --fleet: --check compares one rendering with a file; render the fleet with --output-dir"))
+	case f.fleet != "" && f.outputDir == "":
+		return usageError(c, fmt.Errorf("--fleet %s needs --output-dir DIR: each cluster is written to DIR/<name>/", f.fleet))
+	case f.outputDir != "" && f.output != "yaml":
+		return usageError(c, fmt.Errorf("-o %s with --output-dir: the directory holds YAML files; -o json writes a List to stdout", f.output))
+	}
+	in := &input{stdin: s.In}
+	if f.fleet != "" {
+		if set := f.clusterFlagsSet(c); len(set) > 0 {
+			return usageError(c, fmt.Errorf("%s with --fleet: each fleet entry gives its own region, nodes and kubeVersion; use -f or --set for values common to every entry", strings.Join(set, ", ")))
+		}
+		return f.runFleet(c, s, in)
+	}
+
+	v, err := f.values(c, in)
+	if err != nil {
+		return err
+	}
+	res, err := renderValues(v)
+	if err != nil {
+		return err
+	}
+	warn(s, "", res.Warnings)
+
+	if f.outputDir != "" {
+		files, err := objectFiles(res.Objects())
+		if err != nil {
+			return failure(err)
+		}
+		if err := writeTree(f.outputDir, files, false); err != nil {
+			return err
+		}
+		for _, file := range files {
+			fmt.Fprintf(s.Out, "wrote %s\n", joinPath(f.outputDir, file.path))
+		}
+		return nil
+	}
+
+	var buf bytes.Buffer
+	if err := encode(&buf, f.output, res.Objects()); err != nil {
+		return failure(err)
+	}
+	if f.check != "" {
+		want, err := in.read("--check", f.check)
+		if err != nil {
+			return err
+		}
+		if d := diff.Unified(displayName(f.check), "rendered", want, buf.Bytes()); d != "" {
+			fmt.Fprint(s.Out, d)
+			return failure(fmt.Errorf("--check %s: the file differs from the rendering (diff on stdout); to accept, write the rendering to the file", displayName(f.check)))
+		}
+		return nil
+	}
+	_, err = s.Out.Write(buf.Bytes())
+	return writeErr(err)
+}
+
+func (f *renderFlags) runFleet(c *cobra.Command, s streams, in *input) error {
+	base, err := f.base(in)
+	if err != nil {
+		return err
+	}
+	data, err := in.read("--fleet", f.fleet)
+	if err != nil {
+		return err
+	}
+	name := displayName(f.fleet)
+	clusters, bad, err := values.LoadFleet(name, data, base)
+	if err != nil {
+		return fmt.Errorf("--fleet %s", indentErr(err))
+	}
+	good, badValues := values.RenderFleet(name, clusters)
+	bad = append(bad, badValues...)
+	if len(bad) > 0 {
+		values.SortEntryErrors(bad)
+		var b strings.Builder
+		fmt.Fprintf(&b, "--fleet %s: %d of %d clusters are invalid; nothing was written:", name, len(bad), len(bad)+len(good))
+		for _, e := range bad {
+			b.WriteString("\n  " + indent(e.Error()))
+		}
+		return errors.New(b.String())
+	}
+	var files []file
+	for _, g := range good {
+		warn(s, "cluster "+g.Cluster.Name+": ", g.Result.Warnings)
+		fs, err := objectFiles(g.Result.Objects())
+		if err != nil {
+			return failure(err)
+		}
+		for _, fl := range fs {
+			fl.path = g.Cluster.Name + "/" + fl.path
+			files = append(files, fl)
+		}
+	}
+	if err := writeTree(f.outputDir, files, true); err != nil {
+		return err
+	}
+	for _, fl := range files {
+		fmt.Fprintf(s.Out, "wrote %s\n", joinPath(f.outputDir, fl.path))
+	}
+	return nil
+}
+
+// renderValues renders one cluster given by the command line.
+func renderValues(v *values.Values) (*render.Result, error) {
+	res, err := v.Render()
+	if err != nil {
+		err = invalidValues(err)
+		if len(v.Missing()) > 0 {
+			err = fmt.Errorf("%w\n(give --region, --nodes and --kube-version, or the keys region, nodes and kubeVersion with -f or --set)", err)
+		}
+		return nil, err
+	}
+	return res, nil
+}
+
+// invalidValues formats the errors of values that cannot be rendered.
+func invalidValues(err error) error {
+	return fmt.Errorf("invalid values:\n  %s", indent(err.Error()))
+}
+
+func indentErr(err error) string { return indent(err.Error()) }
+
+func unjoin(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
+}
+
+// warn writes warnings to stderr as kubectl does.
+func warn(s streams, prefix string, warnings []string) {
+	for _, w := range warnings {
+		fmt.Fprintf(s.ErrOut, "Warning: %s%s\n", prefix, w)
+	}
+}
+
+func encode(buf *bytes.Buffer, format string, objs []render.Object) error {
+	if format == "json" {
+		return render.EncodeJSON(buf, objs...)
+	}
+	return render.EncodeYAML(buf, objs...)
+}
+
+func writeErr(err error) error {
+	if err != nil {
+		return failure(fmt.Errorf("writing output: %w", err))
+	}
+	return nil
+}
+
+func fixedCompletion(choices ...string) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+	return func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return slices.Clone(choices), cobra.ShellCompDirectiveNoFileComp
+	}
+}

@@ -1,0 +1,216 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/typharender/typharender/render"
+)
+
+var cluster = []string{"--region", "cn-hangzhou", "--nodes", "1000", "--kube-version", "v1.30.7-aliyun.1"}
+
+func args(a ...[]string) []string { return slices.Concat(a...) }
+
+func TestRender(t *testing.T) {
+	matrix := filepath.Join("..", "..", "testdata", "golden", "cn-hangzhou")
+	runCases(t, "render", []cmdCase{
+		{name: "default", args: args([]string{"render"}, cluster)},
+		{name: "json", args: args([]string{"render", "-o", "json"}, cluster)},
+		{name: "policy v1beta1 before 1.21", args: []string{"render", "--region", "cn-hangzhou", "--nodes", "1000", "--kube-version", "v1.20.11-aliyun.1"}},
+		{name: "small cluster warns", args: []string{"render", "--region", "cn-hangzhou", "--nodes", "50", "--kube-version", "v1.30.7-aliyun.1"}},
+		{name: "unknown region warns", args: []string{"render", "--region", "xx-nowhere-1", "--nodes", "1000", "--kube-version", "v1.30.7-aliyun.1"}},
+		{name: "help", args: []string{"render", "--help"}},
+
+		// Values: -f files in order, then --set in order, then flags.
+		{name: "values file", args: []string{"render", "-f", "testdata/input/values.yaml"}},
+		{name: "later file wins", args: []string{"render", "-f", "testdata/input/values.yaml", "-f", "testdata/input/override.yaml"}},
+		{name: "set wins over file and flag over set", args: []string{"render", "-f", "testdata/input/values.yaml", "--set", "image.tag=v3.20.3,replicas=7", "--set", "replicas=8", "--nodes", "1500"}},
+		{name: "values from stdin", args: []string{"render", "-f", "-"}, stdin: "region: cn-hangzhou\nnodes: 1000\nkubeVersion: v1.30.7-aliyun.1\nreplicas: 6\n"},
+		{name: "set escaped dots and commas", args: args([]string{"render", "--set", `labels.app\.kubernetes\.io/name=typha,annotations.example\.com/note=a\,b`}, cluster)},
+		{name: "set null restores the default", args: []string{"render", "-f", "testdata/input/override.yaml", "--set", "replicas=null,image=null", "--region", "cn-hangzhou", "--kube-version", "v1.30.7-aliyun.1"}},
+
+		// Errors name the key, the file and the line.
+		{name: "bad values file", args: []string{"render", "-f", "testdata/input/bad.yaml"}, code: 2},
+		{name: "unknown set key", args: args([]string{"render", "--set", "image.tagg=v1,replica=3"}, cluster), code: 2},
+		{name: "set without equals", args: args([]string{"render", "--set", "image.tag"}, cluster), code: 2},
+		{name: "two documents", args: []string{"render", "-f", "testdata/input/two-docs.yaml"}, code: 2},
+		{name: "broken yaml", args: []string{"render", "-f", "testdata/input/broken.yaml"}, code: 2},
+		{name: "values file is a list", args: []string{"render", "-f", "testdata/input/list.yaml"}, code: 2},
+		{name: "missing values file", args: []string{"render", "-f", "testdata/input/nope.yaml"}, code: 2},
+		{name: "missing required", args: []string{"render"}, code: 2},
+		{name: "bad nodes", args: []string{"render", "--region", "cn-hangzhou", "--nodes", "1k", "--kube-version", "v1.30.7-aliyun.1"}, code: 2},
+		{name: "every bad option", args: []string{"render", "--region", "cn-hangzhou.evil.example/x", "--nodes", "0", "--kube-version", "v1.15.12", "--set", "image.digest=sha256:abc,logSeverity=loud,labels.k8s-app=other"}, code: 2},
+		{name: "bad output format", args: args([]string{"render", "-o", "yml"}, cluster), code: 2},
+		{name: "extra argument", args: args([]string{"render", "calico-typha.yaml"}, cluster), code: 2},
+		{name: "stdin twice", args: []string{"render", "-f", "-", "--check", "-"}, stdin: "region: cn-hangzhou\nnodes: 1000\nkubeVersion: v1.30.7-aliyun.1\n", code: 2},
+
+		// --check: the golden check for CI.
+		{name: "check equal", args: args([]string{"render", "--check", filepath.Join(matrix, "1.30-1000.yaml")}, cluster)},
+		{name: "check differs", args: args([]string{"render", "--check", filepath.Join(matrix, "1.30-5000.yaml")}, cluster), code: 1},
+		{name: "check from stdin", args: args([]string{"render", "--check", "-"}, cluster), stdin: string(mustRead(t, filepath.Join(matrix, "1.30-1000.yaml")))},
+		{name: "check json differs from yaml", args: args([]string{"render", "-o", "json", "--check", filepath.Join(matrix, "1.30-1000.yaml")}, cluster), code: 1},
+		{name: "check missing file", args: args([]string{"render", "--check", "testdata/input/nope.yaml"}, cluster), code: 2},
+		{name: "check with output dir", args: args([]string{"render", "--check", "x.yaml", "--output-dir", "x"}, cluster), code: 2},
+	})
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// objectFileNames are the files --output-dir writes for one cluster.
+var objectFileNames = []string{
+	"00-service-calico-typha.yaml",
+	"01-deployment-calico-typha.yaml",
+	"02-poddisruptionbudget-calico-typha.yaml",
+	"03-customresourcedefinition-bgppeers.crd.projectcalico.org.yaml",
+	"kustomization.yaml",
+}
+
+// checkOutputDir checks that dir holds exactly the files of a rendering
+// with o, each the object's own YAML.
+func checkOutputDir(t *testing.T, dir string, o render.Options) {
+	t.Helper()
+	if got := listTree(t, dir); !slices.Equal(got, objectFileNames) {
+		t.Fatalf("files in %s = %q, want %q", dir, got, objectFileNames)
+	}
+	res, err := render.Render(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, obj := range res.Objects() {
+		var want bytes.Buffer
+		if err := render.EncodeYAML(&want, obj); err != nil {
+			t.Fatal(err)
+		}
+		if got := readFile(t, filepath.Join(dir, objectFileNames[i])); !bytes.Equal(got, want.Bytes()) {
+			t.Errorf("%s differs from the object's YAML:\n%s", objectFileNames[i], got)
+		}
+	}
+	want := "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n"
+	for _, n := range objectFileNames[:4] {
+		want += "- " + n + "\n"
+	}
+	if got := string(readFile(t, filepath.Join(dir, "kustomization.yaml"))); got != want {
+		t.Errorf("kustomization.yaml:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+func noTempLeft(t *testing.T, dir string) {
+	t.Helper()
+	for _, p := range listTree(t, dir) {
+		if m, _ := filepath.Match(".*", filepath.Base(filepath.Clean(p))); m {
+			t.Errorf("left behind in %s: %s", dir, p)
+		}
+	}
+}
+
+func TestRenderOutputDir(t *testing.T) {
+	hangzhou := render.Options{Region: "cn-hangzhou", Nodes: 1000, KubeVersion: "v1.30.7-aliyun.1"}
+	writeOld := func(t *testing.T, tmp string) {
+		// A previous rendering, for 5000 nodes.
+		if code := run(args([]string{"render", "--region", "cn-hangzhou", "--nodes", "5000", "--kube-version", "v1.30.7-aliyun.1", "--output-dir", filepath.Join(tmp, "out")}), nil, &bytes.Buffer{}, &bytes.Buffer{}); code != 0 {
+			t.Fatalf("setup: exit code %d", code)
+		}
+	}
+	runCases(t, "render", []cmdCase{
+		{
+			name: "output dir", args: args([]string{"render", "--output-dir", "$TMP/out"}, cluster),
+			after: func(t *testing.T, tmp string) {
+				checkOutputDir(t, filepath.Join(tmp, "out"), hangzhou)
+				noTempLeft(t, tmp)
+			},
+		},
+		{
+			name: "output dir replaces a previous rendering", args: args([]string{"render", "--output-dir", "$TMP/out"}, cluster),
+			golden: "render/output-dir",
+			setup:  writeOld,
+			after: func(t *testing.T, tmp string) {
+				checkOutputDir(t, filepath.Join(tmp, "out"), hangzhou)
+				noTempLeft(t, tmp)
+			},
+		},
+		{
+			name: "output dir with a foreign file", args: args([]string{"render", "--output-dir", "$TMP/out"}, cluster), code: 2,
+			setup: func(t *testing.T, tmp string) {
+				writeOld(t, tmp)
+				if err := os.WriteFile(filepath.Join(tmp, "out", "README.md"), []byte("mine"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			},
+			after: func(t *testing.T, tmp string) {
+				// Untouched: still the 5000-node rendering and the README.
+				if got := listTree(t, filepath.Join(tmp, "out")); !slices.Contains(got, "README.md") || len(got) != 6 {
+					t.Errorf("files = %q", got)
+				}
+				if !bytes.Contains(readFile(t, filepath.Join(tmp, "out", objectFileNames[1])), []byte("replicas: 25")) {
+					t.Error("the previous Deployment was overwritten")
+				}
+				noTempLeft(t, tmp)
+			},
+		},
+		{
+			name: "output dir is a file", args: args([]string{"render", "--output-dir", "$TMP/out"}, cluster), code: 2,
+			setup: func(t *testing.T, tmp string) {
+				if err := os.WriteFile(filepath.Join(tmp, "out"), nil, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			},
+			after: func(t *testing.T, tmp string) { noTempLeft(t, tmp) },
+		},
+		{
+			name: "output dir invalid values writes nothing", args: []string{"render", "--region", "cn-hangzhou", "--nodes", "0", "--kube-version", "v1.30.7-aliyun.1", "--output-dir", "$TMP/out"}, code: 2,
+			after: func(t *testing.T, tmp string) {
+				if got := listTree(t, tmp); len(got) != 0 {
+					t.Errorf("wrote %q", got)
+				}
+			},
+		},
+		{name: "output dir json", args: args([]string{"render", "-o", "json", "--output-dir", "$TMP/out"}, cluster), code: 2},
+	})
+}
+
+func TestRenderFleet(t *testing.T) {
+	runCases(t, "render", []cmdCase{
+		{
+			name: "fleet", args: []string{"render", "--fleet", "testdata/input/fleet.yaml", "--output-dir", "$TMP/fleet", "--set", "logSeverity=warning"},
+			after: func(t *testing.T, tmp string) {
+				dir := filepath.Join(tmp, "fleet")
+				for _, c := range []struct {
+					name string
+					o    render.Options
+				}{
+					{"prod-hangzhou", render.Options{Region: "cn-hangzhou", Nodes: 1000, KubeVersion: "v1.30.7-aliyun.1", LogSeverity: "warning"}},
+					{"prod-singapore", render.Options{Region: "ap-southeast-1", Nodes: 5000, KubeVersion: "v1.28.3-aliyun.1", Tag: "v3.20.3", LogSeverity: "warning"}},
+					{"legacy-beijing", render.Options{Region: "cn-beijing", Nodes: 300, KubeVersion: "v1.20.11-aliyun.1", LogSeverity: "warning"}},
+				} {
+					checkOutputDir(t, filepath.Join(dir, c.name), c.o)
+				}
+				if got := len(listTree(t, dir)); got != 3*(1+len(objectFileNames)) {
+					t.Errorf("%d entries in %s, want 3 directories of %d files", got, dir, len(objectFileNames))
+				}
+				noTempLeft(t, tmp)
+			},
+		},
+		{
+			name: "fleet with a bad entry writes nothing", args: []string{"render", "--fleet", "testdata/input/fleet-bad.yaml", "--output-dir", "$TMP/fleet"}, code: 2,
+			after: func(t *testing.T, tmp string) {
+				if got := listTree(t, tmp); len(got) != 0 {
+					t.Errorf("wrote %q", got)
+				}
+			},
+		},
+		{name: "fleet needs output dir", args: []string{"render", "--fleet", "testdata/input/fleet.yaml"}, code: 2},
+		{name: "fleet with cluster flags", args: []string{"render", "--fleet", "testdata/input/fleet.yaml", "--output-dir", "$TMP/fleet", "--region", "cn-hangzhou", "--nodes", "5"}, code: 2},
+		{name: "fleet of the wrong shape", args: []string{"render", "--fleet", "testdata/input/fleet-shape.yaml", "--output-dir", "$TMP/fleet"}, code: 2},
+		{name: "fleet with bad common values", args: []string{"render", "--fleet", "testdata/input/fleet.yaml", "--output-dir", "$TMP/fleet", "--set", "replicas=2"}, code: 0},
+	})
+}
