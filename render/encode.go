@@ -178,7 +178,7 @@ func prune(v any, t reflect.Type) {
 func pruneStruct(m map[string]any, t reflect.Type) {
 	for i := range t.NumField() {
 		f := t.Field(i)
-		if !f.IsExported() {
+		if !f.IsExported() || !f.Anonymous && !mayPrune(f.Type) {
 			continue
 		}
 		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
@@ -209,6 +209,23 @@ func pruneStruct(m map[string]any, t reflect.Type) {
 			}
 		}
 	}
+}
+
+// mayPrune reports whether a field of type t can hold what pruneStruct
+// removes: t is a struct, or a pointer, slice, array or map of one. Other
+// fields (strings, numbers, []string...) are passed over without parsing
+// their tags, which is most of the cost of pruning.
+func mayPrune(t reflect.Type) bool {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		return true
+	case reflect.Slice, reflect.Array, reflect.Map:
+		return mayPrune(t.Elem())
+	}
+	return false
 }
 
 func hasOption(opts, want string) bool {
