@@ -74,6 +74,7 @@ or usage.`,
 	// list it here.
 	root.AddCommand(
 		newRenderCmd(s),
+		newENIConfigCmd(s),
 		newVersionCmd(s, version),
 	)
 

@@ -1,0 +1,153 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/typharender/typharender/render"
+)
+
+type eniConfigFlags struct {
+	mode   string
+	patch  bool
+	output string
+}
+
+func newENIConfigCmd(s streams) *cobra.Command {
+	f := &eniConfigFlags{}
+	c := &cobra.Command{
+		Use:   "eni-config --mode typha|disable-policy FILE|-",
+		Short: "Edit Terway's eni-config ConfigMap for Typha, or to disable NetworkPolicy",
+		Long: `Read the cluster's eni-config ConfigMap, as
+kubectl -n kube-system get cm eni-config -o yaml (or -o json) prints it,
+managedFields and all, from FILE or stdin (-), and write the edited
+ConfigMap to stdout. Only the keys the mode names change; everything else,
+eni_conf included, is kept byte for byte.
+
+  --mode typha           felix_relay_service: calico-typha, and
+                         disable_network_policy: "false" where the key exists
+  --mode disable-policy  disable_network_policy: "true"
+
+Both keys are top-level data keys, not fields of the eni_conf JSON. With
+--patch, write the minimal JSON merge patch instead, for
+kubectl patch --type merge ({} when nothing needs to change). The changes
+and warnings go to stderr. Terway reads both keys at start: restart it
+afterwards (see typharender plan).`,
+		Example: `  # Patch the cluster in place
+  kubectl -n kube-system get cm eni-config -o yaml > eni-config.yaml
+  kubectl -n kube-system patch cm eni-config --type merge \
+    -p "$(typharender eni-config --mode typha --patch eni-config.yaml)"
+
+  # Or write the edited ConfigMap, review it, and replace
+  kubectl -n kube-system get cm eni-config -o yaml \
+    | typharender eni-config --mode typha - > eni-config.new.yaml
+  kubectl replace -f eni-config.new.yaml
+
+  # Turn NetworkPolicy off
+  typharender eni-config --mode disable-policy --patch eni-config.yaml`,
+		Args: func(c *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usageError(c, fmt.Errorf("want one argument, the eni-config ConfigMap file or - for stdin; got %d", len(args)))
+			}
+			return nil
+		},
+		RunE: func(c *cobra.Command, args []string) error {
+			return f.run(c, s, args[0])
+		},
+	}
+	fl := c.Flags()
+	fl.StringVar(&f.mode, "mode", "", "the guide's approach: typha (relay Felix through Typha) or disable-policy (turn NetworkPolicy off); required")
+	fl.BoolVar(&f.patch, "patch", false, "write the JSON merge patch for kubectl patch --type merge instead of the ConfigMap")
+	fl.StringVarP(&f.output, "output", "o", "yaml", "output format of the ConfigMap: yaml, or json (a v1 List)")
+	_ = c.RegisterFlagCompletionFunc("mode", fixedCompletion(string(render.ModeTypha), string(render.ModeDisablePolicy)))
+	_ = c.RegisterFlagCompletionFunc("output", fixedCompletion("yaml", "json"))
+	return c
+}
+
+func (f *eniConfigFlags) run(c *cobra.Command, s streams, name string) error {
+	if !c.Flags().Changed("mode") {
+		return usageError(c, errors.New("--mode is required: want typha (relay Felix through Typha) or disable-policy (turn NetworkPolicy off)"))
+	}
+	mode, err := render.ParseMode(f.mode)
+	if err != nil {
+		return usageError(c, fmt.Errorf("--mode: %w", err))
+	}
+	if f.output != "yaml" && f.output != "json" {
+		return usageError(c, fmt.Errorf("-o %q: want yaml or json", f.output))
+	}
+	if f.patch && c.Flags().Changed("output") {
+		return usageError(c, errors.New("-o with --patch: the patch is always JSON, as kubectl patch --type merge -p takes it"))
+	}
+	in := &input{stdin: s.In}
+	data, err := in.read("eni-config", name)
+	if err != nil {
+		return err
+	}
+	cm, err := readENIConfig(displayName(name), data)
+	if err != nil {
+		return err
+	}
+	edit, err := render.EditENIConfig(cm, mode)
+	if err != nil {
+		return fmt.Errorf("%s: %w", displayName(name), err)
+	}
+	reportChanges(s, edit)
+	if f.patch {
+		_, err := fmt.Fprintf(s.Out, "%s\n", edit.MergePatch())
+		return writeErr(err)
+	}
+	var buf bytes.Buffer
+	if err := encode(&buf, f.output, []render.Object{edit.ConfigMap}); err != nil {
+		return failure(err)
+	}
+	_, err = s.Out.Write(buf.Bytes())
+	return writeErr(err)
+}
+
+// readENIConfig decodes the eni-config ConfigMap from data: YAML or JSON,
+// a single object or a v1 List holding it.
+func readENIConfig(name string, data []byte) (*corev1.ConfigMap, error) {
+	objs, err := render.Decode(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	var cms []*corev1.ConfigMap
+	var other []string
+	for _, o := range objs {
+		if cm, ok := o.(*corev1.ConfigMap); ok {
+			cms = append(cms, cm)
+		} else {
+			other = append(other, fmt.Sprintf("%s %s", o.GetObjectKind().GroupVersionKind().Kind, o.GetName()))
+		}
+	}
+	const want = "want the output of kubectl -n kube-system get cm eni-config -o yaml"
+	switch {
+	case len(objs) == 0:
+		return nil, fmt.Errorf("%s: holds no object: %s", name, want)
+	case len(other) > 0:
+		return nil, fmt.Errorf("%s: holds %s: %s", name, strings.Join(other, ", "), want)
+	case len(cms) > 1:
+		return nil, fmt.Errorf("%s: holds %d ConfigMaps: %s, one ConfigMap", name, len(cms), want)
+	}
+	return cms[0], nil
+}
+
+// reportChanges writes what the edit changes, and its warnings, to stderr.
+func reportChanges(s streams, edit *render.ENIConfigEdit) {
+	if len(edit.Changes) == 0 {
+		fmt.Fprintf(s.ErrOut, "eni-config already has the %s settings: nothing to change\n", edit.Mode)
+	}
+	for _, ch := range edit.Changes {
+		if ch.Existed {
+			fmt.Fprintf(s.ErrOut, "eni-config: %s: %q -> %q\n", ch.Key, ch.Before, ch.After)
+		} else {
+			fmt.Fprintf(s.ErrOut, "eni-config: %s: (absent) -> %q\n", ch.Key, ch.After)
+		}
+	}
+	warn(s, "", edit.Warnings)
+}

@@ -1,0 +1,129 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"maps"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+)
+
+var fixtures = filepath.Join("..", "..", "testdata", "eniconfig")
+
+func TestENIConfig(t *testing.T) {
+	fixture := filepath.Join(fixtures, "terway-eniip.yaml")
+	runCases(t, "eni-config", []cmdCase{
+		{name: "typha", args: []string{"eni-config", "--mode", "typha", fixture}},
+		{name: "disable policy", args: []string{"eni-config", "--mode", "disable-policy", fixture}},
+		{name: "typha patch", args: []string{"eni-config", "--mode", "typha", "--patch", fixture}},
+		{name: "disable policy patch", args: []string{"eni-config", "--mode", "disable-policy", "--patch", fixture}},
+		{name: "typha json", args: []string{"eni-config", "--mode", "typha", "-o", "json", fixture}},
+		{name: "json from stdin", args: []string{"eni-config", "--mode", "typha", "-"}, stdin: string(mustRead(t, "testdata/input/eni-config.json"))},
+		{name: "yaml from stdin patch", args: []string{"eni-config", "--mode", "typha", "--patch", "-"}, stdin: string(mustRead(t, fixture))},
+		{name: "no policy key", args: []string{"eni-config", "--mode", "typha", "--patch", filepath.Join(fixtures, "no-policy-key.yaml")}},
+		{name: "policy disabled to typha warns", args: []string{"eni-config", "--mode", "typha", "--patch", filepath.Join(fixtures, "policy-disabled.yaml")}},
+		{name: "already typha", args: []string{"eni-config", "--mode", "typha", "--patch", filepath.Join(fixtures, "already-typha.yaml")}},
+		{name: "already typha to disable policy", args: []string{"eni-config", "--mode", "disable-policy", "--patch", filepath.Join(fixtures, "already-typha.yaml")}},
+		{name: "help", args: []string{"eni-config", "--help"}},
+
+		{name: "no mode", args: []string{"eni-config", fixture}, code: 2},
+		{name: "bad mode", args: []string{"eni-config", "--mode", "calico", fixture}, code: 2},
+		{name: "no file", args: []string{"eni-config", "--mode", "typha"}, code: 2},
+		{name: "two files", args: []string{"eni-config", "--mode", "typha", fixture, fixture}, code: 2},
+		{name: "missing file", args: []string{"eni-config", "--mode", "typha", "nope.yaml"}, code: 2},
+		{name: "bad output", args: []string{"eni-config", "--mode", "typha", "-o", "wide", fixture}, code: 2},
+		{name: "output with patch", args: []string{"eni-config", "--mode", "typha", "--patch", "-o", "json", fixture}, code: 2},
+		{name: "empty stdin", args: []string{"eni-config", "--mode", "typha", "-"}, code: 2},
+		{name: "not yaml", args: []string{"eni-config", "--mode", "typha", "-"}, stdin: "{not: [yaml\n", code: 2},
+		{name: "other configmap", args: []string{"eni-config", "--mode", "typha", "-"}, stdin: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: coredns\n  namespace: kube-system\ndata: {}\n", code: 2},
+		{name: "a deployment", args: []string{"eni-config", "--mode", "typha", "../../testdata/golden/cn-hangzhou/1.30-1000.yaml"}, code: 2},
+		{name: "unknown field", args: []string{"eni-config", "--mode", "typha", "-"}, stdin: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: eni-config\n  namespace: kube-system\ndatta: {}\n", code: 2},
+	})
+}
+
+// TestENIConfigChangesOnlyTheModeKeys runs realistic kubectl output
+// (managedFields, annotations, a multi-line eni_conf with vswitch maps),
+// as YAML and as JSON, through eni-config in both modes, and checks that
+// the output differs from the input in the mode's keys only.
+func TestENIConfigChangesOnlyTheModeKeys(t *testing.T) {
+	inputs := map[string][]byte{
+		"yaml": mustRead(t, filepath.Join(fixtures, "terway-eniip.yaml")),
+		"json": mustRead(t, "testdata/input/eni-config.json"),
+	}
+	modes := map[string]map[string]string{
+		"typha":          {"felix_relay_service": "calico-typha", "disable_network_policy": "false"},
+		"disable-policy": {"disable_network_policy": "true"},
+	}
+	for format, data := range inputs {
+		for mode, want := range modes {
+			t.Run(format+"/"+mode, func(t *testing.T) {
+				before := decodeConfigMap(t, data)
+				if !strings.Contains(before.Data["eni_conf"], "vswitches") || len(before.ManagedFields) == 0 || len(before.Annotations) == 0 {
+					t.Fatal("the fixture is not realistic: want eni_conf with vswitches, managedFields and annotations")
+				}
+
+				var out, errOut bytes.Buffer
+				if code := run([]string{"eni-config", "--mode", mode, "-"}, bytes.NewReader(data), &out, &errOut); code != 0 {
+					t.Fatalf("exit code %d: %s", code, errOut.String())
+				}
+				after := decodeConfigMap(t, out.Bytes())
+				for k, v := range want {
+					if after.Data[k] != v {
+						t.Errorf("data[%s] = %q, want %q", k, after.Data[k], v)
+					}
+				}
+				// Everything else is as it was: metadata, and every other key
+				// byte for byte.
+				gotData, wantData := maps.Clone(after.Data), maps.Clone(before.Data)
+				for k := range want {
+					delete(gotData, k)
+					delete(wantData, k)
+				}
+				if !reflect.DeepEqual(gotData, wantData) {
+					t.Errorf("other data keys changed:\n got %q\nwant %q", gotData, wantData)
+				}
+				after.Data, before.Data = nil, nil
+				if !reflect.DeepEqual(after, before) {
+					t.Errorf("metadata changed:\n got %+v\nwant %+v", after.ObjectMeta, before.ObjectMeta)
+				}
+
+				// The patch sets exactly the keys that changed.
+				out.Reset()
+				if code := run([]string{"eni-config", "--mode", mode, "--patch", "-"}, bytes.NewReader(data), &out, &errOut); code != 0 {
+					t.Fatalf("--patch: exit code %d: %s", code, errOut.String())
+				}
+				var patch struct {
+					Data map[string]string `json:"data"`
+				}
+				dec := json.NewDecoder(&out)
+				dec.DisallowUnknownFields()
+				if err := dec.Decode(&patch); err != nil {
+					t.Fatal(err)
+				}
+				changed := map[string]string{}
+				orig := decodeConfigMap(t, data)
+				for k, v := range want {
+					if orig.Data[k] != v {
+						changed[k] = v
+					}
+				}
+				if !reflect.DeepEqual(patch.Data, changed) {
+					t.Errorf("patch data = %q, want %q", patch.Data, changed)
+				}
+			})
+		}
+	}
+}
+
+func decodeConfigMap(t *testing.T, data []byte) *corev1.ConfigMap {
+	t.Helper()
+	cm, err := readENIConfig("test", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cm
+}
