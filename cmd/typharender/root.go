@@ -75,6 +75,7 @@ or usage.`,
 	root.AddCommand(
 		newRenderCmd(s),
 		newENIConfigCmd(s),
+		newSizeCmd(s),
 		newVersionCmd(s, version),
 	)
 
