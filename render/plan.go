@@ -1,6 +1,7 @@
 package render
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
@@ -242,11 +243,31 @@ func (b *planBuilder) disablePolicy() {
 }
 
 func (b *planBuilder) backup() {
+	undo := "To undo later, patch the changed keys back to their values in " + ENIConfigBackup + " and restart Terway again."
+	if e := b.plan.Edit; e != nil && len(e.Changes) > 0 {
+		undo = "To undo later, run " + revertCommand(e) + " and restart Terway again."
+	}
 	b.step(Step{
 		Title:    "Back up eni-config",
 		Commands: []string{"kubectl -n kube-system get cm eni-config -o yaml > " + ENIConfigBackup},
-		Notes:    []string{"To undo the change later: kubectl replace -f " + ENIConfigBackup + ", then restart Terway again."},
+		Notes:    []string{undo},
 	})
+}
+
+// revertCommand is the kubectl patch that undoes e: keys it added are
+// removed (null in a merge patch), keys it changed get their old value.
+func revertCommand(e *ENIConfigEdit) string {
+	data := make(map[string]any, len(e.Changes))
+	for _, c := range e.Changes {
+		if c.Existed {
+			data[c.Key] = c.Before
+		} else {
+			data[c.Key] = nil
+		}
+	}
+	// Marshalling strings and nulls cannot fail.
+	out, _ := json.Marshal(map[string]any{"data": data})
+	return "kubectl -n kube-system patch cm eni-config --type merge -p " + ShellQuote(string(out))
 }
 
 func (b *planBuilder) restart() {

@@ -84,16 +84,17 @@ func TestPlanTypha(t *testing.T) {
 func TestPlanExactPatch(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		fixture   string
-		mode      Mode
-		wantPatch string // "" when nothing needs patching
-		wantTitle string // a step title that must be present
+		fixture    string
+		mode       Mode
+		wantPatch  string // "" when nothing needs patching
+		wantTitle  string // a step title that must be present
+		wantRevert string // the merge patch that undoes the edit
 	}{
-		{"terway-eniip.yaml", ModeTypha, `{"data":{"felix_relay_service":"calico-typha"}}`, ""},
-		{"policy-disabled.yaml", ModeTypha, `{"data":{"disable_network_policy":"false","felix_relay_service":"calico-typha"}}`, ""},
-		{"already-typha.yaml", ModeTypha, "", ""},
-		{"terway-eniip.yaml", ModeDisablePolicy, `{"data":{"disable_network_policy":"true"}}`, ""},
-		{"already-typha.yaml", ModeDisablePolicy, `{"data":{"disable_network_policy":"true"}}`, "Optional: remove Typha"},
+		{"terway-eniip.yaml", ModeTypha, `{"data":{"felix_relay_service":"calico-typha"}}`, "", `{"data":{"felix_relay_service":null}}`},
+		{"policy-disabled.yaml", ModeTypha, `{"data":{"disable_network_policy":"false","felix_relay_service":"calico-typha"}}`, "", `{"data":{"disable_network_policy":"true","felix_relay_service":null}}`},
+		{"already-typha.yaml", ModeTypha, "", "", ""},
+		{"terway-eniip.yaml", ModeDisablePolicy, `{"data":{"disable_network_policy":"true"}}`, "", `{"data":{"disable_network_policy":"false"}}`},
+		{"already-typha.yaml", ModeDisablePolicy, `{"data":{"disable_network_policy":"true"}}`, "Optional: remove Typha", `{"data":{"disable_network_policy":"false"}}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.fixture+"/"+string(tt.mode), func(t *testing.T) {
@@ -127,6 +128,10 @@ func TestPlanExactPatch(t *testing.T) {
 			}
 			if !slices.Contains(commands(p), "kubectl -n kube-system rollout restart ds/terway-eni") {
 				t.Errorf("no restart of ds/terway-eni in %q", commands(p))
+			}
+			backup := p.Steps[slices.Index(titles(p), "Back up eni-config")]
+			if tt.wantRevert != "" && !strings.Contains(backup.Notes[0], "kubectl -n kube-system patch cm eni-config --type merge -p '"+tt.wantRevert+"'") {
+				t.Errorf("backup notes %q, want the revert patch %s", backup.Notes, tt.wantRevert)
 			}
 			if tt.wantTitle != "" && !slices.Contains(titles(p), tt.wantTitle) {
 				t.Errorf("steps %q, want one titled %q", titles(p), tt.wantTitle)
