@@ -76,6 +76,7 @@ or usage.`,
 		newRenderCmd(s),
 		newENIConfigCmd(s),
 		newSizeCmd(s),
+		newPlanCmd(s),
 		newVersionCmd(s, version),
 	)
 

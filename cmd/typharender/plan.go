@@ -1,0 +1,225 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/typharender/typharender/render"
+)
+
+type planFlags struct {
+	valueFlags
+	mode      string
+	eniConfig string
+	daemonSet string
+	manifest  string
+	timeout   time.Duration
+	output    string
+}
+
+func newPlanCmd(s streams) *cobra.Command {
+	f := &planFlags{}
+	c := &cobra.Command{
+		Use:   "plan --mode typha|disable-policy [--region R --nodes N --kube-version V] [--eni-config FILE]",
+		Short: "Print the rollout as numbered steps with exact kubectl commands",
+		Long: `Print the vendor guide's rollout as numbered steps, each with the exact
+commands to run and what to check.
+
+--mode typha: check Terway, save and apply the Typha manifests, wait for
+the Deployment's rollout, back up and patch eni-config, restart Terway
+with kubectl rollout restart, and verify. The cluster is given as for
+render (--region, --nodes, --kube-version, -f, --set); the save step
+repeats them as a typharender render command.
+
+--mode disable-policy: back up and patch eni-config, restart Terway, and
+verify; no Typha objects. The cluster flags are not used.
+
+--eni-config FILE (or - for stdin) is the cluster's current ConfigMap, as
+kubectl -n kube-system get cm eni-config -o yaml prints it: with it the
+patch step is the exact merge patch for that cluster (or none when nothing
+needs to change). --terway-daemonset names Terway's DaemonSet:
+terway-eniip by default, terway-eni or terway on some clusters.
+
+Nothing is run: the plan goes to stdout, warnings to stderr.`,
+		Example: `  # Deploy Typha on a 1,000-node cluster, with the exact eni-config patch
+  kubectl -n kube-system get cm eni-config -o yaml > eni-config.yaml
+  typharender plan --mode typha --region cn-hangzhou --nodes 1000 \
+    --kube-version v1.30.7-aliyun.1 --eni-config eni-config.yaml
+
+  # Turn NetworkPolicy off on an ENI-mode cluster
+  typharender plan --mode disable-policy --terway-daemonset terway-eni
+
+  # The plan as JSON, for automation
+  typharender plan --mode typha -f values.yaml -o json`,
+		Args: noArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			return f.run(c, s)
+		},
+	}
+	f.register(c)
+	fl := c.Flags()
+	fl.StringVar(&f.mode, "mode", "", "the guide's approach: typha (deploy Typha, relay Felix through it) or disable-policy (turn NetworkPolicy off); required")
+	fl.StringVar(&f.eniConfig, "eni-config", "", "the cluster's eni-config ConfigMap (kubectl -n kube-system get cm eni-config -o yaml), or - for stdin: makes the patch step exact")
+	fl.StringVar(&f.daemonSet, "terway-daemonset", render.DefaultTerwayDaemonSet, "the Terway DaemonSet to restart: terway-eniip, terway-eni or terway")
+	fl.StringVar(&f.manifest, "manifest", render.DefaultManifest, "the file the plan saves the Typha manifests in")
+	fl.DurationVar(&f.timeout, "timeout", render.DefaultRolloutTimeout, "how long to wait for the Typha Deployment's rollout")
+	fl.StringVarP(&f.output, "output", "o", "text", "output format: text or json")
+	_ = c.RegisterFlagCompletionFunc("mode", fixedCompletion(string(render.ModeTypha), string(render.ModeDisablePolicy)))
+	_ = c.RegisterFlagCompletionFunc("terway-daemonset", fixedCompletion("terway-eniip", "terway-eni", "terway"))
+	_ = c.RegisterFlagCompletionFunc("output", fixedCompletion("text", "json"))
+	return c
+}
+
+func (f *planFlags) run(c *cobra.Command, s streams) error {
+	if !c.Flags().Changed("mode") {
+		return usageError(c, errors.New("--mode is required: want typha (deploy Typha, relay Felix through it) or disable-policy (turn NetworkPolicy off)"))
+	}
+	mode, err := render.ParseMode(f.mode)
+	if err != nil {
+		return usageError(c, fmt.Errorf("--mode: %w", err))
+	}
+	if f.output != "text" && f.output != "json" {
+		return usageError(c, fmt.Errorf("-o %q: want text or json", f.output))
+	}
+	in := &input{stdin: s.In}
+	o := render.PlanOptions{Mode: mode, TerwayDaemonSet: f.daemonSet, Manifest: f.manifest, RolloutTimeout: f.timeout}
+
+	if mode == render.ModeTypha {
+		for _, name := range f.files {
+			if name == "-" {
+				return usageError(c, errors.New("-f - with plan: the plan's render command reads the values again, so they must be in a file; save them and give its name"))
+			}
+		}
+		v, err := f.values(c, in)
+		if err != nil {
+			return err
+		}
+		if _, err := renderValues(v); err != nil {
+			return err
+		}
+		o.Options = v.Options()
+		o.RenderCommand = f.renderCommand(c)
+	} else {
+		var given []string
+		for _, name := range []string{"region", "nodes", "kube-version", "values", "set"} {
+			if c.Flags().Changed(name) {
+				given = append(given, "--"+name)
+			}
+		}
+		if len(given) > 0 {
+			return usageError(c, fmt.Errorf("%s with --mode disable-policy: disabling NetworkPolicy deploys nothing, so the cluster's values are not used; drop them", strings.Join(given, ", ")))
+		}
+	}
+	if f.eniConfig != "" {
+		data, err := in.read("--eni-config", f.eniConfig)
+		if err != nil {
+			return err
+		}
+		cm, err := readENIConfig("--eni-config "+displayName(f.eniConfig), data)
+		if err != nil {
+			return err
+		}
+		o.ENIConfig = cm
+	}
+
+	plan, err := render.Plan(o)
+	if err != nil {
+		return fmt.Errorf("invalid plan:\n  %s", indent(planError(err).Error()))
+	}
+	warn(s, "", plan.Warnings)
+	if f.output == "json" {
+		return writeData(s, "json", planData(plan))
+	}
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "# Rollout plan: %s\n", plan.Summary)
+	for i, step := range plan.Steps {
+		fmt.Fprintf(&b, "\n%d. %s\n", i+1, step.Title)
+		for _, cmd := range step.Commands {
+			fmt.Fprintf(&b, "   %s\n", cmd)
+		}
+		for _, n := range step.Notes {
+			fmt.Fprintf(&b, "   # %s\n", n)
+		}
+	}
+	_, err = s.Out.Write(b.Bytes())
+	return writeErr(err)
+}
+
+// planError names the flags behind the PlanOptions fields.
+func planError(err error) error {
+	flags := map[string]string{
+		"TerwayDaemonSet": "--terway-daemonset",
+		"Manifest":        "--manifest",
+		"RolloutTimeout":  "--timeout",
+		"ENIConfig":       "--eni-config",
+		"Mode":            "--mode",
+	}
+	var out []string
+	for _, e := range unjoin(err) {
+		var oe *render.OptionError
+		if errors.As(e, &oe) {
+			if flag, ok := flags[oe.Field]; ok {
+				out = append(out, fmt.Sprintf("%s %s %s", flag, oe.Value, oe.Reason))
+				continue
+			}
+		}
+		out = append(out, e.Error())
+	}
+	return errors.New(strings.Join(out, "\n"))
+}
+
+// renderCommand is the typharender render command line for the cluster
+// flags and values given.
+func (f *planFlags) renderCommand(c *cobra.Command) string {
+	parts := []string{"typharender", "render"}
+	add := func(flag, value string) { parts = append(parts, flag, render.ShellQuote(value)) }
+	for _, name := range f.files {
+		add("-f", name)
+	}
+	for _, set := range f.sets {
+		add("--set", set)
+	}
+	if c.Flags().Changed("region") {
+		add("--region", f.region)
+	}
+	if c.Flags().Changed("nodes") {
+		add("--nodes", f.nodes)
+	}
+	if c.Flags().Changed("kube-version") {
+		add("--kube-version", f.kubeVersion)
+	}
+	return strings.Join(parts, " ")
+}
+
+type stepData struct {
+	Title    string   `json:"title"`
+	Commands []string `json:"commands"`
+	Notes    []string `json:"notes"`
+}
+
+type planJSON struct {
+	Mode     string     `json:"mode"`
+	Summary  string     `json:"summary"`
+	Steps    []stepData `json:"steps"`
+	Warnings []string   `json:"warnings"`
+}
+
+func planData(p *render.RolloutPlan) planJSON {
+	out := planJSON{Mode: string(p.Mode), Summary: p.Summary, Warnings: nonNil(p.Warnings)}
+	for _, s := range p.Steps {
+		out.Steps = append(out.Steps, stepData{Title: s.Title, Commands: nonNil(s.Commands), Notes: nonNil(s.Notes)})
+	}
+	return out
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
