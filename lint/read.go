@@ -21,9 +21,10 @@ import (
 // known, and the limit.
 const (
 	// MaxInputBytes is the largest file, or standard input, that is read:
-	// 4 MiB. The API server stores at most 1.5 MiB per object, so a larger
-	// manifest for these few objects is a mistake or an attack.
-	MaxInputBytes = 4 << 20
+	// 2 MiB, above the 1.5 MiB etcd stores per object. go-yaml holds a
+	// whole document in memory, about 120 bytes per byte of the densest
+	// input ("[1,1,1,...]"), so this bounds a read to about 250 MB.
+	MaxInputBytes = 2 << 20
 	// MaxDocuments is the most YAML documents one input may hold.
 	MaxDocuments = 1000
 	// MaxDepth is the deepest nesting of mappings and sequences in one
@@ -154,6 +155,18 @@ var errParserPanic = errors.New("the YAML parser failed")
 
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): `)
 
+// parserProblems are the problems go-yaml v3's parser (not its scanner)
+// reports. For those it prints a 0-based line (and none for the first
+// line), where scanner errors print a 1-based one; yamlError corrects it.
+var parserProblems = map[string]bool{
+	"did not find expected ',' or ']'": true, "did not find expected ',' or '}'": true,
+	"did not find expected '-' indicator": true, "did not find expected <document start>": true,
+	"did not find expected <stream-start>": true, "did not find expected key": true,
+	"did not find expected node content": true, "found duplicate %TAG directive": true,
+	"found duplicate %YAML directive": true, "found incompatible YAML document": true,
+	"found undefined tag handle": true,
+}
+
 // yamlError turns a go-yaml error into a ReadError with the line it names.
 func yamlError(file string, doc int, err error) *ReadError {
 	msg := err.Error()
@@ -163,6 +176,9 @@ func yamlError(file string, doc int, err error) *ReadError {
 		msg = msg[len(m[0]):]
 	} else {
 		msg = strings.TrimPrefix(msg, "yaml: ")
+	}
+	if parserProblems[msg] {
+		line++
 	}
 	return &ReadError{File: file, Line: line, Reason: fmt.Sprintf("document %d is not valid YAML or JSON: %s", doc, msg), Err: err}
 }
@@ -195,19 +211,32 @@ func (p *parser) document(doc *yaml.Node, index int) error {
 // check walks n, following aliases, and fails past MaxDepth or MaxNodes,
 // or on a duplicate mapping key. An alias cycle fails on depth.
 func (p *parser) check(n *yaml.Node, depth int, budget *int) error {
+	return p.walk(n, depth, budget, 0)
+}
+
+// walk is check; via is the line of the outermost alias being followed, 0
+// outside one, so that an alias bomb is reported where it goes off.
+func (p *parser) walk(n *yaml.Node, depth int, budget *int, via int) error {
 	if depth > MaxDepth {
 		return &ReadError{File: p.file, Line: n.Line, Reason: fmt.Sprintf("nests deeper than %d levels (MaxDepth)", MaxDepth)}
 	}
 	*budget--
 	if *budget < 0 {
-		return &ReadError{File: p.file, Line: n.Line, Reason: fmt.Sprintf("expands to more than %d YAML nodes (MaxNodes), aliases followed: an alias bomb, or a document too large to lint", MaxNodes)}
+		line := n.Line
+		if via != 0 {
+			line = via
+		}
+		return &ReadError{File: p.file, Line: line, Reason: fmt.Sprintf("expands to more than %d YAML nodes (MaxNodes), aliases followed: an alias bomb, or a document too large to lint", MaxNodes)}
 	}
 	switch n.Kind {
 	case yaml.AliasNode:
 		if n.Alias == nil {
 			return &ReadError{File: p.file, Line: n.Line, Reason: "has an alias to no anchor"}
 		}
-		return p.check(n.Alias, depth+1, budget)
+		if via == 0 {
+			via = n.Line
+		}
+		return p.walk(n.Alias, depth+1, budget, via)
 	case yaml.MappingNode:
 		seen := make(map[string]int, len(n.Content)/2)
 		for i := 0; i+1 < len(n.Content); i += 2 {
@@ -221,7 +250,7 @@ func (p *parser) check(n *yaml.Node, depth int, budget *int) error {
 		fallthrough
 	case yaml.SequenceNode, yaml.DocumentNode:
 		for _, c := range n.Content {
-			if err := p.check(c, depth+1, budget); err != nil {
+			if err := p.walk(c, depth+1, budget, via); err != nil {
 				return err
 			}
 		}

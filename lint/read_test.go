@@ -1,0 +1,238 @@
+package lint_test
+
+import (
+	"bytes"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/typharender/typharender/lint"
+	"github.com/typharender/typharender/render"
+)
+
+type objPos struct {
+	Kind, Name string
+	Line       int
+}
+
+func positions(objs []*lint.Object) []objPos {
+	out := []objPos{}
+	for _, o := range objs {
+		out = append(out, objPos{Kind: o.Kind, Name: o.Name, Line: o.Line})
+	}
+	return out
+}
+
+func TestParse(t *testing.T) {
+	t.Parallel()
+	res, err := render.Render(render.Options{Region: "cn-hangzhou", Nodes: 1000, KubeVersion: "1.30"})
+	require.NoError(t, err)
+	var list bytes.Buffer
+	require.NoError(t, render.EncodeJSON(&list, res.Service, res.Deployment))
+	tests := []struct {
+		name string
+		in   string
+		want []objPos
+	}{
+		{name: "multi-document", in: "# header\n---\napiVersion: v1\nkind: Service\nmetadata: {name: a}\n---\n---\n# comments only\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n...\n",
+			want: []objPos{{"Service", "a", 3}, {"ConfigMap", "b", 10}}},
+		{name: "JSON List from render", in: list.String(),
+			want: []objPos{{"Service", "calico-typha", 4}, {"Deployment", "calico-typha", 28}}},
+		{name: "YAML List", in: "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Service\n  metadata: {name: a}\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: b}}\n",
+			want: []objPos{{"Service", "a", 4}, {"ConfigMap", "b", 7}}},
+		{name: "typed List", in: "apiVersion: v1\nkind: ServiceList\nitems:\n- apiVersion: v1\n  kind: Service\n  metadata: {name: a}\n",
+			want: []objPos{{"Service", "a", 4}}},
+		{name: "empty List", in: "apiVersion: v1\nkind: List\nitems: []\n", want: []objPos{}},
+		{name: "null items", in: "apiVersion: v1\nkind: List\nitems:\n", want: []objPos{}},
+		{name: "empty", in: "", want: []objPos{}},
+		{name: "aliases within limits", in: "apiVersion: v1\nkind: Service\nmetadata: {name: a, labels: &l {k8s-app: calico-typha}}\nspec: {selector: *l}\n",
+			want: []objPos{{"Service", "a", 1}}},
+		{name: "tabs in JSON", in: "{\n\t\"apiVersion\": \"v1\",\n\t\"kind\": \"Service\"\n}\n", want: []objPos{{"Service", "", 1}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			objs, err := lint.Parse("in.yaml", []byte(tc.in))
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, positions(objs))
+			for _, o := range objs {
+				assert.Equal(t, "in.yaml", o.File)
+			}
+		})
+	}
+}
+
+func TestObjectString(t *testing.T) {
+	t.Parallel()
+	objs, err := lint.Parse("x", []byte("apiVersion: v1\nkind: Service\nmetadata: {name: a, namespace: kube-system}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: b}\n---\napiVersion: v1\nkind: Service\n"))
+	require.NoError(t, err)
+	require.Len(t, objs, 3)
+	assert.Equal(t, "Service kube-system/a", objs[0].String())
+	assert.Equal(t, "Namespace b", objs[1].String())
+	assert.Equal(t, "Service (unnamed)", objs[2].String())
+}
+
+// TestParseErrors: every kind of bad input is a ReadError with the file,
+// the line where there is one, and the reason.
+func TestParseErrors(t *testing.T) {
+	t.Parallel()
+	bomb, err := os.ReadFile(filepath.Join("testdata", "alias-bomb.yaml"))
+	require.NoError(t, err)
+	deep := "apiVersion: v1\nkind: ConfigMap\nx: " + strings.Repeat("[", lint.MaxDepth) + strings.Repeat("]", lint.MaxDepth) + "\n"
+	wide := "apiVersion: v1\nkind: ConfigMap\nx: [" + strings.Repeat("1,", lint.MaxNodes) + "1]\n"
+	tests := []struct {
+		name   string
+		in     string
+		line   int
+		reason string
+	}{
+		{name: "malformed YAML", in: "apiVersion: v1\nkind: Service\nmetadata:\n  name: [a\n", line: 4, reason: "document 1 is not valid YAML or JSON"},
+		{name: "bad indentation", in: "apiVersion: v1\n kind: Service\n", line: 2, reason: "not valid YAML"},
+		{name: "malformed second document", in: "apiVersion: v1\nkind: Service\n---\nkind: [\n", line: 5, reason: "document 2 is not valid YAML"},
+		{name: "malformed JSON", in: "{\"apiVersion\": \"v1\",\n \"kind\": \"Service\",,}\n", line: 2, reason: "not valid YAML or JSON"},
+		{name: "helm values", in: "replicaCount: 3\nimage:\n  tag: v1\n", line: 1, reason: "document 1 is not a Kubernetes object: it has no apiVersion or no kind"},
+		{name: "no kind", in: "apiVersion: v1\nmetadata: {name: a}\n", line: 1, reason: "no apiVersion or no kind"},
+		{name: "kind not a string", in: "apiVersion: v1\nkind: {a: b}\n", line: 1, reason: "no apiVersion or no kind"},
+		{name: "sequence", in: "- a\n- b\n", line: 1, reason: "want a mapping with apiVersion and kind, got a sequence"},
+		{name: "scalar", in: "just some text\n", line: 1, reason: `got a scalar "just some text"`},
+		{name: "List item not an object", in: "apiVersion: v1\nkind: List\nitems:\n- 42\n", line: 4, reason: "document 1, List item 0 is not a Kubernetes object"},
+		{name: "List items not a sequence", in: "apiVersion: v1\nkind: List\nitems: {a: b}\n", line: 3, reason: "items is a mapping, not a sequence"},
+		{name: "binary", in: "apiVersion: v1\nkind: Service\n\x00\x01\x02", line: 3, reason: "NUL byte: it is a binary file"},
+		{name: "invalid UTF-8", in: "apiVersion: v1\nkind: \xff\xfe\n", reason: "not valid YAML or JSON"},
+		{name: "control character", in: "apiVersion: v1\nkind: Service\x07\n", reason: "control characters are not allowed"},
+		{name: "duplicate key", in: "apiVersion: v1\nkind: ConfigMap\ndata:\n  disable_network_policy: \"false\"\n  disable_network_policy: \"true\"\n", line: 5, reason: `has the key "disable_network_policy" twice in one mapping (first at line 4)`},
+		{name: "unknown anchor", in: "apiVersion: v1\nkind: Service\nspec: *nope\n", reason: "unknown anchor 'nope' referenced"},
+		{name: "too deep", in: deep, line: 3, reason: "nests deeper than 100 levels (MaxDepth)"},
+		{name: "alias bomb", in: string(bomb), line: 11, reason: "expands to more than 200000 YAML nodes (MaxNodes), aliases followed"},
+		{name: "too many nodes", in: wide, line: 3, reason: "more than 200000 YAML nodes"},
+		{name: "very deep for the parser", in: "x: " + strings.Repeat("[", 20_000), line: 0, reason: "exceeded max depth of 10000"},
+		{name: "too many documents", in: strings.Repeat("---\n", lint.MaxDocuments+1), reason: "more than 1000 YAML documents (MaxDocuments)"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			objs, err := lint.Parse("bad.yaml", []byte(tc.in))
+			require.Error(t, err)
+			assert.Nil(t, objs)
+			assert.ErrorIs(t, err, lint.ErrRead)
+			var re *lint.ReadError
+			require.ErrorAs(t, err, &re)
+			assert.Equal(t, "bad.yaml", re.File)
+			if tc.line > 0 {
+				assert.Equal(t, tc.line, re.Line, err.Error())
+			}
+			assert.Contains(t, err.Error(), tc.reason)
+			assert.True(t, strings.HasPrefix(err.Error(), "bad.yaml:"), err.Error())
+		})
+	}
+}
+
+// TestAliasCycle: an anchor whose value refers to itself is refused, by
+// the parser or by MaxDepth, never followed for ever.
+func TestAliasCycle(t *testing.T) {
+	t.Parallel()
+	_, err := lint.Parse("cycle.yaml", []byte("apiVersion: v1\nkind: ConfigMap\ndata: &d {x: *d}\n"))
+	require.Error(t, err)
+	assert.ErrorIs(t, err, lint.ErrRead)
+}
+
+func TestReadLimit(t *testing.T) {
+	t.Parallel()
+	big := bytes.Repeat([]byte("# padding\n"), lint.MaxInputBytes/10+1)
+	_, err := lint.Read("big.yaml", bytes.NewReader(big))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "big.yaml: is larger than 2097152 bytes (MaxInputBytes)")
+	_, err = lint.Parse("big.yaml", big)
+	assert.ErrorIs(t, err, lint.ErrRead)
+
+	// Exactly at the limit is read.
+	objs, err := lint.Read("limit.yaml", bytes.NewReader(big[:lint.MaxInputBytes]))
+	require.NoError(t, err)
+	assert.Empty(t, objs)
+}
+
+type failingReader struct{}
+
+func (failingReader) Read([]byte) (int, error) { return 0, errors.New("device not ready") }
+
+func TestReadFailure(t *testing.T) {
+	t.Parallel()
+	_, err := lint.Read(lint.StdinName, failingReader{})
+	require.Error(t, err)
+	assert.EqualError(t, err, "<stdin>: cannot be read: device not ready")
+}
+
+func writeTree(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range files {
+		p := filepath.Join(dir, name)
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		require.NoError(t, os.WriteFile(p, []byte(content), 0o644))
+	}
+	return dir
+}
+
+func svc(name string) string {
+	return "apiVersion: v1\nkind: Service\nmetadata: {name: " + name + "}\n"
+}
+
+func TestReadPaths(t *testing.T) {
+	t.Parallel()
+	dir := writeTree(t, map[string]string{
+		"b.yaml":             svc("b"),
+		"a.yml":              svc("a"),
+		"sub/c.json":         `{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "c"}}`,
+		"sub/deeper/d.YAML":  svc("d"),
+		"README.md":          "not read",
+		"values.txt":         "not read",
+		"sub/.hidden/e.yaml": svc("e"),
+	})
+	explicit := filepath.Join(dir, "values.txt")
+	require.NoError(t, os.WriteFile(explicit, []byte(svc("explicit")), 0o644))
+	objs, err := lint.ReadPaths([]string{dir, "-", explicit}, strings.NewReader(svc("stdin")))
+	require.NoError(t, err)
+	var names, files []string
+	for _, o := range objs {
+		names = append(names, o.Name)
+		rel, _ := filepath.Rel(dir, o.File)
+		if o.File == lint.StdinName {
+			rel = o.File
+		}
+		files = append(files, filepath.ToSlash(rel))
+	}
+	assert.Equal(t, []string{"a", "b", "e", "c", "d", "stdin", "explicit"}, names)
+	assert.Equal(t, []string{"a.yml", "b.yaml", "sub/.hidden/e.yaml", "sub/c.json", "sub/deeper/d.YAML", "<stdin>", "values.txt"}, files)
+}
+
+func TestReadPathsErrors(t *testing.T) {
+	t.Parallel()
+	dir := writeTree(t, map[string]string{
+		"good.yaml":  svc("good"),
+		"bad.yaml":   "kind: [\n",
+		"empty/x.md": "",
+	})
+	objs, err := lint.ReadPaths([]string{
+		filepath.Join(dir, "good.yaml"), filepath.Join(dir, "bad.yaml"), filepath.Join(dir, "missing.yaml"),
+		filepath.Join(dir, "empty"), "-", "-",
+	}, nil)
+	require.Error(t, err)
+	assert.ErrorIs(t, err, lint.ErrRead)
+	assert.ErrorIs(t, err, fs.ErrNotExist)
+	require.Len(t, objs, 1, "the readable inputs are still read")
+	msg := err.Error()
+	for _, want := range []string{
+		filepath.Join(dir, "bad.yaml") + ":2: document 1 is not valid YAML or JSON",
+		filepath.Join(dir, "missing.yaml") + ": cannot be read: no such file or directory",
+		filepath.Join(dir, "empty") + ": is a directory with no .yaml, .yml or .json file in it",
+		`<stdin>: "-" is given more than once`,
+	} {
+		assert.Contains(t, msg, want)
+	}
+}
