@@ -38,6 +38,16 @@ func (s Severity) String() string {
 // MarshalText writes the severity's name, for JSON output.
 func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
+// UnmarshalText reads a severity's name, so JSON output reads back.
+func (s *Severity) UnmarshalText(b []byte) error {
+	v, err := ParseSeverity(string(b))
+	if err != nil {
+		return err
+	}
+	*s = v
+	return nil
+}
+
 // ErrSeverity is wrapped by the error [ParseSeverity] returns.
 var ErrSeverity = errors.New("unknown severity")
 
