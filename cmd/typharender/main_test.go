@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -122,4 +123,18 @@ func TestCompletion(t *testing.T) {
 		{name: "complete mode", args: []string{"__complete", "eni-config", "--mode", ""}},
 		{name: "complete output", args: []string{"__complete", "render", "-o", ""}},
 	})
+}
+
+func TestModuleVersion(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"v1.2.3", "v1.2.3"},
+		{"v0.0.0-20261127131136-f257677abcde", "v0.0.0-20261127131136-f257677abcde"},
+		{"", "(devel)"},
+		{"(devel)", "(devel)"},
+	} {
+		bi := &debug.BuildInfo{Main: debug.Module{Path: "github.com/typharender/typharender", Version: tt.in}}
+		if got := moduleVersion(bi); got != tt.want {
+			t.Errorf("moduleVersion(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
 }

@@ -58,7 +58,7 @@ func writeTree(dir string, files []file, fleet bool) error {
 	exists := err == nil
 	switch {
 	case err != nil && !errors.Is(err, fs.ErrNotExist):
-		return fmt.Errorf("%s: %w", flag, unwrapPathError(err))
+		return fmt.Errorf("%s: %w: want a path to a new or existing directory", flag, unwrapPathError(err))
 	case exists && !info.IsDir():
 		return fmt.Errorf("%s: is a file: want a directory, new or holding only typharender's output", flag)
 	case exists:

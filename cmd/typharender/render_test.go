@@ -174,6 +174,19 @@ func TestRenderOutputDir(t *testing.T) {
 				}
 			},
 		},
+		{
+			name: "output dir under a file", args: args([]string{"render", "--output-dir", "$TMP/file/out"}, cluster), code: 2,
+			setup: func(t *testing.T, tmp string) {
+				if err := os.WriteFile(filepath.Join(tmp, "file"), nil, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			},
+			after: func(t *testing.T, tmp string) {
+				if got := listTree(t, tmp); !slices.Equal(got, []string{"file"}) {
+					t.Errorf("left %q", got)
+				}
+			},
+		},
 		{name: "output dir json", args: args([]string{"render", "-o", "json", "--output-dir", "$TMP/out"}, cluster), code: 2},
 	})
 }

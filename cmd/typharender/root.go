@@ -60,6 +60,16 @@ of NetworkPolicy in large-scale Terway clusters".
 Data goes to stdout, warnings and errors to stderr. Exit codes: 0 ok,
 1 a check found a difference (or output could not be written), 2 bad input
 or usage.`,
+		Example: `  # The manifests for a 1,000-node cluster
+  typharender render --region cn-hangzhou --nodes 1000 --kube-version v1.30.7-aliyun.1
+
+  # How many Typha replicas, and why
+  typharender size --nodes 1000
+
+  # The rollout, step by step, with the exact eni-config patch
+  kubectl -n kube-system get cm eni-config -o yaml > eni-config.yaml
+  typharender plan --mode typha --region cn-hangzhou --nodes 1000 \
+    --kube-version v1.30.7-aliyun.1 --eni-config eni-config.yaml`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}
@@ -70,8 +80,11 @@ or usage.`,
 		return usageError(c, err)
 	})
 
-	// Subcommands, one per file. To add one, write newXCmd(s) in x.go and
-	// list it here.
+	// Subcommands, one per file. To add one, write newXCmd(s streams) in
+	// x.go and list it here (alphabetical order is not needed: cobra sorts
+	// the help). Helpers: noArgs, usageError (exit 2), failure (exit 1),
+	// warn, input.read (files and - for stdin); tests: runCases in
+	// main_test.go, goldens under testdata/<command>/.
 	root.AddCommand(
 		newRenderCmd(s),
 		newENIConfigCmd(s),
