@@ -84,7 +84,7 @@ func (f *eniConfigFlags) run(c *cobra.Command, s streams, name string) error {
 		return usageError(c, errors.New("-o with --patch: the patch is always JSON, as kubectl patch --type merge -p takes it"))
 	}
 	in := &input{stdin: s.In}
-	data, err := in.read("eni-config", name)
+	data, err := in.read("", name)
 	if err != nil {
 		return err
 	}

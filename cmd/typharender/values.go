@@ -92,7 +92,7 @@ func (v *intString) Set(s string) error { *v.p = s; return nil }
 func (v *intString) Type() string       { return "int" }
 
 // input reads the files named on the command line; "-" is stdin, which can
-// be read once.
+// be read once. flag names the flag that gave the file, "" for an argument.
 type input struct {
 	stdin     io.Reader
 	stdinUsed string // the flag that read stdin
@@ -101,21 +101,22 @@ type input struct {
 func (in *input) read(flag, name string) ([]byte, error) {
 	if name == "-" {
 		if in.stdinUsed != "" {
-			return nil, fmt.Errorf("%s -: stdin is already read by %s -: want - at most once", flag, in.stdinUsed)
+			return nil, fmt.Errorf("%s: stdin is already read by %s: want - at most once", strings.TrimSpace(flag+" -"), in.stdinUsed)
 		}
-		in.stdinUsed = flag
+		in.stdinUsed = strings.TrimSpace(flag + " -")
 		data, err := io.ReadAll(in.stdin)
 		if err != nil {
-			return nil, fmt.Errorf("%s -: reading stdin: %w", flag, err)
+			return nil, fmt.Errorf("%s: reading stdin: %w", in.stdinUsed, err)
 		}
 		return data, nil
 	}
+	label := strings.TrimSpace(flag + " " + name)
 	if name == "" {
 		return nil, fmt.Errorf("%s \"\": want a file name, or - for stdin", flag)
 	}
 	data, err := os.ReadFile(name)
 	if err != nil {
-		return nil, fmt.Errorf("%s %s: %w", flag, name, unwrapPathError(err))
+		return nil, fmt.Errorf("%s: %w", label, unwrapPathError(err))
 	}
 	return data, nil
 }
