@@ -90,6 +90,7 @@ or usage.`,
 		newENIConfigCmd(s),
 		newSizeCmd(s),
 		newPlanCmd(s),
+		newLintCmd(s),
 		newVersionCmd(s, version),
 	)
 

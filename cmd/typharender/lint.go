@@ -1,0 +1,137 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/typharender/typharender/lint"
+)
+
+type lintFlags struct {
+	nodes       int
+	kubeVersion string
+	region      string
+	format      string
+	failOn      string
+	verbose     bool
+}
+
+func newLintCmd(s streams) *cobra.Command {
+	f := &lintFlags{}
+	c := &cobra.Command{
+		Use:   "lint PATH... | -",
+		Short: "Check Typha and eni-config manifests against a cluster's size, version and region",
+		Long: `Check Typha manifests and Terway's eni-config ConfigMap before they reach a
+cluster, with the rules typharender renders by: the PodDisruptionBudget API
+for the Kubernetes version, replicas for the node count, the image and its
+region, the Service's port and selector, the Deployment's selector, and the
+eni-config keys disable_network_policy and felix_relay_service.
+
+PATH is a file, a directory (read recursively for .yaml, .yml and .json
+files, in lexical order) or - for stdin. Files may hold several YAML
+documents, JSON, or v1 List objects.
+
+The cluster facts --nodes, --kube-version and --region are each optional:
+a rule that needs a fact not given is skipped, and --verbose says which
+and why. Findings go to stdout as --format text (file:line: severity [ID]
+message), json, github (workflow annotations) or sarif (SARIF 2.1.0, for
+code scanning).
+
+Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it,
+2 unreadable input or a usage error. Inputs are limited to 2 MiB each,
+1000 documents, 100 levels of nesting and 200,000 YAML nodes with aliases
+expanded.`,
+		Example: `  # Everything a 1,000-node cn-hangzhou cluster on 1.30 will get
+  typharender lint --nodes 1000 --kube-version v1.30.7-aliyun.1 --region cn-hangzhou deploy/
+
+  # Render and lint in one pipe
+  typharender render --region cn-hangzhou --nodes 1000 --kube-version 1.30 | typharender lint -
+
+  # The live eni-config together with the manifests
+  kubectl -n kube-system get cm eni-config -o yaml | typharender lint - deploy/typha.yaml
+
+  # Annotations in a GitHub Actions job, failing on warnings too
+  typharender lint --format github --fail-on warning deploy/`,
+		RunE: func(c *cobra.Command, args []string) error {
+			return f.run(c, s, args)
+		},
+	}
+	fl := c.Flags()
+	fl.IntVar(&f.nodes, "nodes", 0, "the cluster's node count, 1 to 100000 (replica rules are skipped without it)")
+	fl.StringVar(&f.kubeVersion, "kube-version", "", "the cluster's Kubernetes version as it reports it, such as v1.30.7-aliyun.1 (PodDisruptionBudget rules are skipped without it)")
+	fl.StringVar(&f.region, "region", "", "the cluster's Alibaba Cloud region ID, such as cn-hangzhou (the image region rule is skipped without it)")
+	fl.StringVar(&f.format, "format", "text", "output format: text, json, github or sarif")
+	fl.StringVar(&f.failOn, "fail-on", "error", "exit 1 when a finding is at or above this severity: error or warning")
+	fl.BoolVarP(&f.verbose, "verbose", "v", false, "say on stderr which rules were skipped and why, and summarize")
+	formats := make([]string, 0, len(lint.Formats()))
+	for _, f := range lint.Formats() {
+		formats = append(formats, string(f))
+	}
+	_ = c.RegisterFlagCompletionFunc("format", fixedCompletion(formats...))
+	_ = c.RegisterFlagCompletionFunc("fail-on", fixedCompletion("error", "warning"))
+	_ = c.RegisterFlagCompletionFunc("region", fixedCompletion(knownRegions()...))
+	return c
+}
+
+func (f *lintFlags) run(c *cobra.Command, s streams, args []string) error {
+	if len(args) == 0 {
+		return usageError(c, errors.New("no input: give files, directories, or - for stdin"))
+	}
+	format, err := lint.ParseFormat(f.format)
+	if err != nil {
+		return usageError(c, fmt.Errorf("--format: %w", err))
+	}
+	failOn, err := lint.ParseSeverity(f.failOn)
+	if err != nil || failOn == lint.Info {
+		return usageError(c, fmt.Errorf("--fail-on %q: want error or warning", f.failOn))
+	}
+	if c.Flags().Changed("nodes") && f.nodes == 0 {
+		return usageError(c, errors.New("--nodes 0: want the cluster's node count, 1 to 100000, or leave --nodes out"))
+	}
+	facts := lint.Facts{Nodes: f.nodes, KubeVersion: f.kubeVersion, Region: f.region}
+	if err := facts.Validate(); err != nil {
+		return usageError(c, err)
+	}
+
+	objs, err := lint.ReadPaths(args, s.In)
+	if err != nil {
+		return &exitError{code: exitUsage, err: fmt.Errorf("cannot lint: %w", indentJoined(err))}
+	}
+	report, err := lint.Lint(objs, facts)
+	if err != nil {
+		return usageError(c, err) // unreachable: the facts were validated
+	}
+	if err := lint.Write(s.Out, format, report); err != nil {
+		return failure(fmt.Errorf("writing the report: %w", err))
+	}
+	if f.verbose {
+		for _, sk := range report.Skipped {
+			fmt.Fprintf(s.ErrOut, "Skipped %s: %s\n", sk.Rule, sk.Reason)
+		}
+		fmt.Fprintf(s.ErrOut, "Linted %d %s: %s\n", len(args), plural(len(args), "input"), report.Summary())
+	}
+	if report.Fails(failOn) {
+		return failure(fmt.Errorf("%s (--fail-on %s)", report.Summary(), failOn))
+	}
+	return nil
+}
+
+// indentJoined puts each of several joined errors on its own indented
+// line under the first line of the message.
+func indentJoined(err error) error {
+	msg := err.Error()
+	if !strings.Contains(msg, "\n") {
+		return err
+	}
+	return fmt.Errorf("\n  %s", strings.ReplaceAll(msg, "\n", "\n  "))
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
+}

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// Inputs shared with the lint package's tests.
+const (
+	fx     = "../../lint/testdata/fixtures/"
+	matrix = "../../testdata/golden/"
+)
+
+func TestLint(t *testing.T) {
+	facts := []string{"--nodes", "1000", "--kube-version", "v1.30.7-aliyun.1", "--region", "cn-hangzhou"}
+	with := func(args ...string) []string { return append(append([]string{"lint"}, facts...), args...) }
+	guide, err := os.ReadFile(filepath.Join("..", "..", "testdata", "guide", "calico-typha.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	runCases(t, "lint", []cmdCase{
+		// Clean and findings, each exit code.
+		{name: "rendered and edited", args: with(matrix+"cn-hangzhou/1.30-1000.yaml", matrix+"eniconfig/terway-eniip-typha.yaml")},
+		{name: "rendered only", args: with(matrix + "cn-hangzhou/1.30-1000.yaml")},
+		{name: "findings", args: with(fx+"eni-False.yaml", fx+"typha.yaml", fx+"pdb-v1beta1.yaml"), code: 1},
+		{name: "guide verbatim", args: []string{"lint", "--region", "cn-hangzhou", "-"}, stdin: string(guide), code: 1},
+		{name: "old cluster", args: []string{"lint", "--kube-version", "v1.20.11-aliyun.1", "--nodes", "2", fx + "typha.yaml", fx + "eni-typha.yaml"}, code: 1},
+		{name: "warning passes by default", args: with(fx+"eni-zero.yaml", fx+"typha.yaml")},
+		{name: "fail on warning", args: with("--fail-on", "warning", fx+"eni-zero.yaml", fx+"typha.yaml"), code: 1},
+		{name: "fail on warning clean", args: with("--fail-on", "warning", fx+"typha.yaml", fx+"eni-typha.yaml")},
+		{name: "directory", args: with(fx), code: 1},
+		{name: "verbose without facts", args: []string{"lint", "-v", fx + "service.yaml", fx + "eni-typha.yaml"}},
+
+		// Formats.
+		{name: "json", args: with("--format", "json", fx+"eni-False.yaml", fx+"typha.yaml"), code: 1},
+		{name: "github", args: with("--format", "github", fx+"eni-False.yaml", fx+"typha.yaml"), code: 1},
+		{name: "sarif", args: with("--format", "sarif", fx+"eni-zero.yaml", fx+"typha.yaml")},
+		{name: "sarif clean", args: with("--format", "sarif", fx+"typha.yaml", fx+"eni-typha.yaml")},
+
+		// Unreadable input: exit 2.
+		{name: "missing file", args: with(fx + "no-such-file.yaml"), code: 2},
+		{name: "malformed", args: with("-"), stdin: "apiVersion: v1\nkind: Service\nmetadata:\n  name: [calico-typha\n", code: 2},
+		{name: "not kubernetes", args: with("-"), stdin: "replicaCount: 3\n", code: 2},
+		{name: "binary", args: with("-"), stdin: "\x7fELF\x02\x01\x01\x00\x00", code: 2},
+		{name: "alias bomb", args: with("../../lint/testdata/alias-bomb.yaml"), code: 2},
+		{name: "one bad among good", args: with(fx+"typha.yaml", "-"), stdin: "kind: [\n", code: 2},
+
+		// Usage errors: exit 2.
+		{name: "no input", args: []string{"lint"}, code: 2},
+		{name: "bad format", args: with("--format", "xml", fx+"typha.yaml"), code: 2},
+		{name: "fail on info", args: with("--fail-on", "info", fx+"typha.yaml"), code: 2},
+		{name: "nodes zero", args: []string{"lint", "--nodes", "0", fx + "typha.yaml"}, code: 2},
+		{name: "bad facts", args: []string{"lint", "--nodes", "-3", "--kube-version", "latest", "--region", "cn-hangzhou.evil.example/x", fx + "typha.yaml"}, code: 2},
+		{name: "unknown flag", args: []string{"lint", "--strict", fx + "typha.yaml"}, code: 2},
+		{name: "help", args: []string{"lint", "--help"}},
+	})
+}
