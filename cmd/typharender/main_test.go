@@ -122,6 +122,7 @@ func TestCompletion(t *testing.T) {
 		// Cobra's hidden __complete command drives the shell scripts.
 		{name: "complete mode", args: []string{"__complete", "eni-config", "--mode", ""}},
 		{name: "complete output", args: []string{"__complete", "render", "-o", ""}},
+		{name: "complete region", args: []string{"__complete", "render", "--region", "cn-sh"}},
 	})
 }
 

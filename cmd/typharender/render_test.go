@@ -224,6 +224,12 @@ func TestRenderFleet(t *testing.T) {
 				}
 			},
 		},
+		{
+			name: "fleet from stdin", args: []string{"render", "--fleet", "-", "--output-dir", "$TMP/fleet"}, stdin: string(mustRead(t, "testdata/input/fleet.yaml")),
+			after: func(t *testing.T, tmp string) {
+				checkOutputDir(t, filepath.Join(tmp, "fleet", "prod-singapore"), render.Options{Region: "ap-southeast-1", Nodes: 5000, KubeVersion: "v1.28.3-aliyun.1", Tag: "v3.20.3"})
+			},
+		},
 		{name: "fleet needs output dir", args: []string{"render", "--fleet", "testdata/input/fleet.yaml"}, code: 2},
 		{name: "fleet with cluster flags", args: []string{"render", "--fleet", "testdata/input/fleet.yaml", "--output-dir", "$TMP/fleet", "--region", "cn-hangzhou", "--nodes", "5"}, code: 2},
 		{name: "fleet of the wrong shape", args: []string{"render", "--fleet", "testdata/input/fleet-shape.yaml", "--output-dir", "$TMP/fleet"}, code: 2},

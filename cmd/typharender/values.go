@@ -26,8 +26,14 @@ func (f *valueFlags) register(c *cobra.Command) {
 	fl.StringVar(&f.kubeVersion, "kube-version", "", "Kubernetes version as the cluster reports it, such as v1.30.7-aliyun.1 (values key: kubeVersion)")
 	fl.StringArrayVarP(&f.files, "values", "f", nil, "a YAML values file, or - for stdin (repeatable; later files win)")
 	fl.StringArrayVar(&f.sets, "set", nil, "set values on the command line: key=value[,key=value] with dotted keys, such as image.tag=v3.20.2 (repeatable; wins over -f)")
-	_ = c.RegisterFlagCompletionFunc("region", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-		return knownRegions(), cobra.ShellCompDirectiveNoFileComp
+	_ = c.RegisterFlagCompletionFunc("region", func(_ *cobra.Command, _ []string, prefix string) ([]string, cobra.ShellCompDirective) {
+		var out []string
+		for _, r := range knownRegions() {
+			if strings.HasPrefix(r, prefix) {
+				out = append(out, r)
+			}
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
 	})
 }
 
