@@ -1,9 +1,9 @@
 # typharender. `make help` lists the targets.
 GO ?= go
 
-.PHONY: help build test vet fmt golden fuzz check bench
+.PHONY: help build test vet fmt golden fuzz check bench validate e2e
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
 build: ## compile every package and example
 	$(GO) build ./...
@@ -27,3 +27,9 @@ bench: ## run every Go benchmark with allocations (BENCHFLAGS="-count=10" for be
 	$(GO) test -run '^$$' -bench . -benchmem $(BENCHFLAGS) ./...
 
 check: vet test ## what CI runs first
+
+validate: ## check every golden with kubectl-validate v0.0.4 at its Kubernetes version (installs it into the user cache)
+	bash hack/validate.sh
+
+e2e: ## run the output against a real kube-apiserver and etcd (cold build about 15 minutes on 2 cores, cached after)
+	bash hack/e2e.sh
