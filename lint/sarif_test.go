@@ -1,0 +1,84 @@
+package lint_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/typharender/typharender/lint"
+)
+
+// sarifSchema compiles testdata/sarif-schema-2.1.0.json, the OASIS SARIF
+// 2.1.0 schema (errata 01) vendored verbatim, with format assertions on
+// (uri, uri-reference, date-time).
+func sarifSchema(t *testing.T) *jsonschema.Schema {
+	t.Helper()
+	f, err := os.Open(filepath.Join("testdata", "sarif-schema-2.1.0.json"))
+	require.NoError(t, err)
+	defer f.Close()
+	doc, err := jsonschema.UnmarshalJSON(f)
+	require.NoError(t, err)
+	c := jsonschema.NewCompiler()
+	c.AssertFormat()
+	const url = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+	require.NoError(t, c.AddResource(url, doc))
+	sch, err := c.Compile(url)
+	require.NoError(t, err)
+	return sch
+}
+
+func validateSARIF(t *testing.T, sch *jsonschema.Schema, data []byte) error {
+	t.Helper()
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
+	require.NoError(t, err)
+	return sch.Validate(inst)
+}
+
+// TestSARIFSchema: every SARIF log lint writes is valid against the SARIF
+// 2.1.0 schema, and the check itself rejects invalid logs.
+func TestSARIFSchema(t *testing.T) {
+	t.Parallel()
+	sch := sarifSchema(t)
+
+	reports := formatCases(t)
+	// Every rule once, odd file names included.
+	all := &lint.Report{Skipped: []lint.Skip{{Rule: lint.RuleServiceSelector, Reason: "r"}}}
+	for i, r := range lint.Rules() {
+		all.Findings = append(all.Findings, lint.Finding{Rule: r.ID, Severity: r.Severity, Line: i + 1, Message: "m " + r.ID,
+			File: []string{lint.StdinName, "dir with space/a.yaml", "C:colon/b.yaml", "100%/c.json", "../up.yml"}[i%5]})
+	}
+	reports["all-rules"] = all
+	reports["empty"] = &lint.Report{}
+	for name, r := range reports {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			var buf bytes.Buffer
+			require.NoError(t, lint.Write(&buf, lint.FormatSARIF, r))
+			assert.NoError(t, validateSARIF(t, sch, buf.Bytes()))
+		})
+	}
+
+	// The validator is not vacuous: these break the schema.
+	var buf bytes.Buffer
+	require.NoError(t, lint.Write(&buf, lint.FormatSARIF, reports["findings"]))
+	good := buf.String()
+	for name, edit := range map[string]func(string) string{
+		"version":    func(s string) string { return strings.Replace(s, `"version": "2.1.0"`, `"version": "2.0.0"`, 1) },
+		"level":      func(s string) string { return strings.Replace(s, `"level": "error"`, `"level": "fatal"`, 1) },
+		"start line": func(s string) string { return strings.Replace(s, `"startLine": 8`, `"startLine": 0`, 1) },
+		"uri":        func(s string) string { return strings.Replace(s, `"uri": "testdata/`, `"uri": "test data\\`, 1) },
+		"extra":      func(s string) string { return strings.Replace(s, `"ruleId"`, `"severity": "x", "ruleId"`, 1) },
+	} {
+		bad := edit(good)
+		require.NotEqual(t, good, bad, name)
+		require.True(t, json.Valid([]byte(bad)), name)
+		assert.Error(t, validateSARIF(t, sch, []byte(bad)), name)
+	}
+}
