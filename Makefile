@@ -21,6 +21,7 @@ golden: ## regenerate golden files; review the diff before committing
 FUZZTIME ?= 60s
 fuzz: ## run each fuzz target for FUZZTIME
 	$(GO) test ./versioning -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./lint -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME)
 
 BENCHFLAGS ?=
 bench: ## run every Go benchmark with allocations (BENCHFLAGS="-count=10" for benchstat)
