@@ -2,6 +2,7 @@ package lint_test
 
 import (
 	"bytes"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -180,4 +181,15 @@ func TestSeverity(t *testing.T) {
 	assert.True(t, r.Fails(lint.Warning))
 	assert.False(t, r.Fails(lint.Error))
 	assert.Equal(t, "0 errors, 1 warning, 0 info in 5 objects", r.Summary())
+}
+
+// TestREADMERules: the README's rules table lists every rule with its
+// severity, so the documentation cannot drift from the code.
+func TestREADMERules(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+	require.NoError(t, err)
+	for _, r := range lint.Rules() {
+		assert.Contains(t, string(readme), "| `"+r.ID+"` | "+r.Severity.String()+" |", "README rules table")
+	}
 }
