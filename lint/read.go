@@ -476,7 +476,16 @@ func ReadPaths(paths []string, stdin io.Reader) ([]*Object, error) {
 				errs = append(errs, &ReadError{File: p, Reason: "cannot be read: " + pathErr(err), Err: err})
 				return nil
 			}
-			if d.Type().IsRegular() && hasExt(p) {
+			if !hasExt(p) || d.IsDir() {
+				return nil
+			}
+			// A symlink to a file is read; WalkDir does not follow
+			// symlinks to directories, so a link cycle cannot loop.
+			if d.Type().IsRegular() {
+				files = append(files, p)
+			} else if info, err := os.Stat(p); err != nil {
+				errs = append(errs, &ReadError{File: p, Reason: "is a symlink that cannot be followed: " + pathErr(err), Err: err})
+			} else if info.Mode().IsRegular() {
 				files = append(files, p)
 			}
 			return nil

@@ -3,6 +3,7 @@ package lint_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -235,4 +236,52 @@ func TestReadPathsErrors(t *testing.T) {
 	} {
 		assert.Contains(t, msg, want)
 	}
+}
+
+func TestReadPathsSymlinks(t *testing.T) {
+	t.Parallel()
+	dir := writeTree(t, map[string]string{"real/a.yaml": svc("a"), "other/b.yaml": svc("b")})
+	require.NoError(t, os.Symlink(filepath.Join(dir, "other", "b.yaml"), filepath.Join(dir, "real", "link.yaml")))
+	require.NoError(t, os.Symlink(filepath.Join(dir, "real"), filepath.Join(dir, "real", "loop"))) // a cycle
+	require.NoError(t, os.Symlink(filepath.Join(dir, "missing.yaml"), filepath.Join(dir, "real", "dangling.yaml")))
+	objs, err := lint.ReadPaths([]string{filepath.Join(dir, "real")}, nil)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "dangling.yaml: is a symlink that cannot be followed: no such file or directory")
+	var names []string
+	for _, o := range objs {
+		names = append(names, o.Name)
+	}
+	assert.Equal(t, []string{"a", "b"}, names)
+}
+
+func TestMaxObjects(t *testing.T) {
+	t.Parallel()
+	item := "- {apiVersion: v1, kind: ConfigMap}\n"
+	list := "apiVersion: v1\nkind: List\nitems:\n" + strings.Repeat(item, lint.MaxObjects)
+	objs, err := lint.Parse("list.yaml", []byte(list))
+	require.NoError(t, err)
+	assert.Len(t, objs, lint.MaxObjects)
+
+	_, err = lint.Parse("list.yaml", []byte(list+item))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), fmt.Sprintf("list.yaml:%d: brings the objects read past 10000 (MaxObjects)", 4+lint.MaxObjects))
+
+	// Across inputs.
+	dir := writeTree(t, map[string]string{"a.yaml": list, "b.yaml": svc("one-too-many")})
+	objs, err = lint.ReadPaths([]string{dir}, nil)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "b.yaml: brings the objects read past 10000 (MaxObjects)")
+	assert.Len(t, objs, lint.MaxObjects)
+}
+
+func TestMaxFiles(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for i := range lint.MaxFiles + 1 {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, fmt.Sprintf("%05d.yaml", i)), nil, 0o644))
+	}
+	_, err := lint.ReadPaths([]string{dir}, nil)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "10000.yaml: is past the 10000 files read (MaxFiles)")
+	assert.Equal(t, 1, strings.Count(err.Error(), "(MaxFiles)"), "reported once")
 }

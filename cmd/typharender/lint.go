@@ -41,9 +41,9 @@ message), json, github (workflow annotations) or sarif (SARIF 2.1.0, for
 code scanning).
 
 Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it,
-2 unreadable input or a usage error. Inputs are limited to 2 MiB each,
-1000 documents, 100 levels of nesting and 200,000 YAML nodes with aliases
-expanded.`,
+2 unreadable input or a usage error. ` + fmt.Sprintf(`Inputs are limited to %d MiB each,
+%d documents, %d levels of nesting and %d YAML nodes with aliases
+expanded (lint's MaxInputBytes, MaxDocuments, MaxDepth and MaxNodes).`, lint.MaxInputBytes>>20, lint.MaxDocuments, lint.MaxDepth, lint.MaxNodes),
 		Example: `  # Everything a 1,000-node cn-hangzhou cluster on 1.30 will get
   typharender lint --nodes 1000 --kube-version v1.30.7-aliyun.1 --region cn-hangzhou deploy/
 
