@@ -1,9 +1,11 @@
 package lint_test
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -12,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/typharender/typharender/lint"
+	"github.com/typharender/typharender/render"
 )
 
 // goldenRE matches testdata/golden/<region>/<major.minor>-<nodes>.yaml.
@@ -91,6 +94,64 @@ func TestGoldenENIConfig(t *testing.T) {
 			path := filepath.Join("..", "testdata", tc.file)
 			assert.Equal(t, tc.alone, ruleIDs(mustLint(t, []string{path}, full)))
 			assert.Equal(t, tc.withTypha, ruleIDs(mustLint(t, []string{path, typha}, full)))
+		})
+	}
+}
+
+// TestRenderAgrees: render's output, with its overrides, lints clean in
+// both encodings for the facts it was rendered for; where render warns
+// about replicas, lint reports the same finding.
+func TestRenderAgrees(t *testing.T) {
+	t.Parallel()
+	const digest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+	base := render.Options{Region: "cn-shanghai-finance-1", Nodes: 1000, KubeVersion: "v1.24.6-aliyun.1"}
+	with := func(edit func(*render.Options)) render.Options { o := base; edit(&o); return o }
+	tests := []struct {
+		name string
+		opts render.Options
+		want []string // besides typha-relay-not-configured
+	}{
+		{name: "defaults", opts: base},
+		{name: "mirror and digest", opts: with(func(o *render.Options) {
+			o.Registry, o.Repository, o.Tag, o.Digest = "registry.example.com:5000/mirror", "calico/typha", "v3.27.0", digest
+		})},
+		{name: "labels and annotations", opts: with(func(o *render.Options) {
+			o.Labels = map[string]string{"team": "net", render.AppLabel: render.Name}
+			o.Annotations = map[string]string{"example.com/owner": "net"}
+		})},
+		{name: "more replicas", opts: with(func(o *render.Options) { o.Replicas = 8 })},
+		{name: "old cluster", opts: with(func(o *render.Options) { o.KubeVersion = "v1.16.9-aliyun.1" })},
+		{name: "unknown region", opts: with(func(o *render.Options) { o.Region = "xx-nowhere-1" })},
+		{name: "too few replicas", opts: with(func(o *render.Options) { o.Replicas = 3 }), want: []string{lint.RuleReplicasBelowRecommended}},
+		{name: "replicas not below nodes", opts: with(func(o *render.Options) { o.Nodes = 3 }), want: []string{lint.RuleReplicasNotBelowNodes}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			res, err := render.Render(tc.opts)
+			require.NoError(t, err)
+			facts := lint.Facts{Nodes: tc.opts.Nodes, KubeVersion: tc.opts.KubeVersion, Region: tc.opts.Region}
+			want := append(append([]string{}, tc.want...), lint.RuleTyphaRelayNotConfigured)
+			var yamlOut, jsonOut bytes.Buffer
+			require.NoError(t, render.EncodeYAML(&yamlOut, res.Objects()...))
+			require.NoError(t, render.EncodeJSON(&jsonOut, res.Objects()...))
+			for name, data := range map[string][]byte{"yaml": yamlOut.Bytes(), "json": jsonOut.Bytes()} {
+				objs, err := lint.Parse("rendered."+name, data)
+				require.NoError(t, err, name)
+				r, err := lint.Lint(objs, facts)
+				require.NoError(t, err, name)
+				got := ruleIDs(r)
+				sort.Strings(got)
+				sort.Strings(want)
+				assert.Equal(t, want, got, name)
+			}
+			replicaWarnings := 0
+			for _, w := range res.Warnings {
+				if strings.Contains(w, "replicas") {
+					replicaWarnings++
+				}
+			}
+			assert.Equal(t, len(tc.want), replicaWarnings, "render warns where lint finds: %q", res.Warnings)
 		})
 	}
 }
