@@ -21,7 +21,10 @@ func Lint(objs []*Object, f Facts) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &linter{facts: facts, skipped: map[string]string{}}
+	l := &linter{facts: facts, skipped: map[string]string{}, severity: map[string]Severity{}}
+	for _, r := range Rules() {
+		l.severity[r.ID] = r.Severity
+	}
 	if !facts.hasVer {
 		l.skip(RulePDBAPINotServed, "needs --kube-version: which PodDisruptionBudget API is served depends on the cluster's version")
 		l.skip(RulePDBAPIDeprecated, "needs --kube-version: which PodDisruptionBudget API is deprecated depends on the cluster's version")
@@ -76,18 +79,13 @@ type linter struct {
 	eniConfigs []*Object
 	relayNames map[string]bool
 	findings   []Finding
-	skipped    map[string]string
+	skipped    map[string]string   // rule ID -> why it did not run
+	severity   map[string]Severity // rule ID -> its severity, from Rules
 }
 
 func (l *linter) report(rule string, o *Object, line int, format string, args ...any) {
-	sev := Error
-	for _, r := range Rules() {
-		if r.ID == rule {
-			sev = r.Severity
-		}
-	}
 	l.findings = append(l.findings, Finding{
-		Rule: rule, Severity: sev, File: o.File, Line: line, Object: o.String(),
+		Rule: rule, Severity: l.severity[rule], File: o.File, Line: line, Object: o.String(),
 		Message: o.String() + ": " + fmt.Sprintf(format, args...),
 	})
 }
