@@ -100,6 +100,7 @@ type leaf struct {
 	value     string
 	null      bool
 	nonScalar string // "mapping" or "sequence" when the value is not a scalar
+	lines     []int  // in a file, the line of each key in path
 	src       Source
 }
 
@@ -176,6 +177,10 @@ func kindName(n *yaml.Node) string {
 // labels, annotations and resources.requests/limits end the walk: their
 // keys are data, not schema, and may contain dots.
 func flatten(file string, n *yaml.Node, path []string, out *[]leaf) error {
+	return flattenLines(file, n, path, nil, out)
+}
+
+func flattenLines(file string, n *yaml.Node, path []string, lines []int, out *[]leaf) error {
 	var errs []error
 	seen := map[string]int{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
@@ -188,6 +193,7 @@ func flatten(file string, n *yaml.Node, path []string, out *[]leaf) error {
 			continue
 		}
 		p := append(slices.Clone(path), k.Value)
+		pl := append(slices.Clone(lines), k.Line)
 		key := strings.Join(p, ".")
 		if line, dup := seen[k.Value]; dup {
 			errs = append(errs, &Error{Source: Source{File: file, Line: k.Line}, Key: key, Reason: fmt.Sprintf("is set twice in one mapping (first on line %d): want each key once", line)})
@@ -197,18 +203,18 @@ func flatten(file string, n *yaml.Node, path []string, out *[]leaf) error {
 		src := Source{File: file, Line: k.Line}
 		switch {
 		case val.Kind == yaml.MappingNode && len(val.Content) > 0:
-			if err := flatten(file, val, p, out); err != nil {
+			if err := flattenLines(file, val, p, pl, out); err != nil {
 				errs = append(errs, err)
 			}
 		case val.Kind == yaml.MappingNode:
 			// An empty mapping sets nothing, but its key must still exist.
-			*out = append(*out, leaf{path: p, nonScalar: "empty", src: src})
+			*out = append(*out, leaf{path: p, nonScalar: "empty", src: src, lines: pl})
 		case val.Kind == yaml.SequenceNode:
-			*out = append(*out, leaf{path: p, nonScalar: "sequence", src: src})
+			*out = append(*out, leaf{path: p, nonScalar: "sequence", src: src, lines: pl})
 		case val.Tag == "!!null":
-			*out = append(*out, leaf{path: p, null: true, src: src})
+			*out = append(*out, leaf{path: p, null: true, src: src, lines: pl})
 		default:
-			*out = append(*out, leaf{path: p, value: val.Value, src: src})
+			*out = append(*out, leaf{path: p, value: val.Value, src: src, lines: pl})
 		}
 	}
 	return errors.Join(errs...)
@@ -293,8 +299,11 @@ func (v *Values) applyAll(leaves []leaf) error {
 		next.src = map[string]Source{}
 	}
 	var errs []error
+	seen := map[string]bool{}
 	for _, l := range leaves {
-		if err := next.apply(l); err != nil {
+		// An unknown key with several values under it is reported once.
+		if err := next.apply(l); err != nil && !seen[err.Error()] {
+			seen[err.Error()] = true
 			errs = append(errs, err)
 		}
 	}
@@ -322,6 +331,15 @@ const topKeys = "region, nodes, kubeVersion, image, replicas, labels, annotation
 func (v *Values) apply(l leaf) error {
 	key := strings.Join(l.path, ".")
 	fail := func(reason string) error { return &Error{Source: l.src, Key: key, Reason: reason} }
+	// unknown reports the key up to segment i, the first one not known,
+	// on that key's own line.
+	unknown := func(i int, reason string) error {
+		src := l.src
+		if i < len(l.lines) {
+			src.Line = l.lines[i]
+		}
+		return &Error{Source: src, Key: strings.Join(l.path[:i+1], "."), Reason: "is not a known key: " + reason}
+	}
 	o := &v.opts
 	p := l.path
 	if l.nonScalar == "empty" {
@@ -397,9 +415,12 @@ func (v *Values) apply(l leaf) error {
 			}
 		}
 		if len(p) == 1 {
-			return fail(fmt.Sprintf("is a scalar: want a mapping with registry, repository, tag or digest"))
+			return fail("is a scalar: want a mapping with registry, repository, tag or digest")
 		}
-		return fail("is not a known key: want image.registry, image.repository, image.tag or image.digest")
+		if slices.Contains([]string{"registry", "repository", "tag", "digest"}, p[1]) {
+			return unknown(2, fmt.Sprintf("image.%s is a string, not a mapping", p[1]))
+		}
+		return unknown(1, "want image.registry, image.repository, image.tag or image.digest")
 	case "labels", "annotations":
 		m := &o.Labels
 		if p[0] == "annotations" {
@@ -469,12 +490,12 @@ func (v *Values) apply(l leaf) error {
 		if len(p) == 1 {
 			return fail("is a scalar: want a mapping with requests and limits")
 		}
-		return fail("is not a known key: want resources.requests.<name> or resources.limits.<name>, such as resources.requests.cpu")
+		return unknown(1, "want resources.requests.<name> or resources.limits.<name>, such as resources.requests.cpu")
 	}
 	if len(p) > 1 && isScalarKey(p[0]) {
-		return fail(fmt.Sprintf("is not a known key: %s is a scalar, not a mapping", p[0]))
+		return unknown(1, fmt.Sprintf("%s is a scalar, not a mapping", p[0]))
 	}
-	return fail("is not a known key: want one of " + topKeys)
+	return unknown(0, "want one of "+topKeys)
 }
 
 func isScalarKey(k string) bool {
