@@ -131,10 +131,21 @@ func readENIConfig(name string, data []byte) (*corev1.ConfigMap, error) {
 		return nil, fmt.Errorf("%s: holds no object: %s", name, want)
 	case len(other) > 0:
 		return nil, fmt.Errorf("%s: holds %s: %s", name, strings.Join(other, ", "), want)
-	case len(cms) > 1:
-		return nil, fmt.Errorf("%s: holds %d ConfigMaps: %s, one ConfigMap", name, len(cms), want)
+	case len(cms) == 1:
+		return cms[0], nil
 	}
-	return cms[0], nil
+	// A List, as kubectl get cm -o yaml prints for a namespace: take
+	// kube-system/eni-config from it.
+	var found []*corev1.ConfigMap
+	for _, cm := range cms {
+		if cm.Namespace == render.ENIConfigNamespace && cm.Name == render.ENIConfigName {
+			found = append(found, cm)
+		}
+	}
+	if len(found) != 1 {
+		return nil, fmt.Errorf("%s: holds %d ConfigMaps, %d of them kube-system/eni-config: %s", name, len(cms), len(found), want)
+	}
+	return found[0], nil
 }
 
 // reportChanges writes what the edit changes, and its warnings, to stderr.

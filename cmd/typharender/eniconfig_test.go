@@ -28,6 +28,8 @@ func TestENIConfig(t *testing.T) {
 		{name: "policy disabled to typha warns", args: []string{"eni-config", "--mode", "typha", "--patch", filepath.Join(fixtures, "policy-disabled.yaml")}},
 		{name: "already typha", args: []string{"eni-config", "--mode", "typha", "--patch", filepath.Join(fixtures, "already-typha.yaml")}},
 		{name: "already typha to disable policy", args: []string{"eni-config", "--mode", "disable-policy", "--patch", filepath.Join(fixtures, "already-typha.yaml")}},
+		{name: "from a list", args: []string{"eni-config", "--mode", "typha", "--patch", "-"}, stdin: "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: coredns, namespace: kube-system}\n  data: {Corefile: \".:53 {}\"}\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: eni-config, namespace: kube-system}\n  data: {disable_network_policy: \"true\"}\n"},
+		{name: "list without eni-config", args: []string{"eni-config", "--mode", "typha", "--patch", "-"}, stdin: "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: coredns, namespace: kube-system}\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: kube-proxy, namespace: kube-system}\n", code: 2},
 		{name: "help", args: []string{"eni-config", "--help"}},
 
 		{name: "no mode", args: []string{"eni-config", fixture}, code: 2},

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -136,6 +137,29 @@ func TestModuleVersion(t *testing.T) {
 		bi := &debug.BuildInfo{Main: debug.Module{Path: "github.com/typharender/typharender", Version: tt.in}}
 		if got := moduleVersion(bi); got != tt.want {
 			t.Errorf("moduleVersion(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// failingWriter fails every write, as a closed pipe does.
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("broken pipe") }
+
+// TestWriteFailure checks that output that cannot be written exits 1.
+func TestWriteFailure(t *testing.T) {
+	for _, args := range [][]string{
+		{"render", "--region", "cn-hangzhou", "--nodes", "1000", "--kube-version", "v1.30.7-aliyun.1"},
+		{"eni-config", "--mode", "typha", "../../testdata/eniconfig/terway-eniip.yaml"},
+		{"size", "--nodes", "1000", "-o", "json"},
+		{"plan", "--mode", "disable-policy"},
+	} {
+		var stderr bytes.Buffer
+		if code := run(args, strings.NewReader(""), failingWriter{}, &stderr); code != exitFail {
+			t.Errorf("run(%q) with a failing stdout = exit code %d, want %d", args, code, exitFail)
+		}
+		if !strings.Contains(stderr.String(), "Error: writing output: broken pipe") {
+			t.Errorf("run(%q) stderr %q does not report the write error", args, stderr.String())
 		}
 	}
 }
