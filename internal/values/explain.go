@@ -36,8 +36,7 @@ func (v *Values) Explain(err error) error {
 			continue
 		}
 		key := KeyForField(oe.Field)
-		src, set := v.src[key]
-		_ = set
+		src := v.src[key]
 		reason := oe.Value + " " + oe.Reason
 		if slices.Contains(v.Missing(), key) {
 			reason = "is required: want " + want([]string{key})
