@@ -186,6 +186,13 @@ func flattenLines(file string, n *yaml.Node, path []string, lines []int, out *[]
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, val := n.Content[i], n.Content[i+1]
 		if val.Kind == yaml.AliasNode {
+			// An alias to a scalar is its value; aliases to mappings could
+			// expand exponentially (a "billion laughs" file), so they are
+			// refused.
+			if val.Alias == nil || val.Alias.Kind != yaml.ScalarNode {
+				errs = append(errs, &Error{Source: Source{File: file, Line: val.Line}, Key: strings.Join(append(slices.Clone(path), k.Value), "."), Reason: "is an alias to a mapping or sequence: want the values written out (aliases to scalars are fine)"})
+				continue
+			}
 			val = val.Alias
 		}
 		if k.Kind != yaml.ScalarNode || k.Value == "<<" {

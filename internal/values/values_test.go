@@ -57,6 +57,17 @@ logSeverity: debug
 	}
 }
 
+func TestScalarAlias(t *testing.T) {
+	t.Parallel()
+	var v Values
+	if err := v.ApplyFile("f.yaml", []byte("region: &r cn-hangzhou\nlabels:\n  region: *r\n")); err != nil {
+		t.Fatal(err)
+	}
+	if o := v.Options(); o.Labels["region"] != "cn-hangzhou" {
+		t.Errorf("Labels = %v, want region: cn-hangzhou", o.Labels)
+	}
+}
+
 func TestLaterWins(t *testing.T) {
 	t.Parallel()
 	var v Values
@@ -94,6 +105,7 @@ func TestApplyErrors(t *testing.T) {
 		{name: "duplicate key", file: "nodes: 1\nnodes: 2\n", want: []string{"f.yaml:2: nodes is set twice"}},
 		{name: "not a number", file: "replicas: three\n", want: []string{`f.yaml:1: replicas "three" is not a whole number`}},
 		{name: "every error", file: "a: 1\nb: 2\n", want: []string{"f.yaml:1: a is not", "f.yaml:2: b is not"}},
+		{name: "alias to a mapping", file: "x: &a {tag: v1}\nimage: *a\n", want: []string{"f.yaml:2: image is an alias to a mapping"}},
 		{name: "set unknown", set: "image.tagg=x", want: []string{"--set image.tagg=x: image.tagg is not a known key"}},
 		{name: "set no equals", set: "image", want: []string{`--set image: "image" has no '='`}},
 		{name: "set empty segment", set: "image..tag=x", want: []string{"has an empty key segment"}},
