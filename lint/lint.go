@@ -318,6 +318,8 @@ func (l *linter) deploymentSelector(o *Object) {
 	line := lineOf(keyNode(spec, "selector"), lineOf(keyNode(o.root, "spec"), o.Line))
 	sel := selector{labels: stringMap(get(selNode, "matchLabels")), exprs: items(get(selNode, "matchExpressions"))}
 	switch {
+	case sel.empty() && (o.APIVersion == "extensions/v1beta1" || o.APIVersion == "apps/v1beta1"):
+		// These old APIs default the selector to the template's labels.
 	case sel.empty():
 		l.report(RuleDeploymentSelector, o, line, "spec.selector is missing or empty: apps/v1 requires one and the API server rejects the Deployment; set spec.selector.matchLabels to the pod template's labels (%s)", labelString(labels))
 	case !sel.matches(labels):

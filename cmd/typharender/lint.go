@@ -104,6 +104,9 @@ func (f *lintFlags) run(c *cobra.Command, s streams, args []string) error {
 	if err != nil {
 		return usageError(c, err) // unreachable: the facts were validated
 	}
+	if len(objs) == 0 {
+		warn(s, "", []string{"no Kubernetes objects in the input: nothing was checked"})
+	}
 	if err := lint.Write(s.Out, format, report); err != nil {
 		return failure(fmt.Errorf("writing the report: %w", err))
 	}

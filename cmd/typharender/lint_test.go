@@ -30,6 +30,7 @@ func TestLint(t *testing.T) {
 		{name: "fail on warning", args: with("--fail-on", "warning", fx+"eni-zero.yaml", fx+"typha.yaml"), code: 1},
 		{name: "fail on warning clean", args: with("--fail-on", "warning", fx+"typha.yaml", fx+"eni-typha.yaml")},
 		{name: "directory", args: with(fx), code: 1},
+		{name: "empty stdin", args: with("-")},
 		{name: "verbose without facts", args: []string{"lint", "-v", fx + "service.yaml", fx + "eni-typha.yaml"}},
 
 		// Formats.
