@@ -1,0 +1,43 @@
+package values
+
+import (
+	"errors"
+	"testing"
+)
+
+// FuzzApply checks that no values file or --set expression panics, and
+// that a failed apply leaves the values as they were.
+func FuzzApply(f *testing.F) {
+	for _, seed := range []string{
+		"region: cn-hangzhou\nnodes: 1000\n",
+		"image:\n  tag: v1\nlabels: {a: b}\n",
+		"resources:\n  requests:\n    cpu: 250m\n",
+		"x: &a [1]\ny: *a\n",
+		"labels.a\\.b=c,nodes=3",
+		"image=null",
+		"---\n---\n",
+		"- 1\n",
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var v Values
+		if err := v.ApplySet("nodes=7"); err != nil {
+			t.Fatal(err)
+		}
+		for _, apply := range []func() error{
+			func() error { return v.ApplyFile("f.yaml", []byte(s)) },
+			func() error { return v.ApplySet(s) },
+		} {
+			before := v.Clone()
+			if err := apply(); err != nil {
+				if !errors.Is(err, ErrInvalid) {
+					t.Errorf("error %v does not wrap ErrInvalid", err)
+				}
+				if before.Options().Nodes != v.Options().Nodes || len(before.src) != len(v.src) {
+					t.Errorf("a failed apply changed the values")
+				}
+			}
+		}
+	})
+}
