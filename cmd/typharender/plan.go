@@ -67,7 +67,8 @@ Nothing is run: the plan goes to stdout, warnings to stderr.`,
 	fl.StringVar(&f.eniConfig, "eni-config", "", "the cluster's eni-config ConfigMap (kubectl -n kube-system get cm eni-config -o yaml), or - for stdin: makes the patch step exact")
 	fl.StringVar(&f.daemonSet, "terway-daemonset", render.DefaultTerwayDaemonSet, "the Terway DaemonSet to restart: terway-eniip, terway-eni or terway")
 	fl.StringVar(&f.manifest, "manifest", render.DefaultManifest, "the file the plan saves the Typha manifests in")
-	fl.DurationVar(&f.timeout, "timeout", render.DefaultRolloutTimeout, "how long to wait for the Typha Deployment's rollout")
+	f.timeout = render.DefaultRolloutTimeout
+	fl.Var((*durationFlag)(&f.timeout), "timeout", "how long to wait for the Typha Deployment's rollout, such as 5m or 90s")
 	fl.StringVarP(&f.output, "output", "o", "text", "output format: text or json")
 	_ = c.RegisterFlagCompletionFunc("mode", fixedCompletion(string(render.ModeTypha), string(render.ModeDisablePolicy)))
 	_ = c.RegisterFlagCompletionFunc("terway-daemonset", fixedCompletion("terway-eniip", "terway-eni", "terway"))
@@ -222,4 +223,26 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// durationFlag is a duration flag whose error says what is accepted.
+type durationFlag time.Duration
+
+func (d *durationFlag) String() string { return formatDuration(time.Duration(*d)) }
+func (d *durationFlag) Type() string   { return "duration" }
+func (d *durationFlag) Set(s string) error {
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("want a duration such as 5m, 90s or 1h30m")
+	}
+	*d = durationFlag(v)
+	return nil
+}
+
+// formatDuration writes d without zero units, as kubectl's --timeout
+// takes it: 5m, 90s, 1h30m.
+func formatDuration(d time.Duration) string {
+	s := d.String()
+	s = strings.Replace(s, "m0s", "m", 1)
+	return strings.Replace(s, "h0m", "h", 1)
 }
