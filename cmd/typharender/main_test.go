@@ -32,6 +32,15 @@ func runCases(t *testing.T, command string, cases []cmdCase) {
 	t.Helper()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			g := tc.golden
+			if g == "" {
+				g = command + "/" + strings.ReplaceAll(tc.name, " ", "-")
+			}
+			// Absolute, because setup may change the working directory.
+			base, err := filepath.Abs(filepath.Join("testdata", filepath.FromSlash(g)))
+			if err != nil {
+				t.Fatal(err)
+			}
 			tmp := t.TempDir()
 			if tc.setup != nil {
 				tc.setup(t, tmp)
@@ -42,11 +51,6 @@ func runCases(t *testing.T, command string, cases []cmdCase) {
 			}
 			var stdout, stderr bytes.Buffer
 			code := run(args, strings.NewReader(tc.stdin), &stdout, &stderr)
-			g := tc.golden
-			if g == "" {
-				g = command + "/" + strings.ReplaceAll(tc.name, " ", "-")
-			}
-			base := filepath.Join("testdata", filepath.FromSlash(g))
 			golden.Check(t, base+".stdout", scrub(stdout.Bytes(), tmp))
 			golden.Check(t, base+".stderr", scrub(stderr.Bytes(), tmp))
 			if code != tc.code {

@@ -54,6 +54,13 @@ func objectFiles(objs []render.Object) ([]file, error) {
 func writeTree(dir string, files []file, fleet bool) error {
 	dir = filepath.Clean(dir)
 	flag := "--output-dir " + dir
+	// The directory is renamed as a whole, so it cannot be the working
+	// directory or hold it.
+	if abs, err := filepath.Abs(dir); err == nil {
+		if wd, err := os.Getwd(); err == nil && (wd == abs || strings.HasPrefix(wd, abs+string(filepath.Separator))) {
+			return fmt.Errorf("%s: is the working directory or holds it: want a directory below it, such as typha/", flag)
+		}
+	}
 	info, err := os.Stat(dir)
 	exists := err == nil
 	switch {

@@ -190,6 +190,20 @@ func TestRenderOutputDir(t *testing.T) {
 				}
 			},
 		},
+		{
+			name: "output dir is the working directory", args: args([]string{"render", "--output-dir", "."}, cluster), code: 2,
+			setup: func(t *testing.T, tmp string) {
+				if err := os.Mkdir(filepath.Join(tmp, "out"), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				t.Chdir(filepath.Join(tmp, "out"))
+			},
+			after: func(t *testing.T, tmp string) {
+				if got := listTree(t, tmp); !slices.Equal(got, []string{"out/"}) {
+					t.Errorf("left %q", got)
+				}
+			},
+		},
 		{name: "output dir json", args: args([]string{"render", "-o", "json", "--output-dir", "$TMP/out"}, cluster), code: 2},
 	})
 }
