@@ -321,17 +321,6 @@ func (v *Values) applyAll(leaves []leaf) error {
 	return nil
 }
 
-// Keys lists the keys in the order the documentation gives them; a key
-// ending in ".<key>" or ".<name>" takes any map key there.
-func Keys() []string {
-	return []string{
-		"region", "nodes", "kubeVersion",
-		"image.registry", "image.repository", "image.tag", "image.digest",
-		"replicas", "labels.<key>", "annotations.<key>",
-		"resources.requests.<name>", "resources.limits.<name>", "logSeverity",
-	}
-}
-
 const topKeys = "region, nodes, kubeVersion, image, replicas, labels, annotations, resources, logSeverity"
 
 // apply sets one leaf: the explicit mapping from keys to Options fields.
