@@ -85,14 +85,18 @@ func writeTree(dir string, files []file, fleet bool) error {
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return failure(fmt.Errorf("%s: %w", flag, err))
 	}
-	for _, f := range files {
-		p := filepath.Join(tmp, filepath.FromSlash(f.path))
+	// A fleet is tens of thousands of files: write them on every core.
+	if err := parallel(len(files), func(i int) error {
+		p := filepath.Join(tmp, filepath.FromSlash(files[i].path))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			return failure(fmt.Errorf("%s: %w", flag, err))
 		}
-		if err := os.WriteFile(p, f.data, 0o644); err != nil {
+		if err := os.WriteFile(p, files[i].data, 0o644); err != nil {
 			return failure(fmt.Errorf("%s: %w", flag, err))
 		}
+		return nil
+	}); err != nil {
+		return err
 	}
 	if !exists {
 		if err := os.Rename(tmp, dir); err != nil {

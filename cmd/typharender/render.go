@@ -172,14 +172,19 @@ func (f *renderFlags) runFleet(c *cobra.Command, s streams, in *input) error {
 		}
 		return errors.New(b.String())
 	}
+	// Encoding is most of the work: each cluster on any core, in order.
+	perCluster := make([][]file, len(good))
+	if err := parallel(len(good), func(i int) error {
+		fs, err := objectFiles(good[i].Result.Objects())
+		perCluster[i] = fs
+		return err
+	}); err != nil {
+		return failure(err)
+	}
 	var files []file
-	for _, g := range good {
+	for i, g := range good {
 		warn(s, "cluster "+g.Cluster.Name+": ", g.Result.Warnings)
-		fs, err := objectFiles(g.Result.Objects())
-		if err != nil {
-			return failure(err)
-		}
-		for _, fl := range fs {
+		for _, fl := range perCluster[i] {
 			fl.path = g.Cluster.Name + "/" + fl.path
 			files = append(files, fl)
 		}
