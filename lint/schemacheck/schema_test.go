@@ -1,4 +1,8 @@
-package lint_test
+// Package schemacheck validates typharender's SARIF output against the
+// OASIS SARIF 2.1.0 JSON schema. It is a module of its own so that the JSON
+// schema validator, a test-only dependency, stays out of the library's
+// go.mod; `make test` and CI run it.
+package schemacheck
 
 import (
 	"bytes"
@@ -15,12 +19,12 @@ import (
 	"github.com/typharender/typharender/lint"
 )
 
-// sarifSchema compiles testdata/sarif-schema-2.1.0.json, the OASIS SARIF
-// 2.1.0 schema (errata 01) vendored verbatim, with format assertions on
-// (uri, uri-reference, date-time).
+// sarifSchema compiles ../testdata/sarif-schema-2.1.0.json, the OASIS
+// SARIF 2.1.0 schema (errata 01) vendored verbatim, with format assertions
+// on (uri, uri-reference, date-time).
 func sarifSchema(t *testing.T) *jsonschema.Schema {
 	t.Helper()
-	f, err := os.Open(filepath.Join("testdata", "sarif-schema-2.1.0.json"))
+	f, err := os.Open(filepath.Join("..", "testdata", "sarif-schema-2.1.0.json"))
 	require.NoError(t, err)
 	defer f.Close()
 	doc, err := jsonschema.UnmarshalJSON(f)
@@ -34,7 +38,7 @@ func sarifSchema(t *testing.T) *jsonschema.Schema {
 	return sch
 }
 
-func validateSARIF(t *testing.T, sch *jsonschema.Schema, data []byte) error {
+func validate(t *testing.T, sch *jsonschema.Schema, data []byte) error {
 	t.Helper()
 	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
 	require.NoError(t, err)
@@ -47,28 +51,40 @@ func TestSARIFSchema(t *testing.T) {
 	t.Parallel()
 	sch := sarifSchema(t)
 
-	reports := formatCases(t)
-	// Every rule once, odd file names included.
+	logs := map[string][]byte{}
+	// The reviewed SARIF goldens of the lint package and the CLI.
+	for _, pattern := range []string{"../testdata/golden/format/*.sarif.json", "../../cmd/typharender/testdata/lint/sarif*.stdout"} {
+		files, err := filepath.Glob(pattern)
+		require.NoError(t, err)
+		for _, f := range files {
+			data, err := os.ReadFile(f)
+			require.NoError(t, err)
+			logs[f] = data
+		}
+	}
+	require.NotEmpty(t, logs, "the lint package's SARIF goldens are missing")
+
+	// Every rule once, odd file names included, and an empty report.
 	all := &lint.Report{Skipped: []lint.Skip{{Rule: lint.RuleServiceSelector, Reason: "r"}}}
 	for i, r := range lint.Rules() {
 		all.Findings = append(all.Findings, lint.Finding{Rule: r.ID, Severity: r.Severity, Line: i + 1, Message: "m " + r.ID,
 			File: []string{lint.StdinName, "dir with space/a.yaml", "C:colon/b.yaml", "100%/c.json", "../up.yml"}[i%5]})
 	}
-	reports["all-rules"] = all
-	reports["empty"] = &lint.Report{}
-	for name, r := range reports {
+	for name, r := range map[string]*lint.Report{"all-rules": all, "empty": {}} {
+		var buf bytes.Buffer
+		require.NoError(t, lint.Write(&buf, lint.FormatSARIF, r))
+		logs[name] = buf.Bytes()
+	}
+	for name, data := range logs {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			var buf bytes.Buffer
-			require.NoError(t, lint.Write(&buf, lint.FormatSARIF, r))
-			assert.NoError(t, validateSARIF(t, sch, buf.Bytes()))
+			assert.NoError(t, validate(t, sch, data))
 		})
 	}
 
 	// The validator is not vacuous: these break the schema.
-	var buf bytes.Buffer
-	require.NoError(t, lint.Write(&buf, lint.FormatSARIF, reports["findings"]))
-	good := buf.String()
+	good := string(logs["../testdata/golden/format/findings.sarif.json"])
+	require.NotEmpty(t, good)
 	for name, edit := range map[string]func(string) string{
 		"version":    func(s string) string { return strings.Replace(s, `"version": "2.1.0"`, `"version": "2.0.0"`, 1) },
 		"level":      func(s string) string { return strings.Replace(s, `"level": "error"`, `"level": "fatal"`, 1) },
@@ -79,6 +95,6 @@ func TestSARIFSchema(t *testing.T) {
 		bad := edit(good)
 		require.NotEqual(t, good, bad, name)
 		require.True(t, json.Valid([]byte(bad)), name)
-		assert.Error(t, validateSARIF(t, sch, []byte(bad)), name)
+		assert.Error(t, validate(t, sch, []byte(bad)), name)
 	}
 }
