@@ -338,12 +338,15 @@ func (v *Values) apply(l leaf) error {
 	}
 	o := &v.opts
 	p := l.path
+	if i, reason := firstUnknown(p); i >= 0 {
+		return unknown(i, reason)
+	}
 	if l.nonScalar == "empty" {
-		// name: {} resets a group and is an error elsewhere.
-		l.null, l.nonScalar = true, ""
-		if !isGroup(p) {
-			return fail("is an empty mapping: want " + want(p))
+		// As in Helm, an empty mapping overrides nothing (null resets).
+		if isGroup(p) {
+			return nil
 		}
+		l.nonScalar = "mapping"
 	}
 	if l.nonScalar != "" {
 		return fail(fmt.Sprintf("is a %s: want %s", l.nonScalar, want(p)))
@@ -413,10 +416,6 @@ func (v *Values) apply(l leaf) error {
 		if len(p) == 1 {
 			return fail("is a scalar: want a mapping with registry, repository, tag or digest")
 		}
-		if slices.Contains([]string{"registry", "repository", "tag", "digest"}, p[1]) {
-			return unknown(2, fmt.Sprintf("image.%s is a string, not a mapping", p[1]))
-		}
-		return unknown(1, "want image.registry, image.repository, image.tag or image.digest")
 	case "labels", "annotations":
 		m := &o.Labels
 		if p[0] == "annotations" {
@@ -486,20 +485,36 @@ func (v *Values) apply(l leaf) error {
 		if len(p) == 1 {
 			return fail("is a scalar: want a mapping with requests and limits")
 		}
-		return unknown(1, "want resources.requests.<name> or resources.limits.<name>, such as resources.requests.cpu")
 	}
-	if len(p) > 1 && isScalarKey(p[0]) {
-		return unknown(1, fmt.Sprintf("%s is a scalar, not a mapping", p[0]))
-	}
+	// firstUnknown has accepted p, so every known path returned above.
 	return unknown(0, "want one of "+topKeys)
 }
 
-func isScalarKey(k string) bool {
-	switch k {
+// firstUnknown returns the index of the first segment of p that is not a
+// known key, with what would be accepted there; -1 when p is known.
+func firstUnknown(p []string) (int, string) {
+	switch p[0] {
 	case "region", "nodes", "kubeVersion", "replicas", "logSeverity":
-		return true
+		if len(p) > 1 {
+			return 1, p[0] + " is a scalar, not a mapping"
+		}
+	case "image":
+		if len(p) > 1 && !slices.Contains([]string{"registry", "repository", "tag", "digest"}, p[1]) {
+			return 1, "want image.registry, image.repository, image.tag or image.digest"
+		}
+		if len(p) > 2 {
+			return 2, "image." + p[1] + " is a string, not a mapping"
+		}
+	case "labels", "annotations":
+		// Any key: too deep a path has its own message.
+	case "resources":
+		if len(p) > 1 && p[1] != "requests" && p[1] != "limits" {
+			return 1, "want resources.requests.<name> or resources.limits.<name>, such as resources.requests.cpu"
+		}
+	default:
+		return 0, "want one of " + topKeys
 	}
-	return false
+	return -1, ""
 }
 
 func isGroup(p []string) bool {

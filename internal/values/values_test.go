@@ -68,6 +68,23 @@ func TestScalarAlias(t *testing.T) {
 	}
 }
 
+func TestEmptyMappingOverridesNothing(t *testing.T) {
+	t.Parallel()
+	var v Values
+	for _, f := range []string{"labels: {a: b}\nimage: {tag: v1}\n", "labels: {}\nimage: {}\nresources: {requests: {}}\n"} {
+		if err := v.ApplyFile("f.yaml", []byte(f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if o := v.Options(); o.Labels["a"] != "b" || o.Tag != "v1" {
+		t.Errorf("an empty mapping changed the values: %+v", o)
+	}
+	if err := v.ApplyFile("f.yaml", []byte("nodes: {}\nfoo: {}\n")); err == nil ||
+		!strings.Contains(err.Error(), "f.yaml:1: nodes is a mapping") || !strings.Contains(err.Error(), "f.yaml:2: foo is not a known key") {
+		t.Errorf("error %v, want nodes a mapping and foo unknown", err)
+	}
+}
+
 func TestLaterWins(t *testing.T) {
 	t.Parallel()
 	var v Values
