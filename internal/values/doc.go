@@ -19,7 +19,8 @@
 //	logSeverity                LogSeverity
 //
 // A null value (null or ~ in a file, --set key=null) resets a key, or a
-// whole group such as labels, to its default. An unknown key is an error
+// whole group such as labels, to its default; an empty mapping sets
+// nothing. Scalars keep their text (tag: 3.20 is "3.20"). An unknown key is an error
 // that names it and, for a file, the file and line. The mapping is
 // explicit: there is no reflection over the values.
 package values
