@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 
+	"github.com/typharender/typharender/internal/diff"
 	"github.com/typharender/typharender/render"
 )
 
@@ -158,4 +160,57 @@ func quoteList(paths []string) string {
 // joinPath joins dir and a slash-separated relative path for messages.
 func joinPath(dir, rel string) string {
 	return filepath.Join(dir, filepath.FromSlash(rel))
+}
+
+// checkTree compares dir with files, as writeTree would leave it: a
+// unified diff for each file that differs, and a line for each file
+// missing from dir or only in it. Any difference exits 1.
+func checkTree(s streams, dir string, files []file) error {
+	dir = filepath.Clean(dir)
+	want := make(map[string]bool, len(files))
+	var out strings.Builder
+	differ := 0
+	for _, f := range files {
+		want[f.path] = true
+		p := joinPath(dir, f.path)
+		got, err := os.ReadFile(p)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			fmt.Fprintf(&out, "Only in rendered: %s\n", f.path)
+			differ++
+		case err != nil:
+			return fmt.Errorf("--check %s: %w", dir, err)
+		default:
+			if d := diff.Unified(p, "rendered/"+f.path, got, f.data); d != "" {
+				out.WriteString(d)
+				differ++
+			}
+		}
+	}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		if d.IsDir() || want[filepath.ToSlash(rel)] {
+			return nil
+		}
+		fmt.Fprintf(&out, "Only in %s: %s\n", dir, filepath.ToSlash(rel))
+		differ++
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("--check %s: %w", dir, err)
+	}
+	if differ == 0 {
+		return nil
+	}
+	if _, err := io.WriteString(s.Out, out.String()); err != nil {
+		return writeErr(err)
+	}
+	what := "files differ"
+	if differ == 1 {
+		what = "file differs"
+	}
+	return failure(fmt.Errorf("--check %s: %d %s from the rendering (diff on stdout); to accept, render again with --output-dir %s", dir, differ, what, dir))
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 
@@ -20,6 +21,7 @@ type renderFlags struct {
 	outputDir string
 	check     string
 	fleet     string
+	checkDir  bool // --check names a directory
 }
 
 func newRenderCmd(s streams) *cobra.Command {
@@ -43,7 +45,9 @@ Output is multi-document YAML on stdout, or a v1 List with -o json.
 --output-dir DIR writes one file per object, NN-<kind>-<name>.yaml, and a
 kustomization.yaml listing them; DIR is replaced as a whole, so it must be
 new, empty, or hold only files typharender wrote. --check FILE compares the
-rendering with FILE and exits 1 with a unified diff when they differ.
+rendering with FILE and exits 1 with a unified diff when they differ;
+--check DIR compares DIR with what --output-dir DIR would write (a fleet
+included), file by file.
 
 --fleet FILE renders every cluster the file lists into DIR/<name>/ (with
 --output-dir DIR): a mapping with clusters, a list of entries with name,
@@ -61,8 +65,9 @@ Warnings go to stderr.`,
   # A kustomize directory for a GitOps repository
   typharender render --region cn-hangzhou --nodes 1000 --kube-version v1.30.7-aliyun.1 --output-dir typha/
 
-  # Fail CI when the committed manifest is stale
+  # Fail CI when the committed manifest, or directory, is stale
   typharender render -f values.yaml --check deploy/calico-typha.yaml
+  typharender render --fleet clusters.yaml --check fleet/
 
   # Every cluster of a fleet, into fleet/<name>/
   typharender render --fleet clusters.yaml --output-dir fleet/`,
@@ -75,7 +80,7 @@ Warnings go to stderr.`,
 	fl := c.Flags()
 	fl.StringVarP(&f.output, "output", "o", "yaml", "output format: yaml (multi-document) or json (a v1 List)")
 	fl.StringVar(&f.outputDir, "output-dir", "", "write one YAML file per object and a kustomization.yaml into this directory")
-	fl.StringVar(&f.check, "check", "", "compare the rendering with this file (- for stdin); exit 1 with a unified diff when they differ")
+	fl.StringVar(&f.check, "check", "", "compare the rendering with this file (- for stdin), or with this directory as --output-dir writes it; exit 1 with a unified diff when they differ")
 	fl.StringVar(&f.fleet, "fleet", "", "render every cluster in this fleet file into --output-dir/<name>/")
 	_ = c.RegisterFlagCompletionFunc("output", fixedCompletion("yaml", "json"))
 	_ = c.MarkFlagDirname("output-dir")
@@ -86,16 +91,24 @@ func (f *renderFlags) run(c *cobra.Command, s streams) error {
 	if f.output != "yaml" && f.output != "json" {
 		return usageError(c, fmt.Errorf("-o %q: want yaml or json", f.output))
 	}
+	// --check DIR compares a directory as --output-dir DIR would write it.
+	checkDir := false
+	if f.check != "" && f.check != "-" {
+		if st, err := os.Stat(f.check); err == nil && st.IsDir() {
+			checkDir = true
+		}
+	}
 	switch {
 	case f.check != "" && f.outputDir != "":
-		return usageError(c, errors.New("--check and --output-dir: --check compares one rendering with a file; give one of them"))
-	case f.check != "" && f.fleet != "":
-		return usageError(c, errors.New("--check and --fleet: --check compares one rendering with a file; render the fleet with --output-dir"))
-	case f.fleet != "" && f.outputDir == "":
-		return usageError(c, fmt.Errorf("--fleet %s needs --output-dir DIR: each cluster is written to DIR/<name>/", f.fleet))
-	case f.outputDir != "" && f.output != "yaml":
-		return usageError(c, fmt.Errorf("-o %s with --output-dir: the directory holds YAML files; -o json writes a List to stdout", f.output))
+		return usageError(c, errors.New("--check and --output-dir: --check compares the rendering with a file, or with a directory --output-dir wrote; give one of them"))
+	case f.check != "" && f.fleet != "" && !checkDir:
+		return usageError(c, fmt.Errorf("--check %s with --fleet: want the directory the fleet was written to with --output-dir", f.check))
+	case f.fleet != "" && f.outputDir == "" && !checkDir:
+		return usageError(c, fmt.Errorf("--fleet %s needs --output-dir DIR: each cluster is written to DIR/<name>/ (or --check DIR to compare with it)", f.fleet))
+	case (f.outputDir != "" || checkDir) && f.output != "yaml":
+		return usageError(c, fmt.Errorf("-o %s with a directory: --output-dir writes YAML files; -o json writes a List to stdout", f.output))
 	}
+	f.checkDir = checkDir
 	in := &input{stdin: s.In}
 	if f.fleet != "" {
 		if set := f.clusterFlagsSet(c); len(set) > 0 {
@@ -114,10 +127,13 @@ func (f *renderFlags) run(c *cobra.Command, s streams) error {
 	}
 	warn(s, "", res.Warnings)
 
-	if f.outputDir != "" {
+	if f.outputDir != "" || f.checkDir {
 		files, err := objectFiles(res.Objects())
 		if err != nil {
 			return failure(err)
+		}
+		if f.checkDir {
+			return checkTree(s, f.check, files)
 		}
 		if err := writeTree(f.outputDir, files, false); err != nil {
 			return err
@@ -188,6 +204,9 @@ func (f *renderFlags) runFleet(c *cobra.Command, s streams, in *input) error {
 			fl.path = g.Cluster.Name + "/" + fl.path
 			files = append(files, fl)
 		}
+	}
+	if f.checkDir {
+		return checkTree(s, f.check, files)
 	}
 	if err := writeTree(f.outputDir, files, true); err != nil {
 		return err

@@ -250,3 +250,49 @@ func TestRenderFleet(t *testing.T) {
 		{name: "fleet with bad common values", args: []string{"render", "--fleet", "testdata/input/fleet.yaml", "--output-dir", "$TMP/fleet", "--set", "replicas=2"}, code: 0},
 	})
 }
+
+// writeRendering writes a rendering with extra args into tmp/out, as a
+// case's setup.
+func writeRendering(extra ...string) func(t *testing.T, tmp string) {
+	return func(t *testing.T, tmp string) {
+		t.Helper()
+		var stderr bytes.Buffer
+		a := append([]string{"render", "--output-dir", filepath.Join(tmp, "out")}, extra...)
+		if code := run(a, nil, &bytes.Buffer{}, &stderr); code != 0 {
+			t.Fatalf("setup %q: exit code %d: %s", a, code, stderr.String())
+		}
+	}
+}
+
+func TestRenderCheckDir(t *testing.T) {
+	fleet := []string{"--fleet", "testdata/input/fleet.yaml"}
+	runCases(t, "render", []cmdCase{
+		{name: "check dir equal", args: args([]string{"render", "--check", "$TMP/out"}, cluster), setup: writeRendering(cluster...)},
+		{
+			name: "check dir differs", args: args([]string{"render", "--check", "$TMP/out"}, cluster), code: 1,
+			setup: writeRendering("--region", "cn-hangzhou", "--nodes", "5000", "--kube-version", "v1.30.7-aliyun.1"),
+		},
+		{
+			name: "check dir extra and missing files", args: args([]string{"render", "--check", "$TMP/out"}, cluster), code: 1,
+			setup: func(t *testing.T, tmp string) {
+				writeRendering(cluster...)(t, tmp)
+				if err := os.WriteFile(filepath.Join(tmp, "out", "README.md"), []byte("mine\n"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Remove(filepath.Join(tmp, "out", "kustomization.yaml")); err != nil {
+					t.Fatal(err)
+				}
+			},
+			after: func(t *testing.T, tmp string) {
+				// A check writes nothing.
+				if got := listTree(t, filepath.Join(tmp, "out")); !slices.Contains(got, "README.md") || slices.Contains(got, "kustomization.yaml") {
+					t.Errorf("files = %q", got)
+				}
+			},
+		},
+		{name: "check fleet dir equal", args: args([]string{"render", "--check", "$TMP/out"}, fleet), setup: writeRendering(fleet...)},
+		{name: "check fleet dir stale", args: args([]string{"render", "--check", "$TMP/out"}, fleet), code: 1, setup: writeRendering(args(fleet, []string{"--set", "logSeverity=debug"})...)},
+		{name: "check fleet with a file", args: args([]string{"render", "--check", "testdata/input/values.yaml"}, fleet), code: 2},
+		{name: "check dir json", args: args([]string{"render", "-o", "json", "--check", "$TMP"}, cluster), code: 2},
+	})
+}
