@@ -1,0 +1,44 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+)
+
+// TestWriteTreeFailureLeavesNothing makes a write fail halfway (a file and
+// a directory of the same name) and checks that the directory is as it
+// was, with nothing left beside it.
+func TestWriteTreeFailureLeavesNothing(t *testing.T) {
+	tmp := t.TempDir()
+	dir := filepath.Join(tmp, "out")
+	if err := writeTree(dir, []file{{path: "00-service-old.yaml", data: []byte("old\n")}}, false); err != nil {
+		t.Fatal(err)
+	}
+	bad := []file{
+		{path: "00-service-calico-typha.yaml", data: []byte("a\n")},
+		{path: "00-service-calico-typha.yaml/x", data: []byte("b\n")},
+	}
+	if err := writeTree(dir, bad, false); err == nil {
+		t.Fatal("writeTree succeeded with a file and a directory of the same name")
+	}
+	if got := listTree(t, tmp); !slices.Equal(got, []string{"out/", "out/00-service-old.yaml"}) {
+		t.Errorf("after a failed write: %q, want the old directory alone", got)
+	}
+	if got := string(readFile(t, filepath.Join(dir, "00-service-old.yaml"))); got != "old\n" {
+		t.Errorf("old file = %q", got)
+	}
+
+	// Into a new directory: nothing at all.
+	fresh := filepath.Join(tmp, "new")
+	if err := writeTree(fresh, bad, false); err == nil {
+		t.Fatal("writeTree succeeded")
+	}
+	if _, err := os.Stat(fresh); !os.IsNotExist(err) {
+		t.Errorf("a failed write created %s (%v)", fresh, err)
+	}
+	if got := listTree(t, tmp); len(got) != 2 {
+		t.Errorf("left behind: %q", got)
+	}
+}
