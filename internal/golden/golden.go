@@ -8,11 +8,11 @@ package golden
 import (
 	"bytes"
 	"flag"
-	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
+
+	"github.com/typharender/typharender/internal/diff"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files with the current output")
@@ -37,50 +37,12 @@ func Check(t testing.TB, path string, got []byte) {
 		t.Fatalf("reading golden file: %v (run go test with -update to create it)", err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Errorf("output differs from %s (run go test with -update to accept, then review the diff):\n%s", path, Diff(string(want), string(got)))
+		t.Errorf("output differs from %s (run go test with -update to accept, then review the diff):\n%s", path, diff.Unified(path, "got", want, got))
 	}
 }
 
-// Diff returns a line diff of want and got: lines only in want start with
-// "-", lines only in got with "+". It is a plain longest-common-subsequence
-// diff, good enough for the short files golden tests compare.
+// Diff returns a unified diff that turns want into got, or "" when they
+// are equal.
 func Diff(want, got string) string {
-	a := strings.SplitAfter(want, "\n")
-	b := strings.SplitAfter(got, "\n")
-	// lcs[i][j] is the length of the LCS of a[i:] and b[j:].
-	lcs := make([][]int, len(a)+1)
-	for i := range lcs {
-		lcs[i] = make([]int, len(b)+1)
-	}
-	for i := len(a) - 1; i >= 0; i-- {
-		for j := len(b) - 1; j >= 0; j-- {
-			if a[i] == b[j] {
-				lcs[i][j] = lcs[i+1][j+1] + 1
-			} else {
-				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
-			}
-		}
-	}
-	var out strings.Builder
-	i, j := 0, 0
-	for i < len(a) || j < len(b) {
-		switch {
-		case i < len(a) && j < len(b) && a[i] == b[j]:
-			i, j = i+1, j+1
-		case j < len(b) && (i == len(a) || lcs[i][j+1] >= lcs[i+1][j]):
-			fmt.Fprintf(&out, "+%s", withNewline(b[j]))
-			j++
-		default:
-			fmt.Fprintf(&out, "-%s", withNewline(a[i]))
-			i++
-		}
-	}
-	return out.String()
-}
-
-func withNewline(s string) string {
-	if strings.HasSuffix(s, "\n") {
-		return s
-	}
-	return s + "\n\\ no newline at end\n"
+	return diff.Unified("want", "got", []byte(want), []byte(got))
 }
