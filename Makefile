@@ -14,6 +14,7 @@ test: ## run the unit tests (the README's test command), the SARIF schema module
 
 vet: ## go vet and a gofmt check
 	$(GO) vet ./...
+	cd lint/schemacheck && $(GO) vet ./...
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 golden: ## regenerate golden files; review the diff before committing
@@ -23,6 +24,7 @@ FUZZTIME ?= 60s
 fuzz: ## run each fuzz target for FUZZTIME
 	$(GO) test ./versioning -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./lint -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/values -run '^$$' -fuzz '^FuzzApply$$' -fuzztime $(FUZZTIME)
 
 BENCHFLAGS ?=
 bench: ## run every Go benchmark with allocations (BENCHFLAGS="-count=10" for benchstat)
