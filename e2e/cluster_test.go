@@ -103,7 +103,7 @@ func startCluster(t *testing.T) *cluster {
 		return bytes.Contains(body, []byte(`"health":"true"`))
 	})
 
-	c.start(t, filepath.Join(binDir, "kube-apiserver"),
+	apiserver := c.start(t, filepath.Join(binDir, "kube-apiserver"),
 		"--bind-address=127.0.0.1",
 		"--advertise-address=127.0.0.1",
 		"--secure-port="+strconv.Itoa(apiPort),
@@ -141,7 +141,7 @@ func startCluster(t *testing.T) *cluster {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitHTTP(t, c.procs[1], c.config.Host+"/readyz", &http.Client{Transport: rt, Timeout: 5 * time.Second}, func(body []byte) bool {
+	waitHTTP(t, apiserver, c.config.Host+"/readyz", &http.Client{Transport: rt, Timeout: 5 * time.Second}, func(body []byte) bool {
 		return string(body) == "ok"
 	})
 	return c
