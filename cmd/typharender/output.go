@@ -2,14 +2,17 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/typharender/typharender/internal/diff"
 	"github.com/typharender/typharender/render"
@@ -30,22 +33,62 @@ var objectFile = regexp.MustCompile(`^[0-9]{2}-[a-z]+-[a-z0-9.-]+\.yaml$`)
 
 // objectFiles returns one YAML file per object, named NN-<kind>-<name>.yaml
 // in the order given (the order to apply them), and a kustomization.yaml
-// that lists them in that order.
-func objectFiles(objs []render.Object) ([]file, error) {
+// that lists them in that order. A fleet passes its yamlMemo; nil encodes
+// every object.
+func objectFiles(objs []render.Object, memo *yamlMemo) ([]file, error) {
 	files := make([]file, 0, len(objs)+1)
 	var k strings.Builder
 	k.WriteString("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n")
 	for i, obj := range objs {
 		kind := strings.ToLower(obj.GetObjectKind().GroupVersionKind().Kind)
 		name := fmt.Sprintf("%02d-%s-%s.yaml", i, kind, obj.GetName())
-		var buf bytes.Buffer
-		if err := render.EncodeYAML(&buf, obj); err != nil {
+		data, err := memo.encode(obj)
+		if err != nil {
 			return nil, err
 		}
-		files = append(files, file{path: name, data: buf.Bytes()})
+		files = append(files, file{path: name, data: data})
 		fmt.Fprintf(&k, "- %s\n", name)
 	}
 	return append(files, file{path: kustomization, data: []byte(k.String())}), nil
+}
+
+// yamlMemo encodes objects as YAML for one fleet and keeps the bytes of
+// each distinct object: clusters share most of theirs (the CRD always; the
+// Service, the PodDisruptionBudget and often the Deployment with every
+// cluster of the same version, size and region), and the YAML is a function
+// of the object's type and JSON form, which are the key. Safe for
+// concurrent use; shared bytes are only read.
+type yamlMemo struct {
+	mu   sync.Mutex
+	seen map[string][]byte
+}
+
+func newYAMLMemo() *yamlMemo { return &yamlMemo{seen: map[string][]byte{}} }
+
+// encode returns obj as YAML, as render.EncodeYAML writes it.
+func (m *yamlMemo) encode(obj render.Object) ([]byte, error) {
+	var key string
+	if m != nil {
+		if j, err := json.Marshal(obj); err == nil { // else EncodeYAML reports it
+			key = reflect.TypeOf(obj).String() + "\n" + string(j)
+			m.mu.Lock()
+			data, ok := m.seen[key]
+			m.mu.Unlock()
+			if ok {
+				return data, nil
+			}
+		}
+	}
+	var buf bytes.Buffer
+	if err := render.EncodeYAML(&buf, obj); err != nil {
+		return nil, err
+	}
+	if key != "" {
+		m.mu.Lock()
+		m.seen[key] = buf.Bytes()
+		m.mu.Unlock()
+	}
+	return buf.Bytes(), nil
 }
 
 // writeTree makes dir hold exactly files, atomically: it writes them into

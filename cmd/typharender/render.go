@@ -128,7 +128,7 @@ func (f *renderFlags) run(c *cobra.Command, s streams) error {
 	warn(s, "", res.Warnings)
 
 	if f.outputDir != "" || f.checkDir {
-		files, err := objectFiles(res.Objects())
+		files, err := objectFiles(res.Objects(), nil)
 		if err != nil {
 			return failure(err)
 		}
@@ -188,10 +188,12 @@ func (f *renderFlags) runFleet(c *cobra.Command, s streams, in *input) error {
 		}
 		return errors.New(b.String())
 	}
-	// Encoding is most of the work: each cluster on any core, in order.
+	// Encoding is most of the work: each cluster on any core, in order,
+	// each distinct object once.
+	memo := newYAMLMemo()
 	perCluster := make([][]file, len(good))
 	if err := parallel(len(good), func(i int) error {
-		fs, err := objectFiles(good[i].Result.Objects())
+		fs, err := objectFiles(good[i].Result.Objects(), memo)
 		perCluster[i] = fs
 		return err
 	}); err != nil {
