@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"maps"
 	"os"
 	"path/filepath"
@@ -26,6 +27,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/dynamic"
@@ -96,6 +98,52 @@ func TestAPIServer(t *testing.T) {
 				t.Errorf("rendered objects %v lack %s", kinds, want)
 			}
 		}
+	})
+
+	t.Run("YAML as written is accepted", func(t *testing.T) {
+		// The bytes a user applies, not just the typed objects: the YAML
+		// encoding for this server's version, and every checked-in golden
+		// rendered for 1.36, the newest minor in the matrix (1.36 and 1.37
+		// serve the same API versions for these kinds).
+		res, err := render.Render(render.Options{Region: "cn-hangzhou", Nodes: 1000, KubeVersion: kubeVersion})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if err := render.EncodeYAML(&buf, res.Objects()...); err != nil {
+			t.Fatal(err)
+		}
+		sources := map[string][]byte{"EncodeYAML for " + kubeVersion: buf.Bytes()}
+		goldens, err := filepath.Glob(filepath.Join("..", "testdata", "golden", "*", "1.36-*.yaml"))
+		if err != nil || len(goldens) == 0 {
+			t.Fatalf("no 1.36 goldens under ../testdata/golden (%v)", err)
+		}
+		for _, g := range goldens {
+			data, err := os.ReadFile(g)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sources[strings.TrimPrefix(g, "../")] = data
+		}
+		applied := 0
+		for _, name := range slices.Sorted(maps.Keys(sources)) {
+			docs := decodeYAML(t, name, sources[name])
+			if len(docs) != 4 {
+				t.Errorf("%s: %d documents, want 4", name, len(docs))
+			}
+			for _, u := range docs {
+				_, err := resourceFor(t, mapper, dyn, u).Apply(ctx, u.GetName(), u, metav1.ApplyOptions{
+					FieldManager: fieldManager,
+					DryRun:       []string{metav1.DryRunAll},
+				})
+				if err != nil {
+					t.Errorf("%s: server-side dry-run apply of %s %s: %v", name, u.GetKind(), u.GetName(), err)
+					continue
+				}
+				applied++
+			}
+		}
+		t.Logf("%d objects from %d YAML sources accepted", applied, len(sources))
 	})
 
 	t.Run("CRD is created and becomes Established", func(t *testing.T) {
@@ -342,6 +390,25 @@ func toUnstructured(t *testing.T, obj render.Object) *unstructured.Unstructured 
 	unstructured.RemoveNestedField(u.Object, "metadata", "creationTimestamp")
 	unstructured.RemoveNestedField(u.Object, "status")
 	return u
+}
+
+// decodeYAML splits a multi-document YAML stream into objects.
+func decodeYAML(t *testing.T, name string, data []byte) []*unstructured.Unstructured {
+	t.Helper()
+	var out []*unstructured.Unstructured
+	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(data), 4096)
+	for {
+		var m map[string]any
+		if err := dec.Decode(&m); err == io.EOF {
+			return out
+		} else if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if len(m) == 0 {
+			continue // an empty document
+		}
+		out = append(out, &unstructured.Unstructured{Object: m})
+	}
 }
 
 func resourceFor(t *testing.T, mapper meta.RESTMapper, dyn dynamic.Interface, u *unstructured.Unstructured) dynamic.ResourceInterface {
