@@ -42,26 +42,33 @@ type Object interface {
 	metav1.Object
 }
 
-// meta returns the ObjectMeta every rendered object carries: base labels
-// first, then the caller's extra labels and annotations.
-func (r *resolved) meta(name string, base map[string]string) metav1.ObjectMeta {
-	m := metav1.ObjectMeta{Name: name, Labels: merge(base, r.Labels), Annotations: merge(nil, r.Annotations)}
-	if name != CRDName {
-		m.Namespace = Namespace
+// meta returns the ObjectMeta of a namespaced Typha object: the selector
+// label, then the caller's extra labels and annotations.
+func (r *resolved) meta() metav1.ObjectMeta {
+	return metav1.ObjectMeta{
+		Name:        Name,
+		Namespace:   Namespace,
+		Labels:      with(AppLabel, Name, r.Labels),
+		Annotations: with("", "", r.Annotations),
 	}
-	return m
 }
 
 func selector() map[string]string { return map[string]string{AppLabel: Name} }
 
-// merge returns a new map with base and then extra; nil when both are empty.
-func merge(base, extra map[string]string) map[string]string {
-	if len(base)+len(extra) == 0 {
+// with returns a new map holding key: value (unless key is empty) and then
+// extra, which wins; nil when that is nothing. Every object gets maps of
+// its own, since callers mutate what they get.
+func with(key, value string, extra map[string]string) map[string]string {
+	n := len(extra)
+	if key != "" {
+		n++
+	}
+	if n == 0 {
 		return nil
 	}
-	out := make(map[string]string, len(base)+len(extra))
-	for k, v := range base {
-		out[k] = v
+	out := make(map[string]string, n)
+	if key != "" {
+		out[key] = value
 	}
 	for k, v := range extra {
 		out[k] = v
@@ -72,7 +79,7 @@ func merge(base, extra map[string]string) map[string]string {
 func (r *resolved) service() *corev1.Service {
 	return &corev1.Service{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
-		ObjectMeta: r.meta(Name, selector()),
+		ObjectMeta: r.meta(),
 		Spec: corev1.ServiceSpec{
 			Ports: []corev1.ServicePort{{
 				Name:       PortName,
@@ -90,15 +97,15 @@ func (r *resolved) deployment() *appsv1.Deployment {
 	revisions := int32(2)
 	return &appsv1.Deployment{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
-		ObjectMeta: r.meta(Name, selector()),
+		ObjectMeta: r.meta(),
 		Spec: appsv1.DeploymentSpec{
 			Replicas:             &replicas,
 			RevisionHistoryLimit: &revisions,
 			Selector:             &metav1.LabelSelector{MatchLabels: selector()},
 			Template: corev1.PodTemplateSpec{
 				ObjectMeta: metav1.ObjectMeta{
-					Labels:      merge(selector(), r.Labels),
-					Annotations: merge(map[string]string{SafeToEvictAnnotation: "true"}, r.Annotations),
+					Labels:      with(AppLabel, Name, r.Labels),
+					Annotations: with(SafeToEvictAnnotation, "true", r.Annotations),
 				},
 				Spec: corev1.PodSpec{
 					NodeSelector:       map[string]string{"kubernetes.io/os": "linux"},
@@ -146,7 +153,7 @@ func (r *resolved) container() corev1.Container {
 // podDisruptionBudget returns policy/v1 from 1.21, policy/v1beta1 before.
 func (r *resolved) podDisruptionBudget() Object {
 	maxUnavailable := intstr.FromInt32(1)
-	meta := r.meta(Name, selector())
+	meta := r.meta()
 	sel := &metav1.LabelSelector{MatchLabels: selector()}
 	apiVersion := versioning.APIVersionFor(versioning.KindPodDisruptionBudget, r.version)
 	tm := metav1.TypeMeta{APIVersion: apiVersion, Kind: versioning.KindPodDisruptionBudget}
@@ -161,7 +168,7 @@ func (r *resolved) podDisruptionBudget() Object {
 func (r *resolved) customResourceDefinition() *apiextv1.CustomResourceDefinition {
 	return &apiextv1.CustomResourceDefinition{
 		TypeMeta:   metav1.TypeMeta{APIVersion: versioning.CRDAPIVersion, Kind: versioning.KindCustomResourceDefinition},
-		ObjectMeta: r.meta(CRDName, nil),
+		ObjectMeta: metav1.ObjectMeta{Name: CRDName, Labels: with("", "", r.Labels), Annotations: with("", "", r.Annotations)},
 		Spec: apiextv1.CustomResourceDefinitionSpec{
 			Scope: apiextv1.ClusterScoped,
 			Group: "crd.projectcalico.org",

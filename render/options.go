@@ -3,9 +3,9 @@ package render
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -76,15 +76,43 @@ func (e *OptionError) Unwrap() []error {
 	return []error{ErrInvalidOption}
 }
 
-// The syntax of an Alibaba Cloud region ID: lowercase letters, then
-// dash-separated groups of lowercase letters and digits. Nothing in it can
-// change the host or path of the image reference it lands in.
-var regionRE = regexp.MustCompile(`^[a-z]{2,}(-[a-z0-9]+){1,4}$`)
+// isRegionID reports whether s has the syntax of an Alibaba Cloud region
+// ID: two or more lowercase letters, then one to four groups of a dash and
+// lowercase letters or digits, 63 bytes at most (^[a-z]{2,}(-[a-z0-9]+){1,4}$).
+// Nothing in it can change the host or path of the image reference it
+// lands in.
+func isRegionID(s string) bool {
+	if len(s) > 63 {
+		return false
+	}
+	letters := 0
+	for letters < len(s) && 'a' <= s[letters] && s[letters] <= 'z' {
+		letters++
+	}
+	if letters < 2 || letters == len(s) || s[letters] != '-' {
+		return false
+	}
+	groups, run := 0, 0
+	for i := letters; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '-':
+			if run == 0 && i > letters {
+				return false
+			}
+			groups, run = groups+1, 0
+		case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+			run++
+		default:
+			return false
+		}
+	}
+	return groups >= 1 && groups <= 4 && run > 0
+}
 
 // knownRegions are the Alibaba Cloud region IDs typharender knows. A
 // well-formed region outside the list renders with a warning.
-func knownRegions() []string {
-	return []string{
+func knownRegions() [36]string {
+	return [...]string{
 		"ap-northeast-1", "ap-northeast-2", "ap-south-1", "ap-southeast-1",
 		"ap-southeast-2", "ap-southeast-3", "ap-southeast-5", "ap-southeast-6",
 		"ap-southeast-7", "cn-beijing", "cn-beijing-finance-1", "cn-chengdu",
@@ -100,7 +128,8 @@ func knownRegions() []string {
 // KnownRegion reports whether region is in typharender's list of Alibaba
 // Cloud region IDs.
 func KnownRegion(region string) bool {
-	_, found := slices.BinarySearch(knownRegions(), region)
+	list := knownRegions()
+	_, found := slices.BinarySearch(list[:], region)
 	return found
 }
 
@@ -112,7 +141,7 @@ func CheckRegion(region string) (warning string, err error) {
 		return "", &OptionError{Field: "Region", Value: `""`, Reason: "is required: want an Alibaba Cloud region ID such as cn-hangzhou"}
 	case strings.Contains(region, RegionPlaceholder):
 		return "", &OptionError{Field: "Region", Value: fmt.Sprintf("%q", region), Reason: "is the guide's placeholder: replace it with the cluster's region ID, such as cn-hangzhou"}
-	case len(region) > 63 || !regionRE.MatchString(region):
+	case !isRegionID(region):
 		return "", &OptionError{Field: "Region", Value: fmt.Sprintf("%q", region), Reason: "is not a region ID: want lowercase letters, digits and dashes, such as cn-hangzhou, ap-southeast-1 or cn-shanghai-finance-1 (dots, slashes, colons, upper case and spaces would change the image host)"}
 	case !KnownRegion(region):
 		return fmt.Sprintf("region %q is not a known Alibaba Cloud region ID; check the image host %s", region, DefaultRegistry(region)), nil
@@ -263,14 +292,15 @@ func (o Options) resolve() (resolved, error) {
 }
 
 func sortedKeys[K ~string, V any](m map[K]V) []K {
-	keys := make([]K, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
+	if len(m) == 0 {
+		return nil
 	}
-	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
-	return keys
+	return slices.Sorted(maps.Keys(m))
 }
 
 // KnownRegions returns the Alibaba Cloud region IDs typharender knows, in
 // order, as a fresh slice.
-func KnownRegions() []string { return knownRegions() }
+func KnownRegions() []string {
+	list := knownRegions()
+	return slices.Clone(list[:])
+}

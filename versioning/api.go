@@ -69,8 +69,8 @@ type span struct {
 
 // table is the one source of truth for API availability. Sources: the
 // APILifecycle* methods of k8s.io/api (checked in api_test.go).
-func table() []span {
-	return []span{
+func table() [4]span {
+	return [...]span{
 		{apiVersion: PDBAPIVersionV1beta1, kind: KindPodDisruptionBudget, from: 5, until: 25, deprecatedFrom: 21},
 		{apiVersion: PDBAPIVersionV1, kind: KindPodDisruptionBudget, from: 21},
 		{apiVersion: CRDAPIVersionV1beta1, kind: KindCustomResourceDefinition, from: 7, until: 22, deprecatedFrom: 16},
@@ -138,7 +138,7 @@ func Check(v Version) (warnings []string, err error) {
 		return nil, &UnsupportedError{Version: v}
 	}
 	if MaxKnown().LessThan(v) {
-		warnings = append(warnings, fmt.Sprintf("Kubernetes %s (%q) is newer than %s, the newest release the pinned k8s.io/api describes; rendering with the API versions served at %s", v, v.original, MaxKnown(), MaxKnown()))
+		warnings = append(warnings, fmt.Sprintf("Kubernetes %s (%q) is newer than %s, the newest release the pinned k8s.io/api describes; rendering with the API versions served at %s", v, v.Original(), MaxKnown(), MaxKnown()))
 	}
 	return warnings, nil
 }

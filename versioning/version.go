@@ -43,7 +43,7 @@ type UnsupportedError struct {
 
 func (e *UnsupportedError) Error() string {
 	return fmt.Sprintf("Kubernetes %s (%q) is not supported: the CustomResourceDefinition needs %s, served from %s; supported versions are %s and later (tested up to %s)",
-		e.Version, e.Version.original, CRDAPIVersion, MinSupported(), MinSupported(), MaxKnown())
+		e.Version, e.Version.Original(), CRDAPIVersion, MinSupported(), MinSupported(), MaxKnown())
 }
 
 // Unwrap returns [ErrUnsupportedVersion].
@@ -51,7 +51,7 @@ func (e *UnsupportedError) Unwrap() error { return ErrUnsupportedVersion }
 
 // New returns the version major.minor.
 func New(major, minor uint64) Version {
-	return Version{major: major, minor: minor, original: fmt.Sprintf("%d.%d", major, minor)}
+	return Version{major: major, minor: minor}
 }
 
 // MustParse is like [Parse] but panics on error. Use it for constants in
@@ -124,8 +124,14 @@ func (v Version) Major() uint64 { return v.major }
 // Minor returns the minor version.
 func (v Version) Minor() uint64 { return v.minor }
 
-// Original returns the string the version was parsed from, trimmed.
-func (v Version) Original() string { return v.original }
+// Original returns the string the version was parsed from, trimmed; for a
+// version made by [New], the same as [Version.String].
+func (v Version) Original() string {
+	if v.original == "" {
+		return v.String()
+	}
+	return v.original
+}
 
 // String returns "MAJOR.MINOR", the form decisions are made on.
 func (v Version) String() string { return fmt.Sprintf("%d.%d", v.major, v.minor) }
