@@ -387,10 +387,6 @@ func valueOrUnset(n *yaml.Node) string {
 	return "unset"
 }
 
-// policyEnabled is Terway's reading of disable_network_policy: only
-// "false", "0" and "" (or no key) keep NetworkPolicy on.
-func policyEnabled(v string) bool { return v == "false" || v == "0" || v == "" }
-
 func (l *linter) eniConfig(o *Object) {
 	data := get(o.root, "data")
 	dnpKey, dnp := keyNode(data, render.KeyDisableNetworkPolicy), get(data, render.KeyDisableNetworkPolicy)
@@ -444,7 +440,7 @@ func (l *linter) eniConfig(o *Object) {
 		l.report(RuleENIRelayServiceMissing, o, relayLine, "data.%s names Service %q, which is not among the linted objects: Felix looks it up in %s and cannot reach Typha without it; lint eni-config together with the Typha manifests, or correct the name (%s)",
 			render.KeyFelixRelayService, relay, render.Namespace, render.Name)
 	}
-	if dnp != nil && dnp.Kind == yaml.ScalarNode && !policyEnabled(dnpValue) {
+	if dnp != nil && dnp.Kind == yaml.ScalarNode && !render.NetworkPolicyEnabled(dnpValue) {
 		l.report(RuleENIRelayUnused, o, relayLine, "data.%s is %q but data.%s is %q, which disables NetworkPolicy: Terway runs no Felix, so Typha is unused; remove %s and the Typha objects, or set %s to %q",
 			render.KeyFelixRelayService, relay, render.KeyDisableNetworkPolicy, dnpValue, render.KeyFelixRelayService, render.KeyDisableNetworkPolicy, "false")
 	}

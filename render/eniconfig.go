@@ -29,6 +29,17 @@ const (
 	ModeDisablePolicy Mode = "disable-policy"
 )
 
+// NetworkPolicyEnabled is Terway's reading of a disable_network_policy
+// value: only "false", "0" and "" (or no key) keep NetworkPolicy on; any
+// other value, "False" and "false\n" included, turns it off.
+func NetworkPolicyEnabled(disableNetworkPolicy string) bool {
+	switch disableNetworkPolicy {
+	case "false", "0", "":
+		return true
+	}
+	return false
+}
+
 // ErrMode is wrapped by the error [ParseMode] returns.
 var ErrMode = errors.New("unknown mode")
 
@@ -86,7 +97,7 @@ func EditENIConfig(cm *corev1.ConfigMap, mode Mode) (*ENIConfigEdit, error) {
 		e.set(KeyFelixRelayService, Name)
 		if old, ok := cm.Data[KeyDisableNetworkPolicy]; ok {
 			e.set(KeyDisableNetworkPolicy, "false")
-			if old != "false" {
+			if !NetworkPolicyEnabled(old) {
 				e.Warnings = append(e.Warnings, fmt.Sprintf("%s was %q, which Terway reads as disabled: NetworkPolicy enforcement turns on after Terway restarts", KeyDisableNetworkPolicy, old))
 			}
 		}

@@ -148,3 +148,27 @@ func TestParseMode(t *testing.T) {
 	_, err := render.ParseMode("Typha")
 	assert.ErrorIs(t, err, render.ErrMode)
 }
+
+func TestNetworkPolicyEnabled(t *testing.T) {
+	t.Parallel()
+	for v, want := range map[string]bool{
+		"false": true, "0": true, "": true,
+		"true": false, "False": false, "false\n": false, "1": false, " false": false, "no": false,
+	} {
+		assert.Equal(t, want, render.NetworkPolicyEnabled(v), "%q", v)
+	}
+}
+
+// TestEditENIConfigWarnsOnlyWhenPolicyTurnsOn: "0" and "" already mean
+// enabled to Terway, so setting them to "false" changes nothing it does.
+func TestEditENIConfigWarnsOnlyWhenPolicyTurnsOn(t *testing.T) {
+	t.Parallel()
+	for old, warns := range map[string]bool{"0": false, "": false, "False": true, "true": true} {
+		cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "eni-config", Namespace: "kube-system"},
+			Data: map[string]string{"disable_network_policy": old}}
+		edit, err := render.EditENIConfig(cm, render.ModeTypha)
+		require.NoError(t, err)
+		assert.Equal(t, "false", edit.ConfigMap.Data["disable_network_policy"])
+		assert.Equal(t, warns, anyContains(edit.Warnings, "NetworkPolicy enforcement turns on"), "%q", old)
+	}
+}
