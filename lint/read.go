@@ -155,16 +155,21 @@ var errParserPanic = errors.New("the YAML parser failed")
 
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): `)
 
-// parserProblems are the problems go-yaml v3's parser (not its scanner)
-// reports. For those it prints a 0-based line (and none for the first
-// line), where scanner errors print a 1-based one; yamlError corrects it.
-var parserProblems = map[string]bool{
-	"did not find expected ',' or ']'": true, "did not find expected ',' or '}'": true,
-	"did not find expected '-' indicator": true, "did not find expected <document start>": true,
-	"did not find expected <stream-start>": true, "did not find expected key": true,
-	"did not find expected node content": true, "found duplicate %TAG directive": true,
-	"found duplicate %YAML directive": true, "found incompatible YAML document": true,
-	"found undefined tag handle": true,
+// isParserProblem reports whether msg is a problem go-yaml v3's parser
+// (not its scanner) reports. For those it prints a 0-based line (and none
+// for the first line), where scanner errors print a 1-based one;
+// yamlError corrects it.
+func isParserProblem(msg string) bool {
+	switch msg {
+	case "did not find expected ',' or ']'", "did not find expected ',' or '}'",
+		"did not find expected '-' indicator", "did not find expected <document start>",
+		"did not find expected <stream-start>", "did not find expected key",
+		"did not find expected node content", "found duplicate %TAG directive",
+		"found duplicate %YAML directive", "found incompatible YAML document",
+		"found undefined tag handle":
+		return true
+	}
+	return false
 }
 
 // yamlError turns a go-yaml error into a ReadError with the line it names.
@@ -177,7 +182,7 @@ func yamlError(file string, doc int, err error) *ReadError {
 	} else {
 		msg = strings.TrimPrefix(msg, "yaml: ")
 	}
-	if parserProblems[msg] {
+	if isParserProblem(msg) {
 		line++
 	}
 	return &ReadError{File: file, Line: line, Reason: fmt.Sprintf("document %d is not valid YAML or JSON: %s", doc, msg), Err: err}
@@ -407,9 +412,6 @@ func lineOf(n *yaml.Node, fallback int) int {
 	return n.Line
 }
 
-// manifestExts are the file name extensions read from directories.
-var manifestExts = []string{".yaml", ".yml", ".json"}
-
 // ReadPaths reads every input in paths: "-" is stdin, a directory is
 // walked recursively in lexical order for .yaml, .yml and .json files, and
 // a file is read whatever its name. It reads all of them and returns the
@@ -504,12 +506,12 @@ func ReadPaths(paths []string, stdin io.Reader) ([]*Object, error) {
 	return objs, errors.Join(errs...)
 }
 
+// hasExt reports whether p has an extension read from directories:
+// .yaml, .yml or .json, in any case.
 func hasExt(p string) bool {
-	ext := strings.ToLower(filepath.Ext(p))
-	for _, e := range manifestExts {
-		if ext == e {
-			return true
-		}
+	switch strings.ToLower(filepath.Ext(p)) {
+	case ".yaml", ".yml", ".json":
+		return true
 	}
 	return false
 }

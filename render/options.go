@@ -151,11 +151,10 @@ func CheckRegion(region string) (warning string, err error) {
 
 // Image reference grammar, after the distribution/reference package.
 var (
-	domainRE     = regexp.MustCompile(`^(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*(?::[0-9]{1,5})?$`)
-	pathRE       = regexp.MustCompile(`^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$`)
-	tagRE        = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
-	digestRE     = regexp.MustCompile(`^sha256:[a-f0-9]{64}$`)
-	logSeverites = []string{"debug", "info", "warning", "error", "fatal"}
+	domainRE = regexp.MustCompile(`^(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*(?::[0-9]{1,5})?$`)
+	pathRE   = regexp.MustCompile(`^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$`)
+	tagRE    = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
+	digestRE = regexp.MustCompile(`^sha256:[a-f0-9]{64}$`)
 )
 
 // CheckRegistry returns an error unless registry is host[:port] with an
@@ -243,7 +242,7 @@ func (o Options) resolve() (resolved, error) {
 
 	if r.LogSeverity == "" {
 		r.LogSeverity = DefaultLogSeverity
-	} else if !slices.Contains(logSeverites, strings.ToLower(o.LogSeverity)) {
+	} else if !isLogSeverity(o.LogSeverity) {
 		fail("LogSeverity", fmt.Sprintf("%q", o.LogSeverity), "is not a Typha log severity: want debug, info, warning, error or fatal", nil)
 	}
 
@@ -303,4 +302,14 @@ func sortedKeys[K ~string, V any](m map[K]V) []K {
 func KnownRegions() []string {
 	list := knownRegions()
 	return slices.Clone(list[:])
+}
+
+// isLogSeverity reports whether s names a Typha log severity, in any case
+// (Typha parses it case-insensitively).
+func isLogSeverity(s string) bool {
+	switch strings.ToLower(s) {
+	case "debug", "info", "warning", "error", "fatal":
+		return true
+	}
+	return false
 }
