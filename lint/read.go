@@ -62,13 +62,12 @@ func (e *ReadError) Error() string {
 	return fmt.Sprintf("%s: %s", e.File, e.Reason)
 }
 
-// Unwrap returns [ErrRead] and the underlying error, if any.
-func (e *ReadError) Unwrap() []error {
-	if e.Err != nil {
-		return []error{ErrRead, e.Err}
-	}
-	return []error{ErrRead}
-}
+// Unwrap returns the underlying error, if any.
+func (e *ReadError) Unwrap() error { return e.Err }
+
+// Is reports whether target is [ErrRead], so that errors.Is finds the
+// sentinel as well as the underlying error.
+func (e *ReadError) Is(target error) bool { return target == ErrRead }
 
 // Object is one Kubernetes object read from a manifest, with where it
 // came from. Rules read its fields through the YAML node tree, so every

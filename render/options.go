@@ -67,14 +67,12 @@ func (e *OptionError) Error() string {
 	return fmt.Sprintf("%s %s: %s", e.Field, e.Value, e.Reason)
 }
 
-// Unwrap returns [ErrInvalidOption] and the underlying error, so that
-// errors.Is works with both.
-func (e *OptionError) Unwrap() []error {
-	if e.Err != nil {
-		return []error{ErrInvalidOption, e.Err}
-	}
-	return []error{ErrInvalidOption}
-}
+// Unwrap returns the underlying error, if any.
+func (e *OptionError) Unwrap() error { return e.Err }
+
+// Is reports whether target is [ErrInvalidOption], so that errors.Is finds
+// the sentinel as well as the underlying error.
+func (e *OptionError) Is(target error) bool { return target == ErrInvalidOption }
 
 // isRegionID reports whether s has the syntax of an Alibaba Cloud region
 // ID: two or more lowercase letters, then one to four groups of a dash and

@@ -93,9 +93,7 @@ func Plan(o PlanOptions) (*RolloutPlan, error) {
 	p := &RolloutPlan{Mode: mode}
 	if mode == ModeTypha {
 		res, err := Render(o.Options)
-		if j, ok := err.(interface{ Unwrap() []error }); ok && !isOptionError(err) {
-			errs = append(errs, j.Unwrap()...)
-		} else if err != nil {
+		if err != nil {
 			errs = append(errs, err)
 		} else {
 			p.Result = res
@@ -122,11 +120,6 @@ func Plan(o PlanOptions) (*RolloutPlan, error) {
 		b.disablePolicy()
 	}
 	return p, nil
-}
-
-func isOptionError(err error) bool {
-	_, ok := err.(*OptionError)
-	return ok
 }
 
 func isZeroOptions(o Options) bool {

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/typharender/typharender/internal/errs"
 )
 
 func loadENIConfig(t *testing.T, name string) *corev1.ConfigMap {
@@ -185,7 +187,7 @@ func TestPlanErrors(t *testing.T) {
 			}
 			for _, f := range tt.fields {
 				var found bool
-				for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
+				for _, e := range errs.Flatten(err) {
 					var oe *OptionError
 					if errors.As(e, &oe) && oe.Field == f {
 						found = true

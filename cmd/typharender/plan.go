@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/typharender/typharender/internal/errs"
 	"github.com/typharender/typharender/render"
 )
 
@@ -161,7 +162,7 @@ func planError(err error) error {
 		"Mode":            "--mode",
 	}
 	var out []string
-	for _, e := range unjoin(err) {
+	for _, e := range errs.Flatten(err) {
 		var oe *render.OptionError
 		if errors.As(e, &oe) {
 			if flag, ok := flags[oe.Field]; ok {

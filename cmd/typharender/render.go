@@ -239,13 +239,6 @@ func invalidValues(err error) error {
 
 func indentErr(err error) string { return indent(err.Error()) }
 
-func unjoin(err error) []error {
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		return j.Unwrap()
-	}
-	return []error{err}
-}
-
 // warn writes warnings to stderr as kubectl does.
 func warn(s streams, prefix string, warnings []string) {
 	for _, w := range warnings {

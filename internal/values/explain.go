@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/typharender/typharender/internal/errs"
 	"github.com/typharender/typharender/render"
 )
 
@@ -22,14 +23,9 @@ func (v *Values) Render() (*render.Result, error) {
 // [render.Render] returns them) as an [Error] that names the key, such as
 // image.tag, and where it was set. Other errors pass through.
 func (v *Values) Explain(err error) error {
-	var errs []error
-	if j, ok := err.(interface{ Unwrap() []error }); ok && !isOptionError(err) {
-		errs = j.Unwrap()
-	} else {
-		errs = []error{err}
-	}
-	out := make([]error, 0, len(errs))
-	for _, e := range errs {
+	list := errs.Flatten(err)
+	out := make([]error, 0, len(list))
+	for _, e := range list {
 		var oe *render.OptionError
 		if !errors.As(e, &oe) {
 			out = append(out, e)
@@ -44,11 +40,6 @@ func (v *Values) Explain(err error) error {
 		out = append(out, &Error{Source: src, Key: key, Reason: reason, Err: oe})
 	}
 	return errors.Join(out...)
-}
-
-func isOptionError(err error) bool {
-	_, ok := err.(*render.OptionError)
-	return ok
 }
 
 // KeyForField returns the values key for a [render.OptionError] field:

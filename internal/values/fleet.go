@@ -10,6 +10,7 @@ import (
 	"go.yaml.in/yaml/v3"
 	"k8s.io/apimachinery/pkg/util/validation"
 
+	"github.com/typharender/typharender/internal/errs"
 	"github.com/typharender/typharender/render"
 )
 
@@ -134,7 +135,7 @@ func LoadFleet(name string, data []byte, base *Values) (clusters []Cluster, bad 
 			err = v.applyAll(leaves)
 		}
 		if err != nil {
-			ee.Errs = append(ee.Errs, Unjoin(err)...)
+			ee.Errs = append(ee.Errs, errs.Flatten(err)...)
 		}
 		if len(ee.Errs) > 0 {
 			bad = append(bad, ee)
@@ -143,16 +144,6 @@ func LoadFleet(name string, data []byte, base *Values) (clusters []Cluster, bad 
 		clusters = append(clusters, Cluster{Name: ee.Name, Line: entry.Line, Values: v})
 	}
 	return clusters, bad, nil
-}
-
-// Unjoin returns the errors joined in err (by errors.Join), or err alone.
-func Unjoin(err error) []error {
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		if _, single := err.(*Error); !single {
-			return j.Unwrap()
-		}
-	}
-	return []error{err}
 }
 
 // Rendered is a cluster of a fleet and its rendering.
@@ -170,9 +161,9 @@ func RenderFleet(file string, clusters []Cluster) ([]Rendered, []*EntryError) {
 	for _, c := range clusters {
 		res, err := c.Values.Render()
 		if err != nil {
-			errs := Unjoin(err)
-			slices.SortStableFunc(errs, func(a, b error) int { return cmp.Compare(lineOf(a), lineOf(b)) })
-			bad = append(bad, &EntryError{File: file, Line: c.Line, Name: c.Name, Errs: errs})
+			list := errs.Flatten(err)
+			slices.SortStableFunc(list, func(a, b error) int { return cmp.Compare(lineOf(a), lineOf(b)) })
+			bad = append(bad, &EntryError{File: file, Line: c.Line, Name: c.Name, Errs: list})
 			continue
 		}
 		results = append(results, Rendered{Cluster: c, Result: res})

@@ -56,13 +56,12 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
-// Unwrap returns [ErrInvalid] and the underlying error, if any.
-func (e *Error) Unwrap() []error {
-	if e.Err != nil {
-		return []error{ErrInvalid, e.Err}
-	}
-	return []error{ErrInvalid}
-}
+// Unwrap returns the underlying error, if any.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Is reports whether target is [ErrInvalid], so that errors.Is finds the
+// sentinel as well as the underlying error.
+func (e *Error) Is(target error) bool { return target == ErrInvalid }
 
 // Values accumulates settings in the order given; later settings win. The
 // zero value holds no settings and is ready to use.
