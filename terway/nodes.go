@@ -32,7 +32,7 @@ const (
 type NodeCount struct {
 	Total   int           // every node given
 	Felix   int           // the nodes that run Felix: what Typha is sized for
-	Skipped []SkippedNode // the others, by reason then name
+	Skipped []SkippedNode // the others, by name
 }
 
 // SkippedNode is a node that runs no Felix, and why.
@@ -56,9 +56,7 @@ func CountFelixNodes(nodes []corev1.Node) NodeCount {
 		}
 		c.Felix++
 	}
-	slices.SortFunc(c.Skipped, func(a, b SkippedNode) int {
-		return cmp.Or(cmp.Compare(a.Reason, b.Reason), cmp.Compare(a.Name, b.Name))
-	})
+	slices.SortFunc(c.Skipped, func(a, b SkippedNode) int { return cmp.Compare(a.Name, b.Name) })
 	return c
 }
 

@@ -32,9 +32,9 @@ func TestCountFelixNodes(t *testing.T) {
 	assert.Equal(t, 4, got.Felix) // ecs-1, ecs-2, ecs-3, eni-2
 	assert.Equal(t, []SkippedNode{
 		{"eni-1", SkipExclusiveENI},
+		{"virtual-kubelet-cn-hangzhou-k", SkipVirtual},
 		{"win-1", SkipNotLinux},
 		{"win-2", SkipNotLinux},
-		{"virtual-kubelet-cn-hangzhou-k", SkipVirtual},
 	}, got.Skipped)
 	assert.Equal(t, NodeCount{}, CountFelixNodes(nil))
 }
