@@ -103,7 +103,8 @@ func manifest(n int) []string {
 
 // TestUnifiedBigFile: a few changes in a big file give a few small hunks,
 // not one hunk that replaces the file (the LCS diff this package replaced
-// did that above 16M table cells, about 4,000 lines each side).
+// did that from the first change to the last above 16M table cells, about
+// 4,000 lines each side).
 func TestUnifiedBigFile(t *testing.T) {
 	t.Parallel()
 	const n = 60000
