@@ -36,10 +36,7 @@ calico-typha.yaml with the region, replicas and API versions filled in.
 The cluster is described by --region, --nodes and --kube-version, or by the
 same keys in values files (-f) and --set, applied in that order: values
 files in order, then --set in order, then the three flags; later wins.
-Values keys: region, nodes, kubeVersion, image.registry, image.repository,
-image.tag, image.digest, replicas, labels.<key>, annotations.<key>,
-resources.requests.<name>, resources.limits.<name>, logSeverity. A null
-value (--set replicas=null) restores the default.
+` + values.Help() + `
 
 Output is multi-document YAML on stdout, or a v1 List with -o json.
 --output-dir DIR writes one file per object, NN-<kind>-<name>.yaml, and a

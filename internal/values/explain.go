@@ -3,7 +3,6 @@ package values
 import (
 	"errors"
 	"slices"
-	"strings"
 
 	"github.com/typharender/typharender/internal/errs"
 	"github.com/typharender/typharender/render"
@@ -35,69 +34,21 @@ func (v *Values) Explain(err error) error {
 		src := v.src[key]
 		reason := oe.Value + " " + oe.Reason
 		if slices.Contains(v.Missing(), key) {
-			reason = "is required: want " + want([]string{key})
+			reason = "is required: want " + accepts(key)
 		}
 		out = append(out, &Error{Source: src, Key: key, Reason: reason, Err: oe})
 	}
 	return errors.Join(out...)
 }
 
-// KeyForField returns the values key for a [render.OptionError] field:
-// "Registry" -> "image.registry", "Labels[app]" -> "labels.app",
-// "Resources.Requests[cpu]" -> "resources.requests.cpu". An unknown field
-// is returned as it is.
-func KeyForField(field string) string {
-	name, sub, _ := strings.Cut(field, "[")
-	sub = strings.TrimSuffix(sub, "]")
-	var key string
-	switch name {
-	case "Region":
-		key = "region"
-	case "Nodes":
-		key = "nodes"
-	case "KubeVersion":
-		key = "kubeVersion"
-	case "Registry":
-		key = "image.registry"
-	case "Repository":
-		key = "image.repository"
-	case "Tag":
-		key = "image.tag"
-	case "Digest":
-		key = "image.digest"
-	case "Replicas":
-		key = "replicas"
-	case "LogSeverity":
-		key = "logSeverity"
-	case "Labels":
-		key = "labels"
-	case "Annotations":
-		key = "annotations"
-	case "Resources.Requests":
-		key = "resources.requests"
-	case "Resources.Limits":
-		key = "resources.limits"
-	default:
-		return field
-	}
-	if sub != "" {
-		key += "." + sub
-	}
-	return key
-}
-
-// Required lists the keys every cluster needs.
-func Required() []string { return []string{"region", "nodes", "kubeVersion"} }
-
 // Missing lists the required keys that are not set, set to null, or set
 // to an empty string.
 func (v *Values) Missing() []string {
 	var missing []string
-	o := v.opts
-	for _, k := range Required() {
-		_, set := v.src[k]
-		if (k == "region" && o.Region == "") || (k == "nodes" && o.Nodes == 0 && !set) || (k == "kubeVersion" && o.KubeVersion == "") {
-			missing = append(missing, k)
+	for i := range rows {
+		r := &rows[i]
+		if _, set := v.src[r.key]; r.required && r.set.missing(&v.opts, set) {
+			missing = append(missing, r.key)
 		}
 	}
 	return missing

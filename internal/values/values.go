@@ -6,12 +6,9 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
-	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/resource"
 
 	"github.com/typharender/typharender/render"
 )
@@ -320,252 +317,56 @@ func (v *Values) applyAll(leaves []leaf) error {
 	return nil
 }
 
-const topKeys = "region, nodes, kubeVersion, image, replicas, labels, annotations, resources, logSeverity"
-
-// apply sets one leaf: the explicit mapping from keys to Options fields.
+// apply sets one leaf, as the row its key names says.
 func (v *Values) apply(l leaf) error {
 	key := strings.Join(l.path, ".")
 	fail := func(reason string) error { return &Error{Source: l.src, Key: key, Reason: reason} }
-	// unknown reports the key up to segment i, the first one not known,
-	// on that key's own line.
-	unknown := func(i int, reason string) error {
+	m, i, reason := lookup(l.path)
+	if i >= 0 {
+		// The key up to segment i, the first one not known, on that key's
+		// own line.
 		src := l.src
 		if i < len(l.lines) {
 			src.Line = l.lines[i]
 		}
 		return &Error{Source: src, Key: strings.Join(l.path[:i+1], "."), Reason: "is not a known key: " + reason}
 	}
-	o := &v.opts
-	p := l.path
-	if i, reason := firstUnknown(p); i >= 0 {
-		return unknown(i, reason)
+	if m.deep {
+		// A file nests mappings; a key with dots on --set is escaped.
+		reason := "is nested too deeply: want " + want(l.path)
+		if strings.Contains(m.row.example, `\.`) {
+			reason += "; on --set escape dots in the key, as in " + m.row.example
+		}
+		return fail(reason)
 	}
 	if l.nonScalar == "empty" {
 		// As in Helm, an empty mapping overrides nothing (null resets).
-		if isGroup(p) {
+		if m.group != nil {
 			return nil
 		}
 		l.nonScalar = "mapping"
 	}
 	if l.nonScalar != "" {
-		return fail(fmt.Sprintf("is a %s: want %s", l.nonScalar, want(p)))
+		return fail(fmt.Sprintf("is a %s: want %s", l.nonScalar, want(l.path)))
 	}
-	str := func(field *string) error {
-		if l.null {
-			*field = ""
-		} else {
-			*field = l.value
+	var value *string
+	if !l.null {
+		value = &l.value
+	}
+	if m.group != nil {
+		if value != nil {
+			return fail("is a scalar: want " + want(l.path))
+		}
+		// null resets every key of the group.
+		for _, r := range rowsUnder(m.group) {
+			r.set.apply(&v.opts, "", nil, "")
 		}
 		v.src[key] = l.src
 		return nil
 	}
-	num := func(field *int) error {
-		if l.null {
-			*field = 0
-			v.src[key] = l.src
-			return nil
-		}
-		n, err := strconv.Atoi(strings.TrimSpace(l.value))
-		if err != nil {
-			return fail(fmt.Sprintf("%q is not a whole number: want %s", l.value, want(p)))
-		}
-		*field = n
-		v.src[key] = l.src
-		return nil
+	if reason := m.row.set.apply(&v.opts, m.name, value, m.row.accepts); reason != "" {
+		return fail(reason)
 	}
-	switch p[0] {
-	case "region":
-		if len(p) == 1 {
-			return str(&o.Region)
-		}
-	case "nodes":
-		if len(p) == 1 {
-			return num(&o.Nodes)
-		}
-	case "kubeVersion":
-		if len(p) == 1 {
-			return str(&o.KubeVersion)
-		}
-	case "replicas":
-		if len(p) == 1 {
-			return num(&o.Replicas)
-		}
-	case "logSeverity":
-		if len(p) == 1 {
-			return str(&o.LogSeverity)
-		}
-	case "image":
-		if len(p) == 1 && l.null {
-			o.Registry, o.Repository, o.Tag, o.Digest = "", "", "", ""
-			v.src[key] = l.src
-			return nil
-		}
-		if len(p) == 2 {
-			switch p[1] {
-			case "registry":
-				return str(&o.Registry)
-			case "repository":
-				return str(&o.Repository)
-			case "tag":
-				return str(&o.Tag)
-			case "digest":
-				return str(&o.Digest)
-			}
-		}
-		if len(p) == 1 {
-			return fail("is a scalar: want a mapping with registry, repository, tag or digest")
-		}
-	case "labels", "annotations":
-		m := &o.Labels
-		if p[0] == "annotations" {
-			m = &o.Annotations
-		}
-		switch {
-		case len(p) == 1 && l.null:
-			*m = nil
-			v.src[key] = l.src
-			return nil
-		case len(p) == 1:
-			return fail("is a scalar: want " + want(p))
-		case len(p) > 2:
-			// A file nests mappings; a key with dots on --set is escaped.
-			return fail(fmt.Sprintf("is nested too deeply: want %s.<key>: value; on --set escape dots in the key, as in %s.app\\.kubernetes\\.io/name=typha", p[0], p[0]))
-		case l.null:
-			delete(*m, p[1])
-		default:
-			if *m == nil {
-				*m = map[string]string{}
-			}
-			(*m)[p[1]] = l.value
-		}
-		v.src[key] = l.src
-		return nil
-	case "resources":
-		if len(p) == 1 && l.null {
-			o.Resources = corev1.ResourceRequirements{}
-			v.src[key] = l.src
-			return nil
-		}
-		if len(p) >= 2 && (p[1] == "requests" || p[1] == "limits") {
-			list := &o.Resources.Requests
-			if p[1] == "limits" {
-				list = &o.Resources.Limits
-			}
-			switch {
-			case len(p) == 2 && l.null:
-				*list = nil
-				v.src[key] = l.src
-				return nil
-			case len(p) == 2:
-				return fail("is a scalar: want " + want(p))
-			case len(p) > 3:
-				return fail("is nested too deeply: want " + want(p[:2]))
-			}
-			name := corev1.ResourceName(p[2])
-			if !resourceName(name) {
-				return fail(fmt.Sprintf("%q is not a resource name: want cpu, memory, ephemeral-storage, hugepages-<size> or a domain-prefixed extended resource such as example.com/device", p[2]))
-			}
-			if l.null {
-				delete(*list, name)
-				v.src[key] = l.src
-				return nil
-			}
-			q, err := resource.ParseQuantity(strings.TrimSpace(l.value))
-			if err != nil {
-				return fail(fmt.Sprintf("%q is not a quantity: want a Kubernetes quantity such as 250m, 1, 512Mi or 2Gi", l.value))
-			}
-			if *list == nil {
-				*list = corev1.ResourceList{}
-			}
-			(*list)[name] = q
-			v.src[key] = l.src
-			return nil
-		}
-		if len(p) == 1 {
-			return fail("is a scalar: want a mapping with requests and limits")
-		}
-	}
-	// firstUnknown has accepted p, so every known path returned above.
-	return unknown(0, "want one of "+topKeys)
-}
-
-// firstUnknown returns the index of the first segment of p that is not a
-// known key, with what would be accepted there; -1 when p is known.
-func firstUnknown(p []string) (int, string) {
-	switch p[0] {
-	case "region", "nodes", "kubeVersion", "replicas", "logSeverity":
-		if len(p) > 1 {
-			return 1, p[0] + " is a scalar, not a mapping"
-		}
-	case "image":
-		if len(p) > 1 && !slices.Contains([]string{"registry", "repository", "tag", "digest"}, p[1]) {
-			return 1, "want image.registry, image.repository, image.tag or image.digest"
-		}
-		if len(p) > 2 {
-			return 2, "image." + p[1] + " is a string, not a mapping"
-		}
-	case "labels", "annotations":
-		// Any key: too deep a path has its own message.
-	case "resources":
-		if len(p) > 1 && p[1] != "requests" && p[1] != "limits" {
-			return 1, "want resources.requests.<name> or resources.limits.<name>, such as resources.requests.cpu"
-		}
-	default:
-		return 0, "want one of " + topKeys
-	}
-	return -1, ""
-}
-
-func isGroup(p []string) bool {
-	switch strings.Join(p, ".") {
-	case "image", "labels", "annotations", "resources", "resources.requests", "resources.limits":
-		return true
-	}
-	return false
-}
-
-// want says what a key accepts.
-func want(p []string) string {
-	switch strings.Join(p, ".") {
-	case "region":
-		return "an Alibaba Cloud region ID such as cn-hangzhou"
-	case "nodes":
-		return "the cluster's node count, such as 1000"
-	case "kubeVersion":
-		return "the Kubernetes version the cluster reports, such as v1.30.7-aliyun.1"
-	case "replicas":
-		return "a replica count such as 5, or null for the recommendation"
-	case "logSeverity":
-		return "debug, info, warning, error or fatal"
-	case "image":
-		return "a mapping with registry, repository, tag or digest"
-	case "labels":
-		return "a mapping of label keys to values"
-	case "annotations":
-		return "a mapping of annotation keys to values"
-	case "resources":
-		return "a mapping with requests and limits"
-	case "resources.requests", "resources.limits":
-		return "a mapping of resource names to quantities, such as cpu: 250m"
-	}
-	switch {
-	case len(p) == 2 && p[0] == "image":
-		return "a string"
-	case len(p) == 2 && (p[0] == "labels" || p[0] == "annotations"):
-		return "a string value"
-	case len(p) == 3 && p[0] == "resources":
-		return "a quantity such as 250m or 512Mi"
-	}
-	return "one of " + topKeys
-}
-
-// resourceName reports whether name is a container resource Kubernetes
-// accepts: a standard name, hugepages-<size>, or a domain-prefixed name.
-func resourceName(name corev1.ResourceName) bool {
-	switch name {
-	case corev1.ResourceCPU, corev1.ResourceMemory, corev1.ResourceEphemeralStorage:
-		return true
-	}
-	s := string(name)
-	return strings.HasPrefix(s, corev1.ResourceHugePagesPrefix) || strings.Contains(s, "/")
+	v.src[key] = l.src
+	return nil
 }

@@ -117,7 +117,7 @@ func TestApplyErrors(t *testing.T) {
 		{name: "unknown key with line", file: "region: x\nregio: y\n", want: []string{"f.yaml:2: regio is not a known key"}},
 		{name: "unknown nested key", file: "image:\n  tagg: x\n", want: []string{"f.yaml:2: image.tagg is not a known key"}},
 		{name: "unknown group on its own line, once", file: "imagee:\n  tag: x\n  registry: y\n", want: []string{"f.yaml:1: imagee is not a known key"}},
-		{name: "scalar key as a group", file: "image:\n  tag:\n    name: x\n", want: []string{"f.yaml:3: image.tag.name is not a known key: image.tag is a string"}},
+		{name: "scalar key as a group", file: "image:\n  tag:\n    name: x\n", want: []string{"f.yaml:3: image.tag.name is not a known key: image.tag is a scalar, not a mapping"}},
 		{name: "scalar as mapping", file: "nodes:\n  count: 3\n", want: []string{"f.yaml:2: nodes.count is not a known key: nodes is a scalar"}},
 		{name: "duplicate key", file: "nodes: 1\nnodes: 2\n", want: []string{"f.yaml:2: nodes is set twice"}},
 		{name: "not a number", file: "replicas: three\n", want: []string{`f.yaml:1: replicas "three" is not a whole number`}},
