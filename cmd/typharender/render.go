@@ -165,7 +165,10 @@ func (f *renderFlags) runFleet(c *cobra.Command, s streams, in *input) error {
 	if err != nil {
 		return err
 	}
-	data, err := in.read("--fleet", f.fleet)
+	data, err := in.readAtMost("--fleet", f.fleet, values.MaxFleetBytes)
+	if errors.Is(err, values.ErrInvalid) {
+		return fmt.Errorf("--fleet %s", indentErr(err)) // too large
+	}
 	if err != nil {
 		return err
 	}
@@ -220,13 +223,20 @@ func (f *renderFlags) runFleet(c *cobra.Command, s streams, in *input) error {
 func renderValues(v *values.Values) (*render.Result, error) {
 	res, err := v.Render()
 	if err != nil {
-		err = invalidValues(err)
-		if len(v.Missing()) > 0 {
-			err = fmt.Errorf("%w\n(give --region, --nodes and --kube-version, or the keys region, nodes and kubeVersion with -f or --set)", err)
-		}
-		return nil, err
+		return nil, explainValues(err)
 	}
 	return res, nil
+}
+
+// explainValues formats the errors of values that cannot be rendered, with
+// a hint when a required key is missing.
+func explainValues(err error) error {
+	missing := errors.Is(err, values.ErrRequired)
+	err = invalidValues(err)
+	if missing {
+		err = fmt.Errorf("%w\n(give --region, --nodes and --kube-version, or the keys region, nodes and kubeVersion with -f or --set)", err)
+	}
+	return err
 }
 
 // invalidValues formats the errors of values that cannot be rendered.

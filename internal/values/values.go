@@ -10,6 +10,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/typharender/typharender/internal/errs"
+	"github.com/typharender/typharender/internal/yamlnode"
 	"github.com/typharender/typharender/render"
 )
 
@@ -63,13 +65,14 @@ func (e *Error) Is(target error) bool { return target == ErrInvalid }
 // Values accumulates settings in the order given; later settings win. The
 // zero value holds no settings and is ready to use.
 type Values struct {
-	opts render.Options
-	src  map[string]Source // dotted key -> where it was last set
+	opts  render.Options
+	src   map[string]Source // dotted key -> where it was last set
+	files []string          // the files applied, in order, for sorting errors
 }
 
 // Clone returns an independent copy of v.
 func (v *Values) Clone() *Values {
-	c := &Values{opts: copyOptions(v.opts), src: maps.Clone(v.src)}
+	c := &Values{opts: copyOptions(v.opts), src: maps.Clone(v.src), files: slices.Clone(v.files)}
 	return c
 }
 
@@ -101,9 +104,18 @@ type leaf struct {
 }
 
 // ApplyFile applies the values file named name, with contents data: one
-// YAML mapping (an empty file sets nothing). Every bad key is reported,
-// joined, with its line; on error v is unchanged.
+// YAML mapping (an empty file sets nothing), of at most [MaxValuesBytes].
+// Every bad key is reported,
+// joined, with its line, in line order; the keys that can be applied are,
+// so that [Values.Check] can report what else is wrong in the same pass.
+// Apply to a [Values.Clone] for all or nothing.
 func (v *Values) ApplyFile(name string, data []byte) error {
+	if !slices.Contains(v.files, name) {
+		v.files = append(v.files, name)
+	}
+	if len(data) > MaxValuesBytes {
+		return TooLarge(name, int64(len(data)), MaxValuesBytes)
+	}
 	root, err := parseDocument(name, data)
 	if err != nil {
 		return err
@@ -112,13 +124,13 @@ func (v *Values) ApplyFile(name string, data []byte) error {
 		return nil
 	}
 	if root.Kind != yaml.MappingNode {
-		return &Error{Source: Source{File: name, Line: root.Line}, Reason: fmt.Sprintf("is a YAML %s: want a mapping of keys such as region, nodes, kubeVersion, image.tag", kindName(root))}
+		return &Error{Source: Source{File: name, Line: root.Line}, Reason: fmt.Sprintf("is a YAML %s: want a mapping of keys such as region, nodes, kubeVersion, image.tag", yamlnode.KindName(root))}
 	}
 	var leaves []leaf
-	if err := flatten(name, root, nil, &leaves); err != nil {
-		return err
-	}
-	return v.applyAll(leaves)
+	err = flatten(name, root, nil, &leaves)
+	list := errs.Flatten(errors.Join(err, v.applyAll(leaves)))
+	v.sortErrors(list)
+	return errors.Join(list...)
 }
 
 // parseDocument returns the single document in data, or nil for an empty one.
@@ -154,21 +166,6 @@ func parseDocument(name string, data []byte) (*yaml.Node, error) {
 	return n, nil
 }
 
-func kindName(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "mapping"
-	case yaml.SequenceNode:
-		return "sequence"
-	case yaml.AliasNode:
-		return "alias"
-	}
-	if n.Tag == "!!null" {
-		return "null"
-	}
-	return "scalar"
-}
-
 // flatten appends the leaves of the mapping n under path. Mappings under
 // labels, annotations and resources.requests/limits end the walk: their
 // keys are data, not schema, and may contain dots.
@@ -177,7 +174,7 @@ func flatten(file string, n *yaml.Node, path []string, out *[]leaf) error {
 }
 
 func flattenLines(file string, n *yaml.Node, path []string, lines []int, out *[]leaf) error {
-	var errs []error
+	var bad []error
 	seen := map[string]int{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, val := n.Content[i], n.Content[i+1]
@@ -186,20 +183,20 @@ func flattenLines(file string, n *yaml.Node, path []string, lines []int, out *[]
 			// expand exponentially (a "billion laughs" file), so they are
 			// refused.
 			if val.Alias == nil || val.Alias.Kind != yaml.ScalarNode {
-				errs = append(errs, &Error{Source: Source{File: file, Line: val.Line}, Key: strings.Join(append(slices.Clone(path), k.Value), "."), Reason: "is an alias to a mapping or sequence: want the values written out (aliases to scalars are fine)"})
+				bad = append(bad, &Error{Source: Source{File: file, Line: val.Line}, Key: strings.Join(append(slices.Clone(path), k.Value), "."), Reason: "is an alias to a mapping or sequence: want the values written out (aliases to scalars are fine)"})
 				continue
 			}
 			val = val.Alias
 		}
 		if k.Kind != yaml.ScalarNode || k.Value == "<<" {
-			errs = append(errs, &Error{Source: Source{File: file, Line: k.Line}, Key: strings.Join(path, "."), Reason: "has a key that is not a plain string (or a YAML merge key): want plain keys"})
+			bad = append(bad, &Error{Source: Source{File: file, Line: k.Line}, Key: strings.Join(path, "."), Reason: "has a key that is not a plain string (or a YAML merge key): want plain keys"})
 			continue
 		}
 		p := append(slices.Clone(path), k.Value)
 		pl := append(slices.Clone(lines), k.Line)
 		key := strings.Join(p, ".")
 		if line, dup := seen[k.Value]; dup {
-			errs = append(errs, &Error{Source: Source{File: file, Line: k.Line}, Key: key, Reason: fmt.Sprintf("is set twice in one mapping (first on line %d): want each key once", line)})
+			bad = append(bad, &Error{Source: Source{File: file, Line: k.Line}, Key: key, Reason: fmt.Sprintf("is set twice in one mapping (first on line %d): want each key once", line)})
 			continue
 		}
 		seen[k.Value] = k.Line
@@ -207,7 +204,7 @@ func flattenLines(file string, n *yaml.Node, path []string, lines []int, out *[]
 		switch {
 		case val.Kind == yaml.MappingNode && len(val.Content) > 0:
 			if err := flattenLines(file, val, p, pl, out); err != nil {
-				errs = append(errs, err)
+				bad = append(bad, err)
 			}
 		case val.Kind == yaml.MappingNode:
 			// An empty mapping sets nothing, but its key must still exist.
@@ -220,21 +217,21 @@ func flattenLines(file string, n *yaml.Node, path []string, lines []int, out *[]
 			*out = append(*out, leaf{path: p, value: val.Value, src: src, lines: pl})
 		}
 	}
-	return errors.Join(errs...)
+	return errors.Join(bad...)
 }
 
 // ApplySet applies one --set argument: key=value pairs separated by
 // commas, with dotted keys. A backslash escapes a dot in a key
-// (labels.app\.kubernetes\.io/name=typha) and a comma in a value. On
-// error v is unchanged.
+// (labels.app\.kubernetes\.io/name=typha) and a comma in a value. As
+// with [Values.ApplyFile], the pairs that can be applied are.
 func (v *Values) ApplySet(expr string) error {
 	var leaves []leaf
-	var errs []error
+	var bad []error
 	for _, pair := range splitEscaped(expr, ',') {
 		src := Source{Flag: "--set " + pair}
 		k, val, ok := strings.Cut(pair, "=")
 		if !ok {
-			errs = append(errs, &Error{Source: Source{Flag: "--set " + expr}, Reason: fmt.Sprintf("%q has no '=': want key=value, such as image.tag=v3.20.2", pair)})
+			bad = append(bad, &Error{Source: Source{Flag: "--set " + expr}, Reason: fmt.Sprintf("%q has no '=': want key=value, such as image.tag=v3.20.2", pair)})
 			continue
 		}
 		path := splitEscaped(k, '.')
@@ -242,7 +239,7 @@ func (v *Values) ApplySet(expr string) error {
 			path[i] = unescape(path[i])
 		}
 		if slices.Contains(path, "") {
-			errs = append(errs, &Error{Source: src, Key: k, Reason: "has an empty key segment: want dotted keys such as image.tag"})
+			bad = append(bad, &Error{Source: src, Key: k, Reason: "has an empty key segment: want dotted keys such as image.tag"})
 			continue
 		}
 		val = unescape(val)
@@ -252,10 +249,7 @@ func (v *Values) ApplySet(expr string) error {
 		}
 		leaves = append(leaves, l)
 	}
-	if len(errs) > 0 {
-		return errors.Join(errs...)
-	}
-	return v.applyAll(leaves)
+	return errors.Join(append(bad, v.applyAll(leaves))...)
 }
 
 // SetFlag applies value for key from a dedicated flag such as --region.
@@ -294,27 +288,22 @@ func unescape(s string) string {
 	return b.String()
 }
 
-// applyAll applies leaves to a copy of v and keeps it only when every leaf
-// applied.
+// applyAll applies each leaf that can be applied and returns an error for
+// each that cannot, joined.
 func (v *Values) applyAll(leaves []leaf) error {
-	next := v.Clone()
-	if next.src == nil {
-		next.src = map[string]Source{}
+	if v.src == nil {
+		v.src = map[string]Source{}
 	}
-	var errs []error
+	var bad []error
 	seen := map[string]bool{}
 	for _, l := range leaves {
 		// An unknown key with several values under it is reported once.
-		if err := next.apply(l); err != nil && !seen[err.Error()] {
+		if err := v.apply(l); err != nil && !seen[err.Error()] {
 			seen[err.Error()] = true
-			errs = append(errs, err)
+			bad = append(bad, err)
 		}
 	}
-	if len(errs) > 0 {
-		return errors.Join(errs...)
-	}
-	*v = *next
-	return nil
+	return errors.Join(bad...)
 }
 
 // apply sets one leaf, as the row its key names says.
