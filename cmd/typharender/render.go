@@ -166,8 +166,8 @@ func (f *renderFlags) runFleet(c *cobra.Command, s streams, in *input) error {
 		return err
 	}
 	data, err := in.readAtMost("--fleet", f.fleet, values.MaxFleetBytes)
-	if errors.Is(err, values.ErrInvalid) {
-		return fmt.Errorf("--fleet %s", indentErr(err)) // too large
+	if big, ok := err.(*tooLargeError); ok {
+		return fmt.Errorf("--fleet %s", values.TooLarge(big.file, big.size, big.limit))
 	}
 	if err != nil {
 		return err

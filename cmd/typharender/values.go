@@ -71,8 +71,8 @@ func (f *valueFlags) apply(v *values.Values, in *input) (bad, err error) {
 	var list []error
 	for _, name := range f.files {
 		data, err := in.readAtMost("-f", name, values.MaxValuesBytes)
-		if errors.Is(err, values.ErrInvalid) {
-			return nil, invalidValues(err) // too large
+		if big, ok := err.(*tooLargeError); ok {
+			return nil, invalidValues(values.TooLarge(big.file, big.size, big.limit))
 		}
 		if err != nil {
 			return nil, err
@@ -129,9 +129,22 @@ func (in *input) read(flag, name string) ([]byte, error) {
 	return in.readAtMost(flag, name, 0)
 }
 
+// tooLargeError is readAtMost's error for input over its limit; callers
+// say which limit, as values.TooLarge does.
+type tooLargeError struct {
+	file        string
+	size, limit int64 // size is -1 when not known (stdin, read up to the limit)
+}
+
+func (e *tooLargeError) Error() string {
+	if e.size < 0 {
+		return fmt.Sprintf("%s: is larger than the %d-byte limit", e.file, e.limit)
+	}
+	return fmt.Sprintf("%s: is %d bytes, over the %d-byte limit", e.file, e.size, e.limit)
+}
+
 // readAtMost is read for input of at most limit bytes (no limit when 0):
-// larger input is refused before it is read whole, with a
-// [values.TooLarge] error.
+// larger input is refused with a *tooLargeError before it is read whole.
 func (in *input) readAtMost(flag, name string, limit int64) ([]byte, error) {
 	if name == "-" {
 		if in.stdinUsed != "" {
@@ -143,7 +156,7 @@ func (in *input) readAtMost(flag, name string, limit int64) ([]byte, error) {
 			return nil, fmt.Errorf("%s: reading stdin: %w", in.stdinUsed, err)
 		}
 		if limit > 0 && int64(len(data)) > limit {
-			return nil, values.TooLarge(displayName(name), -1, limit)
+			return nil, &tooLargeError{displayName(name), -1, limit}
 		}
 		return data, nil
 	}
@@ -157,7 +170,7 @@ func (in *input) readAtMost(flag, name string, limit int64) ([]byte, error) {
 	}
 	defer file.Close()
 	if st, err := file.Stat(); err == nil && st.Mode().IsRegular() && limit > 0 && st.Size() > limit {
-		return nil, values.TooLarge(name, st.Size(), limit)
+		return nil, &tooLargeError{name, st.Size(), limit}
 	}
 	data, err := readLimited(file, limit)
 	if err != nil {
@@ -165,7 +178,7 @@ func (in *input) readAtMost(flag, name string, limit int64) ([]byte, error) {
 	}
 	if limit > 0 && int64(len(data)) > limit {
 		// Not a regular file, or it grew: its size is not known.
-		return nil, values.TooLarge(name, -1, limit)
+		return nil, &tooLargeError{name, -1, limit}
 	}
 	return data, nil
 }

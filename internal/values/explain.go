@@ -27,8 +27,8 @@ var ErrRequired = errors.New("required value not set")
 // SetFlag, joined), and what [render.Options.Validate] finds in the values
 // that applied, explained. A required key that failed to apply is not
 // reported again as missing, nor is any when a whole file or --set
-// expression could not be read (it may hold them). The errors are sorted as [Values.Explain]
-// sorts them.
+// expression could not be read (it may hold them). The errors are sorted
+// as [Values.Explain] sorts them.
 func (v *Values) Check(applied error) error {
 	list := errs.Flatten(applied)
 	failed := map[string]bool{}
@@ -102,8 +102,9 @@ func (v *Values) Explain(err error) error {
 	return errors.Join(out...)
 }
 
-// Missing lists the required keys that are not set, set to null, or set
-// to an empty string.
+// Missing lists the required keys that have no value: not set, or for a
+// string key set to null or "". A number set to 0 or null is not missing:
+// render refuses it as out of range.
 func (v *Values) Missing() []string {
 	var missing []string
 	for i := range rows {

@@ -28,13 +28,16 @@ const (
 // 0 means "more than limit" (standard input is read only up to the
 // limit).
 func TooLarge(file string, size, limit int64) error {
-	what, name, hint := "a values file", "MaxValuesBytes", "a values file holds the keys of one cluster"
-	if limit == MaxFleetBytes {
-		what, name, hint = "a fleet file", "MaxFleetBytes", "split the fleet into several files"
+	var kind string
+	switch limit {
+	case MaxValuesBytes:
+		kind = " for a values file (MaxValuesBytes): a values file holds the keys of one cluster"
+	case MaxFleetBytes:
+		kind = " for a fleet file (MaxFleetBytes): split the fleet into several files"
 	}
 	is := "is larger than"
 	if size >= 0 {
 		is = fmt.Sprintf("is %d bytes, over", size)
 	}
-	return &Error{Source: Source{File: file}, Reason: fmt.Sprintf("%s the %d-byte limit for %s (%s): %s", is, limit, what, name, hint)}
+	return &Error{Source: Source{File: file}, Reason: fmt.Sprintf("%s the %d-byte limit%s", is, limit, kind)}
 }
