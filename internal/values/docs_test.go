@@ -128,6 +128,11 @@ func TestEveryRow(t *testing.T) {
 			if got := KeyForField(field); got != key {
 				t.Errorf("KeyForField(%q) = %q, want %q", field, got, key)
 			}
+			for _, text := range []string{r.key, r.field, r.accepts, r.group, r.example, r.doc} {
+				if strings.ContainsAny(text, "|\n") {
+					t.Errorf("%q would break the README table: no | or newline", text)
+				}
+			}
 			if !strings.Contains(Markdown(), "`"+r.key+"`") {
 				t.Errorf("Markdown() has no line for %s", r.key)
 			}
