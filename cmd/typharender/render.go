@@ -36,10 +36,7 @@ calico-typha.yaml with the region, replicas and API versions filled in.
 The cluster is described by --region, --nodes and --kube-version, or by the
 same keys in values files (-f) and --set, applied in that order: values
 files in order, then --set in order, then the three flags; later wins.
-Values keys: region, nodes, kubeVersion, image.registry, image.repository,
-image.tag, image.digest, replicas, labels.<key>, annotations.<key>,
-resources.requests.<name>, resources.limits.<name>, logSeverity. A null
-value (--set replicas=null) restores the default.
+` + values.Help() + `
 
 Output is multi-document YAML on stdout, or a v1 List with -o json.
 --output-dir DIR writes one file per object, NN-<kind>-<name>.yaml, and a
@@ -168,7 +165,10 @@ func (f *renderFlags) runFleet(c *cobra.Command, s streams, in *input) error {
 	if err != nil {
 		return err
 	}
-	data, err := in.read("--fleet", f.fleet)
+	data, err := in.readAtMost("--fleet", f.fleet, values.MaxFleetBytes)
+	if big, ok := err.(*tooLargeError); ok {
+		return fmt.Errorf("--fleet %s", values.TooLarge(big.file, big.size, big.limit))
+	}
 	if err != nil {
 		return err
 	}
@@ -223,13 +223,20 @@ func (f *renderFlags) runFleet(c *cobra.Command, s streams, in *input) error {
 func renderValues(v *values.Values) (*render.Result, error) {
 	res, err := v.Render()
 	if err != nil {
-		err = invalidValues(err)
-		if len(v.Missing()) > 0 {
-			err = fmt.Errorf("%w\n(give --region, --nodes and --kube-version, or the keys region, nodes and kubeVersion with -f or --set)", err)
-		}
-		return nil, err
+		return nil, explainValues(err)
 	}
 	return res, nil
+}
+
+// explainValues formats the errors of values that cannot be rendered, with
+// a hint when a required key is missing.
+func explainValues(err error) error {
+	missing := errors.Is(err, values.ErrRequired)
+	err = invalidValues(err)
+	if missing {
+		err = fmt.Errorf("%w\n(give --region, --nodes and --kube-version, or the keys region, nodes and kubeVersion with -f or --set)", err)
+	}
+	return err
 }
 
 // invalidValues formats the errors of values that cannot be rendered.
