@@ -114,6 +114,44 @@ func writeFile(path string, data []byte) error {
 	return err
 }
 
+// CheckSection compares got with the part of the file at path between the
+// line begin and the line end (both kept, both required): a generated
+// section of a hand-written file, such as a table in the README. With
+// -update it rewrites that part alone, only when it differs, as [Check]
+// writes files.
+func CheckSection(t testing.TB, path, begin, end string, got []byte) {
+	t.Helper()
+	if err := checkSection(path, begin, end, got, *update); err != nil {
+		t.Error(err)
+	}
+}
+
+func checkSection(path, begin, end string, got []byte, update bool) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	b := bytes.Index(data, []byte(begin))
+	e := bytes.Index(data, []byte(end))
+	if b < 0 || e < b+len(begin) {
+		return fmt.Errorf("%s: want a generated section between the lines\n%s%s", path, begin, end)
+	}
+	b += len(begin)
+	want := data[b:e]
+	if bytes.Equal(got, want) {
+		return nil
+	}
+	if update {
+		out := append(append(append([]byte{}, data[:b]...), got...), data[e:]...)
+		if err := writeFile(path, out); err != nil {
+			return fmt.Errorf("updating %s: %w", path, err)
+		}
+		return nil
+	}
+	return fmt.Errorf("the generated section of %s differs: run `make golden` (go test -update) to regenerate it, then review the diff:\n%s",
+		path, diff.Unified(path, "generated", want, got))
+}
+
 // Diff returns a unified diff that turns want into got, or "" when they
 // are equal.
 func Diff(want, got string) string {

@@ -241,3 +241,31 @@ func (r *recorder) Error(args ...any) {
 		r.errors = append(r.errors, a.(error).Error())
 	}
 }
+
+func TestCheckSection(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "README.md")
+	const begin, end = "<!-- begin -->\n", "<!-- end -->\n"
+	doc := "# Title\n" + begin + "old\n" + end + "tail\n"
+	if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := checkSection(path, begin, end, []byte("old\n"), false); err != nil {
+		t.Fatalf("equal section: %v", err)
+	}
+	err := checkSection(path, begin, end, []byte("new\n"), false)
+	if err == nil || !strings.Contains(err.Error(), "+new") {
+		t.Fatalf("changed section without -update: got %v, want a diff naming +new", err)
+	}
+	if err := checkSection(path, begin, end, []byte("new\n"), true); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := os.ReadFile(path)
+	if want := "# Title\n" + begin + "new\n" + end + "tail\n"; string(got) != want {
+		t.Fatalf("after -update the file is %q, want %q", got, want)
+	}
+	if err := checkSection(path, "<!-- nowhere -->\n", end, nil, false); err == nil {
+		t.Fatal("a missing marker passed")
+	}
+}

@@ -1,54 +1,24 @@
 package values
 
 import (
-	"bytes"
-	"flag"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
-	"github.com/typharender/typharender/internal/diff"
+	"github.com/typharender/typharender/internal/golden"
 	"github.com/typharender/typharender/render"
 )
 
-var update = flag.Bool("update", false, "rewrite the README's values table from the values table")
-
 const (
-	readmeBegin = "<!-- values table: generated from internal/values/keys.go by go test ./internal/values -update -->\n"
+	readmeBegin = "<!-- values table: generated from internal/values/keys.go by make golden -->\n"
 	readmeEnd   = "<!-- end of values table -->\n"
 )
 
 // TestREADMETable checks that the README's values table is the one
-// Markdown generates; -update rewrites it.
+// Markdown generates; make golden (-update) rewrites it.
 func TestREADMETable(t *testing.T) {
-	path := filepath.Join("..", "..", "README.md")
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	begin := bytes.Index(data, []byte(readmeBegin))
-	end := bytes.Index(data, []byte(readmeEnd))
-	if begin < 0 || end < begin {
-		t.Fatalf("%s: want the values table between the lines\n%s%s", path, readmeBegin, readmeEnd)
-	}
-	begin += len(readmeBegin)
-	got, want := data[begin:end], []byte(Markdown())
-	if bytes.Equal(got, want) {
-		return
-	}
-	if !*update {
-		t.Fatalf("%s: the values table differs from internal/values (run go test ./internal/values -update):\n%s", path, diff.Unified(path, "generated", got, want))
-	}
-	out := append(append(append([]byte{}, data[:begin]...), want...), data[end:]...)
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, out, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		t.Fatal(err)
-	}
+	golden.CheckSection(t, filepath.Join("..", "..", "README.md"), readmeBegin, readmeEnd, []byte(Markdown()))
 }
 
 func TestHelpListsEveryKey(t *testing.T) {
