@@ -149,16 +149,6 @@ func TestParseMode(t *testing.T) {
 	assert.ErrorIs(t, err, render.ErrMode)
 }
 
-func TestNetworkPolicyEnabled(t *testing.T) {
-	t.Parallel()
-	for v, want := range map[string]bool{
-		"false": true, "0": true, "": true,
-		"true": false, "False": false, "false\n": false, "1": false, " false": false, "no": false,
-	} {
-		assert.Equal(t, want, render.NetworkPolicyEnabled(v), "%q", v)
-	}
-}
-
 // TestEditENIConfigWarnsOnlyWhenPolicyTurnsOn: "0" and "" already mean
 // enabled to Terway, so setting them to "false" changes nothing it does.
 func TestEditENIConfigWarnsOnlyWhenPolicyTurnsOn(t *testing.T) {

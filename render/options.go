@@ -4,14 +4,15 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
 
+	"github.com/typharender/typharender/internal/imageref"
 	"github.com/typharender/typharender/sizing"
+	"github.com/typharender/typharender/terway"
 	"github.com/typharender/typharender/versioning"
 )
 
@@ -20,25 +21,16 @@ const (
 	DefaultRepository  = "acs/typha"
 	DefaultTag         = "v3.20.2"
 	DefaultLogSeverity = "info"
-	// RegionPlaceholder is the guide's placeholder for the region ID.
-	RegionPlaceholder = "{REGION-ID}"
 )
-
-// DefaultRegistry returns the guide's registry for region:
-// registry-vpc.{region}.aliyuncs.com, the VPC endpoint of the region's
-// Container Registry.
-func DefaultRegistry(region string) string {
-	return "registry-vpc." + region + ".aliyuncs.com"
-}
 
 // Options describe one cluster and the overrides a Helm chart user expects.
 // The zero value of every optional field means the guide's default.
 type Options struct {
-	Region      string // required: Alibaba Cloud region ID, such as "cn-hangzhou"
+	Region      string // required: Alibaba Cloud region ID, such as "cn-hangzhou"; surrounding white space is ignored
 	Nodes       int    // required: the cluster's node count, 1 to 100000
 	KubeVersion string // required: as the cluster reports it, such as "v1.30.7-aliyun.1"
 
-	Registry   string // default DefaultRegistry(Region); host[:port][/path]
+	Registry   string // default terway.DefaultRegistry(Region); host[:port][/path]
 	Repository string // default "acs/typha"
 	Tag        string // default "v3.20.2"
 	Digest     string // default none; "sha256:<64 hex>" pins the image as repository:tag@digest
@@ -74,92 +66,10 @@ func (e *OptionError) Unwrap() error { return e.Err }
 // the sentinel as well as the underlying error.
 func (e *OptionError) Is(target error) bool { return target == ErrInvalidOption }
 
-// isRegionID reports whether s has the syntax of an Alibaba Cloud region
-// ID: two or more lowercase letters, then one to four groups of a dash and
-// lowercase letters or digits, 63 bytes at most (^[a-z]{2,}(-[a-z0-9]+){1,4}$).
-// Nothing in it can change the host or path of the image reference it
-// lands in.
-func isRegionID(s string) bool {
-	if len(s) > 63 {
-		return false
-	}
-	letters := 0
-	for letters < len(s) && 'a' <= s[letters] && s[letters] <= 'z' {
-		letters++
-	}
-	if letters < 2 || letters == len(s) || s[letters] != '-' {
-		return false
-	}
-	groups, run := 0, 0
-	for i := letters; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '-':
-			if run == 0 && i > letters {
-				return false
-			}
-			groups, run = groups+1, 0
-		case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
-			run++
-		default:
-			return false
-		}
-	}
-	return groups >= 1 && groups <= 4 && run > 0
-}
-
-// knownRegions are the Alibaba Cloud region IDs typharender knows. A
-// well-formed region outside the list renders with a warning.
-func knownRegions() [36]string {
-	return [...]string{
-		"ap-northeast-1", "ap-northeast-2", "ap-south-1", "ap-southeast-1",
-		"ap-southeast-2", "ap-southeast-3", "ap-southeast-5", "ap-southeast-6",
-		"ap-southeast-7", "cn-beijing", "cn-beijing-finance-1", "cn-chengdu",
-		"cn-fuzhou", "cn-guangzhou", "cn-hangzhou", "cn-hangzhou-finance",
-		"cn-heyuan", "cn-hongkong", "cn-huhehaote", "cn-nanjing",
-		"cn-north-2-gov-1", "cn-qingdao", "cn-shanghai", "cn-shanghai-finance-1",
-		"cn-shenzhen", "cn-shenzhen-finance-1", "cn-wuhan-lr", "cn-wulanchabu",
-		"cn-zhangjiakou", "eu-central-1", "eu-west-1", "me-central-1",
-		"me-east-1", "na-south-1", "us-east-1", "us-west-1",
-	}
-}
-
-// KnownRegion reports whether region is in typharender's list of Alibaba
-// Cloud region IDs.
-func KnownRegion(region string) bool {
-	list := knownRegions()
-	_, found := slices.BinarySearch(list[:], region)
-	return found
-}
-
-// CheckRegion returns an error unless region has the syntax of an Alibaba
-// Cloud region ID, and a warning when it is well formed but not known.
-func CheckRegion(region string) (warning string, err error) {
-	switch {
-	case region == "":
-		return "", &OptionError{Field: "Region", Value: `""`, Reason: "is required: want an Alibaba Cloud region ID such as cn-hangzhou"}
-	case strings.Contains(region, RegionPlaceholder):
-		return "", &OptionError{Field: "Region", Value: fmt.Sprintf("%q", region), Reason: "is the guide's placeholder: replace it with the cluster's region ID, such as cn-hangzhou"}
-	case !isRegionID(region):
-		return "", &OptionError{Field: "Region", Value: fmt.Sprintf("%q", region), Reason: "is not a region ID: want lowercase letters, digits and dashes, such as cn-hangzhou, ap-southeast-1 or cn-shanghai-finance-1 (dots, slashes, colons, upper case and spaces would change the image host)"}
-	case !KnownRegion(region):
-		return fmt.Sprintf("region %q is not a known Alibaba Cloud region ID; check the image host %s", region, DefaultRegistry(region)), nil
-	}
-	return "", nil
-}
-
-// Image reference grammar, after the distribution/reference package.
-var (
-	domainRE = regexp.MustCompile(`^(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*(?::[0-9]{1,5})?$`)
-	pathRE   = regexp.MustCompile(`^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$`)
-	tagRE    = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
-	digestRE = regexp.MustCompile(`^sha256:[a-f0-9]{64}$`)
-)
-
-// CheckRegistry returns an error unless registry is host[:port] with an
+// checkRegistry returns an error unless registry is host[:port] with an
 // optional /path, as in an image reference.
-func CheckRegistry(registry string) error {
-	host, path, _ := strings.Cut(registry, "/")
-	if len(registry) > 255 || !domainRE.MatchString(host) || (strings.Contains(registry, "/") && !pathRE.MatchString(path)) {
+func checkRegistry(registry string) error {
+	if !imageref.IsRegistry(registry) {
 		return &OptionError{Field: "Registry", Value: fmt.Sprintf("%q", registry), Reason: "is not an image registry: want host[:port][/path] such as registry-vpc.cn-hangzhou.aliyuncs.com or registry.example.com:5000/mirror"}
 	}
 	return nil
@@ -188,8 +98,11 @@ func (o Options) resolve() (resolved, error) {
 		errs = append(errs, &OptionError{Field: field, Value: value, Reason: reason, Err: err})
 	}
 
-	if w, err := CheckRegion(o.Region); err != nil {
-		errs = append(errs, err)
+	r.Region = strings.TrimSpace(o.Region)
+	if w, err := terway.CheckRegion(o.Region); err != nil {
+		var re *terway.RegionError
+		errors.As(err, &re)
+		fail("Region", fmt.Sprintf("%q", o.Region), re.Reason, err)
 	} else if w != "" {
 		r.warnings = append(r.warnings, w)
 	}
@@ -216,21 +129,21 @@ func (o Options) resolve() (resolved, error) {
 	}
 
 	if r.Registry == "" {
-		r.Registry = DefaultRegistry(o.Region)
-	} else if err := CheckRegistry(o.Registry); err != nil {
+		r.Registry = terway.DefaultRegistry(r.Region)
+	} else if err := checkRegistry(o.Registry); err != nil {
 		errs = append(errs, err)
 	}
 	if r.Repository == "" {
 		r.Repository = DefaultRepository
-	} else if !pathRE.MatchString(o.Repository) || len(o.Repository) > 255 {
+	} else if !imageref.IsRepository(o.Repository) {
 		fail("Repository", fmt.Sprintf("%q", o.Repository), "is not an image repository: want lowercase path components separated by slashes, such as acs/typha", nil)
 	}
 	if r.Tag == "" {
 		r.Tag = DefaultTag
-	} else if !tagRE.MatchString(o.Tag) {
+	} else if !imageref.IsTag(o.Tag) {
 		fail("Tag", fmt.Sprintf("%q", o.Tag), "is not an image tag: want up to 128 letters, digits, '_', '.' and '-', not starting with '.' or '-', such as v3.20.2", nil)
 	}
-	if o.Digest != "" && !digestRE.MatchString(o.Digest) {
+	if o.Digest != "" && !imageref.IsDigest(o.Digest) {
 		fail("Digest", fmt.Sprintf("%q", o.Digest), "is not an image digest: want sha256: and 64 lowercase hex digits", nil)
 	}
 	r.image = r.Registry + "/" + r.Repository + ":" + r.Tag
@@ -293,13 +206,6 @@ func sortedKeys[K ~string, V any](m map[K]V) []K {
 		return nil
 	}
 	return slices.Sorted(maps.Keys(m))
-}
-
-// KnownRegions returns the Alibaba Cloud region IDs typharender knows, in
-// order, as a fresh slice.
-func KnownRegions() []string {
-	list := knownRegions()
-	return slices.Clone(list[:])
 }
 
 // isLogSeverity reports whether s names a Typha log severity, in any case

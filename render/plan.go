@@ -10,6 +10,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
+
+	"github.com/typharender/typharender/terway"
 )
 
 // Plan defaults.
@@ -178,14 +180,14 @@ func (b *planBuilder) typha() {
 	patch := Step{Title: "Point Terway's Felix at Typha"}
 	switch e := b.plan.Edit; {
 	case e == nil:
-		patch.Commands = []string{patchCommand(map[string]string{KeyFelixRelayService: Name})}
+		patch.Commands = []string{patchCommand(map[string]string{terway.KeyFelixRelayService: Name})}
 		patch.Notes = []string{
-			fmt.Sprintf("If eni-config has a %s key, it must be \"false\": Terway reads any other value (\"False\", \"true\", empty lines) as disabled. Check it with:", KeyDisableNetworkPolicy),
-			fmt.Sprintf(`kubectl -n kube-system get cm eni-config -o jsonpath='{.data.%s}{"\n"}'`, KeyDisableNetworkPolicy),
+			fmt.Sprintf("If eni-config has a %s key, it must be \"false\": Terway reads any other value (\"False\", \"true\", empty lines) as disabled. Check it with:", terway.KeyDisableNetworkPolicy),
+			fmt.Sprintf(`kubectl -n kube-system get cm eni-config -o jsonpath='{.data.%s}{"\n"}'`, terway.KeyDisableNetworkPolicy),
 			"For the exact patch, give the plan the cluster's eni-config (kubectl -n kube-system get cm eni-config -o yaml).",
 		}
 	case len(e.Changes) == 0:
-		patch.Notes = []string{fmt.Sprintf("eni-config already has %s: %s; nothing to patch.", KeyFelixRelayService, Name)}
+		patch.Notes = []string{fmt.Sprintf("eni-config already has %s: %s; nothing to patch.", terway.KeyFelixRelayService, Name)}
 	default:
 		patch.Commands = []string{string(e.patchCommand())}
 		patch.Notes = changeNotes(e)
@@ -195,7 +197,7 @@ func (b *planBuilder) typha() {
 	b.step(Step{
 		Title: "Verify",
 		Commands: []string{
-			fmt.Sprintf(`kubectl -n kube-system get cm eni-config -o jsonpath='{.data.%s}{"\n"}'`, KeyFelixRelayService),
+			fmt.Sprintf(`kubectl -n kube-system get cm eni-config -o jsonpath='{.data.%s}{"\n"}'`, terway.KeyFelixRelayService),
 			fmt.Sprintf("kubectl get pods -l %s=%s -n %s", AppLabel, Name, Namespace),
 		},
 		Notes: []string{
@@ -211,9 +213,9 @@ func (b *planBuilder) disablePolicy() {
 	patch := Step{Title: "Turn NetworkPolicy off"}
 	switch e := b.plan.Edit; {
 	case e == nil:
-		patch.Commands = []string{patchCommand(map[string]string{KeyDisableNetworkPolicy: "true"})}
+		patch.Commands = []string{patchCommand(map[string]string{terway.KeyDisableNetworkPolicy: "true"})}
 	case len(e.Changes) == 0:
-		patch.Notes = []string{fmt.Sprintf("eni-config already has %s: \"true\"; nothing to patch.", KeyDisableNetworkPolicy)}
+		patch.Notes = []string{fmt.Sprintf("eni-config already has %s: \"true\"; nothing to patch.", terway.KeyDisableNetworkPolicy)}
 	default:
 		patch.Commands = []string{string(e.patchCommand())}
 		patch.Notes = changeNotes(e)
@@ -223,14 +225,14 @@ func (b *planBuilder) disablePolicy() {
 	b.restart()
 	b.step(Step{
 		Title:    "Verify",
-		Commands: []string{fmt.Sprintf(`kubectl -n kube-system get cm eni-config -o jsonpath='{.data.%s}{"\n"}'`, KeyDisableNetworkPolicy)},
+		Commands: []string{fmt.Sprintf(`kubectl -n kube-system get cm eni-config -o jsonpath='{.data.%s}{"\n"}'`, terway.KeyDisableNetworkPolicy)},
 		Notes:    []string{"The command prints true, and every Terway pod has restarted."},
 	})
-	if e := b.plan.Edit; e != nil && e.ConfigMap.Data[KeyFelixRelayService] != "" {
+	if e := b.plan.Edit; e != nil && e.ConfigMap.Data[terway.KeyFelixRelayService] != "" {
 		b.step(Step{
 			Title:    "Optional: remove Typha",
 			Commands: []string{fmt.Sprintf("kubectl -n %s delete deployment,service,poddisruptionbudget %s", Namespace, Name)},
-			Notes:    []string{fmt.Sprintf("eni-config still names %s in %s, but nothing uses Typha while NetworkPolicy is off. The BGPPeer CustomResourceDefinition is left in place: deleting it deletes every BGPPeer.", Name, KeyFelixRelayService)},
+			Notes:    []string{fmt.Sprintf("eni-config still names %s in %s, but nothing uses Typha while NetworkPolicy is off. The BGPPeer CustomResourceDefinition is left in place: deleting it deletes every BGPPeer.", Name, terway.KeyFelixRelayService)},
 		})
 	}
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/typharender/typharender/render"
 	"github.com/typharender/typharender/sizing"
+	"github.com/typharender/typharender/terway"
 	"github.com/typharender/typharender/versioning"
 )
 
@@ -44,7 +45,7 @@ func TestMatchesGuide(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.region+"/"+tc.version, func(t *testing.T) {
 			t.Parallel()
-			want, err := render.Decode(bytes.ReplaceAll(guide, []byte(render.RegionPlaceholder), []byte(tc.region)))
+			want, err := render.Decode(bytes.ReplaceAll(guide, []byte(terway.RegionPlaceholder), []byte(tc.region)))
 			require.NoError(t, err)
 			res := mustRender(t, render.Options{Region: tc.region, Nodes: tc.nodes, KubeVersion: tc.version})
 			got := res.Objects()
@@ -166,11 +167,10 @@ func TestValidateErrors(t *testing.T) {
 	}{
 		{name: "no region", opts: with(func(o *render.Options) { o.Region = "" }), field: "Region", want: "is required"},
 		{name: "placeholder", opts: with(func(o *render.Options) { o.Region = "{REGION-ID}" }), field: "Region", want: "placeholder"},
-		{name: "region with host", opts: with(func(o *render.Options) { o.Region = "cn-hangzhou.evil.example/x" }), field: "Region", want: "not a region ID"},
+		{name: "region with host", opts: with(func(o *render.Options) { o.Region = "cn-hangzhou.evil.example/x" }), field: "Region", want: "not a region ID", target: terway.ErrRegion},
 		{name: "region with colon", opts: with(func(o *render.Options) { o.Region = "cn-hangzhou:443" }), field: "Region", want: "not a region ID"},
 		{name: "region upper case", opts: with(func(o *render.Options) { o.Region = "CN-HANGZHOU" }), field: "Region", want: "not a region ID"},
 		{name: "region space", opts: with(func(o *render.Options) { o.Region = "cn hangzhou" }), field: "Region", want: "not a region ID"},
-		{name: "region trailing newline", opts: with(func(o *render.Options) { o.Region = "cn-hangzhou\n" }), field: "Region", want: "not a region ID"},
 		{name: "no version", opts: with(func(o *render.Options) { o.KubeVersion = "" }), field: "KubeVersion", want: "not a Kubernetes version", target: versioning.ErrInvalidVersion},
 		{name: "old version", opts: with(func(o *render.Options) { o.KubeVersion = "v1.15.12-aliyun.1" }), field: "KubeVersion", want: "1.16 and later", target: versioning.ErrUnsupportedVersion},
 		{name: "no nodes", opts: with(func(o *render.Options) { o.Nodes = 0 }), field: "Nodes", want: "1 to 100000", target: sizing.ErrNodes},
@@ -213,6 +213,18 @@ func TestValidateErrors(t *testing.T) {
 	}
 }
 
+// TestRenderTrimsRegion: surrounding white space around the region is
+// ignored, as around the Kubernetes version; the image holds the bare ID.
+func TestRenderTrimsRegion(t *testing.T) {
+	t.Parallel()
+	for _, region := range []string{"cn-hangzhou ", " cn-hangzhou", "cn-hangzhou\n"} {
+		res, err := render.Render(render.Options{Region: region, Nodes: 600, KubeVersion: "v1.30.7 "})
+		require.NoError(t, err, "%q", region)
+		assert.Equal(t, "registry-vpc.cn-hangzhou.aliyuncs.com/acs/typha:v3.20.2", res.Image, "%q", region)
+		assert.Empty(t, res.Warnings, "%q", region)
+	}
+}
+
 func TestValidateReportsEveryField(t *testing.T) {
 	t.Parallel()
 	err := render.Options{Region: "x.y", Nodes: -5, KubeVersion: "banana", Tag: "/"}.Validate()
@@ -221,17 +233,6 @@ func TestValidateReportsEveryField(t *testing.T) {
 		assert.Contains(t, err.Error(), field+" ")
 	}
 	assert.NoError(t, render.Options{Region: "cn-hangzhou", Nodes: 1, KubeVersion: "1.16"}.Validate())
-}
-
-func TestKnownRegions(t *testing.T) {
-	t.Parallel()
-	for _, r := range []string{"cn-hangzhou", "ap-southeast-1", "cn-shanghai-finance-1", "us-west-1"} {
-		assert.True(t, render.KnownRegion(r), r)
-		w, err := render.CheckRegion(r)
-		assert.NoError(t, err)
-		assert.Empty(t, w)
-	}
-	assert.False(t, render.KnownRegion("cn-atlantis-1"))
 }
 
 func anyContains(list []string, sub string) bool {

@@ -10,6 +10,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/typharender/typharender/render"
+	"github.com/typharender/typharender/terway"
 )
 
 type eniConfigFlags struct {
@@ -138,7 +139,7 @@ func readENIConfig(name string, data []byte) (*corev1.ConfigMap, error) {
 	// kube-system/eni-config from it.
 	var found []*corev1.ConfigMap
 	for _, cm := range cms {
-		if cm.Namespace == render.ENIConfigNamespace && cm.Name == render.ENIConfigName {
+		if cm.Namespace == terway.ENIConfigNamespace && cm.Name == terway.ENIConfigName {
 			found = append(found, cm)
 		}
 	}
