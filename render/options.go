@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -50,14 +52,37 @@ var ErrInvalidOption = errors.New("invalid option")
 // OptionError reports an option whose value cannot be rendered.
 type OptionError struct {
 	Field  string // the Options field, such as "Region" or "Labels[app]"
-	Value  string // the value given, quoted as Go would
+	Value  any    // the value given, as given: a string, a number, a *resource.Quantity...
 	Reason string // what is wrong and what would be accepted
 	Err    error  // the underlying error, if any (such as a versioning error)
 }
 
+// Error reads "Field value: reason", with the value as [OptionError.ValueString]
+// shows it.
 func (e *OptionError) Error() string {
-	return fmt.Sprintf("%s %s: %s", e.Field, e.Value, e.Reason)
+	return e.Field + " " + e.ValueString() + ": " + e.Reason
 }
+
+// ValueString returns Value as Error shows it: a string (or a value of
+// any string type) quoted as Go would quote it, a [fmt.Stringer] by its
+// String method, anything else as fmt prints it.
+func (e *OptionError) ValueString() string {
+	switch v := e.Value.(type) {
+	case fmt.Stringer:
+		return v.String()
+	case string:
+		return strconv.Quote(v)
+	}
+	if rv := reflect.ValueOf(e.Value); rv.Kind() == reflect.String {
+		return strconv.Quote(rv.String())
+	}
+	return fmt.Sprint(e.Value)
+}
+
+// byteSize is a size in an OptionError: it reads "(N bytes)".
+type byteSize int
+
+func (n byteSize) String() string { return fmt.Sprintf("(%d bytes)", int(n)) }
 
 // Unwrap returns the underlying error, if any.
 func (e *OptionError) Unwrap() error { return e.Err }
@@ -70,7 +95,7 @@ func (e *OptionError) Is(target error) bool { return target == ErrInvalidOption 
 // optional /path, as in an image reference.
 func checkRegistry(registry string) error {
 	if !imageref.IsRegistry(registry) {
-		return &OptionError{Field: "Registry", Value: fmt.Sprintf("%q", registry), Reason: "is not an image registry: want host[:port][/path] such as registry-vpc.cn-hangzhou.aliyuncs.com or registry.example.com:5000/mirror"}
+		return &OptionError{Field: "Registry", Value: registry, Reason: "is not an image registry: want host[:port][/path] such as registry-vpc.cn-hangzhou.aliyuncs.com or registry.example.com:5000/mirror"}
 	}
 	return nil
 }
@@ -94,7 +119,7 @@ func (o Options) Validate() error {
 func (o Options) resolve() (resolved, error) {
 	r := resolved{Options: o}
 	var errs []error
-	fail := func(field, value, reason string, err error) {
+	fail := func(field string, value any, reason string, err error) {
 		errs = append(errs, &OptionError{Field: field, Value: value, Reason: reason, Err: err})
 	}
 
@@ -102,26 +127,27 @@ func (o Options) resolve() (resolved, error) {
 	if w, err := terway.CheckRegion(o.Region); err != nil {
 		var re *terway.RegionError
 		errors.As(err, &re)
-		fail("Region", fmt.Sprintf("%q", o.Region), re.Reason, err)
+		fail("Region", o.Region, re.Reason, err)
 	} else if w != "" {
 		r.warnings = append(r.warnings, w)
 	}
 
 	if v, err := versioning.Parse(o.KubeVersion); err != nil {
-		fail("KubeVersion", fmt.Sprintf("%q", o.KubeVersion), "is not a Kubernetes version: want the version the cluster reports, such as v1.30.7-aliyun.1", err)
+		fail("KubeVersion", o.KubeVersion, "is not a Kubernetes version: want the version the cluster reports, such as v1.30.7-aliyun.1", err)
 	} else if w, err := versioning.Check(v); err != nil {
-		fail("KubeVersion", fmt.Sprintf("%q", o.KubeVersion), fmt.Sprintf("is older than %s: supported versions are %s and later, where %s serves the CustomResourceDefinition", versioning.MinSupported(), versioning.MinSupported(), versioning.CRDAPIVersion), err)
+		fail("KubeVersion", o.KubeVersion, fmt.Sprintf("is older than %s: supported versions are %s and later, where %s serves the CustomResourceDefinition", versioning.MinSupported(), versioning.MinSupported(), versioning.CRDAPIVersion), err)
 	} else {
 		r.version = v
 		r.warnings = append(r.warnings, w...)
 	}
 
-	switch {
-	case o.Replicas < 0:
-		fail("Replicas", fmt.Sprint(o.Replicas), "is below 1: want 1 or more, or 0 for the recommendation", nil)
-	case sizing.CheckNodes(o.Nodes) != nil:
-		fail("Nodes", fmt.Sprint(o.Nodes), fmt.Sprintf("is out of range: want the cluster's node count, %d to %d", sizing.MinNodes, sizing.MaxNodes), sizing.CheckNodes(o.Nodes))
-	default:
+	nodesErr := sizing.CheckNodes(o.Nodes)
+	if nodesErr != nil {
+		fail("Nodes", o.Nodes, fmt.Sprintf("is out of range: want the cluster's node count, %d to %d", sizing.MinNodes, sizing.MaxNodes), nodesErr)
+	}
+	if o.Replicas < 0 {
+		fail("Replicas", o.Replicas, "is below 1: want 1 or more, or 0 for the recommendation", nil)
+	} else if nodesErr == nil {
 		// Cannot fail: both inputs were checked above.
 		a, _ := sizing.AdviseReplicas(o.Nodes, o.Replicas)
 		r.advice = a
@@ -136,15 +162,15 @@ func (o Options) resolve() (resolved, error) {
 	if r.Repository == "" {
 		r.Repository = DefaultRepository
 	} else if !imageref.IsRepository(o.Repository) {
-		fail("Repository", fmt.Sprintf("%q", o.Repository), "is not an image repository: want lowercase path components separated by slashes, such as acs/typha", nil)
+		fail("Repository", o.Repository, "is not an image repository: want lowercase path components separated by slashes, such as acs/typha", nil)
 	}
 	if r.Tag == "" {
 		r.Tag = DefaultTag
 	} else if !imageref.IsTag(o.Tag) {
-		fail("Tag", fmt.Sprintf("%q", o.Tag), "is not an image tag: want up to 128 letters, digits, '_', '.' and '-', not starting with '.' or '-', such as v3.20.2", nil)
+		fail("Tag", o.Tag, "is not an image tag: want up to 128 letters, digits, '_', '.' and '-', not starting with '.' or '-', such as v3.20.2", nil)
 	}
 	if o.Digest != "" && !imageref.IsDigest(o.Digest) {
-		fail("Digest", fmt.Sprintf("%q", o.Digest), "is not an image digest: want sha256: and 64 lowercase hex digits", nil)
+		fail("Digest", o.Digest, "is not an image digest: want sha256: and 64 lowercase hex digits", nil)
 	}
 	r.image = r.Registry + "/" + r.Repository + ":" + r.Tag
 	if o.Digest != "" {
@@ -154,18 +180,18 @@ func (o Options) resolve() (resolved, error) {
 	if r.LogSeverity == "" {
 		r.LogSeverity = DefaultLogSeverity
 	} else if !isLogSeverity(o.LogSeverity) {
-		fail("LogSeverity", fmt.Sprintf("%q", o.LogSeverity), "is not a Typha log severity: want debug, info, warning, error or fatal", nil)
+		fail("LogSeverity", o.LogSeverity, "is not a Typha log severity: want debug, info, warning, error or fatal", nil)
 	}
 
 	for _, k := range sortedKeys(o.Labels) {
 		v := o.Labels[k]
 		field := fmt.Sprintf("Labels[%s]", k)
 		if msgs := validation.IsQualifiedName(k); len(msgs) > 0 {
-			fail(field, fmt.Sprintf("%q", k), "is not a label key: "+strings.Join(msgs, "; "), nil)
+			fail(field, k, "is not a label key: "+strings.Join(msgs, "; "), nil)
 		} else if msgs := validation.IsValidLabelValue(v); len(msgs) > 0 {
-			fail(field, fmt.Sprintf("%q", v), "is not a label value: "+strings.Join(msgs, "; "), nil)
+			fail(field, v, "is not a label value: "+strings.Join(msgs, "; "), nil)
 		} else if k == AppLabel && v != Name {
-			fail(field, fmt.Sprintf("%q", v), fmt.Sprintf("would change the selector: %s is %q on every object, which Felix and the Service rely on", AppLabel, Name), nil)
+			fail(field, v, fmt.Sprintf("would change the selector: %s is %q on every object, which Felix and the Service rely on", AppLabel, Name), nil)
 		}
 	}
 	total := 0
@@ -173,25 +199,25 @@ func (o Options) resolve() (resolved, error) {
 		total += len(k) + len(o.Annotations[k])
 		// Kubernetes checks annotation keys in lower case, so does this.
 		if msgs := validation.IsQualifiedName(strings.ToLower(k)); len(msgs) > 0 {
-			fail(fmt.Sprintf("Annotations[%s]", k), fmt.Sprintf("%q", k), "is not an annotation key: want a qualified name such as example.com/owner: "+strings.Join(msgs, "; "), nil)
+			fail(fmt.Sprintf("Annotations[%s]", k), k, "is not an annotation key: want a qualified name such as example.com/owner: "+strings.Join(msgs, "; "), nil)
 		}
 	}
 	if total > 256*1024 {
-		fail("Annotations", fmt.Sprintf("(%d bytes)", total), "are larger than the 256 KiB Kubernetes allows on an object", nil)
+		fail("Annotations", byteSize(total), "are larger than the 256 KiB Kubernetes allows on an object", nil)
 	}
 
 	for _, name := range sortedKeys(o.Resources.Requests) {
 		req := o.Resources.Requests[name]
 		if req.Sign() < 0 {
-			fail(fmt.Sprintf("Resources.Requests[%s]", name), req.String(), "is negative: want zero or more", nil)
+			fail(fmt.Sprintf("Resources.Requests[%s]", name), &req, "is negative: want zero or more", nil)
 		}
 		if lim, ok := o.Resources.Limits[name]; ok && req.Cmp(lim) > 0 {
-			fail(fmt.Sprintf("Resources.Requests[%s]", name), req.String(), fmt.Sprintf("is above its limit %s: want a request no larger than the limit", lim.String()), nil)
+			fail(fmt.Sprintf("Resources.Requests[%s]", name), &req, fmt.Sprintf("is above its limit %s: want a request no larger than the limit", lim.String()), nil)
 		}
 	}
 	for _, name := range sortedKeys(o.Resources.Limits) {
 		if lim := o.Resources.Limits[name]; lim.Sign() < 0 {
-			fail(fmt.Sprintf("Resources.Limits[%s]", name), lim.String(), "is negative: want zero or more", nil)
+			fail(fmt.Sprintf("Resources.Limits[%s]", name), &lim, "is negative: want zero or more", nil)
 		}
 	}
 

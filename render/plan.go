@@ -9,6 +9,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/typharender/typharender/terway"
@@ -56,6 +57,11 @@ type RolloutPlan struct {
 	Edit     *ENIConfigEdit // the eni-config edit; nil without PlanOptions.ENIConfig
 }
 
+// planNote is an OptionError value shown as it is, not quoted.
+type planNote string
+
+func (n planNote) String() string { return string(n) }
+
 // Plan returns the guide's rollout for o as numbered steps with exact
 // kubectl commands: for ModeTypha apply the manifests, wait for the
 // Deployment, patch eni-config, restart Terway and verify; for
@@ -63,33 +69,33 @@ type RolloutPlan struct {
 // options return an error joining an [OptionError] per bad field.
 func Plan(o PlanOptions) (*RolloutPlan, error) {
 	var errs []error
-	fail := func(field, value, reason string) {
+	fail := func(field string, value any, reason string) {
 		errs = append(errs, &OptionError{Field: field, Value: value, Reason: reason})
 	}
 	mode, err := ParseMode(string(o.Mode))
 	if err != nil {
-		fail("Mode", fmt.Sprintf("%q", o.Mode), fmt.Sprintf("is not a mode: want %q or %q", ModeTypha, ModeDisablePolicy))
+		fail("Mode", o.Mode, fmt.Sprintf("is not a mode: want %q or %q", ModeTypha, ModeDisablePolicy))
 	}
 	ds := o.TerwayDaemonSet
 	if ds == "" {
 		ds = DefaultTerwayDaemonSet
 	} else if msgs := validation.IsDNS1123Subdomain(ds); len(msgs) > 0 {
-		fail("TerwayDaemonSet", fmt.Sprintf("%q", ds), "is not a DaemonSet name: want the Terway DaemonSet's name, such as terway-eniip, terway-eni or terway")
+		fail("TerwayDaemonSet", ds, "is not a DaemonSet name: want the Terway DaemonSet's name, such as terway-eniip, terway-eni or terway")
 	}
 	manifest := o.Manifest
 	if manifest == "" {
 		manifest = DefaultManifest
 	} else if strings.ContainsAny(manifest, "\x00\n") {
-		fail("Manifest", fmt.Sprintf("%q", manifest), "is not a file name: want a path without newlines, such as calico-typha.yaml")
+		fail("Manifest", manifest, "is not a file name: want a path without newlines, such as calico-typha.yaml")
 	}
 	timeout := o.RolloutTimeout
 	if timeout == 0 {
 		timeout = DefaultRolloutTimeout
 	} else if timeout < time.Second {
-		fail("RolloutTimeout", timeout.String(), "is below one second: want a duration such as 5m")
+		fail("RolloutTimeout", timeout, "is below one second: want a duration such as 5m")
 	}
 	if mode == ModeDisablePolicy && !isZeroOptions(o.Options) {
-		fail("Options", "(set)", "are not used to disable NetworkPolicy, which renders nothing: leave them empty, or use ModeTypha")
+		fail("Options", planNote("(set)"), "are not used to disable NetworkPolicy, which renders nothing: leave them empty, or use ModeTypha")
 	}
 
 	p := &RolloutPlan{Mode: mode}
@@ -105,7 +111,7 @@ func Plan(o PlanOptions) (*RolloutPlan, error) {
 	if o.ENIConfig != nil && mode != "" {
 		edit, err := EditENIConfig(o.ENIConfig, mode)
 		if err != nil {
-			errs = append(errs, &OptionError{Field: "ENIConfig", Value: fmt.Sprintf("%s/%s", o.ENIConfig.Namespace, o.ENIConfig.Name), Reason: "cannot be edited: " + err.Error(), Err: err})
+			errs = append(errs, &OptionError{Field: "ENIConfig", Value: types.NamespacedName{Namespace: o.ENIConfig.Namespace, Name: o.ENIConfig.Name}, Reason: "cannot be edited: " + err.Error(), Err: err})
 		} else {
 			p.Edit = edit
 			p.Warnings = append(p.Warnings, edit.Warnings...)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -15,6 +16,7 @@ import (
 	policyv1beta1 "k8s.io/api/policy/v1beta1"
 	"k8s.io/apimachinery/pkg/api/resource"
 
+	"github.com/typharender/typharender/internal/errs"
 	"github.com/typharender/typharender/render"
 	"github.com/typharender/typharender/sizing"
 	"github.com/typharender/typharender/terway"
@@ -227,11 +229,30 @@ func TestRenderTrimsRegion(t *testing.T) {
 
 func TestValidateReportsEveryField(t *testing.T) {
 	t.Parallel()
-	err := render.Options{Region: "x.y", Nodes: -5, KubeVersion: "banana", Tag: "/"}.Validate()
+	err := render.Options{Region: "x.y", Nodes: -5, KubeVersion: "banana", Tag: "/", Replicas: -1}.Validate()
 	require.Error(t, err)
-	for _, field := range []string{"Region", "Nodes", "KubeVersion", "Tag"} {
+	for _, field := range []string{"Region", "Nodes", "KubeVersion", "Tag", "Replicas"} {
 		assert.Contains(t, err.Error(), field+" ")
 	}
+	// Every bad field, one error each, in the order of the Options fields.
+	opts := render.Options{
+		Region: "CN-HANGZHOU", Nodes: 0, KubeVersion: "v1.15.1",
+		Registry: "https://x", Repository: "ACS", Tag: "-v", Digest: "md5:x",
+		Replicas:    -1,
+		Labels:      map[string]string{"bad key": "x"},
+		Annotations: map[string]string{"a/b/c": "x"},
+		Resources:   corev1.ResourceRequirements{Limits: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("-1")}},
+		LogSeverity: "loud",
+	}
+	_, err = render.Render(opts)
+	var fields []string
+	for _, e := range errs.Flatten(err) {
+		var oe *render.OptionError
+		require.ErrorAs(t, e, &oe)
+		fields = append(fields, oe.Field)
+	}
+	assert.Equal(t, []string{"Region", "KubeVersion", "Nodes", "Replicas", "Registry", "Repository", "Tag", "Digest",
+		"LogSeverity", "Labels[bad key]", "Annotations[a/b/c]", "Resources.Limits[cpu]"}, fields)
 	assert.NoError(t, render.Options{Region: "cn-hangzhou", Nodes: 1, KubeVersion: "1.16"}.Validate())
 }
 
@@ -249,3 +270,64 @@ var (
 	_ render.Object = (*appsv1.Deployment)(nil)
 	_ render.Object = (*corev1.Service)(nil)
 )
+
+// TestOptionErrorText pins the text of each kind of value: OptionError
+// keeps the raw value and quotes it once, in Error, exactly as the
+// messages read when callers quoted it themselves.
+func TestOptionErrorText(t *testing.T) {
+	t.Parallel()
+	valid := render.Options{Region: "cn-hangzhou", Nodes: 600, KubeVersion: "v1.30.7-aliyun.1"}
+	with := func(f func(*render.Options)) render.Options { o := valid; f(&o); return o }
+	tests := []struct {
+		name  string
+		opts  render.Options
+		want  string
+		value any
+	}{
+		{name: "string", opts: with(func(o *render.Options) { o.Tag = "-v1" }), value: "-v1",
+			want: `Tag "-v1": is not an image tag: want up to 128 letters, digits, '_', '.' and '-', not starting with '.' or '-', such as v3.20.2`},
+		{name: "region as given", opts: with(func(o *render.Options) { o.Region = "CN-HANGZHOU " }), value: "CN-HANGZHOU ",
+			want: `Region "CN-HANGZHOU ": is not a region ID: want lowercase letters, digits and dashes, such as cn-hangzhou, ap-southeast-1 or cn-shanghai-finance-1 (dots, slashes, colons, upper case and spaces would change the image host); did you mean cn-hangzhou?`},
+		{name: "number", opts: with(func(o *render.Options) { o.Replicas = -1 }), value: -1,
+			want: `Replicas -1: is below 1: want 1 or more, or 0 for the recommendation`},
+		{name: "quantity", opts: with(func(o *render.Options) {
+			o.Resources.Limits = corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("-100m")}
+		}), want: `Resources.Limits[cpu] -100m: is negative: want zero or more`},
+		{name: "size", opts: with(func(o *render.Options) {
+			o.Annotations = map[string]string{"example.com/big": strings.Repeat("x", 256*1024)}
+		}), want: `Annotations (262159 bytes): are larger than the 256 KiB Kubernetes allows on an object`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			err := tc.opts.Validate()
+			require.Error(t, err)
+			assert.Equal(t, tc.want, err.Error())
+			var oe *render.OptionError
+			require.ErrorAs(t, err, &oe)
+			if tc.value != nil {
+				assert.Equal(t, tc.value, oe.Value, "Value is the raw value")
+			}
+		})
+	}
+}
+
+func TestOptionErrorValueString(t *testing.T) {
+	t.Parallel()
+	q := resource.MustParse("512Mi")
+	for _, tc := range []struct {
+		value any
+		want  string
+	}{
+		{value: "a b", want: `"a b"`},
+		{value: "", want: `""`},
+		{value: render.ModeTypha, want: `"typha"`},
+		{value: 0, want: "0"},
+		{value: &q, want: "512Mi"},
+		{value: 90 * time.Second, want: "1m30s"},
+	} {
+		oe := &render.OptionError{Field: "F", Value: tc.value, Reason: "r"}
+		assert.Equal(t, tc.want, oe.ValueString(), "%#v", tc.value)
+		assert.Equal(t, "F "+tc.want+": r", oe.Error())
+	}
+}

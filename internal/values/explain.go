@@ -33,7 +33,7 @@ func (v *Values) Explain(err error) error {
 		}
 		key := KeyForField(oe.Field)
 		src := v.src[key]
-		reason := oe.Value + " " + oe.Reason
+		reason := oe.ValueString() + " " + oe.Reason
 		if slices.Contains(v.Missing(), key) {
 			reason = "is required: want " + want([]string{key})
 		}
