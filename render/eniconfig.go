@@ -56,7 +56,9 @@ type ENIConfigEdit struct {
 
 // EditENIConfig returns a copy of cm with the guide's edit for mode. Only
 // the keys the mode names change; every other key, eni_conf included,
-// stays byte for byte. Editing the result again changes nothing.
+// stays byte for byte. Editing the result again changes nothing. cm may
+// have an empty TypeMeta, as a typed client's Get returns it; the copy
+// always has apiVersion v1 and kind ConfigMap.
 func EditENIConfig(cm *corev1.ConfigMap, mode Mode) (*ENIConfigEdit, error) {
 	if cm == nil {
 		return nil, fmt.Errorf("%w: got no ConfigMap", ErrNotENIConfig)
@@ -71,6 +73,9 @@ func EditENIConfig(cm *corev1.ConfigMap, mode Mode) (*ENIConfigEdit, error) {
 		return nil, err
 	}
 	e := &ENIConfigEdit{Mode: mode, ConfigMap: cm.DeepCopy()}
+	// A typed client's Get leaves TypeMeta empty; the copy says what it
+	// is, so that EncodeYAML and EncodeJSON accept it.
+	e.ConfigMap.APIVersion, e.ConfigMap.Kind = "v1", "ConfigMap"
 	if e.ConfigMap.Data == nil {
 		e.ConfigMap.Data = map[string]string{}
 	}
