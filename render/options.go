@@ -183,7 +183,7 @@ func (o Options) resolve() (resolved, error) {
 		fail("LogSeverity", o.LogSeverity, "is not a Typha log severity: want debug, info, warning, error or fatal", nil)
 	}
 
-	for _, k := range sortedKeys(o.Labels) {
+	for _, k := range slices.Sorted(maps.Keys(o.Labels)) {
 		v := o.Labels[k]
 		field := fmt.Sprintf("Labels[%s]", k)
 		if msgs := validation.IsQualifiedName(k); len(msgs) > 0 {
@@ -195,7 +195,7 @@ func (o Options) resolve() (resolved, error) {
 		}
 	}
 	total := 0
-	for _, k := range sortedKeys(o.Annotations) {
+	for _, k := range slices.Sorted(maps.Keys(o.Annotations)) {
 		total += len(k) + len(o.Annotations[k])
 		// Kubernetes checks annotation keys in lower case, so does this.
 		if msgs := validation.IsQualifiedName(strings.ToLower(k)); len(msgs) > 0 {
@@ -206,7 +206,7 @@ func (o Options) resolve() (resolved, error) {
 		fail("Annotations", byteSize(total), "are larger than the 256 KiB Kubernetes allows on an object", nil)
 	}
 
-	for _, name := range sortedKeys(o.Resources.Requests) {
+	for _, name := range slices.Sorted(maps.Keys(o.Resources.Requests)) {
 		req := o.Resources.Requests[name]
 		if req.Sign() < 0 {
 			fail(fmt.Sprintf("Resources.Requests[%s]", name), &req, "is negative: want zero or more", nil)
@@ -215,7 +215,7 @@ func (o Options) resolve() (resolved, error) {
 			fail(fmt.Sprintf("Resources.Requests[%s]", name), &req, fmt.Sprintf("is above its limit %s: want a request no larger than the limit", lim.String()), nil)
 		}
 	}
-	for _, name := range sortedKeys(o.Resources.Limits) {
+	for _, name := range slices.Sorted(maps.Keys(o.Resources.Limits)) {
 		if lim := o.Resources.Limits[name]; lim.Sign() < 0 {
 			fail(fmt.Sprintf("Resources.Limits[%s]", name), &lim, "is negative: want zero or more", nil)
 		}
@@ -225,13 +225,6 @@ func (o Options) resolve() (resolved, error) {
 		return resolved{}, errors.Join(errs...)
 	}
 	return r, nil
-}
-
-func sortedKeys[K ~string, V any](m map[K]V) []K {
-	if len(m) == 0 {
-		return nil
-	}
-	return slices.Sorted(maps.Keys(m))
 }
 
 // isLogSeverity reports whether s names a Typha log severity, in any case

@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -303,7 +305,7 @@ func (e *ENIConfigEdit) patchCommand() string {
 
 func patchCommand(data map[string]string) string {
 	e := &ENIConfigEdit{}
-	for _, k := range sortedKeys(data) {
+	for _, k := range slices.Sorted(maps.Keys(data)) {
 		e.Changes = append(e.Changes, Change{Key: k, After: data[k]})
 	}
 	return e.patchCommand()
