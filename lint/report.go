@@ -110,7 +110,7 @@ func (f Facts) resolve() (facts, error) {
 		if _, err := terway.CheckRegion(f.Region); err != nil {
 			errs = append(errs, fmt.Errorf("%w: region: %w", ErrFacts, err))
 		} else {
-			r.region = f.Region
+			r.region = strings.TrimSpace(f.Region) // CheckRegion ignores surrounding white space
 		}
 	}
 	return r, errors.Join(errs...)
