@@ -4,6 +4,7 @@ import (
 	"slices"
 	"testing"
 
+	_ "github.com/typharender/typharender/internal/golden" // -update flag
 	"github.com/typharender/typharender/terway"
 )
 
