@@ -8,8 +8,10 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/typharender/typharender/internal/imageref"
 	"github.com/typharender/typharender/render"
 	"github.com/typharender/typharender/sizing"
+	"github.com/typharender/typharender/terway"
 	"github.com/typharender/typharender/versioning"
 )
 
@@ -99,7 +101,7 @@ func (l *linter) skip(rule, why string) {
 // isENIConfig: Terway's ConfigMap, in kube-system or with no namespace
 // (applied with -n kube-system).
 func isENIConfig(o *Object) bool {
-	return o.Kind == "ConfigMap" && o.Name == render.ENIConfigName && (o.Namespace == "" || o.Namespace == render.ENIConfigNamespace)
+	return o.Kind == "ConfigMap" && o.Name == terway.ENIConfigName && (o.Namespace == "" || o.Namespace == terway.ENIConfigNamespace)
 }
 
 // isTypha: a Deployment named calico-typha, or whose pods carry
@@ -129,7 +131,7 @@ func (l *linter) classify(objs []*Object) {
 	for _, o := range objs {
 		if isENIConfig(o) {
 			l.eniConfigs = append(l.eniConfigs, o)
-			if relay := scalar(path(o.root, "data", render.KeyFelixRelayService)); relay != "" {
+			if relay := scalar(path(o.root, "data", terway.KeyFelixRelayService)); relay != "" {
 				l.relayNames[relay] = true
 			}
 		}
@@ -207,16 +209,16 @@ func (l *linter) images(o *Object) {
 		imgNode := get(c, "image")
 		ref := scalar(imgNode)
 		line := lineOf(imgNode, lineOf(c, o.Line))
-		if strings.Contains(ref, render.RegionPlaceholder) {
+		if strings.Contains(ref, terway.RegionPlaceholder) {
 			example := "cn-hangzhou"
 			if l.facts.region != "" {
 				example = l.facts.region
 			}
 			l.report(RuleImageRegionPlaceholder, o, line, "container %q image %s still holds the guide's %s placeholder, so it cannot be pulled: replace it with the cluster's region ID, as in %s",
-				name, ref, render.RegionPlaceholder, strings.ReplaceAll(ref, render.RegionPlaceholder, example))
+				name, ref, terway.RegionPlaceholder, strings.ReplaceAll(ref, terway.RegionPlaceholder, example))
 			continue
 		}
-		img, err := render.ParseImage(ref)
+		img, err := imageref.Parse(ref)
 		if err != nil {
 			l.report(RuleImageInvalid, o, line, "container %q: %v", name, err)
 			continue
@@ -224,7 +226,7 @@ func (l *linter) images(o *Object) {
 		if l.facts.region == "" {
 			continue
 		}
-		if region, ok := render.RegistryRegion(img.Registry); ok && region != l.facts.region {
+		if region, ok := terway.RegistryRegion(img.Registry); ok && region != l.facts.region {
 			fixed := img
 			fixed.Registry = strings.Replace(img.Registry, "."+region+".", "."+l.facts.region+".", 1)
 			l.report(RuleImageRegionMismatch, o, line, "container %q pulls from %s, the registry of region %s, but the cluster is in %s: the VPC endpoint of another region is unreachable; use %s",
@@ -389,36 +391,36 @@ func valueOrUnset(n *yaml.Node) string {
 
 func (l *linter) eniConfig(o *Object) {
 	data := get(o.root, "data")
-	dnpKey, dnp := keyNode(data, render.KeyDisableNetworkPolicy), get(data, render.KeyDisableNetworkPolicy)
+	dnpKey, dnp := keyNode(data, terway.KeyDisableNetworkPolicy), get(data, terway.KeyDisableNetworkPolicy)
 	dnpValue := scalar(dnp)
 	if dnp != nil {
 		line := lineOf(dnpKey, o.Line)
 		switch {
 		case dnp.Kind != yaml.ScalarNode:
 			l.report(RuleENIPolicyValue, o, line, "data.%s is a %s, not a string: the API server rejects it; write %q or %q",
-				render.KeyDisableNetworkPolicy, kindName(dnp), "false", "true")
+				terway.KeyDisableNetworkPolicy, kindName(dnp), "false", "true")
 		case dnp.Tag == "!!bool" || dnp.Tag == "!!int" || dnp.Tag == "!!float":
 			l.report(RuleENIPolicyValue, o, line, "data.%s is the unquoted YAML %s %s, not a string: the API server rejects non-string ConfigMap data; quote it: %q",
-				render.KeyDisableNetworkPolicy, strings.TrimPrefix(dnp.Tag, "!!"), dnp.Value, strings.ToLower(dnp.Value))
+				terway.KeyDisableNetworkPolicy, strings.TrimPrefix(dnp.Tag, "!!"), dnp.Value, strings.ToLower(dnp.Value))
 		case dnpValue == "true" || dnpValue == "false":
 		case dnpValue == "0" || dnpValue == "":
 			l.report(RuleENIPolicyValueLoose, o, line, "data.%s is %q: Terway reads it as NetworkPolicy enabled, but people and other tools may not; write %q",
-				render.KeyDisableNetworkPolicy, dnpValue, "false")
+				terway.KeyDisableNetworkPolicy, dnpValue, "false")
 		default:
 			hint := ""
 			if t := strings.TrimSpace(dnpValue); t != dnpValue {
 				hint = " (the surrounding whitespace or newline comes from a YAML block scalar such as |: use a quoted string)"
 			}
 			l.report(RuleENIPolicyValue, o, line, "data.%s is %q, which Terway reads as true, so NetworkPolicy is disabled: it compares the value with \"false\", \"0\" and \"\" exactly%s; write \"false\" to keep NetworkPolicy and use Typha, or \"true\" to disable it",
-				render.KeyDisableNetworkPolicy, dnpValue, hint)
+				terway.KeyDisableNetworkPolicy, dnpValue, hint)
 		}
 	}
 
-	relay := scalar(get(data, render.KeyFelixRelayService))
+	relay := scalar(get(data, terway.KeyFelixRelayService))
 	if relay == "" {
 		return
 	}
-	relayLine := lineOf(keyNode(data, render.KeyFelixRelayService), o.Line)
+	relayLine := lineOf(keyNode(data, terway.KeyFelixRelayService), o.Line)
 	var elsewhere []string
 	found := false
 	for _, s := range l.allSvcs {
@@ -435,14 +437,14 @@ func (l *linter) eniConfig(o *Object) {
 	case found:
 	case len(elsewhere) > 0:
 		l.report(RuleENIRelayServiceMissing, o, relayLine, "data.%s names Service %q, found only in namespace %s, but Felix looks it up in %s: move the Service to %s",
-			render.KeyFelixRelayService, relay, strings.Join(elsewhere, ", "), render.Namespace, render.Namespace)
+			terway.KeyFelixRelayService, relay, strings.Join(elsewhere, ", "), render.Namespace, render.Namespace)
 	default:
 		l.report(RuleENIRelayServiceMissing, o, relayLine, "data.%s names Service %q, which is not among the linted objects: Felix looks it up in %s and cannot reach Typha without it; lint eni-config together with the Typha manifests, or correct the name (%s)",
-			render.KeyFelixRelayService, relay, render.Namespace, render.Name)
+			terway.KeyFelixRelayService, relay, render.Namespace, render.Name)
 	}
-	if dnp != nil && dnp.Kind == yaml.ScalarNode && !render.NetworkPolicyEnabled(dnpValue) {
+	if dnp != nil && dnp.Kind == yaml.ScalarNode && !terway.NetworkPolicyEnabled(dnpValue) {
 		l.report(RuleENIRelayUnused, o, relayLine, "data.%s is %q but data.%s is %q, which disables NetworkPolicy: Terway runs no Felix, so Typha is unused; remove %s and the Typha objects, or set %s to %q",
-			render.KeyFelixRelayService, relay, render.KeyDisableNetworkPolicy, dnpValue, render.KeyFelixRelayService, render.KeyDisableNetworkPolicy, "false")
+			terway.KeyFelixRelayService, relay, terway.KeyDisableNetworkPolicy, dnpValue, terway.KeyFelixRelayService, terway.KeyDisableNetworkPolicy, "false")
 	}
 }
 
@@ -452,6 +454,6 @@ func (l *linter) relayConfigured() {
 	}
 	for _, d := range l.typha {
 		l.report(RuleTyphaRelayNotConfigured, d, d.Line, "deploys Typha, but no linted eni-config sets %s: until kube-system/eni-config has data.%s: %s (a top-level key, not part of eni_conf) and Terway restarts, Felix keeps watching the API server; lint eni-config with the manifests to check it",
-			render.KeyFelixRelayService, render.KeyFelixRelayService, render.Name)
+			terway.KeyFelixRelayService, terway.KeyFelixRelayService, render.Name)
 	}
 }

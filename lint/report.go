@@ -6,8 +6,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/typharender/typharender/render"
 	"github.com/typharender/typharender/sizing"
+	"github.com/typharender/typharender/terway"
 	"github.com/typharender/typharender/versioning"
 )
 
@@ -107,10 +107,10 @@ func (f Facts) resolve() (facts, error) {
 		}
 	}
 	if f.Region != "" {
-		if _, err := render.CheckRegion(f.Region); err != nil {
+		if _, err := terway.CheckRegion(f.Region); err != nil {
 			errs = append(errs, fmt.Errorf("%w: region: %w", ErrFacts, err))
 		} else {
-			r.region = f.Region
+			r.region = strings.TrimSpace(f.Region) // CheckRegion ignores surrounding white space
 		}
 	}
 	return r, errors.Join(errs...)

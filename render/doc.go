@@ -10,6 +10,10 @@
 // guide's rollout as steps with exact kubectl commands. Callers apply the
 // result.
 //
+// What it knows about the clusters it renders for (region IDs, registry
+// hosts, eni-config's keys and how Terway reads them) is in package
+// terway; render checks its Options with it.
+//
 // With default [Options], Kubernetes 1.21 or later and at most 600 nodes,
 // the objects are those of the vendor guide's calico-typha.yaml with the
 // region filled in.

@@ -60,6 +60,23 @@ func EncodeJSON(w io.Writer, objs ...Object) error {
 	return err
 }
 
+// EncodeJSONObject writes obj alone, not in a List, indented and pruned
+// as [EncodeJSON] writes each item: the shape kubectl get -o json prints
+// for one object, and kubectl apply and kubectl-validate read.
+func EncodeJSONObject(w io.Writer, obj Object) error {
+	m, err := toMap(obj)
+	if err != nil {
+		return err
+	}
+	out, err := json.MarshalIndent(m, "", "    ")
+	if err != nil {
+		return fmt.Errorf("encoding %s as JSON: %w", describe(obj), err)
+	}
+	out = append(out, '\n')
+	_, err = w.Write(out)
+	return err
+}
+
 // describe names obj for messages: "Deployment kube-system/calico-typha".
 func describe(obj Object) string {
 	kind := obj.GetObjectKind().GroupVersionKind().Kind

@@ -4,12 +4,17 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/validation"
+
+	"github.com/typharender/typharender/terway"
 )
 
 // Plan defaults.
@@ -54,6 +59,11 @@ type RolloutPlan struct {
 	Edit     *ENIConfigEdit // the eni-config edit; nil without PlanOptions.ENIConfig
 }
 
+// planNote is an OptionError value shown as it is, not quoted.
+type planNote string
+
+func (n planNote) String() string { return string(n) }
+
 // Plan returns the guide's rollout for o as numbered steps with exact
 // kubectl commands: for ModeTypha apply the manifests, wait for the
 // Deployment, patch eni-config, restart Terway and verify; for
@@ -61,33 +71,33 @@ type RolloutPlan struct {
 // options return an error joining an [OptionError] per bad field.
 func Plan(o PlanOptions) (*RolloutPlan, error) {
 	var errs []error
-	fail := func(field, value, reason string) {
+	fail := func(field string, value any, reason string) {
 		errs = append(errs, &OptionError{Field: field, Value: value, Reason: reason})
 	}
 	mode, err := ParseMode(string(o.Mode))
 	if err != nil {
-		fail("Mode", fmt.Sprintf("%q", o.Mode), fmt.Sprintf("is not a mode: want %q or %q", ModeTypha, ModeDisablePolicy))
+		fail("Mode", o.Mode, fmt.Sprintf("is not a mode: want %q or %q", ModeTypha, ModeDisablePolicy))
 	}
 	ds := o.TerwayDaemonSet
 	if ds == "" {
 		ds = DefaultTerwayDaemonSet
 	} else if msgs := validation.IsDNS1123Subdomain(ds); len(msgs) > 0 {
-		fail("TerwayDaemonSet", fmt.Sprintf("%q", ds), "is not a DaemonSet name: want the Terway DaemonSet's name, such as terway-eniip, terway-eni or terway")
+		fail("TerwayDaemonSet", ds, "is not a DaemonSet name: want the Terway DaemonSet's name, such as terway-eniip, terway-eni or terway")
 	}
 	manifest := o.Manifest
 	if manifest == "" {
 		manifest = DefaultManifest
 	} else if strings.ContainsAny(manifest, "\x00\n") {
-		fail("Manifest", fmt.Sprintf("%q", manifest), "is not a file name: want a path without newlines, such as calico-typha.yaml")
+		fail("Manifest", manifest, "is not a file name: want a path without newlines, such as calico-typha.yaml")
 	}
 	timeout := o.RolloutTimeout
 	if timeout == 0 {
 		timeout = DefaultRolloutTimeout
 	} else if timeout < time.Second {
-		fail("RolloutTimeout", timeout.String(), "is below one second: want a duration such as 5m")
+		fail("RolloutTimeout", timeout, "is below one second: want a duration such as 5m")
 	}
 	if mode == ModeDisablePolicy && !isZeroOptions(o.Options) {
-		fail("Options", "(set)", "are not used to disable NetworkPolicy, which renders nothing: leave them empty, or use ModeTypha")
+		fail("Options", planNote("(set)"), "are not used to disable NetworkPolicy, which renders nothing: leave them empty, or use ModeTypha")
 	}
 
 	p := &RolloutPlan{Mode: mode}
@@ -103,7 +113,7 @@ func Plan(o PlanOptions) (*RolloutPlan, error) {
 	if o.ENIConfig != nil && mode != "" {
 		edit, err := EditENIConfig(o.ENIConfig, mode)
 		if err != nil {
-			errs = append(errs, &OptionError{Field: "ENIConfig", Value: fmt.Sprintf("%s/%s", o.ENIConfig.Namespace, o.ENIConfig.Name), Reason: "cannot be edited: " + err.Error(), Err: err})
+			errs = append(errs, &OptionError{Field: "ENIConfig", Value: types.NamespacedName{Namespace: o.ENIConfig.Namespace, Name: o.ENIConfig.Name}, Reason: "cannot be edited: " + err.Error(), Err: err})
 		} else {
 			p.Edit = edit
 			p.Warnings = append(p.Warnings, edit.Warnings...)
@@ -178,14 +188,14 @@ func (b *planBuilder) typha() {
 	patch := Step{Title: "Point Terway's Felix at Typha"}
 	switch e := b.plan.Edit; {
 	case e == nil:
-		patch.Commands = []string{patchCommand(map[string]string{KeyFelixRelayService: Name})}
+		patch.Commands = []string{patchCommand(map[string]string{terway.KeyFelixRelayService: Name})}
 		patch.Notes = []string{
-			fmt.Sprintf("If eni-config has a %s key, it must be \"false\": Terway reads any other value (\"False\", \"true\", empty lines) as disabled. Check it with:", KeyDisableNetworkPolicy),
-			fmt.Sprintf(`kubectl -n kube-system get cm eni-config -o jsonpath='{.data.%s}{"\n"}'`, KeyDisableNetworkPolicy),
+			fmt.Sprintf("If eni-config has a %s key, it must be \"false\": Terway reads any other value (\"False\", \"true\", empty lines) as disabled. Check it with:", terway.KeyDisableNetworkPolicy),
+			fmt.Sprintf(`kubectl -n kube-system get cm eni-config -o jsonpath='{.data.%s}{"\n"}'`, terway.KeyDisableNetworkPolicy),
 			"For the exact patch, give the plan the cluster's eni-config (kubectl -n kube-system get cm eni-config -o yaml).",
 		}
 	case len(e.Changes) == 0:
-		patch.Notes = []string{fmt.Sprintf("eni-config already has %s: %s; nothing to patch.", KeyFelixRelayService, Name)}
+		patch.Notes = []string{fmt.Sprintf("eni-config already has %s: %s; nothing to patch.", terway.KeyFelixRelayService, Name)}
 	default:
 		patch.Commands = []string{string(e.patchCommand())}
 		patch.Notes = changeNotes(e)
@@ -195,7 +205,7 @@ func (b *planBuilder) typha() {
 	b.step(Step{
 		Title: "Verify",
 		Commands: []string{
-			fmt.Sprintf(`kubectl -n kube-system get cm eni-config -o jsonpath='{.data.%s}{"\n"}'`, KeyFelixRelayService),
+			fmt.Sprintf(`kubectl -n kube-system get cm eni-config -o jsonpath='{.data.%s}{"\n"}'`, terway.KeyFelixRelayService),
 			fmt.Sprintf("kubectl get pods -l %s=%s -n %s", AppLabel, Name, Namespace),
 		},
 		Notes: []string{
@@ -211,9 +221,9 @@ func (b *planBuilder) disablePolicy() {
 	patch := Step{Title: "Turn NetworkPolicy off"}
 	switch e := b.plan.Edit; {
 	case e == nil:
-		patch.Commands = []string{patchCommand(map[string]string{KeyDisableNetworkPolicy: "true"})}
+		patch.Commands = []string{patchCommand(map[string]string{terway.KeyDisableNetworkPolicy: "true"})}
 	case len(e.Changes) == 0:
-		patch.Notes = []string{fmt.Sprintf("eni-config already has %s: \"true\"; nothing to patch.", KeyDisableNetworkPolicy)}
+		patch.Notes = []string{fmt.Sprintf("eni-config already has %s: \"true\"; nothing to patch.", terway.KeyDisableNetworkPolicy)}
 	default:
 		patch.Commands = []string{string(e.patchCommand())}
 		patch.Notes = changeNotes(e)
@@ -223,14 +233,14 @@ func (b *planBuilder) disablePolicy() {
 	b.restart()
 	b.step(Step{
 		Title:    "Verify",
-		Commands: []string{fmt.Sprintf(`kubectl -n kube-system get cm eni-config -o jsonpath='{.data.%s}{"\n"}'`, KeyDisableNetworkPolicy)},
+		Commands: []string{fmt.Sprintf(`kubectl -n kube-system get cm eni-config -o jsonpath='{.data.%s}{"\n"}'`, terway.KeyDisableNetworkPolicy)},
 		Notes:    []string{"The command prints true, and every Terway pod has restarted."},
 	})
-	if e := b.plan.Edit; e != nil && e.ConfigMap.Data[KeyFelixRelayService] != "" {
+	if e := b.plan.Edit; e != nil && e.ConfigMap.Data[terway.KeyFelixRelayService] != "" {
 		b.step(Step{
 			Title:    "Optional: remove Typha",
 			Commands: []string{fmt.Sprintf("kubectl -n %s delete deployment,service,poddisruptionbudget %s", Namespace, Name)},
-			Notes:    []string{fmt.Sprintf("eni-config still names %s in %s, but nothing uses Typha while NetworkPolicy is off. The BGPPeer CustomResourceDefinition is left in place: deleting it deletes every BGPPeer.", Name, KeyFelixRelayService)},
+			Notes:    []string{fmt.Sprintf("eni-config still names %s in %s, but nothing uses Typha while NetworkPolicy is off. The BGPPeer CustomResourceDefinition is left in place: deleting it deletes every BGPPeer.", Name, terway.KeyFelixRelayService)},
 		})
 	}
 }
@@ -295,7 +305,7 @@ func (e *ENIConfigEdit) patchCommand() string {
 
 func patchCommand(data map[string]string) string {
 	e := &ENIConfigEdit{}
-	for _, k := range sortedKeys(data) {
+	for _, k := range slices.Sorted(maps.Keys(data)) {
 		e.Changes = append(e.Changes, Change{Key: k, After: data[k]})
 	}
 	return e.patchCommand()

@@ -166,7 +166,7 @@ func planError(err error) error {
 		var oe *render.OptionError
 		if errors.As(e, &oe) {
 			if flag, ok := flags[oe.Field]; ok {
-				out = append(out, fmt.Sprintf("%s %s %s", flag, oe.Value, oe.Reason))
+				out = append(out, fmt.Sprintf("%s %s %s", flag, oe.ValueString(), oe.Reason))
 				continue
 			}
 		}

@@ -90,7 +90,7 @@ func (v *Values) Explain(err error) error {
 		}
 		key := KeyForField(oe.Field)
 		src := v.src[key]
-		reason := oe.Value + " " + oe.Reason
+		reason := oe.ValueString() + " " + oe.Reason
 		var err error = oe
 		if slices.Contains(v.Missing(), key) {
 			reason = "is required: want " + accepts(key)
