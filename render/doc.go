@@ -6,7 +6,8 @@
 // order (Service, Deployment, PodDisruptionBudget, CustomResourceDefinition)
 // with the warnings a person should read first, [EditENIConfig] returns an
 // edited copy of the ConfigMap a caller fetched, and [EncodeYAML] and
-// [EncodeJSON] write objects deterministically. Callers apply the result;
+// [EncodeJSON] write objects deterministically; [Layout] lays them out
+// as a kustomize directory, one file per object. Callers apply the result;
 // package rollout lists the guide's rollout as steps with exact kubectl
 // commands.
 //

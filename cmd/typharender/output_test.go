@@ -5,22 +5,24 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/typharender/typharender/render"
 )
 
 // TestWriteTreeFailureLeavesNothing makes a write fail halfway (a file and
 // a directory of the same name) and checks that the directory is as it
-// was, with nothing left beside it.
+// was, with nothing left beside it or in it.
 func TestWriteTreeFailureLeavesNothing(t *testing.T) {
 	tmp := t.TempDir()
 	dir := filepath.Join(tmp, "out")
-	if err := writeTree(dir, []file{{path: "00-service-old.yaml", data: []byte("old\n")}}, false); err != nil {
+	if _, err := writeTree(dir, []render.File{{Name: "00-service-old.yaml", Data: []byte("old\n")}}, false); err != nil {
 		t.Fatal(err)
 	}
-	bad := []file{
-		{path: "00-service-calico-typha.yaml", data: []byte("a\n")},
-		{path: "00-service-calico-typha.yaml/x", data: []byte("b\n")},
+	bad := []render.File{
+		{Name: "00-service-calico-typha.yaml", Data: []byte("a\n")},
+		{Name: "00-service-calico-typha.yaml/x", Data: []byte("b\n")},
 	}
-	if err := writeTree(dir, bad, false); err == nil {
+	if _, err := writeTree(dir, bad, false); err == nil {
 		t.Fatal("writeTree succeeded with a file and a directory of the same name")
 	}
 	if got := listTree(t, tmp); !slices.Equal(got, []string{"out/", "out/00-service-old.yaml"}) {
@@ -31,11 +33,11 @@ func TestWriteTreeFailureLeavesNothing(t *testing.T) {
 	}
 
 	// Into a new directory: nothing at all.
-	fresh := filepath.Join(tmp, "new")
-	if err := writeTree(fresh, bad, false); err == nil {
+	fresh := filepath.Join(tmp, "new", "er")
+	if _, err := writeTree(fresh, bad, false); err == nil {
 		t.Fatal("writeTree succeeded")
 	}
-	if _, err := os.Stat(fresh); !os.IsNotExist(err) {
+	if _, err := os.Stat(filepath.Join(tmp, "new")); !os.IsNotExist(err) {
 		t.Errorf("a failed write created %s (%v)", fresh, err)
 	}
 	if got := listTree(t, tmp); len(got) != 2 {

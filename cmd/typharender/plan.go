@@ -107,7 +107,7 @@ func (f *planFlags) run(c *cobra.Command, s streams) error {
 			return err
 		}
 		o.Cluster = v.Options()
-		o.RenderCommand = f.renderCommand(c)
+		o.RenderCommand = renderCommand(c, &f.valueFlags)
 	} else {
 		var given []string
 		for _, name := range []string{"region", "nodes", "kube-version", "values", "set"} {
@@ -178,8 +178,8 @@ func planError(err error) error {
 }
 
 // renderCommand is the typharender render command line for the cluster
-// flags and values given.
-func (f *planFlags) renderCommand(c *cobra.Command) string {
+// flags and values given to c.
+func renderCommand(c *cobra.Command, f *valueFlags) string {
 	parts := []string{"typharender", "render"}
 	add := func(flag, value string) { parts = append(parts, flag, rollout.ShellQuote(value)) }
 	for _, name := range f.files {
