@@ -338,7 +338,7 @@ func (w *treeWrite) run() error {
 		}
 		if s.direct {
 			if err := w.fsys.Create(s.final, data); err != nil {
-				return err
+				return fmt.Errorf("writing %s: %s", s.final, why(err))
 			}
 			s.movedIn = true
 			return nil
@@ -347,14 +347,14 @@ func (w *treeWrite) run() error {
 			tmp, err := w.createTemp(s.final, data)
 			s.tmp = tmp
 			if err != nil {
-				return err
+				return fmt.Errorf("writing %s: %s", s.final, why(err))
 			}
 		}
 		if exists {
 			backup, err := w.createTemp(s.final, nil)
 			s.backup = backup
 			if err != nil {
-				return err
+				return fmt.Errorf("moving %s aside: %s", s.final, why(err))
 			}
 		}
 		return nil
@@ -365,13 +365,13 @@ func (w *treeWrite) run() error {
 	for _, s := range w.steps {
 		if s.backup != "" {
 			if err := w.fsys.Rename(s.final, s.backup); err != nil {
-				return w.undo(err)
+				return w.undo(fmt.Errorf("moving %s aside: %s", s.final, why(err)))
 			}
 			s.movedUp = true
 		}
 		if s.tmp != "" {
 			if err := w.fsys.Rename(s.tmp, s.final); err != nil {
-				return w.undo(err)
+				return w.undo(fmt.Errorf("writing %s: %s", s.final, why(err)))
 			}
 			s.movedIn = true
 		}
@@ -385,11 +385,27 @@ func (w *treeWrite) run() error {
 	}
 	for _, d := range sc.staleDirs {
 		p := w.path(d)
-		if err := w.fsys.Remove(p); err != nil && !isNotEmpty(p) {
+		if err := w.fsys.Remove(p); err != nil && w.onlyLeftovers(p) {
 			w.leftovers = append(w.leftovers, "rmdir "+rollout.ShellQuote(p))
 		}
 	}
 	return nil
+}
+
+// onlyLeftovers reports whether the directory p holds nothing but files
+// this write failed to remove (and so, once they are, can be removed),
+// or nothing at all.
+func (w *treeWrite) onlyLeftovers(p string) bool {
+	entries, err := os.ReadDir(p)
+	if err != nil {
+		return false
+	}
+	for _, e := range entries {
+		if !slices.Contains(w.leftovers, "rm -f "+rollout.ShellQuote(filepath.Join(p, e.Name()))) {
+			return false
+		}
+	}
+	return true
 }
 
 // mkdirs creates the output directory and its missing parents, and the
@@ -418,7 +434,7 @@ func (w *treeWrite) mkdirs() error {
 	}
 	for _, d := range missing {
 		if err := w.fsys.Mkdir(d); err != nil {
-			return err
+			return fmt.Errorf("creating %s: %s", d, why(err))
 		}
 		w.created = append(w.created, d)
 	}
@@ -468,7 +484,6 @@ func (w *treeWrite) undo(err error) error {
 			w.leftovers = append(w.leftovers, "rmdir "+rollout.ShellQuote(w.created[i]))
 		}
 	}
-	err = unwrapPathError(err)
 	if len(w.leftovers) == 0 {
 		return fmt.Errorf("%w; nothing was changed", err)
 	}
@@ -483,12 +498,6 @@ func (w *treeWrite) remove(p string) {
 
 func (w *treeWrite) leftoverText() string {
 	return fmt.Sprintf("%s left behind; to finish, run:\n  %s", english.Count(len(w.leftovers), "path"), strings.Join(w.leftovers, "\n  "))
-}
-
-// isNotEmpty reports whether the directory p exists and holds something.
-func isNotEmpty(p string) bool {
-	entries, err := os.ReadDir(p)
-	return err == nil && len(entries) > 0
 }
 
 func quoteList(paths []string) string {
@@ -561,6 +570,20 @@ func withoutCRLF(file []byte) (lf []byte, note string) {
 		return file, ""
 	}
 	return bytes.ReplaceAll(file, []byte("\r\n"), []byte("\n")), "; the file also has CRLF line endings, which the diff leaves out"
+}
+
+// why is err without the operation and path a *fs.PathError or an
+// *os.LinkError repeats: "permission denied".
+func why(err error) error {
+	var pe *fs.PathError
+	var le *os.LinkError
+	switch {
+	case errors.As(err, &pe):
+		return pe.Err
+	case errors.As(err, &le):
+		return le.Err
+	}
+	return err
 }
 
 // crlfOnly reports whether file, a file's content, differs from rendered
