@@ -44,11 +44,12 @@ value (--set replicas=null) restores the default.
 
 Output is multi-document YAML on stdout, or a v1 List with -o json.
 --output-dir DIR writes one file per object, NN-<kind>-<name>.yaml, and a
-kustomization.yaml listing them; DIR is replaced as a whole, so it must be
-new, empty, or hold only files typharender wrote. --check FILE compares the
-rendering with FILE and exits 1 with a unified diff when they differ;
---check DIR compares DIR with what --output-dir DIR would write (a fleet
-included), file by file.
+kustomization.yaml listing them, into DIR (kept, with its mode and owner):
+all or nothing, removing NN- files it no longer writes, leaving every other
+file alone, and refusing to overwrite what it did not write. --check FILE
+compares the rendering with FILE and exits 1 with a unified diff when they
+differ; --check DIR compares DIR with what --output-dir DIR would write (a
+fleet included), file by file.
 
 --fleet FILE renders every cluster the file lists into DIR/<name>/ (with
 --output-dir DIR): a mapping with clusters, a list of entries with name,
