@@ -210,12 +210,14 @@ func scanDir(layout *render.Layout, dir, prefix string, files []render.File) dir
 		wanted[f.Name] = true
 	}
 	old := map[string][]byte{}
+	conflict := map[string]bool{}
 	for _, e := range entries {
 		name := e.Name()
 		switch {
 		case !e.Type().IsRegular():
 			if wanted[name] {
 				d.conflicts = append(d.conflicts, prefix+name)
+				conflict[name] = true
 			}
 		case wanted[name] || layout.Owns(name, nil) || name == "kustomization.yaml":
 			data, err := os.ReadFile(filepath.Join(dir, name))
@@ -226,6 +228,7 @@ func scanDir(layout *render.Layout, dir, prefix string, files []render.File) dir
 			case !layout.Owns(name, data):
 				if wanted[name] {
 					d.conflicts = append(d.conflicts, prefix+name)
+					conflict[name] = true
 				}
 			case wanted[name]:
 				old[name] = data
@@ -236,7 +239,7 @@ func scanDir(layout *render.Layout, dir, prefix string, files []render.File) dir
 	}
 	for _, f := range files {
 		o, ok := old[f.Name]
-		if ok && bytes.Equal(o, f.Data) {
+		if ok && bytes.Equal(o, f.Data) || conflict[f.Name] {
 			continue
 		}
 		d.writes = append(d.writes, treeFile{path: prefix + f.Name, data: f.Data, old: o, exists: ok})
@@ -533,7 +536,7 @@ func checkTree(s streams, dir string, files []render.File, fleet bool, accept st
 	}
 	var out strings.Builder
 	for _, c := range sc.conflicts {
-		fmt.Fprintf(&out, "Not written by typharender: %s\n", joinPath(dir, c))
+		fmt.Fprintf(&out, "%s: not written by typharender, and --output-dir will not overwrite it: move it aside\n", joinPath(dir, c))
 	}
 	for _, f := range sc.writes {
 		p := joinPath(dir, f.path)

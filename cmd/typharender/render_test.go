@@ -467,6 +467,16 @@ func TestRenderCheckDir(t *testing.T) {
 			},
 		},
 		{
+			name: "check dir with a kustomization typharender did not write", args: args([]string{"render", "--check", "$TMP/out"}, cluster), code: 1,
+			setup: func(t *testing.T, tmp string) {
+				writeRendering(cluster...)(t, tmp)
+				k := "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamePrefix: prod-\nresources:\n- 00-service-calico-typha.yaml\n"
+				if err := os.WriteFile(filepath.Join(tmp, "out", "kustomization.yaml"), []byte(k), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			},
+		},
+		{
 			name: "check fleet dir with a removed cluster", args: args([]string{"render", "--check", "$TMP/out"}, fleet), code: 1,
 			setup: func(t *testing.T, tmp string) {
 				writeRendering(fleet...)(t, tmp)
