@@ -211,6 +211,10 @@ func TestShellQuote(t *testing.T) {
 		`{"data":{}}`:       `'{"data":{}}'`,
 		"it's":              `'it'\''s'`,
 		"$(rm -rf /)":       "'$(rm -rf /)'",
+		"":                  "''",
+		"a\nb":              "'a\nb'",
+		"ünï":               "'ünï'",
+		"--set=a.b":         "--set=a.b",
 	} {
 		if got := ShellQuote(in); got != want {
 			t.Errorf("ShellQuote(%q) = %s, want %s", in, got, want)
