@@ -295,20 +295,20 @@ type treeWrite struct {
 	scan *treeScan
 
 	created []string  // directories created, in order
-	steps   []*stepFS // one per file written or removed
+	steps   []*fileStep // one per file written or removed
 	// leftovers are the commands that clean up what could not be undone or
 	// removed, one per path.
 	leftovers []string
 }
 
-// stepFS is one file to write or remove.
-type stepFS struct {
+// fileStep is one file to write or remove.
+type fileStep struct {
 	final   string // the file's path
 	tmp     string // the new content under a temporary name; "" to remove
 	direct  bool   // written at final directly, in a directory this write created
 	backup  string // where the previous file goes; "" when there is none
 	movedIn bool   // tmp renamed to final (or written there directly)
-	movedUp bool   // final moved to backup
+	movedAside bool   // final moved to backup
 }
 
 func (w *treeWrite) path(rel string) string { return joinPath(w.dir, rel) }
@@ -324,10 +324,10 @@ func (w *treeWrite) run() error {
 	}
 	for _, f := range sc.writes {
 		final := w.path(f.path)
-		w.steps = append(w.steps, &stepFS{final: final, direct: newDir[filepath.Dir(final)]})
+		w.steps = append(w.steps, &fileStep{final: final, direct: newDir[filepath.Dir(final)]})
 	}
 	for _, f := range sc.removes {
-		w.steps = append(w.steps, &stepFS{final: w.path(f.path)})
+		w.steps = append(w.steps, &fileStep{final: w.path(f.path)})
 	}
 	// Stage: every new file under a temporary name (or, in a new
 	// directory, in place), and a reserved name for each previous file.
@@ -370,7 +370,7 @@ func (w *treeWrite) run() error {
 			if err := w.fsys.Rename(s.final, s.backup); err != nil {
 				return w.undo(fmt.Errorf("moving %s aside: %s", s.final, why(err)))
 			}
-			s.movedUp = true
+			s.movedAside = true
 		}
 		if s.tmp != "" {
 			if err := w.fsys.Rename(s.tmp, s.final); err != nil {
@@ -464,13 +464,13 @@ func (w *treeWrite) undo(err error) error {
 	for i := len(w.steps) - 1; i >= 0; i-- {
 		s := w.steps[i]
 		switch {
-		case s.movedIn && s.backup != "" && s.movedUp:
+		case s.movedIn && s.backup != "" && s.movedAside:
 			if rerr := w.fsys.Rename(s.backup, s.final); rerr != nil {
 				w.leftovers = append(w.leftovers, "mv -f "+rollout.ShellQuote(s.backup)+" "+rollout.ShellQuote(s.final))
 			}
 		case s.movedIn:
 			w.remove(s.final)
-		case s.movedUp:
+		case s.movedAside:
 			if rerr := w.fsys.Rename(s.backup, s.final); rerr != nil {
 				w.leftovers = append(w.leftovers, "mv -f "+rollout.ShellQuote(s.backup)+" "+rollout.ShellQuote(s.final))
 			}
@@ -478,7 +478,7 @@ func (w *treeWrite) undo(err error) error {
 		if s.tmp != "" && !s.movedIn {
 			w.remove(s.tmp)
 		}
-		if s.backup != "" && !s.movedUp {
+		if s.backup != "" && !s.movedAside {
 			w.remove(s.backup)
 		}
 	}
