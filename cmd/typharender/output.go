@@ -294,7 +294,7 @@ type treeWrite struct {
 	dir  string
 	scan *treeScan
 
-	created []string  // directories created, in order
+	created []string    // directories created, in order
 	steps   []*fileStep // one per file written or removed
 	// leftovers are the commands that clean up what could not be undone or
 	// removed, one per path.
@@ -303,11 +303,11 @@ type treeWrite struct {
 
 // fileStep is one file to write or remove.
 type fileStep struct {
-	final   string // the file's path
-	tmp     string // the new content under a temporary name; "" to remove
-	direct  bool   // written at final directly, in a directory this write created
-	backup  string // where the previous file goes; "" when there is none
-	movedIn bool   // tmp renamed to final (or written there directly)
+	final      string // the file's path
+	tmp        string // the new content under a temporary name; "" to remove
+	direct     bool   // written at final directly, in a directory this write created
+	backup     string // where the previous file goes; "" when there is none
+	movedIn    bool   // tmp renamed to final (or written there directly)
 	movedAside bool   // final moved to backup
 }
 
