@@ -1,9 +1,10 @@
-package render
+package rollout
 
 import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/typharender/typharender/internal/errs"
+	"github.com/typharender/typharender/render"
 )
 
 func loadENIConfig(t *testing.T, name string) *corev1.ConfigMap {
@@ -20,7 +22,7 @@ func loadENIConfig(t *testing.T, name string) *corev1.ConfigMap {
 	if err != nil {
 		t.Fatal(err)
 	}
-	objs, err := Decode(data)
+	objs, err := render.Decode(data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,7 +30,7 @@ func loadENIConfig(t *testing.T, name string) *corev1.ConfigMap {
 }
 
 // commands returns every command of the plan, in order.
-func commands(p *RolloutPlan) []string {
+func commands(p *Result) []string {
 	var out []string
 	for _, s := range p.Steps {
 		out = append(out, s.Commands...)
@@ -36,7 +38,7 @@ func commands(p *RolloutPlan) []string {
 	return out
 }
 
-func titles(p *RolloutPlan) []string {
+func titles(p *Result) []string {
 	var out []string
 	for _, s := range p.Steps {
 		out = append(out, s.Title)
@@ -44,11 +46,11 @@ func titles(p *RolloutPlan) []string {
 	return out
 }
 
-var cluster1000 = Options{Region: "cn-hangzhou", Nodes: 1000, KubeVersion: "v1.30.7-aliyun.1"}
+var cluster1000 = render.Options{Region: "cn-hangzhou", Nodes: 1000, KubeVersion: "v1.30.7-aliyun.1"}
 
 func TestPlanTypha(t *testing.T) {
 	t.Parallel()
-	p, err := Plan(PlanOptions{Mode: ModeTypha, Options: cluster1000, RenderCommand: "typharender render --region cn-hangzhou --nodes 1000 --kube-version v1.30.7-aliyun.1"})
+	p, err := Plan(Options{Mode: render.ModeTypha, Cluster: cluster1000, RenderCommand: "typharender render --region cn-hangzhou --nodes 1000 --kube-version v1.30.7-aliyun.1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,8 +72,8 @@ func TestPlanTypha(t *testing.T) {
 	if got := commands(p); !slices.Equal(got, want) {
 		t.Errorf("commands:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	if p.Result == nil || p.Result.Advice.Replicas != 5 || p.Edit != nil {
-		t.Errorf("Result %v, Edit %v", p.Result, p.Edit)
+	if p.Rendering == nil || p.Rendering.Advice.Replicas != 5 || p.Edit != nil {
+		t.Errorf("Rendering %v, Edit %v", p.Rendering, p.Edit)
 	}
 	if !strings.Contains(strings.Join(p.Steps[3].Notes, " "), "Expect 5 pods") {
 		t.Errorf("wait step notes %q do not give the replica count", p.Steps[3].Notes)
@@ -87,23 +89,23 @@ func TestPlanExactPatch(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		fixture    string
-		mode       Mode
+		mode       render.Mode
 		wantPatch  string // "" when nothing needs patching
 		wantTitle  string // a step title that must be present
 		wantRevert string // the merge patch that undoes the edit
 	}{
-		{"terway-eniip.yaml", ModeTypha, `{"data":{"felix_relay_service":"calico-typha"}}`, "", `{"data":{"felix_relay_service":null}}`},
-		{"policy-disabled.yaml", ModeTypha, `{"data":{"disable_network_policy":"false","felix_relay_service":"calico-typha"}}`, "", `{"data":{"disable_network_policy":"true","felix_relay_service":null}}`},
-		{"already-typha.yaml", ModeTypha, "", "", ""},
-		{"terway-eniip.yaml", ModeDisablePolicy, `{"data":{"disable_network_policy":"true"}}`, "", `{"data":{"disable_network_policy":"false"}}`},
-		{"already-typha.yaml", ModeDisablePolicy, `{"data":{"disable_network_policy":"true"}}`, "Optional: remove Typha", `{"data":{"disable_network_policy":"false"}}`},
+		{"terway-eniip.yaml", render.ModeTypha, `{"data":{"felix_relay_service":"calico-typha"}}`, "", `{"data":{"felix_relay_service":null}}`},
+		{"policy-disabled.yaml", render.ModeTypha, `{"data":{"disable_network_policy":"false","felix_relay_service":"calico-typha"}}`, "", `{"data":{"disable_network_policy":"true","felix_relay_service":null}}`},
+		{"already-typha.yaml", render.ModeTypha, "", "", ""},
+		{"terway-eniip.yaml", render.ModeDisablePolicy, `{"data":{"disable_network_policy":"true"}}`, "", `{"data":{"disable_network_policy":"false"}}`},
+		{"already-typha.yaml", render.ModeDisablePolicy, `{"data":{"disable_network_policy":"true"}}`, "Optional: remove Typha", `{"data":{"disable_network_policy":"false"}}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.fixture+"/"+string(tt.mode), func(t *testing.T) {
 			t.Parallel()
-			o := PlanOptions{Mode: tt.mode, ENIConfig: loadENIConfig(t, tt.fixture), TerwayDaemonSet: "terway-eni"}
-			if tt.mode == ModeTypha {
-				o.Options = cluster1000
+			o := Options{Mode: tt.mode, ENIConfig: loadENIConfig(t, tt.fixture), TerwayDaemonSet: "terway-eni"}
+			if tt.mode == render.ModeTypha {
+				o.Cluster = cluster1000
 			}
 			p, err := Plan(o)
 			if err != nil {
@@ -138,7 +140,7 @@ func TestPlanExactPatch(t *testing.T) {
 			if tt.wantTitle != "" && !slices.Contains(titles(p), tt.wantTitle) {
 				t.Errorf("steps %q, want one titled %q", titles(p), tt.wantTitle)
 			}
-			if tt.mode == ModeDisablePolicy && (p.Result != nil || slices.ContainsFunc(commands(p), func(c string) bool { return strings.Contains(c, "apply") })) {
+			if tt.mode == render.ModeDisablePolicy && (p.Rendering != nil || slices.ContainsFunc(commands(p), func(c string) bool { return strings.Contains(c, "apply") })) {
 				t.Error("disable-policy plan renders or applies Typha objects")
 			}
 		})
@@ -147,7 +149,7 @@ func TestPlanExactPatch(t *testing.T) {
 
 func TestPlanDisablePolicy(t *testing.T) {
 	t.Parallel()
-	p, err := Plan(PlanOptions{Mode: ModeDisablePolicy})
+	p, err := Plan(Options{Mode: render.ModeDisablePolicy})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,29 +168,29 @@ func TestPlanErrors(t *testing.T) {
 	other.Name = "coredns"
 	tests := []struct {
 		name   string
-		o      PlanOptions
+		o      Options
 		fields []string
 	}{
-		{"no mode", PlanOptions{Options: cluster1000}, []string{"Mode"}},
-		{"bad mode", PlanOptions{Mode: "calico", Options: cluster1000}, []string{"Mode"}},
-		{"shell in daemonset", PlanOptions{Mode: ModeDisablePolicy, TerwayDaemonSet: "terway; rm -rf /"}, []string{"TerwayDaemonSet"}},
-		{"short timeout", PlanOptions{Mode: ModeTypha, Options: cluster1000, RolloutTimeout: time.Millisecond}, []string{"RolloutTimeout"}},
-		{"newline in manifest", PlanOptions{Mode: ModeTypha, Options: cluster1000, Manifest: "a\nb"}, []string{"Manifest"}},
-		{"options with disable-policy", PlanOptions{Mode: ModeDisablePolicy, Options: cluster1000}, []string{"Options"}},
-		{"invalid options", PlanOptions{Mode: ModeTypha, Options: Options{Region: "cn-hangzhou"}}, []string{"Nodes", "KubeVersion"}},
-		{"not eni-config", PlanOptions{Mode: ModeTypha, Options: cluster1000, ENIConfig: other}, []string{"ENIConfig"}},
+		{"no mode", Options{Cluster: cluster1000}, []string{"Mode"}},
+		{"bad mode", Options{Mode: "calico", Cluster: cluster1000}, []string{"Mode"}},
+		{"shell in daemonset", Options{Mode: render.ModeDisablePolicy, TerwayDaemonSet: "terway; rm -rf /"}, []string{"TerwayDaemonSet"}},
+		{"short timeout", Options{Mode: render.ModeTypha, Cluster: cluster1000, RolloutTimeout: time.Millisecond}, []string{"RolloutTimeout"}},
+		{"newline in manifest", Options{Mode: render.ModeTypha, Cluster: cluster1000, Manifest: "a\nb"}, []string{"Manifest"}},
+		{"cluster with disable-policy", Options{Mode: render.ModeDisablePolicy, Cluster: cluster1000}, []string{"Cluster"}},
+		{"invalid options", Options{Mode: render.ModeTypha, Cluster: render.Options{Region: "cn-hangzhou"}}, []string{"Nodes", "KubeVersion"}},
+		{"not eni-config", Options{Mode: render.ModeTypha, Cluster: cluster1000, ENIConfig: other}, []string{"ENIConfig"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			_, err := Plan(tt.o)
-			if !errors.Is(err, ErrInvalidOption) {
-				t.Fatalf("Plan error %v, want ErrInvalidOption", err)
+			if !errors.Is(err, render.ErrInvalidOption) {
+				t.Fatalf("Plan error %v, want render.ErrInvalidOption", err)
 			}
 			for _, f := range tt.fields {
 				var found bool
 				for _, e := range errs.Flatten(err) {
-					var oe *OptionError
+					var oe *render.OptionError
 					if errors.As(e, &oe) && oe.Field == f {
 						found = true
 					}
@@ -209,6 +211,10 @@ func TestShellQuote(t *testing.T) {
 		`{"data":{}}`:       `'{"data":{}}'`,
 		"it's":              `'it'\''s'`,
 		"$(rm -rf /)":       "'$(rm -rf /)'",
+		"":                  "''",
+		"a\nb":              "'a\nb'",
+		"ünï":               "'ünï'",
+		"--set=a.b":         "--set=a.b",
 	} {
 		if got := ShellQuote(in); got != want {
 			t.Errorf("ShellQuote(%q) = %s, want %s", in, got, want)
@@ -216,11 +222,41 @@ func TestShellQuote(t *testing.T) {
 	}
 }
 
-func TestFormatDuration(t *testing.T) {
+// TestPlanDisablePolicyRefusesEveryClusterField sets each field of
+// render.Options in turn, fields added later included, and checks that a
+// disable-policy plan refuses it.
+func TestPlanDisablePolicyRefusesEveryClusterField(t *testing.T) {
 	t.Parallel()
-	for d, want := range map[time.Duration]string{5 * time.Minute: "5m", 90 * time.Second: "1m30s", time.Hour + 30*time.Minute: "1h30m", 2 * time.Hour: "2h", 45 * time.Second: "45s"} {
-		if got := formatDuration(d); got != want {
-			t.Errorf("formatDuration(%v) = %s, want %s", d, got, want)
-		}
+	typ := reflect.TypeFor[render.Options]()
+	for i := range typ.NumField() {
+		f := typ.Field(i)
+		t.Run(f.Name, func(t *testing.T) {
+			t.Parallel()
+			var o render.Options
+			v := reflect.ValueOf(&o).Elem().Field(i)
+			switch v.Kind() {
+			case reflect.String:
+				v.SetString("x")
+			case reflect.Int:
+				v.SetInt(1)
+			case reflect.Map:
+				m := reflect.MakeMap(v.Type())
+				m.SetMapIndex(reflect.New(v.Type().Key()).Elem(), reflect.New(v.Type().Elem()).Elem())
+				v.Set(m)
+			case reflect.Struct: // Resources: one request
+				o.Resources.Requests = corev1.ResourceList{corev1.ResourceCPU: {}}
+			default:
+				t.Fatalf("field %s of kind %s: teach this test to set it", f.Name, v.Kind())
+			}
+			_, err := Plan(Options{Mode: render.ModeDisablePolicy, Cluster: o})
+			var oe *render.OptionError
+			if !errors.As(err, &oe) || oe.Field != "Cluster" {
+				t.Errorf("Plan with Cluster.%s set: error %v, want an OptionError for Cluster", f.Name, err)
+			}
+		})
+	}
+	// Empty maps count as unset, as before.
+	if _, err := Plan(Options{Mode: render.ModeDisablePolicy, Cluster: render.Options{Labels: map[string]string{}}}); err != nil {
+		t.Errorf("Plan with empty Labels: %v", err)
 	}
 }

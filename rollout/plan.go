@@ -1,11 +1,11 @@
-package render
+package rollout
 
 import (
 	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
-	"regexp"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -14,8 +14,15 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/validation"
 
+	"github.com/typharender/typharender/internal/english"
+	"github.com/typharender/typharender/render"
 	"github.com/typharender/typharender/terway"
 )
+
+// note is an OptionError value shown as it is, not quoted.
+type note string
+
+func (n note) String() string { return string(n) }
 
 // Plan defaults.
 const (
@@ -30,10 +37,10 @@ const (
 	ENIConfigBackup = "eni-config.backup.yaml"
 )
 
-// PlanOptions describe a rollout of one of the guide's approaches.
-type PlanOptions struct {
-	Mode    Mode    // required: ModeTypha or ModeDisablePolicy
-	Options Options // the cluster, required for ModeTypha; ModeDisablePolicy renders nothing and must leave it zero
+// Options describe a rollout of one of the guide's approaches.
+type Options struct {
+	Mode    render.Mode    // required: render.ModeTypha or render.ModeDisablePolicy
+	Cluster render.Options // the cluster, required for ModeTypha; ModeDisablePolicy renders nothing and must leave it zero
 
 	ENIConfig       *corev1.ConfigMap // default none: the patch step is the guide's; the cluster's current eni-config makes it exact
 	TerwayDaemonSet string            // default "terway-eniip"; terway-eni and terway are also seen
@@ -49,34 +56,29 @@ type Step struct {
 	Notes    []string // what to check, and why
 }
 
-// RolloutPlan is what [Plan] returns.
-type RolloutPlan struct {
-	Mode     Mode
-	Summary  string         // one line on what the rollout does
-	Steps    []Step         // in order, numbered from 1 when printed
-	Warnings []string       // from the rendering and the eni-config edit
-	Result   *Result        // the Typha rendering; nil for ModeDisablePolicy
-	Edit     *ENIConfigEdit // the eni-config edit; nil without PlanOptions.ENIConfig
+// Result is what [Plan] returns.
+type Result struct {
+	Mode      render.Mode
+	Summary   string                // one line on what the rollout does
+	Steps     []Step                // in order, numbered from 1 when printed
+	Warnings  []string              // from the rendering and the eni-config edit
+	Rendering *render.Result        // the Typha rendering; nil for ModeDisablePolicy
+	Edit      *render.ENIConfigEdit // the eni-config edit; nil without Options.ENIConfig
 }
-
-// planNote is an OptionError value shown as it is, not quoted.
-type planNote string
-
-func (n planNote) String() string { return string(n) }
 
 // Plan returns the guide's rollout for o as numbered steps with exact
 // kubectl commands: for ModeTypha apply the manifests, wait for the
 // Deployment, patch eni-config, restart Terway and verify; for
 // ModeDisablePolicy patch eni-config, restart Terway and verify. Invalid
-// options return an error joining an [OptionError] per bad field.
-func Plan(o PlanOptions) (*RolloutPlan, error) {
+// options return an error joining a [render.OptionError] per bad field.
+func Plan(o Options) (*Result, error) {
 	var errs []error
 	fail := func(field string, value any, reason string) {
-		errs = append(errs, &OptionError{Field: field, Value: value, Reason: reason})
+		errs = append(errs, &render.OptionError{Field: field, Value: value, Reason: reason})
 	}
-	mode, err := ParseMode(string(o.Mode))
+	mode, err := render.ParseMode(string(o.Mode))
 	if err != nil {
-		fail("Mode", o.Mode, fmt.Sprintf("is not a mode: want %q or %q", ModeTypha, ModeDisablePolicy))
+		fail("Mode", o.Mode, fmt.Sprintf("is not a mode: want %q or %q", render.ModeTypha, render.ModeDisablePolicy))
 	}
 	ds := o.TerwayDaemonSet
 	if ds == "" {
@@ -96,24 +98,24 @@ func Plan(o PlanOptions) (*RolloutPlan, error) {
 	} else if timeout < time.Second {
 		fail("RolloutTimeout", timeout, "is below one second: want a duration such as 5m")
 	}
-	if mode == ModeDisablePolicy && !isZeroOptions(o.Options) {
-		fail("Options", planNote("(set)"), "are not used to disable NetworkPolicy, which renders nothing: leave them empty, or use ModeTypha")
+	if mode == render.ModeDisablePolicy && !isZero(reflect.ValueOf(o.Cluster)) {
+		fail("Cluster", note("(set)"), "is not used to disable NetworkPolicy, which renders nothing: leave it empty, or use ModeTypha")
 	}
 
-	p := &RolloutPlan{Mode: mode}
-	if mode == ModeTypha {
-		res, err := Render(o.Options)
+	p := &Result{Mode: mode}
+	if mode == render.ModeTypha {
+		res, err := render.Render(o.Cluster)
 		if err != nil {
 			errs = append(errs, err)
 		} else {
-			p.Result = res
+			p.Rendering = res
 			p.Warnings = append(p.Warnings, res.Warnings...)
 		}
 	}
 	if o.ENIConfig != nil && mode != "" {
-		edit, err := EditENIConfig(o.ENIConfig, mode)
+		edit, err := render.EditENIConfig(o.ENIConfig, mode)
 		if err != nil {
-			errs = append(errs, &OptionError{Field: "ENIConfig", Value: types.NamespacedName{Namespace: o.ENIConfig.Namespace, Name: o.ENIConfig.Name}, Reason: "cannot be edited: " + err.Error(), Err: err})
+			errs = append(errs, &render.OptionError{Field: "ENIConfig", Value: types.NamespacedName{Namespace: o.ENIConfig.Namespace, Name: o.ENIConfig.Name}, Reason: "cannot be edited: " + err.Error(), Err: err})
 		} else {
 			p.Edit = edit
 			p.Warnings = append(p.Warnings, edit.Warnings...)
@@ -124,7 +126,7 @@ func Plan(o PlanOptions) (*RolloutPlan, error) {
 	}
 
 	b := planBuilder{plan: p, ds: ds, manifest: manifest, timeout: timeout, renderCmd: o.RenderCommand}
-	if mode == ModeTypha {
+	if mode == render.ModeTypha {
 		b.typha()
 	} else {
 		b.disablePolicy()
@@ -132,14 +134,26 @@ func Plan(o PlanOptions) (*RolloutPlan, error) {
 	return p, nil
 }
 
-func isZeroOptions(o Options) bool {
-	return o.Region == "" && o.Nodes == 0 && o.KubeVersion == "" && o.Registry == "" && o.Repository == "" &&
-		o.Tag == "" && o.Digest == "" && o.Replicas == 0 && len(o.Labels) == 0 && len(o.Annotations) == 0 &&
-		len(o.Resources.Requests) == 0 && len(o.Resources.Limits) == 0 && len(o.Resources.Claims) == 0 && o.LogSeverity == ""
+// isZero reports whether v holds nothing: zero, or empty for maps and
+// slices, in every field of every struct within it. A field added to
+// render.Options is covered without a change here.
+func isZero(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if !isZero(v.Field(i)) {
+				return false
+			}
+		}
+		return true
+	case reflect.Map, reflect.Slice:
+		return v.Len() == 0
+	}
+	return v.IsZero()
 }
 
 type planBuilder struct {
-	plan      *RolloutPlan
+	plan      *Result
 	ds        string
 	manifest  string
 	timeout   time.Duration
@@ -149,7 +163,7 @@ type planBuilder struct {
 func (b *planBuilder) step(s Step) { b.plan.Steps = append(b.plan.Steps, s) }
 
 func (b *planBuilder) typha() {
-	res := b.plan.Result
+	res := b.plan.Rendering
 	a := res.Advice
 	b.plan.Summary = fmt.Sprintf("deploy Typha (%d replicas for %d nodes, Kubernetes %s) and relay Felix through it", a.Replicas, a.Nodes, res.Version)
 	m := ShellQuote(b.manifest)
@@ -179,8 +193,8 @@ func (b *planBuilder) typha() {
 	b.step(Step{
 		Title: "Wait for Typha",
 		Commands: []string{
-			fmt.Sprintf("kubectl -n %s rollout status deploy/%s --timeout=%s", Namespace, Name, formatDuration(b.timeout)),
-			fmt.Sprintf("kubectl get pods -l %s=%s -n %s", AppLabel, Name, Namespace),
+			fmt.Sprintf("kubectl -n %s rollout status deploy/%s --timeout=%s", render.Namespace, render.Name, english.Duration(b.timeout)),
+			fmt.Sprintf("kubectl get pods -l %s=%s -n %s", render.AppLabel, render.Name, render.Namespace),
 		},
 		Notes: []string{fmt.Sprintf("Expect %d pods, each 1/1 READY and Running, before you continue: Felix needs Typha once Terway restarts.", a.Replicas)},
 	})
@@ -188,16 +202,16 @@ func (b *planBuilder) typha() {
 	patch := Step{Title: "Point Terway's Felix at Typha"}
 	switch e := b.plan.Edit; {
 	case e == nil:
-		patch.Commands = []string{patchCommand(map[string]string{terway.KeyFelixRelayService: Name})}
+		patch.Commands = []string{patchCommand(map[string]string{terway.KeyFelixRelayService: render.Name})}
 		patch.Notes = []string{
 			fmt.Sprintf("If eni-config has a %s key, it must be \"false\": Terway reads any other value (\"False\", \"true\", empty lines) as disabled. Check it with:", terway.KeyDisableNetworkPolicy),
 			fmt.Sprintf(`kubectl -n kube-system get cm eni-config -o jsonpath='{.data.%s}{"\n"}'`, terway.KeyDisableNetworkPolicy),
 			"For the exact patch, give the plan the cluster's eni-config (kubectl -n kube-system get cm eni-config -o yaml).",
 		}
 	case len(e.Changes) == 0:
-		patch.Notes = []string{fmt.Sprintf("eni-config already has %s: %s; nothing to patch.", terway.KeyFelixRelayService, Name)}
+		patch.Notes = []string{fmt.Sprintf("eni-config already has %s: %s; nothing to patch.", terway.KeyFelixRelayService, render.Name)}
 	default:
-		patch.Commands = []string{string(e.patchCommand())}
+		patch.Commands = []string{editCommand(e)}
 		patch.Notes = changeNotes(e)
 	}
 	b.step(patch)
@@ -206,10 +220,10 @@ func (b *planBuilder) typha() {
 		Title: "Verify",
 		Commands: []string{
 			fmt.Sprintf(`kubectl -n kube-system get cm eni-config -o jsonpath='{.data.%s}{"\n"}'`, terway.KeyFelixRelayService),
-			fmt.Sprintf("kubectl get pods -l %s=%s -n %s", AppLabel, Name, Namespace),
+			fmt.Sprintf("kubectl get pods -l %s=%s -n %s", render.AppLabel, render.Name, render.Namespace),
 		},
 		Notes: []string{
-			fmt.Sprintf("The first command prints %s; every Typha pod is Running.", Name),
+			fmt.Sprintf("The first command prints %s; every Typha pod is Running.", render.Name),
 			"Then watch the traffic to the API server's SLB instance fall as Felix agents move to Typha (the guide's check).",
 		},
 	})
@@ -225,7 +239,7 @@ func (b *planBuilder) disablePolicy() {
 	case len(e.Changes) == 0:
 		patch.Notes = []string{fmt.Sprintf("eni-config already has %s: \"true\"; nothing to patch.", terway.KeyDisableNetworkPolicy)}
 	default:
-		patch.Commands = []string{string(e.patchCommand())}
+		patch.Commands = []string{editCommand(e)}
 		patch.Notes = changeNotes(e)
 	}
 	patch.Notes = append(patch.Notes, "After Terway restarts, NetworkPolicy objects stay in the cluster but no longer control traffic between pods.")
@@ -239,8 +253,8 @@ func (b *planBuilder) disablePolicy() {
 	if e := b.plan.Edit; e != nil && e.ConfigMap.Data[terway.KeyFelixRelayService] != "" {
 		b.step(Step{
 			Title:    "Optional: remove Typha",
-			Commands: []string{fmt.Sprintf("kubectl -n %s delete deployment,service,poddisruptionbudget %s", Namespace, Name)},
-			Notes:    []string{fmt.Sprintf("eni-config still names %s in %s, but nothing uses Typha while NetworkPolicy is off. The BGPPeer CustomResourceDefinition is left in place: deleting it deletes every BGPPeer.", Name, terway.KeyFelixRelayService)},
+			Commands: []string{fmt.Sprintf("kubectl -n %s delete deployment,service,poddisruptionbudget %s", render.Namespace, render.Name)},
+			Notes:    []string{fmt.Sprintf("eni-config still names %s in %s, but nothing uses Typha while NetworkPolicy is off. The BGPPeer CustomResourceDefinition is left in place: deleting it deletes every BGPPeer.", render.Name, terway.KeyFelixRelayService)},
 		})
 	}
 }
@@ -259,7 +273,7 @@ func (b *planBuilder) backup() {
 
 // revertCommand is the kubectl patch that undoes e: keys it added are
 // removed (null in a merge patch), keys it changed get their old value.
-func revertCommand(e *ENIConfigEdit) string {
+func revertCommand(e *render.ENIConfigEdit) string {
 	data := make(map[string]any, len(e.Changes))
 	for _, c := range e.Changes {
 		if c.Existed {
@@ -287,7 +301,7 @@ func (b *planBuilder) restart() {
 	})
 }
 
-func changeNotes(e *ENIConfigEdit) []string {
+func changeNotes(e *render.ENIConfigEdit) []string {
 	var notes []string
 	for _, c := range e.Changes {
 		if c.Existed {
@@ -299,34 +313,16 @@ func changeNotes(e *ENIConfigEdit) []string {
 	return notes
 }
 
-func (e *ENIConfigEdit) patchCommand() string {
+// editCommand is the kubectl patch that makes the edit e.
+func editCommand(e *render.ENIConfigEdit) string {
 	return "kubectl -n kube-system patch cm eni-config --type merge -p " + ShellQuote(string(e.MergePatch()))
 }
 
+// patchCommand is the kubectl patch that sets data's keys in eni-config.
 func patchCommand(data map[string]string) string {
-	e := &ENIConfigEdit{}
+	e := &render.ENIConfigEdit{}
 	for _, k := range slices.Sorted(maps.Keys(data)) {
-		e.Changes = append(e.Changes, Change{Key: k, After: data[k]})
+		e.Changes = append(e.Changes, render.Change{Key: k, After: data[k]})
 	}
-	return e.patchCommand()
-}
-
-// formatDuration writes d as kubectl's --timeout takes it, without zero
-// units: 5m, 90s, 1h30m.
-func formatDuration(d time.Duration) string {
-	s := d.Round(time.Second).String()
-	s = strings.Replace(s, "m0s", "m", 1)
-	s = strings.Replace(s, "h0m", "h", 1)
-	return s
-}
-
-var shellSafe = regexp.MustCompile(`^[A-Za-z0-9_./:=@%+,-]+$`)
-
-// ShellQuote returns s quoted for a POSIX shell: as it is when it holds no
-// special characters, otherwise in single quotes.
-func ShellQuote(s string) string {
-	if shellSafe.MatchString(s) {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+	return editCommand(e)
 }

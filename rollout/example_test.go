@@ -1,15 +1,16 @@
-package render_test
+package rollout_test
 
 import (
 	"fmt"
 
 	"github.com/typharender/typharender/render"
+	"github.com/typharender/typharender/rollout"
 )
 
 func ExamplePlan() {
-	plan, err := render.Plan(render.PlanOptions{
+	plan, err := rollout.Plan(rollout.Options{
 		Mode:          render.ModeTypha,
-		Options:       render.Options{Region: "cn-hangzhou", Nodes: 1000, KubeVersion: "v1.30.7-aliyun.1"},
+		Cluster:       render.Options{Region: "cn-hangzhou", Nodes: 1000, KubeVersion: "v1.30.7-aliyun.1"},
 		RenderCommand: "typharender render --region cn-hangzhou --nodes 1000 --kube-version v1.30.7-aliyun.1",
 	})
 	if err != nil {
@@ -48,7 +49,7 @@ func ExamplePlan() {
 }
 
 func ExamplePlan_disablePolicy() {
-	plan, err := render.Plan(render.PlanOptions{Mode: render.ModeDisablePolicy, TerwayDaemonSet: "terway-eni"})
+	plan, err := rollout.Plan(rollout.Options{Mode: render.ModeDisablePolicy, TerwayDaemonSet: "terway-eni"})
 	if err != nil {
 		fmt.Println(err)
 		return
