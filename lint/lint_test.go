@@ -138,19 +138,33 @@ func TestSkipped(t *testing.T) {
 	r := mustLint(t, fixtures("typha.yaml", "eni-typha.yaml"), lint.Facts{})
 	assert.Empty(t, r.Findings)
 	var skipped []string
+	var needs []lint.Fact
 	for _, s := range r.Skipped {
 		skipped = append(skipped, s.Rule)
-		assert.Regexp(t, `^needs --(nodes|kube-version|region): `, s.Reason)
+		needs = append(needs, s.Needs)
+		// In library terms: the Facts field, then what the rule needs it for.
+		assert.Equal(t, "needs Facts."+s.Needs.String()+": "+s.Why, s.Reason)
+		assert.NotEmpty(t, s.Why)
 	}
 	assert.Equal(t, []string{lint.RulePDBAPINotServed, lint.RulePDBAPIDeprecated, lint.RuleReplicasBelowRecommended,
 		lint.RuleReplicasNotBelowNodes, lint.RuleImageRegionMismatch}, skipped)
+	assert.Equal(t, []lint.Fact{lint.FactKubeVersion, lint.FactKubeVersion, lint.FactNodes, lint.FactNodes, lint.FactRegion}, needs)
+
+	// Each fact given runs exactly the rules that need it.
+	r = mustLint(t, fixtures("typha.yaml", "eni-typha.yaml"), lint.Facts{Nodes: 1000})
+	skipped = skipped[:0]
+	for _, s := range r.Skipped {
+		skipped = append(skipped, s.Rule)
+	}
+	assert.Equal(t, []string{lint.RulePDBAPINotServed, lint.RulePDBAPIDeprecated, lint.RuleImageRegionMismatch}, skipped)
 
 	r = mustLint(t, fixtures("typha.yaml", "eni-typha.yaml"), full)
 	assert.Empty(t, r.Skipped)
 
 	r = mustLint(t, fixtures("service.yaml", "eni-typha.yaml"), full)
 	require.Len(t, r.Skipped, 1)
-	assert.Equal(t, lint.RuleServiceSelector, r.Skipped[0].Rule)
+	assert.Equal(t, lint.Skip{Rule: lint.RuleServiceSelector, Why: "the Service's selector is compared with its pod labels",
+		Reason: "needs the Typha Deployment among the inputs: the Service's selector is compared with its pod labels"}, r.Skipped[0])
 }
 
 func TestFactsValidate(t *testing.T) {

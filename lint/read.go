@@ -14,6 +14,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/typharender/typharender/internal/yamlnode"
 )
 
 // Input limits. Each bounds the memory or time one hostile input can
@@ -266,7 +268,7 @@ func (p *parser) walk(n *yaml.Node, depth int, budget *int, via int) error {
 func (p *parser) object(n *yaml.Node, where string, depth int) error {
 	n = resolve(n)
 	if n.Kind != yaml.MappingNode {
-		return &ReadError{File: p.file, Line: n.Line, Reason: fmt.Sprintf("%s is not a Kubernetes object: want a mapping with apiVersion and kind, got a %s", where, kindName(n))}
+		return &ReadError{File: p.file, Line: n.Line, Reason: fmt.Sprintf("%s is not a Kubernetes object: want a mapping with apiVersion and kind, got a %s", where, yamlnode.KindName(n))}
 	}
 	apiVersion, kind := scalar(get(n, "apiVersion")), scalar(get(n, "kind"))
 	if apiVersion == "" || kind == "" {
@@ -278,7 +280,7 @@ func (p *parser) object(n *yaml.Node, where string, depth int) error {
 			return nil
 		}
 		if items.Kind != yaml.SequenceNode {
-			return &ReadError{File: p.file, Line: items.Line, Reason: fmt.Sprintf("%s is a %s whose items is a %s, not a sequence of objects", where, kind, kindName(items))}
+			return &ReadError{File: p.file, Line: items.Line, Reason: fmt.Sprintf("%s is a %s whose items is a %s, not a sequence of objects", where, kind, yamlnode.KindName(items))}
 		}
 		for i, item := range items.Content {
 			if err := p.object(item, fmt.Sprintf("%s, %s item %d", where, kind, i), depth+1); err != nil {
@@ -297,28 +299,6 @@ func (p *parser) object(n *yaml.Node, where string, depth int) error {
 		root: n,
 	})
 	return nil
-}
-
-func kindName(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.SequenceNode:
-		return "sequence"
-	case yaml.MappingNode:
-		return "mapping"
-	case yaml.ScalarNode:
-		if n.Tag == "!!null" {
-			return "null"
-		}
-		return "scalar " + strconv.Quote(truncate(n.Value, 40))
-	}
-	return "YAML node"
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "..."
 }
 
 // resolve follows an alias to its anchor.
