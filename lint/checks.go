@@ -252,7 +252,7 @@ func checkDeploymentSelector(c *Context) {
 		case empty:
 			c.report(o, line, "spec.selector is missing or empty: apps/v1 requires one and the API server rejects the Deployment; set spec.selector.matchLabels to the pod template's labels (%s)", labelString(pods))
 		case err != nil:
-			c.report(o, line, "spec.selector (%s) is not a valid label selector: %v: the API server rejects the Deployment; make it match the pod template labels (%s)",
+			c.report(o, line, "spec.selector (%s) is not a valid label selector (%v): the API server rejects the Deployment; correct it, matching the pod template labels (%s)",
 				selectorString(&sel), err, labelString(pods))
 		case !ok:
 			c.report(o, line, "spec.selector (%s) does not match its own pod template labels (%s): the API server rejects the Deployment; make spec.template.metadata.labels include every selector entry",

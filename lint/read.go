@@ -2,6 +2,7 @@ package lint
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -138,6 +139,26 @@ func Parse(name string, data []byte) ([]*Object, error) {
 			return nil, err
 		}
 	}
+}
+
+// FromObjects returns the Objects [Lint] checks for objects already in
+// memory, such as the typed k8s.io/api objects render builds: each is
+// encoded as JSON (so it must have apiVersion and kind set) and read as
+// [Parse] reads a file called name, the objects one document after the
+// other, so a finding's Line counts lines of that indented JSON. Lint the
+// encoded YAML with Parse instead when findings should point into it.
+func FromObjects(name string, objs ...any) ([]*Object, error) {
+	var buf bytes.Buffer
+	for i, o := range objs {
+		data, err := json.MarshalIndent(o, "", "  ")
+		if err != nil {
+			return nil, &ReadError{File: name, Reason: fmt.Sprintf("object %d cannot be encoded as JSON: %v", i+1, err), Err: err}
+		}
+		buf.WriteString("---\n")
+		buf.Write(data)
+		buf.WriteByte('\n')
+	}
+	return Parse(name, buf.Bytes())
 }
 
 // decode runs the YAML decoder, turning a panic inside it into an error:
