@@ -273,17 +273,6 @@ func TestSeverity(t *testing.T) {
 	assert.Equal(t, "0 errors, 1 warning, 0 info in 5 objects", r.Summary())
 }
 
-// TestREADMERules: the README's rules table lists every rule with its
-// severity, so the documentation cannot drift from the code.
-func TestREADMERules(t *testing.T) {
-	t.Parallel()
-	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
-	require.NoError(t, err)
-	for _, r := range lint.Rules() {
-		assert.Contains(t, string(readme), "| `"+r.ID+"` | "+r.Severity.String()+" |", "README rules table")
-	}
-}
-
 func TestFact(t *testing.T) {
 	t.Parallel()
 	all := lint.FactNodes | lint.FactKubeVersion | lint.FactRegion

@@ -2,10 +2,14 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/typharender/typharender/internal/diff"
+	"github.com/typharender/typharender/lint"
 )
 
 // Inputs shared with the lint package's tests.
@@ -107,5 +111,37 @@ func TestLintFactMessagesMatchRender(t *testing.T) {
 				t.Errorf("lint says\n  %s\nrender says\n  %s", fromLint, fromRender)
 			}
 		})
+	}
+}
+
+// TestREADMELintRules: the README's table of lint rules is exactly what
+// lint.Rules() says, with the facts named by their flags: the table is
+// derived from the rules, never written by hand.
+func TestREADMELintRules(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	b.WriteString("| ID | severity | needs | what it checks | why | how to fix |\n| --- | --- | --- | --- | --- | --- |\n")
+	cell := func(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
+	for _, r := range lint.Rules() {
+		needs := "-"
+		if r.Needs != 0 {
+			needs = "`" + strings.ReplaceAll(factFlags(r.Needs), " and ", "` and `") + "`"
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s | %s |\n", r.ID, r.Severity, needs, cell(r.Checks), cell(r.Why), cell(r.Fix))
+	}
+	want := b.String()
+
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const begin, end = "<!-- lint rules: begin -->\n", "<!-- lint rules: end -->\n"
+	_, rest, ok := strings.Cut(string(readme), begin)
+	got, _, ok2 := strings.Cut(rest, end)
+	if !ok || !ok2 {
+		t.Fatalf("README.md has no %q ... %q block", begin, end)
+	}
+	if got != want {
+		t.Errorf("README.md's lint rules table differs from lint.Rules(); replace the block with:\n%s\ndiff:\n%s", want, diff.Unified("README.md", "lint.Rules()", []byte(got), []byte(want)))
 	}
 }
