@@ -207,7 +207,7 @@ func (f *lintFlags) facts(c *cobra.Command) (lint.Facts, error) {
 		}
 	}
 	if len(problems) > 0 {
-		// In the order help lists the flags.
+		// In the order the help text names the flags.
 		order := map[string]int{"--nodes": 0, "--kube-version": 1, "--region": 2}
 		slices.SortStableFunc(problems, func(a, b error) int {
 			return cmp.Compare(order[flagOf(a)], order[flagOf(b)])
