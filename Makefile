@@ -17,8 +17,14 @@ vet: ## go vet and a gofmt check
 	cd lint/schemacheck && $(GO) vet ./...
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
-golden: ## regenerate golden files; review the diff before committing
-	$(GO) test ./... -update
+# The packages whose tests import internal/golden: only their test binaries
+# know -update.
+GOLDEN_PKG := github.com/typharender/typharender/internal/golden
+golden: ## regenerate golden files (only the packages that have them; only changed files are written); review the diff before committing
+	@pkgs=$$($(GO) list -f '{{$$p := .ImportPath}}{{range .TestImports}}{{if eq . "$(GOLDEN_PKG)"}}{{$$p}}{{"\n"}}{{end}}{{end}}{{range .XTestImports}}{{if eq . "$(GOLDEN_PKG)"}}{{$$p}}{{"\n"}}{{end}}{{end}}' ./... | sort -u) && \
+	if [ -z "$$pkgs" ]; then echo "no package imports $(GOLDEN_PKG) in its tests" >&2; exit 1; fi && \
+	echo $(GO) test $$pkgs -update && \
+	$(GO) test $$pkgs -update
 
 FUZZTIME ?= 60s
 fuzz: ## run each fuzz target for FUZZTIME

@@ -36,6 +36,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/typharender/typharender/render"
+	"github.com/typharender/typharender/terway"
 )
 
 const fieldManager = "typharender-e2e"
@@ -299,7 +300,7 @@ func testENIConfigEdit(ctx context.Context, t *testing.T, cs kubernetes.Interfac
 	// The edit names its keys; every other key is byte for byte as it was.
 	changed := map[string]bool{}
 	for _, c := range edit.Changes {
-		if c.Key != render.KeyFelixRelayService && c.Key != render.KeyDisableNetworkPolicy {
+		if c.Key != terway.KeyFelixRelayService && c.Key != terway.KeyDisableNetworkPolicy {
 			t.Errorf("edit changes key %q, which the guide does not touch", c.Key)
 		}
 		changed[c.Key] = true
@@ -329,15 +330,15 @@ func testENIConfigEdit(ctx context.Context, t *testing.T, cs kubernetes.Interfac
 	policyOn := func(v string) bool { return v == "false" || v == "0" || v == "" }
 	switch mode {
 	case render.ModeTypha:
-		if got.Data[render.KeyFelixRelayService] != "calico-typha" {
-			t.Errorf("%s = %q, want calico-typha", render.KeyFelixRelayService, got.Data[render.KeyFelixRelayService])
+		if got.Data[terway.KeyFelixRelayService] != "calico-typha" {
+			t.Errorf("%s = %q, want calico-typha", terway.KeyFelixRelayService, got.Data[terway.KeyFelixRelayService])
 		}
-		if !policyOn(got.Data[render.KeyDisableNetworkPolicy]) {
-			t.Errorf("%s = %q: NetworkPolicy still off in typha mode", render.KeyDisableNetworkPolicy, got.Data[render.KeyDisableNetworkPolicy])
+		if !policyOn(got.Data[terway.KeyDisableNetworkPolicy]) {
+			t.Errorf("%s = %q: NetworkPolicy still off in typha mode", terway.KeyDisableNetworkPolicy, got.Data[terway.KeyDisableNetworkPolicy])
 		}
 	case render.ModeDisablePolicy:
-		if policyOn(got.Data[render.KeyDisableNetworkPolicy]) {
-			t.Errorf("%s = %q: NetworkPolicy still on", render.KeyDisableNetworkPolicy, got.Data[render.KeyDisableNetworkPolicy])
+		if policyOn(got.Data[terway.KeyDisableNetworkPolicy]) {
+			t.Errorf("%s = %q: NetworkPolicy still on", terway.KeyDisableNetworkPolicy, got.Data[terway.KeyDisableNetworkPolicy])
 		}
 	}
 	if eni := got.Data["eni_conf"]; eni != "" && !json.Valid([]byte(eni)) {
@@ -370,7 +371,7 @@ func readConfigMap(t *testing.T, path string) *corev1.ConfigMap {
 	cm.UID = ""
 	cm.CreationTimestamp = metav1.Time{}
 	cm.ManagedFields = nil
-	if cm.Name != render.ENIConfigName || cm.Namespace != render.ENIConfigNamespace || len(cm.Data) == 0 {
+	if cm.Name != terway.ENIConfigName || cm.Namespace != terway.ENIConfigNamespace || len(cm.Data) == 0 {
 		t.Fatalf("%s is not an eni-config with data", path)
 	}
 	return &cm

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/typharender/typharender/lint"
+	"github.com/typharender/typharender/render"
 )
 
 func ExampleLint() {
@@ -67,4 +68,30 @@ func ExampleWrite() {
 	_ = lint.Write(os.Stdout, lint.FormatGitHub, report)
 	// Output:
 	// ::error file=pdb.yaml,line=1,title=pdb-api-not-served::PodDisruptionBudget kube-system/calico-typha: apiVersion policy/v1 is not served by Kubernetes 1.20 (v1.20.11-aliyun.1), only by 1.21 and later: kubectl apply fails with no matches for kind PodDisruptionBudget; set apiVersion: policy/v1beta1
+}
+
+// Lint the objects render builds, before they are encoded: the door for a
+// caller that renders and checks in one step.
+func ExampleFromObjects() {
+	res, err := render.Render(render.Options{Region: "cn-hangzhou", Nodes: 3, KubeVersion: "v1.30.7-aliyun.1"})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	var objs []any
+	for _, o := range res.Objects() {
+		objs = append(objs, o)
+	}
+	linted, err := lint.FromObjects("rendered", objs...)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	report, _ := lint.Lint(linted, lint.Facts{Nodes: 3, KubeVersion: "v1.30.7-aliyun.1", Region: "cn-hangzhou"})
+	for _, f := range report.Findings {
+		fmt.Println(f.Severity, f.Rule, f.Object)
+	}
+	// Output:
+	// info typha-relay-not-configured Deployment kube-system/calico-typha
+	// error typha-replicas-not-below-nodes Deployment kube-system/calico-typha
 }

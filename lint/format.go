@@ -86,20 +86,14 @@ func writeJSON(buf *bytes.Buffer, r *Report) error {
 		Objects  int            `json:"objects"`
 		Summary  map[string]int `json:"summary"`
 	}{
-		Findings: nonNil(r.Findings), Skipped: nonNil(r.Skipped), Objects: r.Objects,
+		// Never null, even for a Report built by hand.
+		Findings: append([]Finding{}, r.Findings...), Skipped: append([]Skip{}, r.Skipped...), Objects: r.Objects,
 		Summary: map[string]int{"error": r.Count(Error), "warning": r.Count(Warning), "info": r.Count(Info)},
 	}
 	enc := json.NewEncoder(buf)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(out)
-}
-
-func nonNil[T any](s []T) []T {
-	if s == nil {
-		return []T{}
-	}
-	return s
 }
 
 // githubCommand formats fd as a workflow command. GitHub's escaping: the

@@ -72,7 +72,12 @@ func TestFormatJSON(t *testing.T) {
 		dec.DisallowUnknownFields()
 		require.NoError(t, dec.Decode(&got), name)
 		assert.Equal(t, len(r.Findings), len(got.Findings), name)
-		assert.Equal(t, r.Skipped, got.Skipped, name)
+		// Needs and Why stay out of JSON: Reason says both.
+		want := []lint.Skip{}
+		for _, s := range r.Skipped {
+			want = append(want, lint.Skip{Rule: s.Rule, Reason: s.Reason})
+		}
+		assert.Equal(t, want, got.Skipped, name)
 		assert.Equal(t, r.Objects, got.Objects, name)
 		assert.Equal(t, map[string]int{"error": r.Count(lint.Error), "warning": r.Count(lint.Warning), "info": r.Count(lint.Info)}, got.Summary)
 	}

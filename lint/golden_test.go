@@ -99,7 +99,8 @@ func TestGoldenENIConfig(t *testing.T) {
 }
 
 // TestRenderAgrees: render's output, with its overrides, lints clean in
-// both encodings for the facts it was rendered for; where render warns
+// both encodings, and as the typed objects themselves, for the facts it
+// was rendered for; where render warns
 // about replicas, lint reports the same finding.
 func TestRenderAgrees(t *testing.T) {
 	t.Parallel()
@@ -135,8 +136,17 @@ func TestRenderAgrees(t *testing.T) {
 			var yamlOut, jsonOut bytes.Buffer
 			require.NoError(t, render.EncodeYAML(&yamlOut, res.Objects()...))
 			require.NoError(t, render.EncodeJSON(&jsonOut, res.Objects()...))
-			for name, data := range map[string][]byte{"yaml": yamlOut.Bytes(), "json": jsonOut.Bytes()} {
+			typed := make([]any, 0, len(res.Objects()))
+			for _, o := range res.Objects() {
+				typed = append(typed, o)
+			}
+			for name, data := range map[string][]byte{"yaml": yamlOut.Bytes(), "json": jsonOut.Bytes(), "typed": nil} {
 				objs, err := lint.Parse("rendered."+name, data)
+				if name == "typed" {
+					// The objects render built, not their encoding.
+					objs, err = lint.FromObjects("rendered", typed...)
+					require.Len(t, objs, len(typed))
+				}
 				require.NoError(t, err, name)
 				r, err := lint.Lint(objs, facts)
 				require.NoError(t, err, name)

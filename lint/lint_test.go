@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -118,7 +120,7 @@ func TestRules(t *testing.T) {
 	}
 }
 
-// TestEveryRuleTested: the table above covers every rule, both ways.
+// TestRuleTable: every rule is documented, once.
 func TestRuleTable(t *testing.T) {
 	t.Parallel()
 	seen := map[string]bool{}
@@ -129,8 +131,82 @@ func TestRuleTable(t *testing.T) {
 		assert.NotEmpty(t, r.Checks, r.ID)
 		assert.NotEmpty(t, r.Why, r.ID)
 		assert.NotEmpty(t, r.Fix, r.ID)
+		assert.NotNil(t, r.Check, r.ID)
+		assert.Equal(t, r.Needs != 0, r.NeedsWhy != "", "%s: NeedsWhy says why it needs its facts, and only then", r.ID)
 	}
-	assert.Len(t, seen, 16)
+}
+
+// TestEveryRuleTested: every rule has a directory testdata/rules/<ID> with
+// fires.yaml, on which it runs and reports (and no other rule does), and
+// passes.yaml, a near miss on which it runs and reports nothing. The
+// first line of each gives the facts ("# facts: nodes=3 region=..."); the
+// findings on fires.yaml are checked against fires.txt.
+func TestEveryRuleTested(t *testing.T) {
+	t.Parallel()
+	root := filepath.Join("testdata", "rules")
+	ids := map[string]bool{}
+	for _, r := range lint.Rules() {
+		ids[r.ID] = true
+		t.Run(r.ID, func(t *testing.T) {
+			t.Parallel()
+			for _, fires := range []bool{true, false} {
+				name := filepath.Join(root, r.ID, map[bool]string{true: "fires.yaml", false: "passes.yaml"}[fires])
+				data, err := os.ReadFile(name)
+				require.NoError(t, err, "rule %s needs a fixture that fires it and one that does not", r.ID)
+				facts := fixtureFacts(t, name, data)
+				objs, err := lint.Parse(name, data)
+				require.NoError(t, err)
+				rep, err := lint.Lint(objs, facts)
+				require.NoError(t, err)
+				for _, s := range rep.Skipped {
+					assert.NotEqual(t, r.ID, s.Rule, "%s: the rule must run, not be skipped (%s)", name, s.Reason)
+				}
+				got := ruleIDs(rep)
+				if fires {
+					assert.NotEmpty(t, got, "%s must fire %s", name, r.ID)
+					for _, id := range got {
+						assert.Equal(t, r.ID, id, "%s fires only %s", name, r.ID)
+					}
+					var buf bytes.Buffer
+					require.NoError(t, lint.Write(&buf, lint.FormatText, rep))
+					golden.Check(t, filepath.Join(root, r.ID, "fires.txt"), buf.Bytes())
+				} else {
+					assert.Empty(t, got, "%s must lint clean", name)
+				}
+			}
+		})
+	}
+	dirs, err := os.ReadDir(root)
+	require.NoError(t, err)
+	for _, d := range dirs {
+		assert.True(t, ids[d.Name()], "testdata/rules/%s names no rule", d.Name())
+	}
+}
+
+// fixtureFacts reads the facts of a rule fixture from its first line:
+// "# facts: nodes=N kubeVersion=V region=R", each optional.
+func fixtureFacts(t *testing.T, name string, data []byte) lint.Facts {
+	t.Helper()
+	first, _, _ := strings.Cut(string(data), "\n")
+	list, ok := strings.CutPrefix(first, "# facts:")
+	require.True(t, ok, "%s: the first line must be # facts: ...", name)
+	var f lint.Facts
+	for _, kv := range strings.Fields(list) {
+		k, v, _ := strings.Cut(kv, "=")
+		switch k {
+		case "nodes":
+			n, err := strconv.Atoi(v)
+			require.NoError(t, err, name)
+			f.Nodes = n
+		case "kubeVersion":
+			f.KubeVersion = v
+		case "region":
+			f.Region = v
+		default:
+			t.Fatalf("%s: unknown fact %q: want nodes, kubeVersion or region", name, k)
+		}
+	}
+	return f
 }
 
 func TestSkipped(t *testing.T) {
@@ -138,19 +214,33 @@ func TestSkipped(t *testing.T) {
 	r := mustLint(t, fixtures("typha.yaml", "eni-typha.yaml"), lint.Facts{})
 	assert.Empty(t, r.Findings)
 	var skipped []string
+	var needs []lint.Fact
 	for _, s := range r.Skipped {
 		skipped = append(skipped, s.Rule)
-		assert.Regexp(t, `^needs --(nodes|kube-version|region): `, s.Reason)
+		needs = append(needs, s.Needs)
+		// In library terms: the Facts field, then what the rule needs it for.
+		assert.Equal(t, "needs Facts."+s.Needs.String()+": "+s.Why, s.Reason)
+		assert.NotEmpty(t, s.Why)
 	}
 	assert.Equal(t, []string{lint.RulePDBAPINotServed, lint.RulePDBAPIDeprecated, lint.RuleReplicasBelowRecommended,
 		lint.RuleReplicasNotBelowNodes, lint.RuleImageRegionMismatch}, skipped)
+	assert.Equal(t, []lint.Fact{lint.FactKubeVersion, lint.FactKubeVersion, lint.FactNodes, lint.FactNodes, lint.FactRegion}, needs)
+
+	// Each fact given runs exactly the rules that need it.
+	r = mustLint(t, fixtures("typha.yaml", "eni-typha.yaml"), lint.Facts{Nodes: 1000})
+	skipped = skipped[:0]
+	for _, s := range r.Skipped {
+		skipped = append(skipped, s.Rule)
+	}
+	assert.Equal(t, []string{lint.RulePDBAPINotServed, lint.RulePDBAPIDeprecated, lint.RuleImageRegionMismatch}, skipped)
 
 	r = mustLint(t, fixtures("typha.yaml", "eni-typha.yaml"), full)
 	assert.Empty(t, r.Skipped)
 
 	r = mustLint(t, fixtures("service.yaml", "eni-typha.yaml"), full)
 	require.Len(t, r.Skipped, 1)
-	assert.Equal(t, lint.RuleServiceSelector, r.Skipped[0].Rule)
+	assert.Equal(t, lint.Skip{Rule: lint.RuleServiceSelector, Why: "the Service's selector is compared with its pod labels",
+		Reason: "needs the Typha Deployment among the inputs: the Service's selector is compared with its pod labels"}, r.Skipped[0])
 }
 
 func TestFactsValidate(t *testing.T) {
@@ -183,13 +273,51 @@ func TestSeverity(t *testing.T) {
 	assert.Equal(t, "0 errors, 1 warning, 0 info in 5 objects", r.Summary())
 }
 
-// TestREADMERules: the README's rules table lists every rule with its
-// severity, so the documentation cannot drift from the code.
-func TestREADMERules(t *testing.T) {
+func TestFact(t *testing.T) {
 	t.Parallel()
-	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
-	require.NoError(t, err)
-	for _, r := range lint.Rules() {
-		assert.Contains(t, string(readme), "| `"+r.ID+"` | "+r.Severity.String()+" |", "README rules table")
+	all := lint.FactNodes | lint.FactKubeVersion | lint.FactRegion
+	assert.Equal(t, []lint.Fact{lint.FactNodes, lint.FactKubeVersion, lint.FactRegion}, all.Each())
+	assert.Equal(t, "Nodes and KubeVersion and Region", all.String())
+	assert.Equal(t, "KubeVersion", lint.FactKubeVersion.String())
+	assert.Equal(t, "Nodes and Region", (lint.FactRegion | lint.FactNodes).String())
+	assert.Empty(t, lint.Fact(0).Each())
+	assert.Empty(t, lint.Fact(0).String())
+}
+
+// TestSelectors: selectors are matched as the API server matches them, and
+// a selector it would refuse is reported as invalid, not as a mismatch.
+func TestSelectors(t *testing.T) {
+	t.Parallel()
+	deployment := func(selector string) string {
+		return "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: other, namespace: kube-system}\nspec:\n  selector:\n" + selector +
+			"  template:\n    metadata:\n      labels: {app: other, tier: network}\n"
+	}
+	for _, tc := range []struct {
+		name, selector string
+		want           string // "" for no finding
+	}{
+		{"labels", "    matchLabels: {app: other}\n", ""},
+		{"labels mismatch", "    matchLabels: {app: typha}\n", "spec.selector (app=typha) does not match its own pod template labels (app=other,tier=network)"},
+		{"in", "    matchExpressions: [{key: tier, operator: In, values: [network, edge]}]\n", ""},
+		{"not in", "    matchExpressions: [{key: tier, operator: NotIn, values: [network]}]\n", "does not match"},
+		{"exists", "    matchExpressions: [{key: tier, operator: Exists}]\n", ""},
+		{"does not exist", "    matchExpressions: [{key: tier, operator: DoesNotExist}]\n", "spec.selector (tier DoesNotExist) does not match"},
+		{"unknown operator", "    matchExpressions: [{key: tier, operator: in, values: [network]}]\n", `spec.selector (tier in) is not a valid label selector ("in" is not a valid label selector operator): the API server rejects the Deployment`},
+		{"in without values", "    matchExpressions: [{key: tier, operator: In}]\n", "is not a valid label selector (values: Invalid value: null: for 'in', 'notin' operators, values set can't be empty)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			objs, err := lint.Parse("d.yaml", []byte(deployment(tc.selector)))
+			require.NoError(t, err)
+			r, err := lint.Lint(objs, full)
+			require.NoError(t, err)
+			if tc.want == "" {
+				assert.Empty(t, r.Findings)
+				return
+			}
+			require.Len(t, r.Findings, 1)
+			assert.Equal(t, lint.RuleDeploymentSelector, r.Findings[0].Rule)
+			assert.Contains(t, r.Findings[0].Message, tc.want)
+		})
 	}
 }

@@ -2,6 +2,7 @@ package lint
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +15,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/typharender/typharender/internal/yamlnode"
 )
 
 // Input limits. Each bounds the memory or time one hostile input can
@@ -136,6 +139,26 @@ func Parse(name string, data []byte) ([]*Object, error) {
 			return nil, err
 		}
 	}
+}
+
+// FromObjects returns the Objects [Lint] checks for objects already in
+// memory, such as the typed k8s.io/api objects render builds: each is
+// encoded as JSON (so it must have apiVersion and kind set) and read as
+// [Parse] reads a file called name, the objects one document after the
+// other, so a finding's Line counts lines of that indented JSON. Lint the
+// encoded YAML with Parse instead when findings should point into it.
+func FromObjects(name string, objs ...any) ([]*Object, error) {
+	var buf bytes.Buffer
+	for i, o := range objs {
+		data, err := json.MarshalIndent(o, "", "  ")
+		if err != nil {
+			return nil, &ReadError{File: name, Reason: fmt.Sprintf("object %d cannot be encoded as JSON: %v", i+1, err), Err: err}
+		}
+		buf.WriteString("---\n")
+		buf.Write(data)
+		buf.WriteByte('\n')
+	}
+	return Parse(name, buf.Bytes())
 }
 
 // decode runs the YAML decoder, turning a panic inside it into an error:
@@ -266,7 +289,7 @@ func (p *parser) walk(n *yaml.Node, depth int, budget *int, via int) error {
 func (p *parser) object(n *yaml.Node, where string, depth int) error {
 	n = resolve(n)
 	if n.Kind != yaml.MappingNode {
-		return &ReadError{File: p.file, Line: n.Line, Reason: fmt.Sprintf("%s is not a Kubernetes object: want a mapping with apiVersion and kind, got a %s", where, kindName(n))}
+		return &ReadError{File: p.file, Line: n.Line, Reason: fmt.Sprintf("%s is not a Kubernetes object: want a mapping with apiVersion and kind, got a %s", where, yamlnode.KindName(n))}
 	}
 	apiVersion, kind := scalar(get(n, "apiVersion")), scalar(get(n, "kind"))
 	if apiVersion == "" || kind == "" {
@@ -278,7 +301,7 @@ func (p *parser) object(n *yaml.Node, where string, depth int) error {
 			return nil
 		}
 		if items.Kind != yaml.SequenceNode {
-			return &ReadError{File: p.file, Line: items.Line, Reason: fmt.Sprintf("%s is a %s whose items is a %s, not a sequence of objects", where, kind, kindName(items))}
+			return &ReadError{File: p.file, Line: items.Line, Reason: fmt.Sprintf("%s is a %s whose items is a %s, not a sequence of objects", where, kind, yamlnode.KindName(items))}
 		}
 		for i, item := range items.Content {
 			if err := p.object(item, fmt.Sprintf("%s, %s item %d", where, kind, i), depth+1); err != nil {
@@ -297,28 +320,6 @@ func (p *parser) object(n *yaml.Node, where string, depth int) error {
 		root: n,
 	})
 	return nil
-}
-
-func kindName(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.SequenceNode:
-		return "sequence"
-	case yaml.MappingNode:
-		return "mapping"
-	case yaml.ScalarNode:
-		if n.Tag == "!!null" {
-			return "null"
-		}
-		return "scalar " + strconv.Quote(truncate(n.Value, 40))
-	}
-	return "YAML node"
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "..."
 }
 
 // resolve follows an alias to its anchor.

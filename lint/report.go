@@ -6,8 +6,9 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/typharender/typharender/render"
+	"github.com/typharender/typharender/internal/english"
 	"github.com/typharender/typharender/sizing"
+	"github.com/typharender/typharender/terway"
 	"github.com/typharender/typharender/versioning"
 )
 
@@ -81,9 +82,9 @@ func (f Facts) Validate() error {
 }
 
 type facts struct {
+	known   Fact // the facts given
 	nodes   int
 	version versioning.Version
-	hasVer  bool
 	region  string
 }
 
@@ -96,21 +97,21 @@ func (f Facts) resolve() (facts, error) {
 		if err := sizing.CheckNodes(f.Nodes); err != nil {
 			errs = append(errs, fmt.Errorf("%w: nodes: %w", ErrFacts, err))
 		} else {
-			r.nodes = f.Nodes
+			r.nodes, r.known = f.Nodes, r.known|FactNodes
 		}
 	}
 	if f.KubeVersion != "" {
 		if v, err := versioning.Parse(f.KubeVersion); err != nil {
 			errs = append(errs, fmt.Errorf("%w: kube version: %w", ErrFacts, err))
 		} else {
-			r.version, r.hasVer = v, true
+			r.version, r.known = v, r.known|FactKubeVersion
 		}
 	}
 	if f.Region != "" {
-		if _, err := render.CheckRegion(f.Region); err != nil {
+		if _, err := terway.CheckRegion(f.Region); err != nil {
 			errs = append(errs, fmt.Errorf("%w: region: %w", ErrFacts, err))
 		} else {
-			r.region = f.Region
+			r.region, r.known = strings.TrimSpace(f.Region), r.known|FactRegion // CheckRegion ignores surrounding white space
 		}
 	}
 	return r, errors.Join(errs...)
@@ -134,7 +135,15 @@ func (f Finding) String() string {
 // Skip is a rule that did not run, and why.
 type Skip struct {
 	Rule   string `json:"rule"`
-	Reason string `json:"reason"`
+	Reason string `json:"reason"` // "needs Facts.Nodes: " or "needs <the inputs it missed>: ", then Why
+
+	// Needs is the facts the rule needed and was not given; 0 when what
+	// was missing was among the inputs, such as the Typha Deployment a
+	// Service's selector is compared with. A caller that names the facts
+	// otherwise (a CLI by its flags) rewrites Reason from Needs and Why.
+	Needs Fact `json:"-"`
+	// Why is what the rule needed it for: the end of Reason.
+	Why string `json:"-"`
 }
 
 // Report is the result of [Lint].
@@ -167,14 +176,8 @@ func (r *Report) Fails(threshold Severity) bool {
 
 // Summary is one line for people: "2 errors, 1 warning, 0 info in 5 objects".
 func (r *Report) Summary() string {
-	plural := func(n int, word string) string {
-		if n == 1 || word == "info" {
-			return fmt.Sprintf("%d %s", n, word)
-		}
-		return fmt.Sprintf("%d %ss", n, word)
-	}
-	return fmt.Sprintf("%s, %s, %s in %s", plural(r.Count(Error), "error"), plural(r.Count(Warning), "warning"),
-		plural(r.Count(Info), "info"), plural(r.Objects, "object"))
+	return fmt.Sprintf("%s, %s, %d info in %s", english.Count(r.Count(Error), "error"), english.Count(r.Count(Warning), "warning"),
+		r.Count(Info), english.Count(r.Objects, "object"))
 }
 
 func sortFindings(fs []Finding) {
@@ -190,15 +193,4 @@ func sortFindings(fs []Finding) {
 		}
 		return a.Message < b.Message
 	})
-}
-
-// plural returns word or its plural for n, for messages.
-func plural(n int, word string) string {
-	if n == 1 {
-		return word
-	}
-	if strings.HasSuffix(word, "y") {
-		return word[:len(word)-1] + "ies"
-	}
-	return word + "s"
 }

@@ -1,5 +1,10 @@
 package lint
 
+import (
+	"slices"
+	"strings"
+)
+
 // Rule IDs. They are stable: CI configurations, SARIF consumers and
 // suppressions refer to them. A rule is never renumbered or reused; a
 // retired rule keeps its ID out of circulation.
@@ -22,90 +27,153 @@ const (
 	RuleTyphaRelayNotConfigured  = "typha-relay-not-configured"
 )
 
-// The cluster facts a rule may need; see [Rule.Needs].
+// Fact is a set of cluster facts, one bit per field of [Facts]: what a
+// rule needs ([Rule.Needs]) and what a skipped rule missed ([Skip.Needs]).
+type Fact uint8
+
+// The cluster facts. Each names the field of [Facts] that gives it.
 const (
-	NeedsNodes       = "--nodes"
-	NeedsKubeVersion = "--kube-version"
-	NeedsRegion      = "--region"
+	FactNodes       Fact = 1 << iota // Facts.Nodes
+	FactKubeVersion                  // Facts.KubeVersion
+	FactRegion                       // Facts.Region
+
+	factEnd // one past the last fact
 )
 
-// Rule documents one check.
+// Each returns the single facts in f, in declaration order.
+func (f Fact) Each() []Fact {
+	var out []Fact
+	for b := Fact(1); b < factEnd; b <<= 1 {
+		if f&b != 0 {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// String names the facts in f by their [Facts] field, joined with " and ":
+// "KubeVersion", "Nodes and Region"; "" for none.
+func (f Fact) String() string {
+	names := make([]string, 0, 3)
+	for _, b := range f.Each() {
+		switch b {
+		case FactNodes:
+			names = append(names, "Nodes")
+		case FactKubeVersion:
+			names = append(names, "KubeVersion")
+		case FactRegion:
+			names = append(names, "Region")
+		}
+	}
+	return strings.Join(names, " and ")
+}
+
+// Rule is one check: what it is, what it needs, and the function that runs
+// it. Everything else derives from these values: which rules run and
+// which are skipped, the SARIF rule metadata, and the README's table.
 type Rule struct {
 	ID       string   // stable, kebab-case
 	Severity Severity // the severity of its findings
-	Needs    string   // the cluster fact it needs (NeedsNodes, ...), "" for none
+	Needs    Fact     // the cluster facts it needs; without one of them it is skipped
+	NeedsWhy string   // why it needs them: the end of the skip reason
 	Checks   string   // what it checks
 	Why      string   // why it matters
 	Fix      string   // how to fix a finding
+
+	// Check runs the rule over every object in the Context and reports
+	// through it. Lint calls it only when the facts in Needs are known.
+	Check func(*Context)
+}
+
+// rules is every rule, in the order the README's table lists them.
+var rules = [...]Rule{
+	{ID: RulePDBAPINotServed, Severity: Error, Needs: FactKubeVersion,
+		NeedsWhy: "which PodDisruptionBudget API is served depends on the cluster's version",
+		Checks:   "a PodDisruptionBudget's apiVersion is served at the cluster's version: policy/v1 from 1.21, policy/v1beta1 up to 1.24",
+		Why:      "kubectl apply fails with no matches for kind PodDisruptionBudget, and the rest of the manifest may be half applied",
+		Fix:      "use policy/v1beta1 below 1.21 and policy/v1 from 1.21 (typharender render picks it from the version)",
+		Check:    checkPDBNotServed},
+	{ID: RulePDBAPIDeprecated, Severity: Warning, Needs: FactKubeVersion,
+		NeedsWhy: "which PodDisruptionBudget API is deprecated depends on the cluster's version",
+		Checks:   "a PodDisruptionBudget uses policy/v1beta1 on 1.21 to 1.24, where it is served but deprecated",
+		Why:      "policy/v1beta1 is removed in 1.25: the manifest breaks on the next upgrade",
+		Fix:      "switch to policy/v1 before upgrading to 1.25",
+		Check:    checkPDBDeprecated},
+	{ID: RuleReplicasBelowRecommended, Severity: Warning, Needs: FactNodes,
+		NeedsWhy: "the recommended replica count depends on the cluster's node count",
+		Checks:   "the Typha Deployment has at least max(3, ceil(nodes/200)) replicas (when that is below the node count)",
+		Why:      "each replica serves about 200 Felix agents; fewer overload Typha, and fewer than 3 leave no redundancy during updates",
+		Fix:      "set spec.replicas to the recommendation the message gives",
+		Check:    checkReplicasBelowRecommended},
+	{ID: RuleReplicasNotBelowNodes, Severity: Error, Needs: FactNodes,
+		NeedsWhy: "whether replicas fit one per node depends on the cluster's node count",
+		Checks:   "the Typha Deployment has fewer replicas than the cluster has nodes",
+		Why:      "Typha binds host port 5473, so each node runs one replica at most; with replicas >= nodes a rolling update has no free node and stalls",
+		Fix:      "set spec.replicas below the node count; at 100 nodes or fewer consider running without Typha",
+		Check:    checkReplicasNotBelowNodes},
+	{ID: RuleImageRegionPlaceholder, Severity: Error,
+		Checks: "no Typha container image still holds the guide's {REGION-ID} placeholder",
+		Why:    "the image cannot be pulled: the pods stay in ErrImagePull",
+		Fix:    "replace {REGION-ID} with the cluster's region ID, such as cn-hangzhou",
+		Check:  checkImagePlaceholder},
+	{ID: RuleImageRegionMismatch, Severity: Error, Needs: FactRegion,
+		NeedsWhy: "the image's registry region is compared with the cluster's",
+		Checks:   "a Typha image from an Alibaba Cloud Container Registry host is pulled from the cluster's own region",
+		Why:      "the VPC registry endpoint of another region is unreachable from the cluster's VPC, and cross-region pulls are slow and billed",
+		Fix:      "use registry-vpc.REGION.aliyuncs.com with the cluster's region",
+		Check:    checkImageRegion},
+	{ID: RuleImageInvalid, Severity: Error,
+		Checks: "every Typha container image is a valid reference: [registry/]repository[:tag][@sha256:digest]",
+		Why:    "the API server or the kubelet refuses it, and the pods never start",
+		Fix:    "correct the reference as the message says",
+		Check:  checkImageInvalid},
+	{ID: RuleServicePortName, Severity: Error,
+		Checks: "the Typha Service (calico-typha, or the one felix_relay_service names) has a port named calico-typha",
+		Why:    "Felix's Typha discovery looks the port up by that name; without it Felix cannot find Typha",
+		Fix:    "name the Service's port calico-typha",
+		Check:  checkServicePortName},
+	{ID: RuleServicePortNumber, Severity: Error,
+		Checks: "the Typha Service's calico-typha port is 5473, and its targetPort 5473 or a port name",
+		Why:    "Typha listens on host port 5473; any other port connects Felix to nothing",
+		Fix:    "set port: 5473 and targetPort: calico-typha",
+		Check:  checkServicePortNumber},
+	{ID: RuleServiceSelector, Severity: Error,
+		Checks: "the Typha Service's selector selects the Typha Deployment's pods",
+		Why:    "a Service that selects no Typha pod has no endpoints, and Felix has no Typha to connect to",
+		Fix:    "set spec.selector to k8s-app: calico-typha, the Deployment's pod labels",
+		Check:  checkServiceSelector},
+	{ID: RuleDeploymentSelector, Severity: Error,
+		Checks: "a Deployment's spec.selector matches its own pod template labels",
+		Why:    "the API server rejects the Deployment: selector does not match template labels",
+		Fix:    "make spec.template.metadata.labels include every spec.selector.matchLabels entry",
+		Check:  checkDeploymentSelector},
+	{ID: RuleENIPolicyValue, Severity: Error,
+		Checks: `eni-config's disable_network_policy is exactly "true" or "false" (a string)`,
+		Why:    `Terway compares the value with "false", "0" and "" exactly and reads anything else, "False" and "false\n" from a block scalar included, as disabled; an unquoted boolean is rejected by the API server`,
+		Fix:    `write disable_network_policy: "false" (keep NetworkPolicy, use Typha) or "true" (disable it), quoted, on one line`,
+		Check:  checkENIPolicyValue},
+	{ID: RuleENIPolicyValueLoose, Severity: Warning,
+		Checks: `eni-config's disable_network_policy is not "0" or empty`,
+		Why:    `Terway reads "0" and "" as enabled, but people and other tools read them otherwise`,
+		Fix:    `write "false"`,
+		Check:  checkENIPolicyValueLoose},
+	{ID: RuleENIRelayServiceMissing, Severity: Warning,
+		Checks: "the Service felix_relay_service names is among the linted objects, in kube-system",
+		Why:    "Felix looks the Service up in kube-system; without it Felix cannot reach Typha",
+		Fix:    "lint eni-config together with the Typha manifests, or correct the name (calico-typha)",
+		Check:  checkENIRelayService},
+	{ID: RuleENIRelayUnused, Severity: Warning,
+		Checks: "felix_relay_service is not set while disable_network_policy disables NetworkPolicy",
+		Why:    "with NetworkPolicy disabled Terway runs no Felix, so Typha is deployed for nothing",
+		Fix:    `remove felix_relay_service and the Typha objects, or set disable_network_policy to "false"`,
+		Check:  checkENIRelayUnused},
+	{ID: RuleTyphaRelayNotConfigured, Severity: Info,
+		Checks: "when Typha is deployed, a linted eni-config sets felix_relay_service",
+		Why:    "until felix_relay_service is set and Terway restarts, every Felix keeps watching the API server and Typha serves no one",
+		Fix:    "set data.felix_relay_service: calico-typha in kube-system/eni-config (a top-level key, not part of eni_conf), restart Terway, and lint eni-config with the manifests",
+		Check:  checkTyphaRelayConfigured},
 }
 
 // Rules returns every rule, in the order the README's table lists them.
 // The slice is fresh on every call.
-func Rules() []Rule {
-	return []Rule{
-		{ID: RulePDBAPINotServed, Severity: Error, Needs: NeedsKubeVersion,
-			Checks: "a PodDisruptionBudget's apiVersion is served at the cluster's version: policy/v1 from 1.21, policy/v1beta1 up to 1.24",
-			Why:    "kubectl apply fails with no matches for kind PodDisruptionBudget, and the rest of the manifest may be half applied",
-			Fix:    "use policy/v1beta1 below 1.21 and policy/v1 from 1.21 (typharender render picks it from the version)"},
-		{ID: RulePDBAPIDeprecated, Severity: Warning, Needs: NeedsKubeVersion,
-			Checks: "a PodDisruptionBudget uses policy/v1beta1 on 1.21 to 1.24, where it is served but deprecated",
-			Why:    "policy/v1beta1 is removed in 1.25: the manifest breaks on the next upgrade",
-			Fix:    "switch to policy/v1 before upgrading to 1.25"},
-		{ID: RuleReplicasBelowRecommended, Severity: Warning, Needs: NeedsNodes,
-			Checks: "the Typha Deployment has at least max(3, ceil(nodes/200)) replicas (when that is below the node count)",
-			Why:    "each replica serves about 200 Felix agents; fewer overload Typha, and fewer than 3 leave no redundancy during updates",
-			Fix:    "set spec.replicas to the recommendation the message gives"},
-		{ID: RuleReplicasNotBelowNodes, Severity: Error, Needs: NeedsNodes,
-			Checks: "the Typha Deployment has fewer replicas than the cluster has nodes",
-			Why:    "Typha binds host port 5473, so each node runs one replica at most; with replicas >= nodes a rolling update has no free node and stalls",
-			Fix:    "set spec.replicas below the node count; at 100 nodes or fewer consider running without Typha"},
-		{ID: RuleImageRegionPlaceholder, Severity: Error,
-			Checks: "no Typha container image still holds the guide's {REGION-ID} placeholder",
-			Why:    "the image cannot be pulled: the pods stay in ErrImagePull",
-			Fix:    "replace {REGION-ID} with the cluster's region ID, such as cn-hangzhou"},
-		{ID: RuleImageRegionMismatch, Severity: Error, Needs: NeedsRegion,
-			Checks: "a Typha image from an Alibaba Cloud Container Registry host is pulled from the cluster's own region",
-			Why:    "the VPC registry endpoint of another region is unreachable from the cluster's VPC, and cross-region pulls are slow and billed",
-			Fix:    "use registry-vpc.REGION.aliyuncs.com with the cluster's region"},
-		{ID: RuleImageInvalid, Severity: Error,
-			Checks: "every Typha container image is a valid reference: [registry/]repository[:tag][@sha256:digest]",
-			Why:    "the API server or the kubelet refuses it, and the pods never start",
-			Fix:    "correct the reference as the message says"},
-		{ID: RuleServicePortName, Severity: Error,
-			Checks: "the Typha Service (calico-typha, or the one felix_relay_service names) has a port named calico-typha",
-			Why:    "Felix's Typha discovery looks the port up by that name; without it Felix cannot find Typha",
-			Fix:    "name the Service's port calico-typha"},
-		{ID: RuleServicePortNumber, Severity: Error,
-			Checks: "the Typha Service's calico-typha port is 5473, and its targetPort 5473 or a port name",
-			Why:    "Typha listens on host port 5473; any other port connects Felix to nothing",
-			Fix:    "set port: 5473 and targetPort: calico-typha"},
-		{ID: RuleServiceSelector, Severity: Error,
-			Checks: "the Typha Service's selector selects the Typha Deployment's pods",
-			Why:    "a Service that selects no Typha pod has no endpoints, and Felix has no Typha to connect to",
-			Fix:    "set spec.selector to k8s-app: calico-typha, the Deployment's pod labels"},
-		{ID: RuleDeploymentSelector, Severity: Error,
-			Checks: "a Deployment's spec.selector matches its own pod template labels",
-			Why:    "the API server rejects the Deployment: selector does not match template labels",
-			Fix:    "make spec.template.metadata.labels include every spec.selector.matchLabels entry"},
-		{ID: RuleENIPolicyValue, Severity: Error,
-			Checks: `eni-config's disable_network_policy is exactly "true" or "false" (a string)`,
-			Why:    `Terway compares the value with "false", "0" and "" exactly and reads anything else, "False" and "false\n" from a block scalar included, as disabled; an unquoted boolean is rejected by the API server`,
-			Fix:    `write disable_network_policy: "false" (keep NetworkPolicy, use Typha) or "true" (disable it), quoted, on one line`},
-		{ID: RuleENIPolicyValueLoose, Severity: Warning,
-			Checks: `eni-config's disable_network_policy is not "0" or empty`,
-			Why:    `Terway reads "0" and "" as enabled, but people and other tools read them otherwise`,
-			Fix:    `write "false"`},
-		{ID: RuleENIRelayServiceMissing, Severity: Warning,
-			Checks: "the Service felix_relay_service names is among the linted objects, in kube-system",
-			Why:    "Felix looks the Service up in kube-system; without it Felix cannot reach Typha",
-			Fix:    "lint eni-config together with the Typha manifests, or correct the name (calico-typha)"},
-		{ID: RuleENIRelayUnused, Severity: Warning,
-			Checks: "felix_relay_service is not set while disable_network_policy disables NetworkPolicy",
-			Why:    "with NetworkPolicy disabled Terway runs no Felix, so Typha is deployed for nothing",
-			Fix:    `remove felix_relay_service and the Typha objects, or set disable_network_policy to "false"`},
-		{ID: RuleTyphaRelayNotConfigured, Severity: Info,
-			Checks: "when Typha is deployed, a linted eni-config sets felix_relay_service",
-			Why:    "until felix_relay_service is set and Terway restarts, every Felix keeps watching the API server and Typha serves no one",
-			Fix:    "set data.felix_relay_service: calico-typha in kube-system/eni-config (a top-level key, not part of eni_conf), restart Terway, and lint eni-config with the manifests"},
-	}
-}
+func Rules() []Rule { return slices.Clone(rules[:]) }

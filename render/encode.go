@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v2"
 )
@@ -19,15 +20,13 @@ import (
 func EncodeYAML(w io.Writer, objs ...Object) error {
 	var buf bytes.Buffer
 	for i, obj := range objs {
-		m, err := toMap(obj)
+		raw, err := toJSON(obj)
 		if err != nil {
 			return err
 		}
-		// go-yaml encodes the map itself: the bytes sigs.k8s.io/yaml.Marshal
-		// writes for m, without its JSON round trip.
-		out, err := yaml.Marshal(yamlNumbers(m))
+		out, err := yamlDocument(obj, raw)
 		if err != nil {
-			return fmt.Errorf("encoding %s as YAML: %w", describe(obj), err)
+			return err
 		}
 		if i > 0 {
 			buf.WriteString("---\n")
@@ -36,6 +35,58 @@ func EncodeYAML(w io.Writer, objs ...Object) error {
 	}
 	_, err := w.Write(buf.Bytes())
 	return err
+}
+
+// yamlDocument is obj as one YAML document, as EncodeYAML writes it, from
+// raw, obj's JSON.
+func yamlDocument(obj Object, raw []byte) ([]byte, error) {
+	m, err := mapFromJSON(obj, raw)
+	if err != nil {
+		return nil, err
+	}
+	// go-yaml encodes the map itself: the bytes sigs.k8s.io/yaml.Marshal
+	// writes for m, without its JSON round trip.
+	out, err := yaml.Marshal(yamlNumbers(m))
+	if err != nil {
+		return nil, fmt.Errorf("encoding %s as YAML: %w", describe(obj), err)
+	}
+	return out, nil
+}
+
+// yamlMemo encodes objects as EncodeYAML does and keeps the YAML of each
+// distinct object, so that a fleet encodes each once: clusters share most
+// of their objects (the CRD always; the Service, the PodDisruptionBudget
+// and often the Deployment with every cluster of the same version, size
+// and region). The YAML is a function of the object's type and JSON form,
+// which are the key. Safe for concurrent use; the zero value is ready.
+type yamlMemo struct {
+	mu   sync.Mutex
+	seen map[string][]byte
+}
+
+// encode returns obj as one YAML document, in bytes the caller owns.
+func (m *yamlMemo) encode(obj Object) ([]byte, error) {
+	raw, err := toJSON(obj)
+	if err != nil {
+		return nil, err
+	}
+	key := reflect.TypeOf(obj).String() + "\n" + string(raw)
+	m.mu.Lock()
+	data, ok := m.seen[key]
+	m.mu.Unlock()
+	if !ok {
+		if data, err = yamlDocument(obj, raw); err != nil {
+			return nil, err
+		}
+		m.mu.Lock()
+		if m.seen == nil {
+			m.seen = map[string][]byte{}
+		}
+		m.seen[key] = data
+		m.mu.Unlock()
+	}
+	// Callers may change what they get; the memo keeps its own copy.
+	return bytes.Clone(data), nil
 }
 
 // EncodeJSON writes objs as a v1 List, indented as kubectl prints it, with
@@ -60,6 +111,23 @@ func EncodeJSON(w io.Writer, objs ...Object) error {
 	return err
 }
 
+// EncodeJSONObject writes obj alone, not in a List, indented and pruned
+// as [EncodeJSON] writes each item: the shape kubectl get -o json prints
+// for one object, and kubectl apply and kubectl-validate read.
+func EncodeJSONObject(w io.Writer, obj Object) error {
+	m, err := toMap(obj)
+	if err != nil {
+		return err
+	}
+	out, err := json.MarshalIndent(m, "", "    ")
+	if err != nil {
+		return fmt.Errorf("encoding %s as JSON: %w", describe(obj), err)
+	}
+	out = append(out, '\n')
+	_, err = w.Write(out)
+	return err
+}
+
 // describe names obj for messages: "Deployment kube-system/calico-typha".
 func describe(obj Object) string {
 	kind := obj.GetObjectKind().GroupVersionKind().Kind
@@ -74,6 +142,16 @@ func describe(obj Object) string {
 
 // toMap returns obj's JSON form as a map, pruned as EncodeYAML documents.
 func toMap(obj Object) (map[string]any, error) {
+	raw, err := toJSON(obj)
+	if err != nil {
+		return nil, err
+	}
+	return mapFromJSON(obj, raw)
+}
+
+// toJSON returns obj's JSON, or an error if obj is nil or has no
+// apiVersion and kind.
+func toJSON(obj Object) ([]byte, error) {
 	if obj == nil || reflect.ValueOf(obj).IsNil() {
 		return nil, fmt.Errorf("cannot encode a nil object")
 	}
@@ -84,6 +162,12 @@ func toMap(obj Object) (map[string]any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encoding %s: %w", describe(obj), err)
 	}
+	return raw, nil
+}
+
+// mapFromJSON returns raw, the JSON of obj, as a map, pruned as EncodeYAML
+// documents.
+func mapFromJSON(obj Object, raw []byte) (map[string]any, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	var m map[string]any

@@ -6,15 +6,8 @@ import (
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
-)
 
-// Terway's eni-config ConfigMap and the two top-level data keys the guide
-// edits. Neither key lives inside the eni_conf JSON.
-const (
-	ENIConfigName           = "eni-config"
-	ENIConfigNamespace      = "kube-system"
-	KeyFelixRelayService    = "felix_relay_service"
-	KeyDisableNetworkPolicy = "disable_network_policy"
+	"github.com/typharender/typharender/terway"
 )
 
 // Mode is one of the guide's two approaches.
@@ -28,17 +21,6 @@ const (
 	// is set to "true".
 	ModeDisablePolicy Mode = "disable-policy"
 )
-
-// NetworkPolicyEnabled is Terway's reading of a disable_network_policy
-// value: only "false", "0" and "" (or no key) keep NetworkPolicy on; any
-// other value, "False" and "false\n" included, turns it off.
-func NetworkPolicyEnabled(disableNetworkPolicy string) bool {
-	switch disableNetworkPolicy {
-	case "false", "0", "":
-		return true
-	}
-	return false
-}
 
 // ErrMode is wrapped by the error [ParseMode] returns.
 var ErrMode = errors.New("unknown mode")
@@ -74,13 +56,15 @@ type ENIConfigEdit struct {
 
 // EditENIConfig returns a copy of cm with the guide's edit for mode. Only
 // the keys the mode names change; every other key, eni_conf included,
-// stays byte for byte. Editing the result again changes nothing.
+// stays byte for byte. Editing the result again changes nothing. cm may
+// have an empty TypeMeta, as a typed client's Get returns it; the copy
+// always has apiVersion v1 and kind ConfigMap.
 func EditENIConfig(cm *corev1.ConfigMap, mode Mode) (*ENIConfigEdit, error) {
 	if cm == nil {
 		return nil, fmt.Errorf("%w: got no ConfigMap", ErrNotENIConfig)
 	}
-	if cm.Namespace != ENIConfigNamespace || cm.Name != ENIConfigName {
-		return nil, fmt.Errorf("%w: got ConfigMap %q in namespace %q, want %s/%s", ErrNotENIConfig, cm.Name, cm.Namespace, ENIConfigNamespace, ENIConfigName)
+	if cm.Namespace != terway.ENIConfigNamespace || cm.Name != terway.ENIConfigName {
+		return nil, fmt.Errorf("%w: got ConfigMap %q in namespace %q, want %s/%s", ErrNotENIConfig, cm.Name, cm.Namespace, terway.ENIConfigNamespace, terway.ENIConfigName)
 	}
 	if kind := cm.Kind; kind != "" && (kind != "ConfigMap" || cm.APIVersion != "v1") {
 		return nil, fmt.Errorf("%w: got %s %s, want v1 ConfigMap", ErrNotENIConfig, cm.APIVersion, kind)
@@ -89,23 +73,26 @@ func EditENIConfig(cm *corev1.ConfigMap, mode Mode) (*ENIConfigEdit, error) {
 		return nil, err
 	}
 	e := &ENIConfigEdit{Mode: mode, ConfigMap: cm.DeepCopy()}
+	// A typed client's Get leaves TypeMeta empty; the copy says what it
+	// is, so that EncodeYAML and EncodeJSON accept it.
+	e.ConfigMap.APIVersion, e.ConfigMap.Kind = "v1", "ConfigMap"
 	if e.ConfigMap.Data == nil {
 		e.ConfigMap.Data = map[string]string{}
 	}
 	switch mode {
 	case ModeTypha:
-		e.set(KeyFelixRelayService, Name)
-		if old, ok := cm.Data[KeyDisableNetworkPolicy]; ok {
-			e.set(KeyDisableNetworkPolicy, "false")
-			if !NetworkPolicyEnabled(old) {
-				e.Warnings = append(e.Warnings, fmt.Sprintf("%s was %q, which Terway reads as disabled: NetworkPolicy enforcement turns on after Terway restarts", KeyDisableNetworkPolicy, old))
+		e.set(terway.KeyFelixRelayService, Name)
+		if old, ok := cm.Data[terway.KeyDisableNetworkPolicy]; ok {
+			e.set(terway.KeyDisableNetworkPolicy, "false")
+			if !terway.NetworkPolicyEnabled(old) {
+				e.Warnings = append(e.Warnings, fmt.Sprintf("%s was %q, which Terway reads as disabled: NetworkPolicy enforcement turns on after Terway restarts", terway.KeyDisableNetworkPolicy, old))
 			}
 		}
 	case ModeDisablePolicy:
-		e.set(KeyDisableNetworkPolicy, "true")
+		e.set(terway.KeyDisableNetworkPolicy, "true")
 		e.Warnings = append(e.Warnings, "after Terway restarts, NetworkPolicy no longer controls traffic between pods")
-		if relay := cm.Data[KeyFelixRelayService]; relay != "" {
-			e.Warnings = append(e.Warnings, fmt.Sprintf("%s stays %q but is unused while NetworkPolicy is disabled; the Typha objects can be deleted", KeyFelixRelayService, relay))
+		if relay := cm.Data[terway.KeyFelixRelayService]; relay != "" {
+			e.Warnings = append(e.Warnings, fmt.Sprintf("%s stays %q but is unused while NetworkPolicy is disabled; the Typha objects can be deleted", terway.KeyFelixRelayService, relay))
 		}
 	}
 	return e, nil

@@ -3,6 +3,7 @@ package render_test
 import (
 	"encoding/json"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -149,16 +150,6 @@ func TestParseMode(t *testing.T) {
 	assert.ErrorIs(t, err, render.ErrMode)
 }
 
-func TestNetworkPolicyEnabled(t *testing.T) {
-	t.Parallel()
-	for v, want := range map[string]bool{
-		"false": true, "0": true, "": true,
-		"true": false, "False": false, "false\n": false, "1": false, " false": false, "no": false,
-	} {
-		assert.Equal(t, want, render.NetworkPolicyEnabled(v), "%q", v)
-	}
-}
-
 // TestEditENIConfigWarnsOnlyWhenPolicyTurnsOn: "0" and "" already mean
 // enabled to Terway, so setting them to "false" changes nothing it does.
 func TestEditENIConfigWarnsOnlyWhenPolicyTurnsOn(t *testing.T) {
@@ -170,5 +161,59 @@ func TestEditENIConfigWarnsOnlyWhenPolicyTurnsOn(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, "false", edit.ConfigMap.Data["disable_network_policy"])
 		assert.Equal(t, warns, anyContains(edit.Warnings, "NetworkPolicy enforcement turns on"), "%q", old)
+	}
+}
+
+// TestEditENIConfigTypedClient: a typed client's Get returns a ConfigMap
+// with empty TypeMeta; the edited copy says v1 ConfigMap, so it encodes,
+// and the input is left as it was.
+func TestEditENIConfigTypedClient(t *testing.T) {
+	t.Parallel()
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "eni-config", Namespace: "kube-system"},
+		Data: map[string]string{"eni_conf": "{}"}}
+	for _, mode := range []render.Mode{render.ModeTypha, render.ModeDisablePolicy} {
+		edit, err := render.EditENIConfig(cm, mode)
+		require.NoError(t, err)
+		assert.Equal(t, metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"}, edit.ConfigMap.TypeMeta)
+		assert.Empty(t, cm.TypeMeta, "the input is not touched")
+
+		var yamlOut, jsonOut strings.Builder
+		require.NoError(t, render.EncodeYAML(&yamlOut, edit.ConfigMap))
+		assert.True(t, strings.HasPrefix(yamlOut.String(), "apiVersion: v1\n"), yamlOut.String())
+		assert.Contains(t, yamlOut.String(), "\nkind: ConfigMap\n")
+		require.NoError(t, render.EncodeJSONObject(&jsonOut, edit.ConfigMap))
+		got, err := render.Decode([]byte(jsonOut.String()))
+		require.NoError(t, err)
+		require.Len(t, got, 1)
+		assert.Equal(t, edit.ConfigMap, got[0])
+	}
+	// A TypeMeta that names another kind is still refused.
+	other := cm.DeepCopy()
+	other.APIVersion, other.Kind = "v1", "Secret"
+	_, err := render.EditENIConfig(other, render.ModeTypha)
+	assert.ErrorIs(t, err, render.ErrNotENIConfig)
+}
+
+// TestEncodeJSONObject: one object alone, as kubectl get -o json prints
+// it, and exactly the item EncodeJSON writes inside its List.
+func TestEncodeJSONObject(t *testing.T) {
+	t.Parallel()
+	res, err := render.Render(render.Options{Region: "cn-hangzhou", Nodes: 1000, KubeVersion: "1.30"})
+	require.NoError(t, err)
+	for _, obj := range res.Objects() {
+		var one, list strings.Builder
+		require.NoError(t, render.EncodeJSONObject(&one, obj))
+		require.NoError(t, render.EncodeJSON(&list, obj))
+		var got map[string]any
+		require.NoError(t, json.Unmarshal([]byte(one.String()), &got))
+		var l struct {
+			Kind  string
+			Items []map[string]any
+		}
+		require.NoError(t, json.Unmarshal([]byte(list.String()), &l))
+		assert.Equal(t, "List", l.Kind)
+		assert.Equal(t, l.Items[0], got)
+		assert.Equal(t, obj.GetObjectKind().GroupVersionKind().Kind, got["kind"])
+		assert.True(t, strings.HasPrefix(one.String(), "{\n    \"apiVersion\": "), one.String())
 	}
 }

@@ -4,14 +4,17 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"regexp"
+	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
 
+	"github.com/typharender/typharender/internal/imageref"
 	"github.com/typharender/typharender/sizing"
+	"github.com/typharender/typharender/terway"
 	"github.com/typharender/typharender/versioning"
 )
 
@@ -20,25 +23,16 @@ const (
 	DefaultRepository  = "acs/typha"
 	DefaultTag         = "v3.20.2"
 	DefaultLogSeverity = "info"
-	// RegionPlaceholder is the guide's placeholder for the region ID.
-	RegionPlaceholder = "{REGION-ID}"
 )
-
-// DefaultRegistry returns the guide's registry for region:
-// registry-vpc.{region}.aliyuncs.com, the VPC endpoint of the region's
-// Container Registry.
-func DefaultRegistry(region string) string {
-	return "registry-vpc." + region + ".aliyuncs.com"
-}
 
 // Options describe one cluster and the overrides a Helm chart user expects.
 // The zero value of every optional field means the guide's default.
 type Options struct {
-	Region      string // required: Alibaba Cloud region ID, such as "cn-hangzhou"
+	Region      string // required: Alibaba Cloud region ID, such as "cn-hangzhou"; surrounding white space is ignored
 	Nodes       int    // required: the cluster's node count, 1 to 100000
 	KubeVersion string // required: as the cluster reports it, such as "v1.30.7-aliyun.1"
 
-	Registry   string // default DefaultRegistry(Region); host[:port][/path]
+	Registry   string // default terway.DefaultRegistry(Region); host[:port][/path]
 	Repository string // default "acs/typha"
 	Tag        string // default "v3.20.2"
 	Digest     string // default none; "sha256:<64 hex>" pins the image as repository:tag@digest
@@ -58,14 +52,37 @@ var ErrInvalidOption = errors.New("invalid option")
 // OptionError reports an option whose value cannot be rendered.
 type OptionError struct {
 	Field  string // the Options field, such as "Region" or "Labels[app]"
-	Value  string // the value given, quoted as Go would
+	Value  any    // the value given, as given: a string, a number, a *resource.Quantity...
 	Reason string // what is wrong and what would be accepted
 	Err    error  // the underlying error, if any (such as a versioning error)
 }
 
+// Error reads "Field value: reason", with the value as [OptionError.ValueString]
+// shows it.
 func (e *OptionError) Error() string {
-	return fmt.Sprintf("%s %s: %s", e.Field, e.Value, e.Reason)
+	return e.Field + " " + e.ValueString() + ": " + e.Reason
 }
+
+// ValueString returns Value as Error shows it: a string (or a value of
+// any string type) quoted as Go would quote it, a [fmt.Stringer] by its
+// String method, anything else as fmt prints it.
+func (e *OptionError) ValueString() string {
+	switch v := e.Value.(type) {
+	case fmt.Stringer:
+		return v.String()
+	case string:
+		return strconv.Quote(v)
+	}
+	if rv := reflect.ValueOf(e.Value); rv.Kind() == reflect.String {
+		return strconv.Quote(rv.String())
+	}
+	return fmt.Sprint(e.Value)
+}
+
+// byteSize is a size in an OptionError: it reads "(N bytes)".
+type byteSize int
+
+func (n byteSize) String() string { return fmt.Sprintf("(%d bytes)", int(n)) }
 
 // Unwrap returns the underlying error, if any.
 func (e *OptionError) Unwrap() error { return e.Err }
@@ -74,93 +91,11 @@ func (e *OptionError) Unwrap() error { return e.Err }
 // the sentinel as well as the underlying error.
 func (e *OptionError) Is(target error) bool { return target == ErrInvalidOption }
 
-// isRegionID reports whether s has the syntax of an Alibaba Cloud region
-// ID: two or more lowercase letters, then one to four groups of a dash and
-// lowercase letters or digits, 63 bytes at most (^[a-z]{2,}(-[a-z0-9]+){1,4}$).
-// Nothing in it can change the host or path of the image reference it
-// lands in.
-func isRegionID(s string) bool {
-	if len(s) > 63 {
-		return false
-	}
-	letters := 0
-	for letters < len(s) && 'a' <= s[letters] && s[letters] <= 'z' {
-		letters++
-	}
-	if letters < 2 || letters == len(s) || s[letters] != '-' {
-		return false
-	}
-	groups, run := 0, 0
-	for i := letters; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '-':
-			if run == 0 && i > letters {
-				return false
-			}
-			groups, run = groups+1, 0
-		case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
-			run++
-		default:
-			return false
-		}
-	}
-	return groups >= 1 && groups <= 4 && run > 0
-}
-
-// knownRegions are the Alibaba Cloud region IDs typharender knows. A
-// well-formed region outside the list renders with a warning.
-func knownRegions() [36]string {
-	return [...]string{
-		"ap-northeast-1", "ap-northeast-2", "ap-south-1", "ap-southeast-1",
-		"ap-southeast-2", "ap-southeast-3", "ap-southeast-5", "ap-southeast-6",
-		"ap-southeast-7", "cn-beijing", "cn-beijing-finance-1", "cn-chengdu",
-		"cn-fuzhou", "cn-guangzhou", "cn-hangzhou", "cn-hangzhou-finance",
-		"cn-heyuan", "cn-hongkong", "cn-huhehaote", "cn-nanjing",
-		"cn-north-2-gov-1", "cn-qingdao", "cn-shanghai", "cn-shanghai-finance-1",
-		"cn-shenzhen", "cn-shenzhen-finance-1", "cn-wuhan-lr", "cn-wulanchabu",
-		"cn-zhangjiakou", "eu-central-1", "eu-west-1", "me-central-1",
-		"me-east-1", "na-south-1", "us-east-1", "us-west-1",
-	}
-}
-
-// KnownRegion reports whether region is in typharender's list of Alibaba
-// Cloud region IDs.
-func KnownRegion(region string) bool {
-	list := knownRegions()
-	_, found := slices.BinarySearch(list[:], region)
-	return found
-}
-
-// CheckRegion returns an error unless region has the syntax of an Alibaba
-// Cloud region ID, and a warning when it is well formed but not known.
-func CheckRegion(region string) (warning string, err error) {
-	switch {
-	case region == "":
-		return "", &OptionError{Field: "Region", Value: `""`, Reason: "is required: want an Alibaba Cloud region ID such as cn-hangzhou"}
-	case strings.Contains(region, RegionPlaceholder):
-		return "", &OptionError{Field: "Region", Value: fmt.Sprintf("%q", region), Reason: "is the guide's placeholder: replace it with the cluster's region ID, such as cn-hangzhou"}
-	case !isRegionID(region):
-		return "", &OptionError{Field: "Region", Value: fmt.Sprintf("%q", region), Reason: "is not a region ID: want lowercase letters, digits and dashes, such as cn-hangzhou, ap-southeast-1 or cn-shanghai-finance-1 (dots, slashes, colons, upper case and spaces would change the image host)"}
-	case !KnownRegion(region):
-		return fmt.Sprintf("region %q is not a known Alibaba Cloud region ID; check the image host %s", region, DefaultRegistry(region)), nil
-	}
-	return "", nil
-}
-
-// Image reference grammar, after the distribution/reference package.
-var (
-	domainRE = regexp.MustCompile(`^(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*(?::[0-9]{1,5})?$`)
-	pathRE   = regexp.MustCompile(`^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$`)
-	tagRE    = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
-	digestRE = regexp.MustCompile(`^sha256:[a-f0-9]{64}$`)
-)
-
-// CheckRegistry returns an error unless registry is host[:port] with an
+// checkRegistry returns an error unless registry is host[:port] with an
 // optional /path, as in an image reference.
-func CheckRegistry(registry string) error {
-	host, path, _ := strings.Cut(registry, "/")
-	if len(registry) > 255 || !domainRE.MatchString(host) || (strings.Contains(registry, "/") && !pathRE.MatchString(path)) {
-		return &OptionError{Field: "Registry", Value: fmt.Sprintf("%q", registry), Reason: "is not an image registry: want host[:port][/path] such as registry-vpc.cn-hangzhou.aliyuncs.com or registry.example.com:5000/mirror"}
+func checkRegistry(registry string) error {
+	if !imageref.IsRegistry(registry) {
+		return &OptionError{Field: "Registry", Value: registry, Reason: "is not an image registry: want host[:port][/path] such as registry-vpc.cn-hangzhou.aliyuncs.com or registry.example.com:5000/mirror"}
 	}
 	return nil
 }
@@ -184,31 +119,35 @@ func (o Options) Validate() error {
 func (o Options) resolve() (resolved, error) {
 	r := resolved{Options: o}
 	var errs []error
-	fail := func(field, value, reason string, err error) {
+	fail := func(field string, value any, reason string, err error) {
 		errs = append(errs, &OptionError{Field: field, Value: value, Reason: reason, Err: err})
 	}
 
-	if w, err := CheckRegion(o.Region); err != nil {
-		errs = append(errs, err)
+	r.Region = strings.TrimSpace(o.Region)
+	if w, err := terway.CheckRegion(o.Region); err != nil {
+		var re *terway.RegionError
+		errors.As(err, &re)
+		fail("Region", o.Region, re.Reason, err)
 	} else if w != "" {
 		r.warnings = append(r.warnings, w)
 	}
 
 	if v, err := versioning.Parse(o.KubeVersion); err != nil {
-		fail("KubeVersion", fmt.Sprintf("%q", o.KubeVersion), "is not a Kubernetes version: want the version the cluster reports, such as v1.30.7-aliyun.1", err)
+		fail("KubeVersion", o.KubeVersion, "is not a Kubernetes version: want the version the cluster reports, such as v1.30.7-aliyun.1", err)
 	} else if w, err := versioning.Check(v); err != nil {
-		fail("KubeVersion", fmt.Sprintf("%q", o.KubeVersion), fmt.Sprintf("is older than %s: supported versions are %s and later, where %s serves the CustomResourceDefinition", versioning.MinSupported(), versioning.MinSupported(), versioning.CRDAPIVersion), err)
+		fail("KubeVersion", o.KubeVersion, fmt.Sprintf("is older than %s: supported versions are %s and later, where %s serves the CustomResourceDefinition", versioning.MinSupported(), versioning.MinSupported(), versioning.CRDAPIVersion), err)
 	} else {
 		r.version = v
 		r.warnings = append(r.warnings, w...)
 	}
 
-	switch {
-	case o.Replicas < 0:
-		fail("Replicas", fmt.Sprint(o.Replicas), "is below 1: want 1 or more, or 0 for the recommendation", nil)
-	case sizing.CheckNodes(o.Nodes) != nil:
-		fail("Nodes", fmt.Sprint(o.Nodes), fmt.Sprintf("is out of range: want the cluster's node count, %d to %d", sizing.MinNodes, sizing.MaxNodes), sizing.CheckNodes(o.Nodes))
-	default:
+	nodesErr := sizing.CheckNodes(o.Nodes)
+	if nodesErr != nil {
+		fail("Nodes", o.Nodes, fmt.Sprintf("is out of range: want the cluster's node count, %d to %d", sizing.MinNodes, sizing.MaxNodes), nodesErr)
+	}
+	if o.Replicas < 0 {
+		fail("Replicas", o.Replicas, "is below 1: want 1 or more, or 0 for the recommendation", nil)
+	} else if nodesErr == nil {
 		// Cannot fail: both inputs were checked above.
 		a, _ := sizing.AdviseReplicas(o.Nodes, o.Replicas)
 		r.advice = a
@@ -216,22 +155,22 @@ func (o Options) resolve() (resolved, error) {
 	}
 
 	if r.Registry == "" {
-		r.Registry = DefaultRegistry(o.Region)
-	} else if err := CheckRegistry(o.Registry); err != nil {
+		r.Registry = terway.DefaultRegistry(r.Region)
+	} else if err := checkRegistry(o.Registry); err != nil {
 		errs = append(errs, err)
 	}
 	if r.Repository == "" {
 		r.Repository = DefaultRepository
-	} else if !pathRE.MatchString(o.Repository) || len(o.Repository) > 255 {
-		fail("Repository", fmt.Sprintf("%q", o.Repository), "is not an image repository: want lowercase path components separated by slashes, such as acs/typha", nil)
+	} else if !imageref.IsRepository(o.Repository) {
+		fail("Repository", o.Repository, "is not an image repository: want lowercase path components separated by slashes, such as acs/typha", nil)
 	}
 	if r.Tag == "" {
 		r.Tag = DefaultTag
-	} else if !tagRE.MatchString(o.Tag) {
-		fail("Tag", fmt.Sprintf("%q", o.Tag), "is not an image tag: want up to 128 letters, digits, '_', '.' and '-', not starting with '.' or '-', such as v3.20.2", nil)
+	} else if !imageref.IsTag(o.Tag) {
+		fail("Tag", o.Tag, "is not an image tag: want up to 128 letters, digits, '_', '.' and '-', not starting with '.' or '-', such as v3.20.2", nil)
 	}
-	if o.Digest != "" && !digestRE.MatchString(o.Digest) {
-		fail("Digest", fmt.Sprintf("%q", o.Digest), "is not an image digest: want sha256: and 64 lowercase hex digits", nil)
+	if o.Digest != "" && !imageref.IsDigest(o.Digest) {
+		fail("Digest", o.Digest, "is not an image digest: want sha256: and 64 lowercase hex digits", nil)
 	}
 	r.image = r.Registry + "/" + r.Repository + ":" + r.Tag
 	if o.Digest != "" {
@@ -241,44 +180,44 @@ func (o Options) resolve() (resolved, error) {
 	if r.LogSeverity == "" {
 		r.LogSeverity = DefaultLogSeverity
 	} else if !isLogSeverity(o.LogSeverity) {
-		fail("LogSeverity", fmt.Sprintf("%q", o.LogSeverity), "is not a Typha log severity: want debug, info, warning, error or fatal", nil)
+		fail("LogSeverity", o.LogSeverity, "is not a Typha log severity: want debug, info, warning, error or fatal", nil)
 	}
 
-	for _, k := range sortedKeys(o.Labels) {
+	for _, k := range slices.Sorted(maps.Keys(o.Labels)) {
 		v := o.Labels[k]
 		field := fmt.Sprintf("Labels[%s]", k)
 		if msgs := validation.IsQualifiedName(k); len(msgs) > 0 {
-			fail(field, fmt.Sprintf("%q", k), "is not a label key: "+strings.Join(msgs, "; "), nil)
+			fail(field, k, "is not a label key: "+strings.Join(msgs, "; "), nil)
 		} else if msgs := validation.IsValidLabelValue(v); len(msgs) > 0 {
-			fail(field, fmt.Sprintf("%q", v), "is not a label value: "+strings.Join(msgs, "; "), nil)
+			fail(field, v, "is not a label value: "+strings.Join(msgs, "; "), nil)
 		} else if k == AppLabel && v != Name {
-			fail(field, fmt.Sprintf("%q", v), fmt.Sprintf("would change the selector: %s is %q on every object, which Felix and the Service rely on", AppLabel, Name), nil)
+			fail(field, v, fmt.Sprintf("would change the selector: %s is %q on every object, which Felix and the Service rely on", AppLabel, Name), nil)
 		}
 	}
 	total := 0
-	for _, k := range sortedKeys(o.Annotations) {
+	for _, k := range slices.Sorted(maps.Keys(o.Annotations)) {
 		total += len(k) + len(o.Annotations[k])
 		// Kubernetes checks annotation keys in lower case, so does this.
 		if msgs := validation.IsQualifiedName(strings.ToLower(k)); len(msgs) > 0 {
-			fail(fmt.Sprintf("Annotations[%s]", k), fmt.Sprintf("%q", k), "is not an annotation key: want a qualified name such as example.com/owner: "+strings.Join(msgs, "; "), nil)
+			fail(fmt.Sprintf("Annotations[%s]", k), k, "is not an annotation key: want a qualified name such as example.com/owner: "+strings.Join(msgs, "; "), nil)
 		}
 	}
 	if total > 256*1024 {
-		fail("Annotations", fmt.Sprintf("(%d bytes)", total), "are larger than the 256 KiB Kubernetes allows on an object", nil)
+		fail("Annotations", byteSize(total), "are larger than the 256 KiB Kubernetes allows on an object", nil)
 	}
 
-	for _, name := range sortedKeys(o.Resources.Requests) {
+	for _, name := range slices.Sorted(maps.Keys(o.Resources.Requests)) {
 		req := o.Resources.Requests[name]
 		if req.Sign() < 0 {
-			fail(fmt.Sprintf("Resources.Requests[%s]", name), req.String(), "is negative: want zero or more", nil)
+			fail(fmt.Sprintf("Resources.Requests[%s]", name), &req, "is negative: want zero or more", nil)
 		}
 		if lim, ok := o.Resources.Limits[name]; ok && req.Cmp(lim) > 0 {
-			fail(fmt.Sprintf("Resources.Requests[%s]", name), req.String(), fmt.Sprintf("is above its limit %s: want a request no larger than the limit", lim.String()), nil)
+			fail(fmt.Sprintf("Resources.Requests[%s]", name), &req, fmt.Sprintf("is above its limit %s: want a request no larger than the limit", lim.String()), nil)
 		}
 	}
-	for _, name := range sortedKeys(o.Resources.Limits) {
+	for _, name := range slices.Sorted(maps.Keys(o.Resources.Limits)) {
 		if lim := o.Resources.Limits[name]; lim.Sign() < 0 {
-			fail(fmt.Sprintf("Resources.Limits[%s]", name), lim.String(), "is negative: want zero or more", nil)
+			fail(fmt.Sprintf("Resources.Limits[%s]", name), &lim, "is negative: want zero or more", nil)
 		}
 	}
 
@@ -286,20 +225,6 @@ func (o Options) resolve() (resolved, error) {
 		return resolved{}, errors.Join(errs...)
 	}
 	return r, nil
-}
-
-func sortedKeys[K ~string, V any](m map[K]V) []K {
-	if len(m) == 0 {
-		return nil
-	}
-	return slices.Sorted(maps.Keys(m))
-}
-
-// KnownRegions returns the Alibaba Cloud region IDs typharender knows, in
-// order, as a fresh slice.
-func KnownRegions() []string {
-	list := knownRegions()
-	return slices.Clone(list[:])
 }
 
 // isLogSeverity reports whether s names a Typha log severity, in any case

@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -15,8 +16,10 @@ import (
 	policyv1beta1 "k8s.io/api/policy/v1beta1"
 	"k8s.io/apimachinery/pkg/api/resource"
 
+	"github.com/typharender/typharender/internal/errs"
 	"github.com/typharender/typharender/render"
 	"github.com/typharender/typharender/sizing"
+	"github.com/typharender/typharender/terway"
 	"github.com/typharender/typharender/versioning"
 )
 
@@ -44,7 +47,7 @@ func TestMatchesGuide(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.region+"/"+tc.version, func(t *testing.T) {
 			t.Parallel()
-			want, err := render.Decode(bytes.ReplaceAll(guide, []byte(render.RegionPlaceholder), []byte(tc.region)))
+			want, err := render.Decode(bytes.ReplaceAll(guide, []byte(terway.RegionPlaceholder), []byte(tc.region)))
 			require.NoError(t, err)
 			res := mustRender(t, render.Options{Region: tc.region, Nodes: tc.nodes, KubeVersion: tc.version})
 			got := res.Objects()
@@ -60,21 +63,20 @@ func TestMatchesGuide(t *testing.T) {
 func TestRenderDecisions(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name       string
-		opts       render.Options
-		replicas   int32
-		pdb        string
-		warnings   []string
-		noWarnings bool
+		name     string
+		opts     render.Options
+		replicas int32
+		pdb      string
+		warnings []string // one substring per warning, in order; none means no warnings
 	}{
-		{name: "1.20 gets policy/v1beta1", opts: render.Options{Region: "cn-hangzhou", Nodes: 600, KubeVersion: "v1.20.11-aliyun.1"}, replicas: 3, pdb: "policy/v1beta1", noWarnings: true},
-		{name: "1.16 oldest", opts: render.Options{Region: "cn-hangzhou", Nodes: 601, KubeVersion: "v1.16.9-aliyun.1"}, replicas: 4, pdb: "policy/v1beta1", noWarnings: true},
-		{name: "1.21 gets policy/v1", opts: render.Options{Region: "cn-hangzhou", Nodes: 1000, KubeVersion: "v1.21.3-aliyun.1"}, replicas: 5, pdb: "policy/v1", noWarnings: true},
-		{name: "eks suffix", opts: render.Options{Region: "cn-hangzhou", Nodes: 5000, KubeVersion: "v1.24.7-eks-fb459a0"}, replicas: 25, pdb: "policy/v1", noWarnings: true},
+		{name: "1.20 gets policy/v1beta1", opts: render.Options{Region: "cn-hangzhou", Nodes: 600, KubeVersion: "v1.20.11-aliyun.1"}, replicas: 3, pdb: "policy/v1beta1"},
+		{name: "1.16 oldest", opts: render.Options{Region: "cn-hangzhou", Nodes: 601, KubeVersion: "v1.16.9-aliyun.1"}, replicas: 4, pdb: "policy/v1beta1"},
+		{name: "1.21 gets policy/v1", opts: render.Options{Region: "cn-hangzhou", Nodes: 1000, KubeVersion: "v1.21.3-aliyun.1"}, replicas: 5, pdb: "policy/v1"},
+		{name: "eks suffix", opts: render.Options{Region: "cn-hangzhou", Nodes: 5000, KubeVersion: "v1.24.7-eks-fb459a0"}, replicas: 25, pdb: "policy/v1"},
 		{name: "small cluster warns", opts: render.Options{Region: "cn-hangzhou", Nodes: 50, KubeVersion: "1.30"}, replicas: 3, pdb: "policy/v1", warnings: []string{"recommended above 100 nodes"}},
-		{name: "replicas >= nodes warns", opts: render.Options{Region: "cn-hangzhou", Nodes: 3, KubeVersion: "1.30"}, replicas: 3, pdb: "policy/v1", warnings: []string{"rolling updates stall"}},
+		{name: "replicas >= nodes warns", opts: render.Options{Region: "cn-hangzhou", Nodes: 3, KubeVersion: "1.30"}, replicas: 3, pdb: "policy/v1", warnings: []string{"recommended above 100 nodes", "rolling updates stall"}},
 		{name: "override below recommendation warns", opts: render.Options{Region: "cn-hangzhou", Nodes: 1000, KubeVersion: "1.30", Replicas: 2}, replicas: 2, pdb: "policy/v1", warnings: []string{"below the recommended 5"}},
-		{name: "override above", opts: render.Options{Region: "cn-hangzhou", Nodes: 1000, KubeVersion: "1.30", Replicas: 7}, replicas: 7, pdb: "policy/v1", noWarnings: true},
+		{name: "override above", opts: render.Options{Region: "cn-hangzhou", Nodes: 1000, KubeVersion: "1.30", Replicas: 7}, replicas: 7, pdb: "policy/v1"},
 		{name: "future version warns", opts: render.Options{Region: "cn-hangzhou", Nodes: 1000, KubeVersion: "v1.40.1-aliyun.1"}, replicas: 5, pdb: "policy/v1", warnings: []string{"newer than 1.37"}},
 		{name: "unknown region warns", opts: render.Options{Region: "cn-atlantis-1", Nodes: 1000, KubeVersion: "1.30"}, replicas: 5, pdb: "policy/v1", warnings: []string{`region "cn-atlantis-1" is not a known`}},
 	}
@@ -91,11 +93,9 @@ func TestRenderDecisions(t *testing.T) {
 			default:
 				assert.IsType(t, &policyv1beta1.PodDisruptionBudget{}, res.PodDisruptionBudget)
 			}
-			if tc.noWarnings {
-				assert.Empty(t, res.Warnings)
-			}
-			for _, w := range tc.warnings {
-				assert.True(t, anyContains(res.Warnings, w), "want a warning with %q, got %q", w, res.Warnings)
+			require.Len(t, res.Warnings, len(tc.warnings), "warnings %q", res.Warnings)
+			for i, w := range tc.warnings {
+				assert.Contains(t, res.Warnings[i], w)
 			}
 			for _, obj := range res.Objects() {
 				gvk := obj.GetObjectKind().GroupVersionKind()
@@ -166,11 +166,10 @@ func TestValidateErrors(t *testing.T) {
 	}{
 		{name: "no region", opts: with(func(o *render.Options) { o.Region = "" }), field: "Region", want: "is required"},
 		{name: "placeholder", opts: with(func(o *render.Options) { o.Region = "{REGION-ID}" }), field: "Region", want: "placeholder"},
-		{name: "region with host", opts: with(func(o *render.Options) { o.Region = "cn-hangzhou.evil.example/x" }), field: "Region", want: "not a region ID"},
+		{name: "region with host", opts: with(func(o *render.Options) { o.Region = "cn-hangzhou.evil.example/x" }), field: "Region", want: "not a region ID", target: terway.ErrRegion},
 		{name: "region with colon", opts: with(func(o *render.Options) { o.Region = "cn-hangzhou:443" }), field: "Region", want: "not a region ID"},
 		{name: "region upper case", opts: with(func(o *render.Options) { o.Region = "CN-HANGZHOU" }), field: "Region", want: "not a region ID"},
 		{name: "region space", opts: with(func(o *render.Options) { o.Region = "cn hangzhou" }), field: "Region", want: "not a region ID"},
-		{name: "region trailing newline", opts: with(func(o *render.Options) { o.Region = "cn-hangzhou\n" }), field: "Region", want: "not a region ID"},
 		{name: "no version", opts: with(func(o *render.Options) { o.KubeVersion = "" }), field: "KubeVersion", want: "not a Kubernetes version", target: versioning.ErrInvalidVersion},
 		{name: "old version", opts: with(func(o *render.Options) { o.KubeVersion = "v1.15.12-aliyun.1" }), field: "KubeVersion", want: "1.16 and later", target: versioning.ErrUnsupportedVersion},
 		{name: "no nodes", opts: with(func(o *render.Options) { o.Nodes = 0 }), field: "Nodes", want: "1 to 100000", target: sizing.ErrNodes},
@@ -213,25 +212,45 @@ func TestValidateErrors(t *testing.T) {
 	}
 }
 
-func TestValidateReportsEveryField(t *testing.T) {
+// TestRenderTrimsRegion: surrounding white space around the region is
+// ignored, as around the Kubernetes version; the image holds the bare ID.
+func TestRenderTrimsRegion(t *testing.T) {
 	t.Parallel()
-	err := render.Options{Region: "x.y", Nodes: -5, KubeVersion: "banana", Tag: "/"}.Validate()
-	require.Error(t, err)
-	for _, field := range []string{"Region", "Nodes", "KubeVersion", "Tag"} {
-		assert.Contains(t, err.Error(), field+" ")
+	for _, region := range []string{"cn-hangzhou ", " cn-hangzhou", "cn-hangzhou\n"} {
+		res, err := render.Render(render.Options{Region: region, Nodes: 600, KubeVersion: "v1.30.7 "})
+		require.NoError(t, err, "%q", region)
+		assert.Equal(t, "registry-vpc.cn-hangzhou.aliyuncs.com/acs/typha:v3.20.2", res.Image, "%q", region)
+		assert.Empty(t, res.Warnings, "%q", region)
 	}
-	assert.NoError(t, render.Options{Region: "cn-hangzhou", Nodes: 1, KubeVersion: "1.16"}.Validate())
 }
 
-func TestKnownRegions(t *testing.T) {
+func TestValidateReportsEveryField(t *testing.T) {
 	t.Parallel()
-	for _, r := range []string{"cn-hangzhou", "ap-southeast-1", "cn-shanghai-finance-1", "us-west-1"} {
-		assert.True(t, render.KnownRegion(r), r)
-		w, err := render.CheckRegion(r)
-		assert.NoError(t, err)
-		assert.Empty(t, w)
+	err := render.Options{Region: "x.y", Nodes: -5, KubeVersion: "banana", Tag: "/", Replicas: -1}.Validate()
+	require.Error(t, err)
+	for _, field := range []string{"Region", "Nodes", "KubeVersion", "Tag", "Replicas"} {
+		assert.Contains(t, err.Error(), field+" ")
 	}
-	assert.False(t, render.KnownRegion("cn-atlantis-1"))
+	// Every bad field, one error each, in the order of the Options fields.
+	opts := render.Options{
+		Region: "CN-HANGZHOU", Nodes: 0, KubeVersion: "v1.15.1",
+		Registry: "https://x", Repository: "ACS", Tag: "-v", Digest: "md5:x",
+		Replicas:    -1,
+		Labels:      map[string]string{"bad key": "x"},
+		Annotations: map[string]string{"a/b/c": "x"},
+		Resources:   corev1.ResourceRequirements{Limits: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("-1")}},
+		LogSeverity: "loud",
+	}
+	_, err = render.Render(opts)
+	var fields []string
+	for _, e := range errs.Flatten(err) {
+		var oe *render.OptionError
+		require.ErrorAs(t, e, &oe)
+		fields = append(fields, oe.Field)
+	}
+	assert.Equal(t, []string{"Region", "KubeVersion", "Nodes", "Replicas", "Registry", "Repository", "Tag", "Digest",
+		"LogSeverity", "Labels[bad key]", "Annotations[a/b/c]", "Resources.Limits[cpu]"}, fields)
+	assert.NoError(t, render.Options{Region: "cn-hangzhou", Nodes: 1, KubeVersion: "1.16"}.Validate())
 }
 
 func anyContains(list []string, sub string) bool {
@@ -248,3 +267,64 @@ var (
 	_ render.Object = (*appsv1.Deployment)(nil)
 	_ render.Object = (*corev1.Service)(nil)
 )
+
+// TestOptionErrorText pins the text of each kind of value: OptionError
+// keeps the raw value and quotes it once, in Error, exactly as the
+// messages read when callers quoted it themselves.
+func TestOptionErrorText(t *testing.T) {
+	t.Parallel()
+	valid := render.Options{Region: "cn-hangzhou", Nodes: 600, KubeVersion: "v1.30.7-aliyun.1"}
+	with := func(f func(*render.Options)) render.Options { o := valid; f(&o); return o }
+	tests := []struct {
+		name  string
+		opts  render.Options
+		want  string
+		value any
+	}{
+		{name: "string", opts: with(func(o *render.Options) { o.Tag = "-v1" }), value: "-v1",
+			want: `Tag "-v1": is not an image tag: want up to 128 letters, digits, '_', '.' and '-', not starting with '.' or '-', such as v3.20.2`},
+		{name: "region as given", opts: with(func(o *render.Options) { o.Region = "CN-HANGZHOU " }), value: "CN-HANGZHOU ",
+			want: `Region "CN-HANGZHOU ": is not a region ID: want lowercase letters, digits and dashes, such as cn-hangzhou, ap-southeast-1 or cn-shanghai-finance-1 (dots, slashes, colons, upper case and spaces would change the image host); did you mean cn-hangzhou?`},
+		{name: "number", opts: with(func(o *render.Options) { o.Replicas = -1 }), value: -1,
+			want: `Replicas -1: is below 1: want 1 or more, or 0 for the recommendation`},
+		{name: "quantity", opts: with(func(o *render.Options) {
+			o.Resources.Limits = corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("-100m")}
+		}), want: `Resources.Limits[cpu] -100m: is negative: want zero or more`},
+		{name: "size", opts: with(func(o *render.Options) {
+			o.Annotations = map[string]string{"example.com/big": strings.Repeat("x", 256*1024)}
+		}), want: `Annotations (262159 bytes): are larger than the 256 KiB Kubernetes allows on an object`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			err := tc.opts.Validate()
+			require.Error(t, err)
+			assert.Equal(t, tc.want, err.Error())
+			var oe *render.OptionError
+			require.ErrorAs(t, err, &oe)
+			if tc.value != nil {
+				assert.Equal(t, tc.value, oe.Value, "Value is the raw value")
+			}
+		})
+	}
+}
+
+func TestOptionErrorValueString(t *testing.T) {
+	t.Parallel()
+	q := resource.MustParse("512Mi")
+	for _, tc := range []struct {
+		value any
+		want  string
+	}{
+		{value: "a b", want: `"a b"`},
+		{value: "", want: `""`},
+		{value: render.ModeTypha, want: `"typha"`},
+		{value: 0, want: "0"},
+		{value: &q, want: "512Mi"},
+		{value: 90 * time.Second, want: "1m30s"},
+	} {
+		oe := &render.OptionError{Field: "F", Value: tc.value, Reason: "r"}
+		assert.Equal(t, tc.want, oe.ValueString(), "%#v", tc.value)
+		assert.Equal(t, "F "+tc.want+": r", oe.Error())
+	}
+}

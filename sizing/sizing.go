@@ -3,6 +3,8 @@ package sizing
 import (
 	"errors"
 	"fmt"
+
+	"github.com/typharender/typharender/internal/english"
 )
 
 const (
@@ -43,15 +45,6 @@ func CheckNodes(nodes int) error {
 		return &NodesError{Nodes: nodes}
 	}
 	return nil
-}
-
-// Replicas returns the recommended Typha replica count for nodes:
-// max(3, ceil(nodes/200)).
-func Replicas(nodes int) (int, error) {
-	if err := CheckNodes(nodes); err != nil {
-		return 0, err
-	}
-	return replicas(nodes), nil
 }
 
 func replicas(nodes int) int {
@@ -99,19 +92,19 @@ func AdviseReplicas(nodes, replicas int) (Advice, error) {
 	}
 	a := Advice{Nodes: nodes, Recommended: Recommend(nodes), UseTypha: nodes > RecommendAbove}
 	a.Replicas = a.Recommended
-	a.Reason = fmt.Sprintf("%d nodes -> %d replicas: one per %d nodes, at least %d", nodes, a.Recommended, NodesPerReplica, MinReplicas)
+	a.Reason = fmt.Sprintf("%s -> %s: one per %d nodes, at least %d", english.Count(nodes, "node"), english.Count(a.Recommended, "replica"), NodesPerReplica, MinReplicas)
 	if replicas != 0 {
 		a.Replicas, a.Override = replicas, true
-		a.Reason = fmt.Sprintf("%d nodes -> %d replicas, as set (recommended: %d, one per %d nodes, at least %d)", nodes, replicas, a.Recommended, NodesPerReplica, MinReplicas)
+		a.Reason = fmt.Sprintf("%s -> %s, as set (recommended: %d, one per %d nodes, at least %d)", english.Count(nodes, "node"), english.Count(replicas, "replica"), a.Recommended, NodesPerReplica, MinReplicas)
 	}
 	if !a.UseTypha {
-		a.Warnings = append(a.Warnings, fmt.Sprintf("Typha is recommended above %d nodes; with %d nodes each Felix can watch the API server directly", RecommendAbove, nodes))
+		a.Warnings = append(a.Warnings, fmt.Sprintf("Typha is recommended above %d nodes; with %s each Felix can watch the API server directly", RecommendAbove, english.Count(nodes, "node")))
 	}
 	if a.Replicas < a.Recommended {
-		a.Warnings = append(a.Warnings, fmt.Sprintf("%d replicas is below the recommended %d for %d nodes (one per %d nodes, at least %d)", a.Replicas, a.Recommended, nodes, NodesPerReplica, MinReplicas))
+		a.Warnings = append(a.Warnings, fmt.Sprintf("%s is below the recommended %d for %s (one per %d nodes, at least %d)", english.Count(a.Replicas, "replica"), a.Recommended, english.Count(nodes, "node"), NodesPerReplica, MinReplicas))
 	}
 	if TooManyReplicas(nodes, a.Replicas) {
-		a.Warnings = append(a.Warnings, fmt.Sprintf("%d replicas for %d nodes: Typha binds host port %d, so each node runs at most one replica; keep replicas below the node count or rolling updates stall", a.Replicas, nodes, TyphaPort))
+		a.Warnings = append(a.Warnings, fmt.Sprintf("%s for %s: Typha binds host port %d, so each node runs at most one replica; keep replicas below the node count or rolling updates stall", english.Count(a.Replicas, "replica"), english.Count(nodes, "node"), TyphaPort))
 	}
 	a.Load = loadFor(nodes, a.Replicas)
 	return a, nil
@@ -122,7 +115,7 @@ func loadFor(nodes, replicas int) Load {
 }
 
 // Recommend returns max(3, ceil(nodes/200)) without range checks; callers
-// that have not validated nodes should use [Replicas].
+// that have not validated nodes should use [Advise].
 func Recommend(nodes int) int { return replicas(max(nodes, 0)) }
 
 // TooManyReplicas reports whether replicas is not below nodes: with one

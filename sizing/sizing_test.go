@@ -8,7 +8,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	_ "github.com/typharender/typharender/internal/golden" // -update flag
 	"github.com/typharender/typharender/sizing"
 )
 
@@ -38,9 +37,7 @@ func TestReplicasBoundaries(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(fmt.Sprintf("%d nodes", tc.nodes), func(t *testing.T) {
 			t.Parallel()
-			got, err := sizing.Replicas(tc.nodes)
-			require.NoError(t, err)
-			assert.Equal(t, tc.replicas, got)
+			assert.Equal(t, tc.replicas, sizing.Recommend(tc.nodes))
 
 			a, err := sizing.Advise(tc.nodes)
 			require.NoError(t, err)
@@ -48,7 +45,9 @@ func TestReplicasBoundaries(t *testing.T) {
 			assert.Equal(t, tc.replicas, a.Recommended)
 			assert.False(t, a.Override)
 			assert.Equal(t, tc.useTypha, a.UseTypha)
-			assert.Equal(t, fmt.Sprintf("%d nodes -> %d replicas: one per 200 nodes, at least 3", tc.nodes, tc.replicas), a.Reason)
+			if tc.nodes > 1 {
+				assert.Equal(t, fmt.Sprintf("%d nodes -> %d replicas: one per 200 nodes, at least 3", tc.nodes, tc.replicas), a.Reason)
+			}
 			assert.Equal(t, tc.tooMany, sizing.TooManyReplicas(tc.nodes, a.Replicas))
 			assert.Equal(t, tc.tooMany, containsText(a.Warnings, "rolling updates stall"))
 			assert.Equal(t, !tc.useTypha, containsText(a.Warnings, "Typha is recommended above 100 nodes"))
@@ -73,7 +72,8 @@ func TestAdviseOverride(t *testing.T) {
 		{name: "above recommendation", nodes: 1000, replicas: 8},
 		{name: "as many as nodes", nodes: 150, replicas: 150, want: []string{"150 replicas for 150 nodes", "host port 5473"}},
 		{name: "one below nodes", nodes: 150, replicas: 149},
-		{name: "small cluster, one replica", nodes: 50, replicas: 1, want: []string{"recommended above 100 nodes", "1 replicas is below the recommended 3"}},
+		{name: "small cluster, one replica", nodes: 50, replicas: 1, want: []string{"recommended above 100 nodes", "1 replica is below the recommended 3 for 50 nodes"}},
+		{name: "one node, one replica", nodes: 1, replicas: 1, want: []string{"with 1 node each Felix", "1 replica for 1 node: Typha binds"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -94,17 +94,33 @@ func TestAdviseOverride(t *testing.T) {
 	}
 }
 
+// TestOneNodeWording: counts of one read "1 node", "1 replica".
+func TestOneNodeWording(t *testing.T) {
+	t.Parallel()
+	a, err := sizing.AdviseReplicas(1, 1)
+	require.NoError(t, err)
+	assert.Equal(t, "1 node -> 1 replica, as set (recommended: 3, one per 200 nodes, at least 3)", a.Reason)
+	a, err = sizing.Advise(1)
+	require.NoError(t, err)
+	assert.Equal(t, "1 node -> 3 replicas: one per 200 nodes, at least 3", a.Reason)
+	assert.Equal(t, []string{
+		"Typha is recommended above 100 nodes; with 1 node each Felix can watch the API server directly",
+		"3 replicas for 1 node: Typha binds host port 5473, so each node runs at most one replica; keep replicas below the node count or rolling updates stall",
+	}, a.Warnings)
+	for _, w := range a.Warnings {
+		assert.NotContains(t, w, "1 nodes")
+	}
+}
+
 func TestErrors(t *testing.T) {
 	t.Parallel()
 	for _, nodes := range []int{0, -1, sizing.MaxNodes + 1} {
 		t.Run(fmt.Sprint(nodes), func(t *testing.T) {
 			t.Parallel()
-			_, err := sizing.Replicas(nodes)
+			_, err := sizing.Advise(nodes)
 			require.ErrorIs(t, err, sizing.ErrNodes)
 			assert.Contains(t, err.Error(), fmt.Sprint(nodes))
 			assert.Contains(t, err.Error(), "from 1 to 100000")
-			_, err = sizing.Advise(nodes)
-			require.ErrorIs(t, err, sizing.ErrNodes)
 		})
 	}
 	_, err := sizing.AdviseReplicas(100, -1)

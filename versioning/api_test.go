@@ -83,8 +83,18 @@ func TestGuideFacts(t *testing.T) {
 	assert.Equal(t, "1.21 and later", versioning.ServedRange("policy/v1", "PodDisruptionBudget"))
 	assert.Equal(t, "1.5 to 1.24", versioning.ServedRange("policy/v1beta1", "PodDisruptionBudget"))
 	assert.Equal(t, "", versioning.ServedRange("apps/v1", "Deployment"))
-	for _, s := range []versioning.Status{versioning.NotServed, versioning.Deprecated, versioning.Current, versioning.Unknown} {
-		assert.NotEmpty(t, s.String())
+}
+
+func TestStatusString(t *testing.T) {
+	t.Parallel()
+	for s, want := range map[versioning.Status]string{
+		versioning.NotServed:  "not served",
+		versioning.Deprecated: "deprecated",
+		versioning.Current:    "served",
+		versioning.Unknown:    "unknown",
+		versioning.Status(99): "unknown",
+	} {
+		assert.Equal(t, want, s.String(), "Status(%d).String()", int(s))
 	}
 }
 

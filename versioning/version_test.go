@@ -7,7 +7,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	_ "github.com/typharender/typharender/internal/golden" // -update flag
 	"github.com/typharender/typharender/versioning"
 )
 

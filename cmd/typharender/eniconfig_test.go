@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"path/filepath"
 	"reflect"
@@ -10,6 +11,9 @@ import (
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/typharender/typharender/render"
 )
 
 var fixtures = filepath.Join("..", "..", "testdata", "eniconfig")
@@ -43,6 +47,9 @@ func TestENIConfig(t *testing.T) {
 		{name: "not yaml", args: []string{"eni-config", "--mode", "typha", "-"}, stdin: "{not: [yaml\n", code: 2},
 		{name: "other configmap", args: []string{"eni-config", "--mode", "typha", "-"}, stdin: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: coredns\n  namespace: kube-system\ndata: {}\n", code: 2},
 		{name: "a deployment", args: []string{"eni-config", "--mode", "typha", "../../testdata/golden/cn-hangzhou/1.30-1000.yaml"}, code: 2},
+		{name: "a secret", args: []string{"eni-config", "--mode", "typha", "-"}, stdin: "apiVersion: v1\nkind: Secret\nmetadata:\n  name: eni-config\n  namespace: kube-system\ndata: {}\n", code: 2},
+		{name: "a secret in a list", args: []string{"eni-config", "--mode", "typha", "-"}, stdin: "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Secret\n  metadata: {name: eni-config, namespace: kube-system}\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: eni-config, namespace: kube-system}\n", code: 2},
+		{name: "too large", args: []string{"eni-config", "--mode", "typha", "-"}, stdin: strings.Repeat("#", maxENIConfigBytes+1), code: 2},
 		{name: "unknown field", args: []string{"eni-config", "--mode", "typha", "-"}, stdin: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: eni-config\n  namespace: kube-system\ndatta: {}\n", code: 2},
 	})
 }
@@ -128,4 +135,42 @@ func decodeConfigMap(t *testing.T, data []byte) *corev1.ConfigMap {
 		t.Fatal(err)
 	}
 	return cm
+}
+
+// TestENIConfigSizeBound: the bound refuses input before parsing it, and
+// lets through the largest ConfigMap the API server stores, printed by
+// kubectl at its most escaped.
+func TestENIConfigSizeBound(t *testing.T) {
+	t.Parallel()
+	// Not YAML at all: the size is reported, not a parse error.
+	big := bytes.Repeat([]byte("{not: [yaml\n"), maxENIConfigBytes/12+1)
+	_, err := readENIConfig("big.yaml", big)
+	if err == nil {
+		t.Fatal("no error for input over the bound")
+	}
+	want := fmt.Sprintf("big.yaml: %d bytes is more than the %d bytes", len(big), maxENIConfigBytes)
+	if !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("error %q, want it to start %q", err, want)
+	}
+
+	// 1 MiB of data and 256 KiB of annotations, every byte a control
+	// character that JSON escapes as six (\u0001), in a List as kubectl
+	// get cm -o json prints a namespace's ConfigMaps.
+	ctl := strings.Repeat("\x01", 1<<20-len("eni_conf"))
+	cm := &corev1.ConfigMap{
+		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
+		ObjectMeta: metav1.ObjectMeta{Name: "eni-config", Namespace: "kube-system",
+			Annotations: map[string]string{"kubectl.kubernetes.io/last-applied-configuration": strings.Repeat("\x01", 256<<10-len("kubectl.kubernetes.io/last-applied-configuration"))}},
+		Data: map[string]string{"eni_conf": ctl},
+	}
+	var buf bytes.Buffer
+	if err := render.EncodeJSON(&buf, cm); err != nil {
+		t.Fatal(err)
+	}
+	// The rest of etcd's 1.5 MiB (managedFields and other metadata),
+	// escaped the same way.
+	const rest = 6 * (256 << 10)
+	if buf.Len()+rest > maxENIConfigBytes {
+		t.Errorf("the largest storable ConfigMap prints as %d bytes, over the %d-byte bound", buf.Len()+rest, maxENIConfigBytes)
+	}
 }

@@ -1,20 +1,27 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/typharender/typharender/internal/english"
+	"github.com/typharender/typharender/internal/errs"
+	"github.com/typharender/typharender/internal/values"
 	"github.com/typharender/typharender/lint"
+	"github.com/typharender/typharender/render"
+	"github.com/typharender/typharender/versioning"
 )
 
 type lintFlags struct {
-	nodes       int
+	nodes       string // as given, so that a bad value gets render's message
 	kubeVersion string
 	region      string
-	format      string
+	format      string // -o, or its alias --format
 	failOn      string
 	verbose     bool
 }
@@ -36,9 +43,10 @@ documents, JSON, or v1 List objects.
 
 The cluster facts --nodes, --kube-version and --region are each optional:
 a rule that needs a fact not given is skipped, and --verbose says which
-and why. Findings go to stdout as --format text (file:line: severity [ID]
-message), json, github (workflow annotations) or sarif (SARIF 2.1.0, for
-code scanning).
+and why. A bad value gets the message render gives for the same flag.
+Findings go to stdout as -o text (file:line: severity [ID] message), json,
+github (workflow annotations) or sarif (SARIF 2.1.0, for code scanning);
+--format is an alias of -o.
 
 Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it,
 2 unreadable input or a usage error. ` + fmt.Sprintf(`Inputs are limited to %d MiB each,
@@ -54,22 +62,24 @@ expanded (lint's MaxInputBytes, MaxDocuments, MaxDepth and MaxNodes).`, lint.Max
   kubectl -n kube-system get cm eni-config -o yaml | typharender lint - deploy/typha.yaml
 
   # Annotations in a GitHub Actions job, failing on warnings too
-  typharender lint --format github --fail-on warning deploy/`,
+  typharender lint -o github --fail-on warning deploy/`,
 		RunE: func(c *cobra.Command, args []string) error {
 			return f.run(c, s, args)
 		},
 	}
 	fl := c.Flags()
-	fl.IntVar(&f.nodes, "nodes", 0, "the cluster's node count, 1 to 100000 (replica rules are skipped without it)")
+	fl.Var(&intString{&f.nodes}, "nodes", "the cluster's node count, 1 to 100000 (replica rules are skipped without it)")
 	fl.StringVar(&f.kubeVersion, "kube-version", "", "the cluster's Kubernetes version as it reports it, such as v1.30.7-aliyun.1 (PodDisruptionBudget rules are skipped without it)")
 	fl.StringVar(&f.region, "region", "", "the cluster's Alibaba Cloud region ID, such as cn-hangzhou (the image region rule is skipped without it)")
-	fl.StringVar(&f.format, "format", "text", "output format: text, json, github or sarif")
+	fl.StringVarP(&f.format, "output", "o", "text", "output format: text, json, github or sarif")
+	fl.StringVar(&f.format, "format", "text", "alias of --output")
 	fl.StringVar(&f.failOn, "fail-on", "error", "exit 1 when a finding is at or above this severity: error or warning")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "say on stderr which rules were skipped and why, and summarize")
 	formats := make([]string, 0, len(lint.Formats()))
 	for _, f := range lint.Formats() {
 		formats = append(formats, string(f))
 	}
+	_ = c.RegisterFlagCompletionFunc("output", fixedCompletion(formats...))
 	_ = c.RegisterFlagCompletionFunc("format", fixedCompletion(formats...))
 	_ = c.RegisterFlagCompletionFunc("fail-on", fixedCompletion("error", "warning"))
 	_ = c.RegisterFlagCompletionFunc("region", fixedCompletion(knownRegions()...))
@@ -82,17 +92,18 @@ func (f *lintFlags) run(c *cobra.Command, s streams, args []string) error {
 	}
 	format, err := lint.ParseFormat(f.format)
 	if err != nil {
-		return usageError(c, fmt.Errorf("--format: %w", err))
+		flag := "-o"
+		if c.Flags().Changed("format") && !c.Flags().Changed("output") {
+			flag = "--format"
+		}
+		return usageError(c, fmt.Errorf("%s: %w", flag, err))
 	}
 	failOn, err := lint.ParseSeverity(f.failOn)
 	if err != nil || failOn == lint.Info {
 		return usageError(c, fmt.Errorf("--fail-on %q: want error or warning", f.failOn))
 	}
-	if c.Flags().Changed("nodes") && f.nodes == 0 {
-		return usageError(c, errors.New("--nodes 0: want the cluster's node count, 1 to 100000, or leave --nodes out"))
-	}
-	facts := lint.Facts{Nodes: f.nodes, KubeVersion: f.kubeVersion, Region: f.region}
-	if err := facts.Validate(); err != nil {
+	facts, err := f.facts(c)
+	if err != nil {
 		return usageError(c, err)
 	}
 
@@ -107,6 +118,11 @@ func (f *lintFlags) run(c *cobra.Command, s streams, args []string) error {
 	if len(objs) == 0 {
 		warn(s, "", []string{"no Kubernetes objects in the input: nothing was checked"})
 	}
+	for i, sk := range report.Skipped {
+		if sk.Needs != 0 {
+			report.Skipped[i].Reason = "needs " + factFlags(sk.Needs) + ": " + sk.Why
+		}
+	}
 	if err := lint.Write(s.Out, format, report); err != nil {
 		return failure(fmt.Errorf("writing the report: %w", err))
 	}
@@ -114,7 +130,7 @@ func (f *lintFlags) run(c *cobra.Command, s streams, args []string) error {
 		for _, sk := range report.Skipped {
 			fmt.Fprintf(s.ErrOut, "Skipped %s: %s\n", sk.Rule, sk.Reason)
 		}
-		fmt.Fprintf(s.ErrOut, "Linted %d %s: %s\n", len(args), plural(len(args), "input"), report.Summary())
+		fmt.Fprintf(s.ErrOut, "Linted %d %s: %s\n", len(args), english.Plural(len(args), "input"), report.Summary())
 	}
 	if report.Fails(failOn) {
 		return failure(fmt.Errorf("%s (--fail-on %s)", report.Summary(), failOn))
@@ -132,9 +148,83 @@ func indentJoined(err error) error {
 	return fmt.Errorf("\n  %s", strings.ReplaceAll(msg, "\n", "\n  "))
 }
 
-func plural(n int, word string) string {
-	if n == 1 {
-		return word
+// factFlags names facts by the flags that give them: "--kube-version",
+// "--nodes and --region".
+func factFlags(facts lint.Fact) string {
+	var names []string
+	for _, f := range facts.Each() {
+		switch f {
+		case lint.FactNodes:
+			names = append(names, "--nodes")
+		case lint.FactKubeVersion:
+			names = append(names, "--kube-version")
+		case lint.FactRegion:
+			names = append(names, "--region")
+		default:
+			names = append(names, f.String())
+		}
 	}
-	return word + "s"
+	return strings.Join(names, " and ")
+}
+
+// facts reads --nodes, --kube-version and --region as render reads the
+// same flags, so that a bad value gets render's message, and reports every
+// bad one. An empty --kube-version or --region means unknown, as leaving
+// it out does; --nodes 0 is refused, as render refuses it.
+func (f *lintFlags) facts(c *cobra.Command) (lint.Facts, error) {
+	v := &values.Values{}
+	var problems []error
+	for _, x := range []struct{ flag, key, value string }{
+		{"nodes", "nodes", f.nodes},
+		{"kube-version", "kubeVersion", f.kubeVersion},
+		{"region", "region", f.region},
+	} {
+		if !c.Flags().Changed(x.flag) || (x.value == "" && x.flag != "nodes") {
+			continue
+		}
+		if err := v.SetFlag(x.key, "--"+x.flag, x.value); err != nil {
+			problems = append(problems, errs.Flatten(err)...)
+		}
+	}
+	// Render judges the three together: stand-ins for the facts not given
+	// (or not parsed) are valid, so every error left is about a flag given.
+	o := v.Options()
+	probe := render.Options{Region: "cn-hangzhou", Nodes: 1000, KubeVersion: versioning.MinSupported().String()}
+	if _, ok := v.SourceOf("nodes"); ok {
+		probe.Nodes = o.Nodes
+	}
+	if _, ok := v.SourceOf("kubeVersion"); ok {
+		probe.KubeVersion = o.KubeVersion
+	}
+	if _, ok := v.SourceOf("region"); ok {
+		probe.Region = o.Region
+	}
+	for _, err := range errs.Flatten(v.Explain(probe.Validate())) {
+		// Render refuses clusters older than it renders for; lint checks
+		// manifests for them all the same.
+		if !errors.Is(err, versioning.ErrUnsupportedVersion) {
+			problems = append(problems, err)
+		}
+	}
+	if len(problems) > 0 {
+		// In the order the help text names the flags.
+		order := map[string]int{"--nodes": 0, "--kube-version": 1, "--region": 2}
+		slices.SortStableFunc(problems, func(a, b error) int {
+			return cmp.Compare(order[flagOf(a)], order[flagOf(b)])
+		})
+		return lint.Facts{}, errors.Join(problems...)
+	}
+	facts := lint.Facts{Nodes: o.Nodes, KubeVersion: o.KubeVersion, Region: o.Region}
+	// Render accepted them, so lint should: an error here is a
+	// disagreement between the two, reported in lint's own terms.
+	return facts, facts.Validate()
+}
+
+// flagOf returns the flag a values error names, "" for another error.
+func flagOf(err error) string {
+	var ve *values.Error
+	if errors.As(err, &ve) {
+		return ve.Source.Flag
+	}
+	return ""
 }

@@ -14,7 +14,8 @@ import (
 
 // cmdCase runs the CLI in-process, as Helm's pkg/cmd tests do. The
 // command's stdout and stderr are compared with testdata/<golden>.stdout
-// and testdata/<golden>.stderr (go test -update rewrites them).
+// and testdata/<golden>.stderr (go test -update rewrites them); a missing
+// file stands for an empty stream.
 //
 // In args, $TMP is replaced by a fresh temporary directory, and in the
 // outputs that directory is replaced by $TMP, so goldens are stable.

@@ -2,189 +2,505 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"reflect"
-	"regexp"
+	"slices"
+	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/typharender/typharender/internal/diff"
+	"github.com/typharender/typharender/internal/english"
 	"github.com/typharender/typharender/render"
+	"github.com/typharender/typharender/rollout"
 )
 
-// file is one file to write, with a slash-separated path relative to the
-// output directory.
-type file struct {
-	path string
-	data []byte
+// How --output-dir writes a directory
+//
+// typharender owns, in the directory, only the files render.Layout writes:
+// NN-<kind>-<name>.yaml and kustomization.yaml (one it wrote: apiVersion,
+// kind and a list of NN- files; in a fleet root, those in each cluster's
+// directory). Everything else (a README.md, a .gitkeep, other directories)
+// is left alone. Files of its own that the rendering no longer has are
+// removed, unchanged files are left untouched, and a path it must write
+// that holds something it did not write (a person's kustomization.yaml, a
+// directory named like an object file) is refused before anything changes.
+//
+// The directory itself is kept, so its mode, owner, ACLs and mounts stay
+// as they are; only a missing directory is created (mode 0755 less the
+// umask). The change is all or nothing: new files are written beside their
+// targets under hidden temporary names (.NAME.typharender-*), and only when
+// every one is written are they renamed into place, each previous file
+// moved aside first. If a step fails, every step done is undone in reverse
+// and the temporary files and created directories are removed, so the
+// directory is as it was; if an undo step fails too, the error lists each
+// leftover and the command that removes or restores it. The one thing not
+// covered is the process being killed midway: run it again.
+
+// treeFS is what writing a directory does to the file system: the
+// functions of package os, or a test's that fail on demand.
+type treeFS interface {
+	Mkdir(path string) error
+	// Create writes a file that must not exist yet.
+	Create(path string, data []byte) error
+	Rename(from, to string) error
+	Remove(path string) error
 }
 
-// kustomization is the file --output-dir writes beside the objects.
-const kustomization = "kustomization.yaml"
+type osFS struct{}
 
-// objectFile matches the names objectFiles gives: NN-<kind>-<name>.yaml.
-var objectFile = regexp.MustCompile(`^[0-9]{2}-[a-z]+-[a-z0-9.-]+\.yaml$`)
-
-// objectFiles returns one YAML file per object, named NN-<kind>-<name>.yaml
-// in the order given (the order to apply them), and a kustomization.yaml
-// that lists them in that order. A fleet passes its yamlMemo; nil encodes
-// every object.
-func objectFiles(objs []render.Object, memo *yamlMemo) ([]file, error) {
-	files := make([]file, 0, len(objs)+1)
-	var k strings.Builder
-	k.WriteString("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n")
-	for i, obj := range objs {
-		kind := strings.ToLower(obj.GetObjectKind().GroupVersionKind().Kind)
-		name := fmt.Sprintf("%02d-%s-%s.yaml", i, kind, obj.GetName())
-		data, err := memo.encode(obj)
-		if err != nil {
-			return nil, err
-		}
-		files = append(files, file{path: name, data: data})
-		fmt.Fprintf(&k, "- %s\n", name)
+func (osFS) Mkdir(path string) error { return os.Mkdir(path, 0o755) }
+func (osFS) Create(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
 	}
-	return append(files, file{path: kustomization, data: []byte(k.String())}), nil
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		_ = os.Remove(path)
+	}
+	return err
+}
+func (osFS) Rename(from, to string) error { return os.Rename(from, to) }
+func (osFS) Remove(path string) error     { return os.Remove(path) }
+
+// treeFile is one file of the output directory that the rendering
+// writes, changes or removes.
+type treeFile struct {
+	path   string // slash-separated, relative to the output directory
+	data   []byte // the rendering's; nil for a file to remove
+	old    []byte // the file's current content, when it exists
+	exists bool
 }
 
-// yamlMemo encodes objects as YAML for one fleet and keeps the bytes of
-// each distinct object: clusters share most of theirs (the CRD always; the
-// Service, the PodDisruptionBudget and often the Deployment with every
-// cluster of the same version, size and region), and the YAML is a function
-// of the object's type and JSON form, which are the key. Safe for
-// concurrent use; shared bytes are only read.
-type yamlMemo struct {
-	mu   sync.Mutex
-	seen map[string][]byte
+// treeScan is what writing files into dir would change.
+type treeScan struct {
+	dir       string
+	exists    bool
+	writes    []treeFile // new or changed files, in the rendering's order
+	removes   []treeFile // files typharender wrote that the rendering no longer has, sorted
+	conflicts []string   // paths typharender must write that hold something it did not write
+	staleDirs []string   // fleet: cluster directories no longer in the fleet, removed when empty
 }
 
-func newYAMLMemo() *yamlMemo { return &yamlMemo{seen: map[string][]byte{}} }
+// scanTree compares dir with files, the rendering (in a fleet, under one
+// directory per cluster), reading only what typharender owns. It changes
+// nothing.
+func scanTree(layout *render.Layout, dir string, files []render.File, fleet bool) (*treeScan, error) {
+	sc := &treeScan{dir: dir}
+	info, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		for _, f := range files {
+			sc.writes = append(sc.writes, treeFile{path: f.Name, data: f.Data})
+		}
+		return sc, nil
+	case err != nil:
+		return nil, err
+	case !info.IsDir():
+		return nil, errIsFile
+	}
+	sc.exists = true
+	if !fleet {
+		d := scanDir(layout, dir, "", files)
+		if d.err != nil {
+			return nil, d.err
+		}
+		sc.add(d)
+		return sc, nil
+	}
 
-// encode returns obj as YAML, as render.EncodeYAML writes it.
-func (m *yamlMemo) encode(obj render.Object) ([]byte, error) {
-	var key string
-	if m != nil {
-		if j, err := json.Marshal(obj); err == nil { // else EncodeYAML reports it
-			key = reflect.TypeOf(obj).String() + "\n" + string(j)
-			m.mu.Lock()
-			data, ok := m.seen[key]
-			m.mu.Unlock()
-			if ok {
-				return data, nil
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	isEntry := make(map[string]fs.DirEntry, len(entries))
+	for _, e := range entries {
+		isEntry[e.Name()] = e
+	}
+	type cluster struct {
+		name  string
+		files []render.File
+	}
+	var clusters []cluster
+	for _, f := range files {
+		name, rest, _ := strings.Cut(f.Name, "/")
+		if len(clusters) == 0 || clusters[len(clusters)-1].name != name {
+			clusters = append(clusters, cluster{name: name})
+		}
+		c := &clusters[len(clusters)-1]
+		c.files = append(c.files, render.File{Name: rest, Data: f.Data})
+	}
+	inFleet := make(map[string]bool, len(clusters))
+	for _, c := range clusters {
+		inFleet[c.name] = true
+	}
+	scans := make([]dirScan, len(clusters))
+	if err := parallel(len(clusters), func(i int) error {
+		c := clusters[i]
+		switch e, ok := isEntry[c.name]; {
+		case !ok:
+			for _, f := range c.files {
+				scans[i].writes = append(scans[i].writes, treeFile{path: c.name + "/" + f.Name, data: f.Data})
+			}
+		case !e.IsDir():
+			scans[i].conflicts = []string{c.name}
+		default:
+			scans[i] = scanDir(layout, filepath.Join(dir, c.name), c.name+"/", c.files)
+		}
+		return scans[i].err
+	}); err != nil {
+		return nil, err
+	}
+	for _, d := range scans {
+		sc.add(d)
+	}
+	// A directory that is not in the fleet is a cluster typharender wrote
+	// before only if it holds typharender's kustomization.yaml.
+	for _, e := range entries {
+		if !e.IsDir() || inFleet[e.Name()] {
+			continue
+		}
+		sub := filepath.Join(dir, e.Name())
+		k, err := os.ReadFile(filepath.Join(sub, "kustomization.yaml"))
+		if err != nil || !layout.Owns("kustomization.yaml", k) {
+			continue
+		}
+		d := scanDir(layout, sub, e.Name()+"/", nil)
+		if d.err != nil {
+			return nil, d.err
+		}
+		sc.add(d)
+		sc.staleDirs = append(sc.staleDirs, e.Name())
+	}
+	return sc, nil
+}
+
+var errIsFile = errors.New("is a file")
+
+type dirScan struct {
+	writes, removes []treeFile
+	conflicts       []string
+	err             error
+}
+
+func (sc *treeScan) add(d dirScan) {
+	sc.writes = append(sc.writes, d.writes...)
+	sc.removes = append(sc.removes, d.removes...)
+	sc.conflicts = append(sc.conflicts, d.conflicts...)
+}
+
+// scanDir compares one directory, which exists, with files; prefix is
+// the directory's path in the output directory.
+func scanDir(layout *render.Layout, dir, prefix string, files []render.File) dirScan {
+	var d dirScan
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return dirScan{err: err}
+	}
+	wanted := make(map[string]bool, len(files))
+	for _, f := range files {
+		wanted[f.Name] = true
+	}
+	old := map[string][]byte{}
+	conflict := map[string]bool{}
+	for _, e := range entries {
+		name := e.Name()
+		switch {
+		case !e.Type().IsRegular():
+			if wanted[name] {
+				d.conflicts = append(d.conflicts, prefix+name)
+				conflict[name] = true
+			}
+		case wanted[name] || layout.Owns(name, nil) || name == "kustomization.yaml":
+			data, err := os.ReadFile(filepath.Join(dir, name))
+			if err != nil {
+				return dirScan{err: err}
+			}
+			switch {
+			case !layout.Owns(name, data):
+				if wanted[name] {
+					d.conflicts = append(d.conflicts, prefix+name)
+					conflict[name] = true
+				}
+			case wanted[name]:
+				old[name] = data
+			default:
+				d.removes = append(d.removes, treeFile{path: prefix + name, old: data, exists: true})
 			}
 		}
 	}
-	var buf bytes.Buffer
-	if err := render.EncodeYAML(&buf, obj); err != nil {
-		return nil, err
+	for _, f := range files {
+		o, ok := old[f.Name]
+		if ok && bytes.Equal(o, f.Data) || conflict[f.Name] {
+			continue
+		}
+		d.writes = append(d.writes, treeFile{path: prefix + f.Name, data: f.Data, old: o, exists: ok})
 	}
-	if key != "" {
-		m.mu.Lock()
-		m.seen[key] = buf.Bytes()
-		m.mu.Unlock()
-	}
-	return buf.Bytes(), nil
+	return d
 }
 
-// writeTree makes dir hold exactly files, atomically: it writes them into
-// a temporary directory beside dir and renames it into place, so a failure
-// leaves dir as it was. An existing dir is replaced only when it holds
-// nothing but files typharender writes (a fleet's: directories of them);
-// anything else is an error, so nothing a person put there is lost.
-func writeTree(dir string, files []file, fleet bool) error {
+// writeTree makes dir hold files, as the comment at the top of this file
+// describes, and returns the paths it removed.
+func writeTree(dir string, files []render.File, fleet bool) (removed []string, err error) {
+	return writeTreeFS(osFS{}, dir, files, fleet)
+}
+
+func writeTreeFS(fsys treeFS, dir string, files []render.File, fleet bool) ([]string, error) {
 	dir = filepath.Clean(dir)
 	flag := "--output-dir " + dir
-	// The directory is renamed as a whole, so it cannot be the working
-	// directory or hold it.
-	if abs, err := filepath.Abs(dir); err == nil {
-		if wd, err := os.Getwd(); err == nil && (wd == abs || strings.HasPrefix(wd, abs+string(filepath.Separator))) {
-			return fmt.Errorf("%s: is the working directory or holds it: want a directory below it, such as typha/", flag)
-		}
-	}
-	info, err := os.Stat(dir)
-	exists := err == nil
+	var layout render.Layout
+	sc, err := scanTree(&layout, dir, files, fleet)
 	switch {
-	case err != nil && !errors.Is(err, fs.ErrNotExist):
-		return fmt.Errorf("%s: %w: want a path to a new or existing directory", flag, unwrapPathError(err))
-	case exists && !info.IsDir():
-		return fmt.Errorf("%s: is a file: want a directory, new or holding only typharender's output", flag)
-	case exists:
-		if foreign := foreignFiles(dir, fleet); len(foreign) > 0 {
-			return fmt.Errorf("%s: holds %s, which typharender did not write: want a new or empty directory, or one holding only typharender's output (NN-<kind>-<name>.yaml and kustomization.yaml%s)", flag, quoteList(foreign), map[bool]string{true: " in one directory per cluster"}[fleet])
+	case errors.Is(err, errIsFile):
+		return nil, fmt.Errorf("%s: is a file: want a directory, new or holding typharender's output", flag)
+	case err != nil:
+		return nil, fmt.Errorf("%s: %w: want a path to a new or existing directory", flag, unwrapPathError(err))
+	case len(sc.conflicts) > 0:
+		paths := make([]string, len(sc.conflicts))
+		for i, c := range sc.conflicts {
+			paths[i] = joinPath(dir, c)
 		}
+		where := ""
+		if fleet {
+			where = " in one directory per cluster"
+		}
+		return nil, fmt.Errorf("%s: typharender would overwrite %s, which it did not write: move or rename that, or choose another directory (typharender writes NN-<kind>-<name>.yaml files and a kustomization.yaml that lists only them%s, and leaves every other file alone)", flag, quoteList(paths), where)
 	}
-	parent := filepath.Dir(dir)
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return failure(fmt.Errorf("%s: %w", flag, err))
+	w := &treeWrite{fsys: fsys, dir: dir, scan: sc}
+	if err := w.run(); err != nil {
+		return nil, failure(fmt.Errorf("%s: %w", flag, err))
 	}
-	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp-")
-	if err != nil {
-		return failure(fmt.Errorf("%s: %w", flag, err))
+	var removed []string
+	for _, r := range sc.removes {
+		removed = append(removed, joinPath(dir, r.path))
 	}
-	defer os.RemoveAll(tmp) // after a successful rename there is nothing left to remove
-	if err := os.Chmod(tmp, 0o755); err != nil {
-		return failure(fmt.Errorf("%s: %w", flag, err))
+	if len(w.leftovers) > 0 {
+		return removed, failure(fmt.Errorf("%s: written, but %s", flag, w.leftoverText()))
 	}
+	return removed, nil
+}
+
+// treeWrite is one write of a directory, with what it has done so far.
+type treeWrite struct {
+	fsys treeFS
+	dir  string
+	scan *treeScan
+
+	created []string    // directories created, in order
+	steps   []*fileStep // one per file written or removed
+	// leftovers are the commands that clean up what could not be undone or
+	// removed, one per path.
+	leftovers []string
+}
+
+// fileStep is one file to write or remove.
+type fileStep struct {
+	final      string // the file's path
+	tmp        string // the new content under a temporary name; "" to remove
+	direct     bool   // written at final directly, in a directory this write created
+	backup     string // where the previous file goes; "" when there is none
+	movedIn    bool   // tmp renamed to final (or written there directly)
+	movedAside bool   // final moved to backup
+}
+
+func (w *treeWrite) path(rel string) string { return joinPath(w.dir, rel) }
+
+func (w *treeWrite) run() error {
+	sc := w.scan
+	if err := w.mkdirs(); err != nil {
+		return w.undo(err)
+	}
+	newDir := make(map[string]bool, len(w.created))
+	for _, d := range w.created {
+		newDir[d] = true
+	}
+	for _, f := range sc.writes {
+		final := w.path(f.path)
+		w.steps = append(w.steps, &fileStep{final: final, direct: newDir[filepath.Dir(final)]})
+	}
+	for _, f := range sc.removes {
+		w.steps = append(w.steps, &fileStep{final: w.path(f.path)})
+	}
+	// Stage: every new file under a temporary name (or, in a new
+	// directory, in place), and a reserved name for each previous file.
 	// A fleet is tens of thousands of files: write them on every core.
-	if err := parallel(len(files), func(i int) error {
-		p := filepath.Join(tmp, filepath.FromSlash(files[i].path))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return failure(fmt.Errorf("%s: %w", flag, err))
+	if err := parallel(len(w.steps), func(i int) error {
+		s := w.steps[i]
+		exists := i >= len(sc.writes) || sc.writes[i].exists
+		var data []byte
+		if i < len(sc.writes) {
+			data = sc.writes[i].data
 		}
-		if err := os.WriteFile(p, files[i].data, 0o644); err != nil {
-			return failure(fmt.Errorf("%s: %w", flag, err))
+		if s.direct {
+			if err := w.fsys.Create(s.final, data); err != nil {
+				return fmt.Errorf("writing %s: %s", s.final, why(err))
+			}
+			s.movedIn = true
+			return nil
+		}
+		if i < len(sc.writes) {
+			tmp, err := w.createTemp(s.final, data)
+			s.tmp = tmp
+			if err != nil {
+				return fmt.Errorf("writing %s: %s", s.final, why(err))
+			}
+		}
+		if exists {
+			backup, err := w.createTemp(s.final, nil)
+			s.backup = backup
+			if err != nil {
+				return fmt.Errorf("moving %s aside: %s", s.final, why(err))
+			}
 		}
 		return nil
 	}); err != nil {
-		return err
+		return w.undo(err)
 	}
-	if !exists {
-		if err := os.Rename(tmp, dir); err != nil {
-			return failure(fmt.Errorf("%s: %w", flag, err))
+	// Commit, in order: the previous file aside, the new one in.
+	for _, s := range w.steps {
+		if s.backup != "" {
+			if err := w.fsys.Rename(s.final, s.backup); err != nil {
+				return w.undo(fmt.Errorf("moving %s aside: %s", s.final, why(err)))
+			}
+			s.movedAside = true
 		}
-		return nil
-	}
-	// Swap: move the old directory aside (to a name beside the unique
-	// temporary one), the new one in, then delete the old one.
-	old := tmp + ".old"
-	if err := os.Rename(dir, old); err != nil {
-		return failure(fmt.Errorf("%s: %w", flag, err))
-	}
-	if err := os.Rename(tmp, dir); err != nil {
-		if rerr := os.Rename(old, dir); rerr != nil {
-			return failure(fmt.Errorf("%s: %w; the previous contents are in %s", flag, err, old))
+		if s.tmp != "" {
+			if err := w.fsys.Rename(s.tmp, s.final); err != nil {
+				return w.undo(fmt.Errorf("writing %s: %s", s.final, why(err)))
+			}
+			s.movedIn = true
 		}
-		return failure(fmt.Errorf("%s: %w", flag, err))
 	}
-	if err := os.RemoveAll(old); err != nil {
-		return failure(fmt.Errorf("%s: written, but removing the previous contents in %s: %w", flag, old, err))
+	// Done: remove the previous files, and the directories of clusters no
+	// longer in the fleet when nothing else is in them.
+	for _, s := range w.steps {
+		if s.backup != "" {
+			w.remove(s.backup)
+		}
+	}
+	for _, d := range sc.staleDirs {
+		p := w.path(d)
+		if err := w.fsys.Remove(p); err != nil && w.onlyLeftovers(p) {
+			w.leftovers = append(w.leftovers, "rmdir "+rollout.ShellQuote(p))
+		}
 	}
 	return nil
 }
 
-// foreignFiles lists what in dir typharender would not have written.
-func foreignFiles(dir string, fleet bool) []string {
-	var foreign []string
-	entries, err := os.ReadDir(dir)
+// onlyLeftovers reports whether the directory p holds nothing but files
+// this write failed to remove (and so, once they are, can be removed),
+// or nothing at all.
+func (w *treeWrite) onlyLeftovers(p string) bool {
+	entries, err := os.ReadDir(p)
 	if err != nil {
-		return []string{dir + " (unreadable: " + unwrapPathError(err).Error() + ")"}
+		return false
 	}
 	for _, e := range entries {
-		p := filepath.Join(dir, e.Name())
-		switch {
-		case fleet && e.IsDir():
-			foreign = append(foreign, foreignFiles(p, false)...)
-		case !fleet && e.Type().IsRegular() && (e.Name() == kustomization || objectFile.MatchString(e.Name())):
-		default:
-			foreign = append(foreign, p)
+		if !slices.Contains(w.leftovers, "rm -f "+rollout.ShellQuote(filepath.Join(p, e.Name()))) {
+			return false
 		}
 	}
-	return foreign
+	return true
+}
+
+// mkdirs creates the output directory and its missing parents, and the
+// fleet's new cluster directories.
+func (w *treeWrite) mkdirs() error {
+	var missing []string
+	if !w.scan.exists {
+		for p := w.dir; ; p = filepath.Dir(p) {
+			if _, err := os.Lstat(p); err == nil || filepath.Dir(p) == p {
+				break
+			}
+			missing = append(missing, p)
+		}
+		slices.Reverse(missing)
+	}
+	seen := map[string]bool{}
+	for _, f := range w.scan.writes {
+		d := filepath.Dir(w.path(f.path))
+		if d == w.dir || seen[d] {
+			continue
+		}
+		seen[d] = true
+		if _, err := os.Lstat(d); errors.Is(err, fs.ErrNotExist) {
+			missing = append(missing, d)
+		}
+	}
+	for _, d := range missing {
+		if err := w.fsys.Mkdir(d); err != nil {
+			return fmt.Errorf("creating %s: %s", d, why(err))
+		}
+		w.created = append(w.created, d)
+	}
+	return nil
+}
+
+// createTemp writes data to a new hidden file beside final and returns its
+// path.
+func (w *treeWrite) createTemp(final string, data []byte) (string, error) {
+	prefix := "." + filepath.Base(final) + ".typharender-"
+	for {
+		p := filepath.Join(filepath.Dir(final), prefix+strconv.FormatUint(rand.Uint64(), 36))
+		err := w.fsys.Create(p, data)
+		if !errors.Is(err, fs.ErrExist) {
+			return p, err
+		}
+	}
+}
+
+// undo reverses every step done, removes what was staged and the
+// directories created, and returns err, the cause, with what could not be
+// undone.
+func (w *treeWrite) undo(err error) error {
+	for i := len(w.steps) - 1; i >= 0; i-- {
+		s := w.steps[i]
+		switch {
+		case s.movedIn && s.backup != "" && s.movedAside:
+			if rerr := w.fsys.Rename(s.backup, s.final); rerr != nil {
+				w.leftovers = append(w.leftovers, "mv -f "+rollout.ShellQuote(s.backup)+" "+rollout.ShellQuote(s.final))
+			}
+		case s.movedIn:
+			w.remove(s.final)
+		case s.movedAside:
+			if rerr := w.fsys.Rename(s.backup, s.final); rerr != nil {
+				w.leftovers = append(w.leftovers, "mv -f "+rollout.ShellQuote(s.backup)+" "+rollout.ShellQuote(s.final))
+			}
+		}
+		if s.tmp != "" && !s.movedIn {
+			w.remove(s.tmp)
+		}
+		if s.backup != "" && !s.movedAside {
+			w.remove(s.backup)
+		}
+	}
+	for i := len(w.created) - 1; i >= 0; i-- {
+		if rerr := w.fsys.Remove(w.created[i]); rerr != nil {
+			w.leftovers = append(w.leftovers, "rmdir "+rollout.ShellQuote(w.created[i]))
+		}
+	}
+	if len(w.leftovers) == 0 {
+		return fmt.Errorf("%w; nothing was changed", err)
+	}
+	return fmt.Errorf("%w; the directory could not be restored in full: %s", err, w.leftoverText())
+}
+
+func (w *treeWrite) remove(p string) {
+	if err := w.fsys.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		w.leftovers = append(w.leftovers, "rm -f "+rollout.ShellQuote(p))
+	}
+}
+
+func (w *treeWrite) leftoverText() string {
+	return fmt.Sprintf("%s left behind; to finish, run:\n  %s", english.Count(len(w.leftovers), "path"), strings.Join(w.leftovers, "\n  "))
 }
 
 func quoteList(paths []string) string {
@@ -206,54 +522,75 @@ func joinPath(dir, rel string) string {
 }
 
 // checkTree compares dir with files, as writeTree would leave it: a
-// unified diff for each file that differs, and a line for each file
-// missing from dir or only in it. Any difference exits 1.
-func checkTree(s streams, dir string, files []file) error {
+// unified diff for each file that differs (one line when only the line
+// endings differ), and a line for each file missing from dir or that
+// typharender would remove from it. Files typharender does not own are
+// not compared. Any difference exits 1; accept names the command that
+// writes the rendering.
+func checkTree(s streams, dir string, files []render.File, fleet bool, accept string) error {
 	dir = filepath.Clean(dir)
-	want := make(map[string]bool, len(files))
-	var out strings.Builder
-	differ := 0
-	for _, f := range files {
-		want[f.path] = true
-		p := joinPath(dir, f.path)
-		got, err := os.ReadFile(p)
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-			fmt.Fprintf(&out, "Only in rendered: %s\n", f.path)
-			differ++
-		case err != nil:
-			return fmt.Errorf("--check %s: %w", dir, err)
-		default:
-			if d := diff.Unified(p, "rendered/"+f.path, got, f.data); d != "" {
-				out.WriteString(d)
-				differ++
-			}
-		}
-	}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		if d.IsDir() || want[filepath.ToSlash(rel)] {
-			return nil
-		}
-		fmt.Fprintf(&out, "Only in %s: %s\n", dir, filepath.ToSlash(rel))
-		differ++
-		return nil
-	})
+	var layout render.Layout
+	sc, err := scanTree(&layout, dir, files, fleet)
 	if err != nil {
-		return fmt.Errorf("--check %s: %w", dir, err)
+		return fmt.Errorf("--check %s: %w", dir, unwrapPathError(err))
 	}
+	var out strings.Builder
+	for _, c := range sc.conflicts {
+		fmt.Fprintf(&out, "%s: not written by typharender, and --output-dir will not overwrite it: move it aside\n", joinPath(dir, c))
+	}
+	for _, f := range sc.writes {
+		p := joinPath(dir, f.path)
+		switch {
+		case !f.exists:
+			fmt.Fprintf(&out, "Only in rendered: %s\n", f.path)
+		case crlfOnly(f.old, f.data):
+			fmt.Fprintf(&out, "%s: only the line endings differ: the file has CRLF (\\r\\n), the rendering LF (\\n)\n", p)
+		default:
+			lf, crlf := withoutCRLF(f.old)
+			if crlf != "" {
+				fmt.Fprintf(&out, "%s: %s\n", p, crlf[2:])
+			}
+			out.WriteString(diff.Unified(p, "rendered/"+f.path, lf, f.data))
+		}
+	}
+	for _, f := range sc.removes {
+		fmt.Fprintf(&out, "Only in %s: %s\n", dir, f.path)
+	}
+	differ := len(sc.conflicts) + len(sc.writes) + len(sc.removes)
 	if differ == 0 {
 		return nil
 	}
 	if _, err := io.WriteString(s.Out, out.String()); err != nil {
 		return writeErr(err)
 	}
-	what := "files differ"
-	if differ == 1 {
-		what = "file differs"
+	return failure(fmt.Errorf("--check %s: %s from the rendering (diff on stdout); to accept, run: %s", dir, english.Count(differ, "file")+map[bool]string{true: " differs", false: " differ"}[differ == 1], accept))
+}
+
+// withoutCRLF returns file with CRLF line endings made LF and, if it had
+// any, a note that says so.
+func withoutCRLF(file []byte) (lf []byte, note string) {
+	if !bytes.Contains(file, []byte("\r\n")) {
+		return file, ""
 	}
-	return failure(fmt.Errorf("--check %s: %d %s from the rendering (diff on stdout); to accept, render again with --output-dir %s", dir, differ, what, dir))
+	return bytes.ReplaceAll(file, []byte("\r\n"), []byte("\n")), "; the file also has CRLF line endings, which the diff leaves out"
+}
+
+// why is err without the operation and path a *fs.PathError or an
+// *os.LinkError repeats: "permission denied".
+func why(err error) error {
+	var pe *fs.PathError
+	var le *os.LinkError
+	switch {
+	case errors.As(err, &pe):
+		return pe.Err
+	case errors.As(err, &le):
+		return le.Err
+	}
+	return err
+}
+
+// crlfOnly reports whether file, a file's content, differs from rendered
+// only in ending its lines with CRLF where rendered has LF.
+func crlfOnly(file, rendered []byte) bool {
+	return bytes.Contains(file, []byte("\r\n")) && bytes.Equal(bytes.ReplaceAll(file, []byte("\r\n"), []byte("\n")), rendered)
 }

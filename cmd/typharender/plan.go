@@ -9,8 +9,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/typharender/typharender/internal/english"
 	"github.com/typharender/typharender/internal/errs"
 	"github.com/typharender/typharender/render"
+	"github.com/typharender/typharender/rollout"
 )
 
 type planFlags struct {
@@ -66,9 +68,9 @@ Nothing is run: the plan goes to stdout, warnings to stderr.`,
 	fl := c.Flags()
 	fl.StringVar(&f.mode, "mode", "", "the guide's approach: typha (deploy Typha, relay Felix through it) or disable-policy (turn NetworkPolicy off); required")
 	fl.StringVar(&f.eniConfig, "eni-config", "", "the cluster's eni-config ConfigMap (kubectl -n kube-system get cm eni-config -o yaml), or - for stdin: makes the patch step exact")
-	fl.StringVar(&f.daemonSet, "terway-daemonset", render.DefaultTerwayDaemonSet, "the Terway DaemonSet to restart: terway-eniip, terway-eni or terway")
-	fl.StringVar(&f.manifest, "manifest", render.DefaultManifest, "the file the plan saves the Typha manifests in")
-	f.timeout = render.DefaultRolloutTimeout
+	fl.StringVar(&f.daemonSet, "terway-daemonset", rollout.DefaultTerwayDaemonSet, "the Terway DaemonSet to restart: terway-eniip, terway-eni or terway")
+	fl.StringVar(&f.manifest, "manifest", rollout.DefaultManifest, "the file the plan saves the Typha manifests in")
+	f.timeout = rollout.DefaultRolloutTimeout
 	fl.Var((*durationFlag)(&f.timeout), "timeout", "how long to wait for the Typha Deployment's rollout, such as 5m or 90s")
 	fl.StringVarP(&f.output, "output", "o", "text", "output format: text or json")
 	_ = c.RegisterFlagCompletionFunc("mode", fixedCompletion(string(render.ModeTypha), string(render.ModeDisablePolicy)))
@@ -89,7 +91,7 @@ func (f *planFlags) run(c *cobra.Command, s streams) error {
 		return usageError(c, fmt.Errorf("-o %q: want text or json", f.output))
 	}
 	in := &input{stdin: s.In}
-	o := render.PlanOptions{Mode: mode, TerwayDaemonSet: f.daemonSet, Manifest: f.manifest, RolloutTimeout: f.timeout}
+	o := rollout.Options{Mode: mode, TerwayDaemonSet: f.daemonSet, Manifest: f.manifest, RolloutTimeout: f.timeout}
 
 	if mode == render.ModeTypha {
 		for _, name := range f.files {
@@ -104,8 +106,8 @@ func (f *planFlags) run(c *cobra.Command, s streams) error {
 		if _, err := renderValues(v); err != nil {
 			return err
 		}
-		o.Options = v.Options()
-		o.RenderCommand = f.renderCommand(c)
+		o.Cluster = v.Options()
+		o.RenderCommand = renderCommand(c, &f.valueFlags)
 	} else {
 		var given []string
 		for _, name := range []string{"region", "nodes", "kube-version", "values", "set"} {
@@ -129,7 +131,7 @@ func (f *planFlags) run(c *cobra.Command, s streams) error {
 		o.ENIConfig = cm
 	}
 
-	plan, err := render.Plan(o)
+	plan, err := rollout.Plan(o)
 	if err != nil {
 		return fmt.Errorf("invalid plan:\n  %s", indent(planError(err).Error()))
 	}
@@ -152,7 +154,7 @@ func (f *planFlags) run(c *cobra.Command, s streams) error {
 	return writeErr(err)
 }
 
-// planError names the flags behind the PlanOptions fields.
+// planError names the flags behind the rollout.Options fields.
 func planError(err error) error {
 	flags := map[string]string{
 		"TerwayDaemonSet": "--terway-daemonset",
@@ -166,7 +168,7 @@ func planError(err error) error {
 		var oe *render.OptionError
 		if errors.As(e, &oe) {
 			if flag, ok := flags[oe.Field]; ok {
-				out = append(out, fmt.Sprintf("%s %s %s", flag, oe.Value, oe.Reason))
+				out = append(out, fmt.Sprintf("%s %s %s", flag, oe.ValueString(), oe.Reason))
 				continue
 			}
 		}
@@ -176,10 +178,10 @@ func planError(err error) error {
 }
 
 // renderCommand is the typharender render command line for the cluster
-// flags and values given.
-func (f *planFlags) renderCommand(c *cobra.Command) string {
+// flags and values given to c.
+func renderCommand(c *cobra.Command, f *valueFlags) string {
 	parts := []string{"typharender", "render"}
-	add := func(flag, value string) { parts = append(parts, flag, render.ShellQuote(value)) }
+	add := func(flag, value string) { parts = append(parts, flag, rollout.ShellQuote(value)) }
 	for _, name := range f.files {
 		add("-f", name)
 	}
@@ -211,25 +213,19 @@ type planJSON struct {
 	Warnings []string   `json:"warnings"`
 }
 
-func planData(p *render.RolloutPlan) planJSON {
-	out := planJSON{Mode: string(p.Mode), Summary: p.Summary, Warnings: nonNil(p.Warnings)}
+// planData is p as -o json prints it: lists are [] when empty, never null.
+func planData(p *rollout.Result) planJSON {
+	out := planJSON{Mode: string(p.Mode), Summary: p.Summary, Warnings: append([]string{}, p.Warnings...)}
 	for _, s := range p.Steps {
-		out.Steps = append(out.Steps, stepData{Title: s.Title, Commands: nonNil(s.Commands), Notes: nonNil(s.Notes)})
+		out.Steps = append(out.Steps, stepData{Title: s.Title, Commands: append([]string{}, s.Commands...), Notes: append([]string{}, s.Notes...)})
 	}
 	return out
-}
-
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
 }
 
 // durationFlag is a duration flag whose error says what is accepted.
 type durationFlag time.Duration
 
-func (d *durationFlag) String() string { return formatDuration(time.Duration(*d)) }
+func (d *durationFlag) String() string { return english.Duration(time.Duration(*d)) }
 func (d *durationFlag) Type() string   { return "duration" }
 func (d *durationFlag) Set(s string) error {
 	v, err := time.ParseDuration(s)
@@ -238,12 +234,4 @@ func (d *durationFlag) Set(s string) error {
 	}
 	*d = durationFlag(v)
 	return nil
-}
-
-// formatDuration writes d without zero units, as kubectl's --timeout
-// takes it: 5m, 90s, 1h30m.
-func formatDuration(d time.Duration) string {
-	s := d.String()
-	s = strings.Replace(s, "m0s", "m", 1)
-	return strings.Replace(s, "h0m", "h", 1)
 }

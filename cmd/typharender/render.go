@@ -13,6 +13,7 @@ import (
 	"github.com/typharender/typharender/internal/diff"
 	"github.com/typharender/typharender/internal/values"
 	"github.com/typharender/typharender/render"
+	"github.com/typharender/typharender/rollout"
 )
 
 type renderFlags struct {
@@ -36,18 +37,16 @@ calico-typha.yaml with the region, replicas and API versions filled in.
 The cluster is described by --region, --nodes and --kube-version, or by the
 same keys in values files (-f) and --set, applied in that order: values
 files in order, then --set in order, then the three flags; later wins.
-Values keys: region, nodes, kubeVersion, image.registry, image.repository,
-image.tag, image.digest, replicas, labels.<key>, annotations.<key>,
-resources.requests.<name>, resources.limits.<name>, logSeverity. A null
-value (--set replicas=null) restores the default.
+` + values.Help() + `
 
 Output is multi-document YAML on stdout, or a v1 List with -o json.
 --output-dir DIR writes one file per object, NN-<kind>-<name>.yaml, and a
-kustomization.yaml listing them; DIR is replaced as a whole, so it must be
-new, empty, or hold only files typharender wrote. --check FILE compares the
-rendering with FILE and exits 1 with a unified diff when they differ;
---check DIR compares DIR with what --output-dir DIR would write (a fleet
-included), file by file.
+kustomization.yaml listing them, into DIR (kept, with its mode and owner):
+all or nothing, removing NN- files it no longer writes, leaving every other
+file alone, and refusing to overwrite what it did not write. --check FILE
+compares the rendering with FILE and exits 1 with a unified diff when they
+differ; --check DIR compares DIR with what --output-dir DIR would write (a
+fleet included), file by file.
 
 --fleet FILE renders every cluster the file lists into DIR/<name>/ (with
 --output-dir DIR): a mapping with clusters, a list of entries with name,
@@ -128,20 +127,12 @@ func (f *renderFlags) run(c *cobra.Command, s streams) error {
 	warn(s, "", res.Warnings)
 
 	if f.outputDir != "" || f.checkDir {
-		files, err := objectFiles(res.Objects(), nil)
+		var layout render.Layout
+		files, err := layout.Files(res.Objects()...)
 		if err != nil {
 			return failure(err)
 		}
-		if f.checkDir {
-			return checkTree(s, f.check, files)
-		}
-		if err := writeTree(f.outputDir, files, false); err != nil {
-			return err
-		}
-		for _, file := range files {
-			fmt.Fprintf(s.Out, "wrote %s\n", joinPath(f.outputDir, file.path))
-		}
-		return nil
+		return f.writeDir(c, s, files, false)
 	}
 
 	var buf bytes.Buffer
@@ -149,15 +140,7 @@ func (f *renderFlags) run(c *cobra.Command, s streams) error {
 		return failure(err)
 	}
 	if f.check != "" {
-		want, err := in.read("--check", f.check)
-		if err != nil {
-			return err
-		}
-		if d := diff.Unified(displayName(f.check), "rendered", want, buf.Bytes()); d != "" {
-			fmt.Fprint(s.Out, d)
-			return failure(fmt.Errorf("--check %s: the file differs from the rendering (diff on stdout); to accept, write the rendering to the file", displayName(f.check)))
-		}
-		return nil
+		return f.checkFile(c, s, in, buf.Bytes())
 	}
 	_, err = s.Out.Write(buf.Bytes())
 	return writeErr(err)
@@ -168,7 +151,10 @@ func (f *renderFlags) runFleet(c *cobra.Command, s streams, in *input) error {
 	if err != nil {
 		return err
 	}
-	data, err := in.read("--fleet", f.fleet)
+	data, err := in.readAtMost("--fleet", f.fleet, values.MaxFleetBytes)
+	if big, ok := err.(*tooLargeError); ok {
+		return fmt.Errorf("--fleet %s", values.TooLarge(big.file, big.size, big.limit))
+	}
 	if err != nil {
 		return err
 	}
@@ -189,47 +175,104 @@ func (f *renderFlags) runFleet(c *cobra.Command, s streams, in *input) error {
 		return errors.New(b.String())
 	}
 	// Encoding is most of the work: each cluster on any core, in order,
-	// each distinct object once.
-	memo := newYAMLMemo()
-	perCluster := make([][]file, len(good))
+	// each distinct object once (one Layout for the fleet).
+	var layout render.Layout
+	perCluster := make([][]render.File, len(good))
 	if err := parallel(len(good), func(i int) error {
-		fs, err := objectFiles(good[i].Result.Objects(), memo)
+		fs, err := layout.Files(good[i].Result.Objects()...)
 		perCluster[i] = fs
 		return err
 	}); err != nil {
 		return failure(err)
 	}
-	var files []file
+	var files []render.File
 	for i, g := range good {
 		warn(s, "cluster "+g.Cluster.Name+": ", g.Result.Warnings)
 		for _, fl := range perCluster[i] {
-			fl.path = g.Cluster.Name + "/" + fl.path
+			fl.Name = g.Cluster.Name + "/" + fl.Name
 			files = append(files, fl)
 		}
 	}
+	return f.writeDir(c, s, files, true)
+}
+
+// writeDir writes files to --output-dir, or compares them with --check DIR.
+func (f *renderFlags) writeDir(c *cobra.Command, s streams, files []render.File, fleet bool) error {
 	if f.checkDir {
-		return checkTree(s, f.check, files)
+		return checkTree(s, f.check, files, fleet, f.command(c, "--output-dir", f.check))
 	}
-	if err := writeTree(f.outputDir, files, true); err != nil {
+	removed, err := writeTree(f.outputDir, files, fleet)
+	for _, p := range removed {
+		fmt.Fprintf(s.Out, "removed %s\n", p)
+	}
+	if err != nil {
 		return err
 	}
 	for _, fl := range files {
-		fmt.Fprintf(s.Out, "wrote %s\n", joinPath(f.outputDir, fl.path))
+		fmt.Fprintf(s.Out, "wrote %s\n", joinPath(f.outputDir, fl.Name))
 	}
 	return nil
+}
+
+// checkFile compares rendered with the file --check names: a unified
+// diff, or one line when only the line endings differ.
+func (f *renderFlags) checkFile(c *cobra.Command, s streams, in *input, rendered []byte) error {
+	want, err := in.read("--check", f.check)
+	if err != nil {
+		return err
+	}
+	name := displayName(f.check)
+	if bytes.Equal(want, rendered) {
+		return nil
+	}
+	accept := "run: " + f.command(c) + " > " + rollout.ShellQuote(f.check)
+	if f.check == "-" {
+		accept = "replace what you gave on stdin with the output of: " + f.command(c)
+	}
+	if crlfOnly(want, rendered) {
+		return failure(fmt.Errorf("--check %s: only the line endings differ: the file has CRLF (\\r\\n), the rendering LF (\\n); convert the file to LF (dos2unix; in git, mark it -text in .gitattributes), or to accept, %s", name, accept))
+	}
+	// A file with CRLF line endings is compared line by line without them,
+	// so the diff shows what changed, not every line.
+	lf, crlf := withoutCRLF(want)
+	fmt.Fprint(s.Out, diff.Unified(name, "rendered", lf, rendered))
+	return failure(fmt.Errorf("--check %s: the file differs from the rendering (diff on stdout%s); to accept, %s", name, crlf, accept))
+}
+
+// command is the typharender render command line that writes what this
+// one rendered, with extra arguments at the end.
+func (f *renderFlags) command(c *cobra.Command, extra ...string) string {
+	cmd := renderCommand(c, &f.valueFlags)
+	if f.fleet != "" {
+		cmd += " --fleet " + rollout.ShellQuote(f.fleet)
+	}
+	if f.output != "yaml" {
+		cmd += " -o " + f.output
+	}
+	for _, e := range extra {
+		cmd += " " + rollout.ShellQuote(e)
+	}
+	return cmd
 }
 
 // renderValues renders one cluster given by the command line.
 func renderValues(v *values.Values) (*render.Result, error) {
 	res, err := v.Render()
 	if err != nil {
-		err = invalidValues(err)
-		if len(v.Missing()) > 0 {
-			err = fmt.Errorf("%w\n(give --region, --nodes and --kube-version, or the keys region, nodes and kubeVersion with -f or --set)", err)
-		}
-		return nil, err
+		return nil, explainValues(err)
 	}
 	return res, nil
+}
+
+// explainValues formats the errors of values that cannot be rendered, with
+// a hint when a required key is missing.
+func explainValues(err error) error {
+	missing := errors.Is(err, values.ErrRequired)
+	err = invalidValues(err)
+	if missing {
+		err = fmt.Errorf("%w\n(give --region, --nodes and --kube-version, or the keys region, nodes and kubeVersion with -f or --set)", err)
+	}
+	return err
 }
 
 // invalidValues formats the errors of values that cannot be rendered.

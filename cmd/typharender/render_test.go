@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/typharender/typharender/render"
@@ -57,6 +58,26 @@ func TestRender(t *testing.T) {
 		{name: "check json differs from yaml", args: args([]string{"render", "-o", "json", "--check", filepath.Join(matrix, "1.30-1000.yaml")}, cluster), code: 1},
 		{name: "check missing file", args: args([]string{"render", "--check", "testdata/input/nope.yaml"}, cluster), code: 2},
 		{name: "check with output dir", args: args([]string{"render", "--check", "x.yaml", "--output-dir", "x"}, cluster), code: 2},
+		{
+			name: "check crlf", args: args([]string{"render", "--check", "$TMP/calico-typha.yaml"}, cluster), code: 1,
+			setup: func(t *testing.T, tmp string) {
+				crlf := bytes.ReplaceAll(mustRead(t, filepath.Join(matrix, "1.30-1000.yaml")), []byte("\n"), []byte("\r\n"))
+				if err := os.WriteFile(filepath.Join(tmp, "calico-typha.yaml"), crlf, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			},
+		},
+		{
+			// CRLF and a real difference: the whole diff.
+			name: "check crlf and stale", args: args([]string{"render", "--check", "$TMP/calico-typha.yaml"}, cluster), code: 1,
+			setup: func(t *testing.T, tmp string) {
+				crlf := bytes.ReplaceAll(mustRead(t, filepath.Join(matrix, "1.30-5000.yaml")), []byte("\n"), []byte("\r\n"))
+				if err := os.WriteFile(filepath.Join(tmp, "calico-typha.yaml"), crlf, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			},
+		},
+		{name: "check stale from stdin", args: args([]string{"render", "-f", "testdata/input/values.yaml", "--set", `annotations.example\.com/note=two words`, "--check", "-"}), stdin: string(mustRead(t, filepath.Join(matrix, "1.30-1000.yaml"))), code: 1},
 	})
 }
 
@@ -107,10 +128,14 @@ func checkOutputDir(t *testing.T, dir string, o render.Options) {
 	}
 }
 
+// noTempLeft checks that no temporary file or directory of a write is
+// left in dir: .NAME.typharender-*, or .NAME.tmp-* as earlier versions
+// named them.
 func noTempLeft(t *testing.T, dir string) {
 	t.Helper()
 	for _, p := range listTree(t, dir) {
-		if m, _ := filepath.Match(".*", filepath.Base(filepath.Clean(p))); m {
+		base := filepath.Base(filepath.Clean(p))
+		if strings.HasPrefix(base, ".") && (strings.Contains(base, ".typharender-") || strings.Contains(base, ".tmp-")) {
 			t.Errorf("left behind in %s: %s", dir, p)
 		}
 	}
@@ -142,22 +167,105 @@ func TestRenderOutputDir(t *testing.T) {
 			},
 		},
 		{
-			name: "output dir with a foreign file", args: args([]string{"render", "--output-dir", "$TMP/out"}, cluster), code: 2,
+			name: "output dir keeps files typharender did not write", args: args([]string{"render", "--output-dir", "$TMP/out"}, cluster),
+			golden: "render/output-dir",
 			setup: func(t *testing.T, tmp string) {
 				writeOld(t, tmp)
-				if err := os.WriteFile(filepath.Join(tmp, "out", "README.md"), []byte("mine"), 0o644); err != nil {
+				for _, name := range []string{"README.md", ".gitkeep", "notes/keep.yaml"} {
+					p := filepath.Join(tmp, "out", filepath.FromSlash(name))
+					if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+						t.Fatal(err)
+					}
+					if err := os.WriteFile(p, []byte("mine\n"), 0o644); err != nil {
+						t.Fatal(err)
+					}
+				}
+			},
+			after: func(t *testing.T, tmp string) {
+				out := filepath.Join(tmp, "out")
+				for _, name := range []string{"README.md", ".gitkeep", "notes/keep.yaml"} {
+					if got := string(readFile(t, filepath.Join(out, filepath.FromSlash(name)))); got != "mine\n" {
+						t.Errorf("%s = %q, want it untouched", name, got)
+					}
+				}
+				if !bytes.Contains(readFile(t, filepath.Join(out, objectFileNames[1])), []byte("replicas: 5")) {
+					t.Error("the Deployment is not the new rendering's")
+				}
+				noTempLeft(t, tmp)
+			},
+		},
+		{
+			name: "output dir removes files typharender wrote before", args: args([]string{"render", "--output-dir", "$TMP/out"}, cluster),
+			setup: func(t *testing.T, tmp string) {
+				writeOld(t, tmp)
+				// As an older rendering with one more object would have left it.
+				out := filepath.Join(tmp, "out")
+				if err := os.WriteFile(filepath.Join(out, "04-configmap-calico-typha.yaml"), []byte("old\n"), 0o644); err != nil {
 					t.Fatal(err)
 				}
 			},
 			after: func(t *testing.T, tmp string) {
-				// Untouched: still the 5000-node rendering and the README.
-				if got := listTree(t, filepath.Join(tmp, "out")); !slices.Contains(got, "README.md") || len(got) != 6 {
-					t.Errorf("files = %q", got)
+				checkOutputDir(t, filepath.Join(tmp, "out"), hangzhou)
+				noTempLeft(t, tmp)
+			},
+		},
+		{
+			name: "output dir leaves unchanged files alone", args: args([]string{"render", "--output-dir", "$TMP/out"}, cluster),
+			golden: "render/output-dir",
+			setup: func(t *testing.T, tmp string) {
+				writeOld(t, tmp)
+				// Mark the files the new rendering does not change: the
+				// Service, PDB and CRD are the same for 5000 nodes.
+				for _, n := range objectFileNames {
+					if err := os.Chmod(filepath.Join(tmp, "out", n), 0o600); err != nil {
+						t.Fatal(err)
+					}
 				}
+			},
+			after: func(t *testing.T, tmp string) {
+				checkOutputDir(t, filepath.Join(tmp, "out"), hangzhou)
+				for i, n := range objectFileNames {
+					st, err := os.Stat(filepath.Join(tmp, "out", n))
+					if err != nil {
+						t.Fatal(err)
+					}
+					changed := i == 1 // the Deployment: 5 replicas, not 25
+					if kept := st.Mode().Perm() == 0o600; kept == changed {
+						t.Errorf("%s: mode %v; want it rewritten only if its content changed (%v)", n, st.Mode().Perm(), changed)
+					}
+				}
+			},
+		},
+		{
+			name: "output dir with a kustomization typharender did not write", args: args([]string{"render", "--output-dir", "$TMP/out"}, cluster), code: 2,
+			setup: func(t *testing.T, tmp string) {
+				writeOld(t, tmp)
+				k := "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamePrefix: prod-\nresources:\n- 00-service-calico-typha.yaml\n"
+				if err := os.WriteFile(filepath.Join(tmp, "out", "kustomization.yaml"), []byte(k), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			},
+			after: func(t *testing.T, tmp string) {
 				if !bytes.Contains(readFile(t, filepath.Join(tmp, "out", objectFileNames[1])), []byte("replicas: 25")) {
 					t.Error("the previous Deployment was overwritten")
 				}
+				if !bytes.Contains(readFile(t, filepath.Join(tmp, "out", "kustomization.yaml")), []byte("namePrefix")) {
+					t.Error("the person's kustomization.yaml was overwritten")
+				}
 				noTempLeft(t, tmp)
+			},
+		},
+		{
+			name: "output dir with a directory where a file goes", args: args([]string{"render", "--output-dir", "$TMP/out"}, cluster), code: 2,
+			setup: func(t *testing.T, tmp string) {
+				if err := os.MkdirAll(filepath.Join(tmp, "out", objectFileNames[2]), 0o755); err != nil {
+					t.Fatal(err)
+				}
+			},
+			after: func(t *testing.T, tmp string) {
+				if got := listTree(t, tmp); !slices.Equal(got, []string{"out/", "out/" + objectFileNames[2] + "/"}) {
+					t.Errorf("left %q", got)
+				}
 			},
 		},
 		{
@@ -191,16 +299,19 @@ func TestRenderOutputDir(t *testing.T) {
 			},
 		},
 		{
-			name: "output dir is the working directory", args: args([]string{"render", "--output-dir", "."}, cluster), code: 2,
+			name: "output dir is the working directory", args: args([]string{"render", "--output-dir", "."}, cluster),
 			setup: func(t *testing.T, tmp string) {
 				if err := os.Mkdir(filepath.Join(tmp, "out"), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join(tmp, "out", "go.mod"), []byte("module x\n"), 0o644); err != nil {
 					t.Fatal(err)
 				}
 				t.Chdir(filepath.Join(tmp, "out"))
 			},
 			after: func(t *testing.T, tmp string) {
-				if got := listTree(t, tmp); !slices.Equal(got, []string{"out/"}) {
-					t.Errorf("left %q", got)
+				if got := listTree(t, tmp); len(got) != 7 || !slices.Contains(got, "out/go.mod") || !slices.Contains(got, "out/kustomization.yaml") {
+					t.Errorf("left %q, want the rendering beside go.mod", got)
 				}
 			},
 		},
@@ -244,6 +355,43 @@ func TestRenderFleet(t *testing.T) {
 				checkOutputDir(t, filepath.Join(tmp, "fleet", "prod-singapore"), render.Options{Region: "ap-southeast-1", Nodes: 5000, KubeVersion: "v1.28.3-aliyun.1", Tag: "v3.20.3"})
 			},
 		},
+		{
+			name: "fleet removes clusters no longer in it", args: []string{"render", "--fleet", "testdata/input/fleet.yaml", "--output-dir", "$TMP/fleet"},
+			setup: func(t *testing.T, tmp string) {
+				fleet := filepath.Join(tmp, "fleet")
+				// Written before: a cluster since removed from the fleet,
+				// one with a README, and what is not typharender's at all.
+				renderInto(t, filepath.Join(fleet, "gone"))
+				renderInto(t, filepath.Join(fleet, "gone-readme"))
+				for _, name := range []string{"README.md", "gone-readme/README.md", "docs/00-service-x.yaml", "prod-hangzhou/NOTES"} {
+					p := filepath.Join(fleet, filepath.FromSlash(name))
+					if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+						t.Fatal(err)
+					}
+					if err := os.WriteFile(p, []byte("mine\n"), 0o644); err != nil {
+						t.Fatal(err)
+					}
+				}
+			},
+			after: func(t *testing.T, tmp string) {
+				fleet := filepath.Join(tmp, "fleet")
+				checkOutputDir(t, filepath.Join(fleet, "prod-singapore"), render.Options{Region: "ap-southeast-1", Nodes: 5000, KubeVersion: "v1.28.3-aliyun.1", Tag: "v3.20.3"})
+				var kept []string
+				for _, p := range listTree(t, fleet) {
+					if !strings.HasPrefix(p, "prod-") && !strings.HasPrefix(p, "legacy-") {
+						kept = append(kept, p)
+					}
+				}
+				want := []string{"README.md", "docs/", "docs/00-service-x.yaml", "gone-readme/", "gone-readme/README.md"}
+				if !slices.Equal(kept, want) {
+					t.Errorf("besides the fleet's clusters: %q, want %q", kept, want)
+				}
+				if got := string(readFile(t, filepath.Join(fleet, "prod-hangzhou", "NOTES"))); got != "mine\n" {
+					t.Errorf("prod-hangzhou/NOTES = %q", got)
+				}
+				noTempLeft(t, tmp)
+			},
+		},
 		{name: "fleet needs output dir", args: []string{"render", "--fleet", "testdata/input/fleet.yaml"}, code: 2},
 		{name: "fleet with cluster flags", args: []string{"render", "--fleet", "testdata/input/fleet.yaml", "--output-dir", "$TMP/fleet", "--region", "cn-hangzhou", "--nodes", "5"}, code: 2},
 		{name: "fleet of the wrong shape", args: []string{"render", "--fleet", "testdata/input/fleet-shape.yaml", "--output-dir", "$TMP/fleet"}, code: 2},
@@ -264,6 +412,16 @@ func writeRendering(extra ...string) func(t *testing.T, tmp string) {
 	}
 }
 
+// renderInto writes the rendering of cluster into dir, as a case's setup.
+func renderInto(t *testing.T, dir string) {
+	t.Helper()
+	var stderr bytes.Buffer
+	a := args([]string{"render", "--output-dir", dir}, cluster)
+	if code := run(a, nil, &bytes.Buffer{}, &stderr); code != 0 {
+		t.Fatalf("setup %q: exit code %d: %s", a, code, stderr.String())
+	}
+}
+
 func TestRenderCheckDir(t *testing.T) {
 	fleet := []string{"--fleet", "testdata/input/fleet.yaml"}
 	runCases(t, "render", []cmdCase{
@@ -276,8 +434,12 @@ func TestRenderCheckDir(t *testing.T) {
 			name: "check dir extra and missing files", args: args([]string{"render", "--check", "$TMP/out"}, cluster), code: 1,
 			setup: func(t *testing.T, tmp string) {
 				writeRendering(cluster...)(t, tmp)
-				if err := os.WriteFile(filepath.Join(tmp, "out", "README.md"), []byte("mine\n"), 0o644); err != nil {
-					t.Fatal(err)
+				// The README is not typharender's: not compared. The
+				// ConfigMap file is, and --output-dir would remove it.
+				for _, name := range []string{"README.md", "04-configmap-x.yaml"} {
+					if err := os.WriteFile(filepath.Join(tmp, "out", name), []byte("mine\n"), 0o644); err != nil {
+						t.Fatal(err)
+					}
 				}
 				if err := os.Remove(filepath.Join(tmp, "out", "kustomization.yaml")); err != nil {
 					t.Fatal(err)
@@ -285,7 +447,7 @@ func TestRenderCheckDir(t *testing.T) {
 			},
 			after: func(t *testing.T, tmp string) {
 				// A check writes nothing.
-				if got := listTree(t, filepath.Join(tmp, "out")); !slices.Contains(got, "README.md") || slices.Contains(got, "kustomization.yaml") {
+				if got := listTree(t, filepath.Join(tmp, "out")); !slices.Contains(got, "README.md") || !slices.Contains(got, "04-configmap-x.yaml") || slices.Contains(got, "kustomization.yaml") {
 					t.Errorf("files = %q", got)
 				}
 			},
@@ -294,5 +456,32 @@ func TestRenderCheckDir(t *testing.T) {
 		{name: "check fleet dir stale", args: args([]string{"render", "--check", "$TMP/out"}, fleet), code: 1, setup: writeRendering(args(fleet, []string{"--set", "logSeverity=debug"})...)},
 		{name: "check fleet with a file", args: args([]string{"render", "--check", "testdata/input/values.yaml"}, fleet), code: 2},
 		{name: "check dir json", args: args([]string{"render", "-o", "json", "--check", "$TMP"}, cluster), code: 2},
+		{
+			name: "check dir crlf", args: args([]string{"render", "--check", "$TMP/out"}, cluster), code: 1,
+			setup: func(t *testing.T, tmp string) {
+				writeRendering(cluster...)(t, tmp)
+				p := filepath.Join(tmp, "out", objectFileNames[0])
+				if err := os.WriteFile(p, bytes.ReplaceAll(readFile(t, p), []byte("\n"), []byte("\r\n")), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			},
+		},
+		{
+			name: "check dir with a kustomization typharender did not write", args: args([]string{"render", "--check", "$TMP/out"}, cluster), code: 1,
+			setup: func(t *testing.T, tmp string) {
+				writeRendering(cluster...)(t, tmp)
+				k := "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamePrefix: prod-\nresources:\n- 00-service-calico-typha.yaml\n"
+				if err := os.WriteFile(filepath.Join(tmp, "out", "kustomization.yaml"), []byte(k), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			},
+		},
+		{
+			name: "check fleet dir with a removed cluster", args: args([]string{"render", "--check", "$TMP/out"}, fleet), code: 1,
+			setup: func(t *testing.T, tmp string) {
+				writeRendering(fleet...)(t, tmp)
+				renderInto(t, filepath.Join(tmp, "out", "old-cluster"))
+			},
+		},
 	})
 }

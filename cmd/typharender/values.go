@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -49,42 +50,62 @@ func (f *valueFlags) clusterFlagsSet(c *cobra.Command) []string {
 	return set
 }
 
-// base returns the values from -f and --set, in that order.
+// base returns the values from -f and --set, in that order. Every
+// problem with them is reported at once.
 func (f *valueFlags) base(in *input) (*values.Values, error) {
 	v := &values.Values{}
-	for _, name := range f.files {
-		data, err := in.read("-f", name)
-		if err != nil {
-			return nil, err
-		}
-		if err := v.ApplyFile(displayName(name), data); err != nil {
-			return nil, invalidValues(err)
-		}
+	bad, err := f.apply(v, in)
+	if err != nil {
+		return nil, err
 	}
-	for _, s := range f.sets {
-		if err := v.ApplySet(s); err != nil {
-			return nil, invalidValues(err)
-		}
+	if bad != nil {
+		return nil, invalidValues(bad)
 	}
 	return v, nil
 }
 
-// values returns the values from -f, --set and then the cluster flags.
+// apply applies -f and --set to v, in that order, and returns every
+// problem with the values, joined; err is an input error: a file that
+// cannot be read, or is too large, ends it.
+func (f *valueFlags) apply(v *values.Values, in *input) (bad, err error) {
+	var list []error
+	for _, name := range f.files {
+		data, err := in.readAtMost("-f", name, values.MaxValuesBytes)
+		if big, ok := err.(*tooLargeError); ok {
+			return nil, invalidValues(values.TooLarge(big.file, big.size, big.limit))
+		}
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, v.ApplyFile(displayName(name), data))
+	}
+	for _, s := range f.sets {
+		list = append(list, v.ApplySet(s))
+	}
+	return errors.Join(list...), nil
+}
+
+// values returns the values from -f, --set and then the cluster flags,
+// ready to render: every problem with them, the options they describe
+// included, is reported at once.
 func (f *valueFlags) values(c *cobra.Command, in *input) (*values.Values, error) {
-	v, err := f.base(in)
+	v := &values.Values{}
+	applied, err := f.apply(v, in)
 	if err != nil {
 		return nil, err
 	}
+	bad := []error{applied}
 	for _, x := range []struct{ flag, key, value string }{
 		{"region", "region", f.region},
 		{"nodes", "nodes", f.nodes},
 		{"kube-version", "kubeVersion", f.kubeVersion},
 	} {
 		if c.Flags().Changed(x.flag) {
-			if err := v.SetFlag(x.key, "--"+x.flag, x.value); err != nil {
-				return nil, invalidValues(err)
-			}
+			bad = append(bad, v.SetFlag(x.key, "--"+x.flag, x.value))
 		}
+	}
+	if err := errors.Join(bad...); err != nil {
+		return nil, explainValues(v.Check(err))
 	}
 	return v, nil
 }
@@ -105,14 +126,37 @@ type input struct {
 }
 
 func (in *input) read(flag, name string) ([]byte, error) {
+	return in.readAtMost(flag, name, 0)
+}
+
+// tooLargeError is readAtMost's error for input over its limit; callers
+// say which limit, as values.TooLarge does.
+type tooLargeError struct {
+	file        string
+	size, limit int64 // size is -1 when not known (stdin, read up to the limit)
+}
+
+func (e *tooLargeError) Error() string {
+	if e.size < 0 {
+		return fmt.Sprintf("%s: is larger than the %d-byte limit", e.file, e.limit)
+	}
+	return fmt.Sprintf("%s: is %d bytes, over the %d-byte limit", e.file, e.size, e.limit)
+}
+
+// readAtMost is read for input of at most limit bytes (no limit when 0):
+// larger input is refused with a *tooLargeError before it is read whole.
+func (in *input) readAtMost(flag, name string, limit int64) ([]byte, error) {
 	if name == "-" {
 		if in.stdinUsed != "" {
 			return nil, fmt.Errorf("%s: stdin is already read by %s: want - at most once", strings.TrimSpace(flag+" -"), in.stdinUsed)
 		}
 		in.stdinUsed = strings.TrimSpace(flag + " -")
-		data, err := io.ReadAll(in.stdin)
+		data, err := readLimited(in.stdin, limit)
 		if err != nil {
 			return nil, fmt.Errorf("%s: reading stdin: %w", in.stdinUsed, err)
+		}
+		if limit > 0 && int64(len(data)) > limit {
+			return nil, &tooLargeError{displayName(name), -1, limit}
 		}
 		return data, nil
 	}
@@ -120,11 +164,31 @@ func (in *input) read(flag, name string) ([]byte, error) {
 	if name == "" {
 		return nil, fmt.Errorf("%s \"\": want a file name, or - for stdin", flag)
 	}
-	data, err := os.ReadFile(name)
+	file, err := os.Open(name)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", label, unwrapPathError(err))
 	}
+	defer file.Close()
+	if st, err := file.Stat(); err == nil && st.Mode().IsRegular() && limit > 0 && st.Size() > limit {
+		return nil, &tooLargeError{name, st.Size(), limit}
+	}
+	data, err := readLimited(file, limit)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", label, unwrapPathError(err))
+	}
+	if limit > 0 && int64(len(data)) > limit {
+		// Not a regular file, or it grew: its size is not known.
+		return nil, &tooLargeError{name, -1, limit}
+	}
 	return data, nil
+}
+
+// readLimited reads r to the end, or to one byte past limit when limit > 0.
+func readLimited(r io.Reader, limit int64) ([]byte, error) {
+	if limit > 0 {
+		r = io.LimitReader(r, limit+1)
+	}
+	return io.ReadAll(r)
 }
 
 // unwrapPathError drops the operation and path os errors repeat.

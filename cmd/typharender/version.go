@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/typharender/typharender/render"
+	"github.com/typharender/typharender/terway"
 )
 
 func newVersionCmd(s streams, version string) *cobra.Command {
@@ -19,7 +20,7 @@ default, with the guide's region placeholder.`,
 		Args:    noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			fmt.Fprintf(s.Out, "typharender %s\n", version)
-			fmt.Fprintf(s.Out, "default Typha image: %s/%s:%s\n", render.DefaultRegistry(render.RegionPlaceholder), render.DefaultRepository, render.DefaultTag)
+			fmt.Fprintf(s.Out, "default Typha image: %s/%s:%s\n", terway.DefaultRegistry(terway.RegionPlaceholder), render.DefaultRepository, render.DefaultTag)
 			return nil
 		},
 	}
@@ -34,4 +35,4 @@ func noArgs(c *cobra.Command, args []string) error {
 }
 
 // knownRegions lists the region IDs for shell completion.
-func knownRegions() []string { return render.KnownRegions() }
+func knownRegions() []string { return terway.KnownRegions() }

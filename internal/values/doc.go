@@ -2,21 +2,11 @@
 // (-f), --set expressions and dedicated flags, applied in order with later
 // settings winning, and fleet files that describe many clusters.
 //
-// The keys, with the Options field each sets:
-//
-//	region                     Region
-//	nodes                      Nodes
-//	kubeVersion                KubeVersion
-//	image.registry             Registry
-//	image.repository           Repository
-//	image.tag                  Tag
-//	image.digest               Digest
-//	replicas                   Replicas
-//	labels.<key>               Labels[<key>]
-//	annotations.<key>          Annotations[<key>]
-//	resources.requests.<name>  Resources.Requests[<name>]
-//	resources.limits.<name>    Resources.Limits[<name>]
-//	logSeverity                LogSeverity
+// The keys are one table, rows in keys.go: each row names a key, the
+// Options field it sets, what it accepts, how it is parsed, an example and
+// a doc line. Applying, unknown-key errors, [KeyForField], [Required], the
+// README's values table ([Markdown]) and the render --help text ([Help])
+// all derive from it, so a new key is one row.
 //
 // A null value (null or ~ in a file, --set key=null) resets a key, or a
 // whole group such as labels, to its default; an empty mapping sets

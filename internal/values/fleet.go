@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/typharender/typharender/internal/errs"
+	"github.com/typharender/typharender/internal/yamlnode"
 	"github.com/typharender/typharender/render"
 )
 
@@ -41,7 +42,7 @@ type EntryError struct {
 	File string
 	Line int    // the entry's line
 	Name string // the entry's name, "" when it has none
-	Errs []error
+	Err  error  // every reason, joined with errors.Join, in line order
 }
 
 func (e *EntryError) Error() string {
@@ -51,7 +52,7 @@ func (e *EntryError) Error() string {
 		name = "(no name)"
 	}
 	fmt.Fprintf(&b, "%s:%d: cluster %s:", e.File, e.Line, name)
-	for _, err := range e.Errs {
+	for _, err := range errs.Flatten(e.Err) {
 		for _, line := range strings.Split(err.Error(), "\n") {
 			b.WriteString("\n  " + line)
 		}
@@ -59,14 +60,18 @@ func (e *EntryError) Error() string {
 	return b.String()
 }
 
-// Unwrap returns the reasons.
-func (e *EntryError) Unwrap() []error { return e.Errs }
+// Unwrap returns the reasons, joined.
+func (e *EntryError) Unwrap() error { return e.Err }
 
-// LoadFleet parses the fleet file name, with contents data, applying each
+// LoadFleet parses the fleet file name, with contents data (at most
+// [MaxFleetBytes] and [MaxFleetClusters] entries), applying each
 // entry over a copy of base. It returns the entries it could parse and an
 // [EntryError] for every entry it could not, in file order; err is an
 // [Error] for a file that is not a fleet at all.
 func LoadFleet(name string, data []byte, base *Values) (clusters []Cluster, bad []*EntryError, err error) {
+	if len(data) > MaxFleetBytes {
+		return nil, nil, TooLarge(name, int64(len(data)), MaxFleetBytes)
+	}
 	root, err := parseDocument(name, data)
 	if err != nil {
 		return nil, nil, err
@@ -76,7 +81,7 @@ func LoadFleet(name string, data []byte, base *Values) (clusters []Cluster, bad 
 		return nil, nil, &Error{Source: Source{File: name}, Reason: "is empty: " + shape}
 	}
 	if root.Kind != yaml.MappingNode {
-		return nil, nil, &Error{Source: Source{File: name, Line: root.Line}, Reason: fmt.Sprintf("is a YAML %s: %s", kindName(root), shape)}
+		return nil, nil, &Error{Source: Source{File: name, Line: root.Line}, Reason: fmt.Sprintf("is a YAML %s: %s", yamlnode.KindName(root), shape)}
 	}
 	var list *yaml.Node
 	for i := 0; i+1 < len(root.Content); i += 2 {
@@ -93,15 +98,19 @@ func LoadFleet(name string, data []byte, base *Values) (clusters []Cluster, bad 
 		}
 		return nil, nil, &Error{Source: Source{File: name, Line: line}, Key: "clusters", Reason: "is missing or empty: want a list of one or more entries with name, region, nodes and kubeVersion"}
 	}
+	if n := len(list.Content); n > MaxFleetClusters {
+		return nil, nil, &Error{Source: Source{File: name, Line: list.Line}, Key: "clusters", Reason: fmt.Sprintf("lists %d entries, over the limit of %d (MaxFleetClusters): split the fleet into several files", n, MaxFleetClusters)}
+	}
 
 	seen := map[string]int{}
 	for _, entry := range list.Content {
 		ee := &EntryError{File: name, Line: entry.Line}
 		if entry.Kind != yaml.MappingNode {
-			ee.Errs = append(ee.Errs, fmt.Errorf("is a YAML %s: want a mapping with name, region, nodes and kubeVersion", kindName(entry)))
+			ee.Err = fmt.Errorf("is a YAML %s: want a mapping with name, region, nodes and kubeVersion", yamlnode.KindName(entry))
 			bad = append(bad, ee)
 			continue
 		}
+		var reasons []error
 		// Split off name; the rest are values keys.
 		rest := &yaml.Node{Kind: yaml.MappingNode, Line: entry.Line}
 		var nameNode *yaml.Node
@@ -115,29 +124,30 @@ func LoadFleet(name string, data []byte, base *Values) (clusters []Cluster, bad 
 		}
 		switch {
 		case nameNode == nil:
-			ee.Errs = append(ee.Errs, errors.New("has no name: want name: followed by a DNS label such as prod-hangzhou, used as the directory name"))
+			reasons = append(reasons, errors.New("has no name: want name: followed by a DNS label such as prod-hangzhou, used as the directory name"))
 		case nameNode.Kind != yaml.ScalarNode:
-			ee.Errs = append(ee.Errs, fmt.Errorf("%s:%d: name is a YAML %s: want a DNS label such as prod-hangzhou", name, nameNode.Line, kindName(nameNode)))
+			reasons = append(reasons, &Error{Source: Source{File: name, Line: nameNode.Line}, Key: "name", Reason: fmt.Sprintf("is a YAML %s: want a DNS label such as prod-hangzhou", yamlnode.KindName(nameNode))})
 		default:
 			ee.Name = nameNode.Value
+			nameErr := func(reason string) error {
+				return &Error{Source: Source{File: name, Line: nameNode.Line}, Key: "name", Reason: fmt.Sprintf("%q %s", nameNode.Value, reason)}
+			}
 			if msgs := validation.IsDNS1123Label(nameNode.Value); len(msgs) > 0 {
-				ee.Errs = append(ee.Errs, fmt.Errorf("%s:%d: name %q is not a DNS label: %s (it names the cluster's directory)", name, nameNode.Line, nameNode.Value, strings.Join(msgs, "; ")))
+				reasons = append(reasons, nameErr(fmt.Sprintf("is not a DNS label: %s (it names the cluster's directory)", strings.Join(msgs, "; "))))
 			} else if first, dup := seen[nameNode.Value]; dup {
-				ee.Errs = append(ee.Errs, fmt.Errorf("%s:%d: name %q is already used by the entry on line %d: want a unique name per cluster", name, nameNode.Line, nameNode.Value, first))
+				reasons = append(reasons, nameErr(fmt.Sprintf("is already used by the entry on line %d: want a unique name per cluster", first)))
 			} else {
 				seen[nameNode.Value] = entry.Line
 			}
 		}
 		v := base.Clone()
+		v.files = append(v.files, name)
 		var leaves []leaf
 		err := flatten(name, rest, nil, &leaves)
-		if err == nil {
-			err = v.applyAll(leaves)
-		}
-		if err != nil {
-			ee.Errs = append(ee.Errs, errs.Flatten(err)...)
-		}
-		if len(ee.Errs) > 0 {
+		reasons = append(reasons, err, v.applyAll(leaves))
+		if err := errors.Join(reasons...); err != nil {
+			// Everything else wrong with the entry, in the same pass.
+			ee.Err = v.Check(err)
 			bad = append(bad, ee)
 			continue
 		}
@@ -154,29 +164,19 @@ type Rendered struct {
 
 // RenderFleet renders each cluster of the fleet file and returns the
 // renderings in order, and an [EntryError] for every cluster whose values
-// do not render, its reasons in line order.
+// do not render, its reasons sorted as [Values.Explain] sorts them.
 func RenderFleet(file string, clusters []Cluster) ([]Rendered, []*EntryError) {
 	var results []Rendered
 	var bad []*EntryError
 	for _, c := range clusters {
 		res, err := c.Values.Render()
 		if err != nil {
-			list := errs.Flatten(err)
-			slices.SortStableFunc(list, func(a, b error) int { return cmp.Compare(lineOf(a), lineOf(b)) })
-			bad = append(bad, &EntryError{File: file, Line: c.Line, Name: c.Name, Errs: list})
+			bad = append(bad, &EntryError{File: file, Line: c.Line, Name: c.Name, Err: err})
 			continue
 		}
 		results = append(results, Rendered{Cluster: c, Result: res})
 	}
 	return results, bad
-}
-
-func lineOf(err error) int {
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Source.Line
-	}
-	return 0
 }
 
 // SortEntryErrors orders entry errors by line.

@@ -2,11 +2,14 @@ package values
 
 import (
 	"errors"
+	"strings"
 	"testing"
+
+	"github.com/typharender/typharender/internal/errs"
 )
 
-// FuzzApply checks that no values file or --set expression panics, and
-// that a failed apply leaves the values as they were.
+// FuzzApply checks that no values file or --set expression panics, that
+// every error wraps ErrInvalid, and that Check reports every apply error.
 func FuzzApply(f *testing.F) {
 	for _, seed := range []string{
 		"region: cn-hangzhou\nnodes: 1000\n",
@@ -29,13 +32,17 @@ func FuzzApply(f *testing.F) {
 			func() error { return v.ApplyFile("f.yaml", []byte(s)) },
 			func() error { return v.ApplySet(s) },
 		} {
-			before := v.Clone()
-			if err := apply(); err != nil {
-				if !errors.Is(err, ErrInvalid) {
-					t.Errorf("error %v does not wrap ErrInvalid", err)
-				}
-				if before.Options().Nodes != v.Options().Nodes || len(before.src) != len(v.src) {
-					t.Errorf("a failed apply changed the values")
+			err := apply()
+			if err == nil {
+				continue
+			}
+			if !errors.Is(err, ErrInvalid) {
+				t.Errorf("error %v does not wrap ErrInvalid", err)
+			}
+			all := v.Check(err).Error()
+			for _, e := range errs.Flatten(err) {
+				if !strings.Contains(all, e.Error()) {
+					t.Errorf("Check dropped %q", e)
 				}
 			}
 		}

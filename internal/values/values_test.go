@@ -1,7 +1,9 @@
 package values
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -9,6 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 
+	"github.com/typharender/typharender/internal/errs"
 	"github.com/typharender/typharender/render"
 )
 
@@ -117,7 +120,7 @@ func TestApplyErrors(t *testing.T) {
 		{name: "unknown key with line", file: "region: x\nregio: y\n", want: []string{"f.yaml:2: regio is not a known key"}},
 		{name: "unknown nested key", file: "image:\n  tagg: x\n", want: []string{"f.yaml:2: image.tagg is not a known key"}},
 		{name: "unknown group on its own line, once", file: "imagee:\n  tag: x\n  registry: y\n", want: []string{"f.yaml:1: imagee is not a known key"}},
-		{name: "scalar key as a group", file: "image:\n  tag:\n    name: x\n", want: []string{"f.yaml:3: image.tag.name is not a known key: image.tag is a string"}},
+		{name: "scalar key as a group", file: "image:\n  tag:\n    name: x\n", want: []string{"f.yaml:3: image.tag.name is not a known key: image.tag is a scalar, not a mapping"}},
 		{name: "scalar as mapping", file: "nodes:\n  count: 3\n", want: []string{"f.yaml:2: nodes.count is not a known key: nodes is a scalar"}},
 		{name: "duplicate key", file: "nodes: 1\nnodes: 2\n", want: []string{"f.yaml:2: nodes is set twice"}},
 		{name: "not a number", file: "replicas: three\n", want: []string{`f.yaml:1: replicas "three" is not a whole number`}},
@@ -146,9 +149,6 @@ func TestApplyErrors(t *testing.T) {
 				if n := strings.Count(err.Error(), w); n != 1 {
 					t.Errorf("error %q contains %q %d times, want once", err, w, n)
 				}
-			}
-			if !reflect.DeepEqual(v.Options(), render.Options{Resources: corev1.ResourceRequirements{}}) && !reflect.DeepEqual(v.Options(), render.Options{}) {
-				t.Errorf("a failed apply changed the values: %+v", v.Options())
 			}
 		})
 	}
@@ -203,5 +203,142 @@ func TestLoadFleet(t *testing.T) {
 	}
 	if o := base.Options(); o.Region != "" {
 		t.Errorf("LoadFleet changed base: %+v", o)
+	}
+}
+
+// TestOnePass checks that every problem in a values file is reported in
+// one pass, in line order: unknown keys hide no bad values.
+func TestOnePass(t *testing.T) {
+	t.Parallel()
+	file := "region: cn-hangzhou.evil/x\nregio: y\nnodes: 0\nkubeVersion: v1.15.1\nimage:\n  tagg: x\n  tag: -bad\nreplicas: three\n"
+	var v Values
+	err := v.ApplyFile("f.yaml", []byte(file))
+	if err == nil {
+		t.Fatal("no error")
+	}
+	if got := v.Options(); got.Region != "cn-hangzhou.evil/x" || got.Tag != "-bad" {
+		t.Errorf("the keys that apply were not applied: %+v", got)
+	}
+	var lines []string
+	for _, e := range errs.Flatten(v.Check(err)) {
+		lines = append(lines, strings.SplitN(e.Error(), " ", 2)[0])
+	}
+	want := []string{"f.yaml:1:", "f.yaml:2:", "f.yaml:3:", "f.yaml:4:", "f.yaml:6:", "f.yaml:7:", "f.yaml:8:"}
+	if !reflect.DeepEqual(lines, want) {
+		t.Errorf("errors at %q, want %q:\n%v", lines, want, v.Check(err))
+	}
+}
+
+func TestCheckOrderAndRequired(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		apply func(v *Values) error
+		want  []string // each error's first word, in order
+	}{
+		{
+			name: "files in the order applied, then the command line, then missing keys",
+			apply: func(v *Values) error {
+				return errors.Join(
+					v.ApplyFile("z.yaml", []byte("nodes: 0\nimage: {tag: -bad}\n")),
+					v.ApplyFile("a.yaml", []byte("imagee: x\nlogSeverity: loud\n")),
+					v.ApplySet("replicas=x"),
+				)
+			},
+			want: []string{"z.yaml:1:", "z.yaml:2:", "a.yaml:1:", "a.yaml:2:", "--set", "region", "kubeVersion"},
+		},
+		{
+			name:  "a required key that failed to apply is not also missing",
+			apply: func(v *Values) error { return v.ApplyFile("f.yaml", []byte("nodes: many\n")) },
+			want:  []string{"f.yaml:1:", "region", "kubeVersion"},
+		},
+		{
+			name:  "a file that is not a mapping hides no missing key",
+			apply: func(v *Values) error { return v.ApplyFile("f.yaml", []byte("- region\n")) },
+			want:  []string{"f.yaml:1:"},
+		},
+		{
+			name:  "a duplicate key does not hide the others",
+			apply: func(v *Values) error { return v.ApplyFile("f.yaml", []byte("nodes: 1\nnodes: 2\nregio: x\n")) },
+			want:  []string{"f.yaml:2:", "f.yaml:3:", "region", "kubeVersion"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var v Values
+			err := v.Check(tt.apply(&v))
+			var got []string
+			for _, e := range errs.Flatten(err) {
+				got = append(got, strings.SplitN(e.Error(), " ", 2)[0])
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("errors %q, want %q:\n%v", got, tt.want, err)
+			}
+		})
+	}
+}
+
+func TestFleetOnePass(t *testing.T) {
+	t.Parallel()
+	fleet := "clusters:\n- name: Bad_Name\n  nodes: 0\n  regio: x\n  region: cn-hangzhou\n  kubeVersion: v1.30.1\n- name: ok\n  region: cn-hangzhou\n  nodes: 10\n  kubeVersion: v1.30.1\n"
+	clusters, bad, err := LoadFleet("fleet.yaml", []byte(fleet), &Values{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(clusters) != 1 || len(bad) != 1 {
+		t.Fatalf("%d clusters and %d bad entries, want 1 and 1", len(clusters), len(bad))
+	}
+	var got []string
+	for _, e := range errs.Flatten(bad[0].Err) {
+		got = append(got, strings.SplitN(e.Error(), " ", 2)[0])
+	}
+	if want := []string{"fleet.yaml:2:", "fleet.yaml:3:", "fleet.yaml:4:"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("errors at %q, want %q (name, nodes, regio):\n%v", got, want, bad[0])
+	}
+}
+
+func TestLimits(t *testing.T) {
+	t.Parallel()
+	pad := func(prefix string, size int) []byte {
+		b := []byte(prefix + "#")
+		b = append(b, bytes.Repeat([]byte("#"), size-len(b)-1)...)
+		return append(b, '\n')
+	}
+	var v Values
+	if err := v.ApplyFile("max.yaml", pad("nodes: 1\n", MaxValuesBytes)); err != nil {
+		t.Errorf("a values file of MaxValuesBytes: %v", err)
+	}
+	err := v.ApplyFile("big.yaml", pad("nodes: 1\n", MaxValuesBytes+1))
+	if want := "big.yaml: is 1048577 bytes, over the 1048576-byte limit for a values file (MaxValuesBytes)"; err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("error %v, want %q", err, want)
+	}
+	if !errors.Is(err, ErrInvalid) {
+		t.Errorf("error %v does not wrap ErrInvalid", err)
+	}
+
+	entry := "- {name: a, region: cn-hangzhou, nodes: 1, kubeVersion: v1.30.1}\n"
+	if _, _, err := LoadFleet("max.yaml", pad("clusters:\n"+entry, MaxFleetBytes), &Values{}); err != nil {
+		t.Errorf("a fleet file of MaxFleetBytes: %v", err)
+	}
+	_, _, err = LoadFleet("big.yaml", pad("clusters:\n"+entry, MaxFleetBytes+1), &Values{})
+	if want := "big.yaml: is 4194305 bytes, over the 4194304-byte limit for a fleet file (MaxFleetBytes)"; err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("error %v, want %q", err, want)
+	}
+
+	entries := func(n int) []byte {
+		var b strings.Builder
+		b.WriteString("clusters:\n")
+		for i := range n {
+			fmt.Fprintf(&b, "- {name: c%d, region: cn-hangzhou, nodes: 1, kubeVersion: v1.30.1}\n", i)
+		}
+		return []byte(b.String())
+	}
+	if clusters, bad, err := LoadFleet("max.yaml", entries(MaxFleetClusters), &Values{}); err != nil || len(bad) > 0 || len(clusters) != MaxFleetClusters {
+		t.Errorf("a fleet of MaxFleetClusters: %d clusters, %v, %v", len(clusters), bad, err)
+	}
+	_, _, err = LoadFleet("many.yaml", entries(MaxFleetClusters+1), &Values{})
+	if want := "many.yaml:2: clusters lists 20001 entries, over the limit of 20000 (MaxFleetClusters)"; err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("error %v, want %q", err, want)
 	}
 }

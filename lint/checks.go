@@ -1,0 +1,417 @@
+package lint
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/typharender/typharender/internal/english"
+	"github.com/typharender/typharender/internal/imageref"
+	"github.com/typharender/typharender/internal/yamlnode"
+	"github.com/typharender/typharender/render"
+	"github.com/typharender/typharender/sizing"
+	"github.com/typharender/typharender/terway"
+	"github.com/typharender/typharender/versioning"
+)
+
+// The check functions of the rules in rules.go, one per rule, in the same
+// order. Each runs over every object of the kinds it looks at.
+
+// pdbs calls fn for every PodDisruptionBudget with how the cluster's
+// version serves its apiVersion, the line of that field, and how to name
+// the version in a message.
+func (c *Context) pdbs(fn func(o *Object, served versioning.Status, line int, at string)) {
+	v := c.facts.version
+	at := "Kubernetes " + v.String()
+	if v.Original() != v.String() {
+		at += " (" + v.Original() + ")"
+	}
+	for _, o := range c.objs {
+		if o.Kind == versioning.KindPodDisruptionBudget {
+			fn(o, versioning.Served(o.APIVersion, versioning.KindPodDisruptionBudget, v), lineOf(keyNode(o.root, "apiVersion"), o.Line), at)
+		}
+	}
+}
+
+func checkPDBNotServed(c *Context) {
+	want := versioning.APIVersionFor(versioning.KindPodDisruptionBudget, c.facts.version)
+	c.pdbs(func(o *Object, served versioning.Status, line int, at string) {
+		switch served {
+		case versioning.NotServed:
+			c.report(o, line, "apiVersion %s is not served by %s, only by %s: kubectl apply fails with no matches for kind PodDisruptionBudget; set apiVersion: %s",
+				o.APIVersion, at, versioning.ServedRange(o.APIVersion, versioning.KindPodDisruptionBudget), want)
+		case versioning.Unknown:
+			c.report(o, line, "apiVersion %s is not a PodDisruptionBudget API (policy/v1 from 1.21, policy/v1beta1 up to 1.24); set apiVersion: %s for %s",
+				o.APIVersion, want, at)
+		}
+	})
+}
+
+func checkPDBDeprecated(c *Context) {
+	c.pdbs(func(o *Object, served versioning.Status, line int, at string) {
+		if served == versioning.Deprecated {
+			c.report(o, line, "apiVersion %s is deprecated at %s and served only %s: the manifest breaks on upgrade; set apiVersion: %s, which this cluster serves",
+				o.APIVersion, at, versioning.ServedRange(o.APIVersion, versioning.KindPodDisruptionBudget), versioning.PDBAPIVersionV1)
+		}
+	})
+}
+
+// typhaReplicas calls fn for every Typha Deployment whose replica count is
+// known: spec.replicas, or 1 when unset. what describes the count for a
+// message; line is the line of spec.replicas, or of spec.
+func (c *Context) typhaReplicas(fn func(o *Object, replicas int, what string, line int)) {
+	for _, o := range c.typha {
+		n := path(o.root, "spec", "replicas")
+		if n == nil {
+			fn(o, 1, "1 replica (spec.replicas is unset, and defaults to 1)", lineOf(keyNode(o.root, "spec"), o.Line))
+			continue
+		}
+		v, err := strconv.Atoi(scalar(n))
+		if err != nil || n.Tag != "!!int" {
+			continue // not a number: the API server rejects it
+		}
+		fn(o, v, english.Count(v, "replica"), n.Line)
+	}
+}
+
+func checkReplicasNotBelowNodes(c *Context) {
+	nodes := c.facts.nodes
+	hint := ""
+	if nodes <= sizing.RecommendAbove {
+		hint = fmt.Sprintf(" (at %d nodes or fewer Typha is not needed: each Felix can watch the API server directly)", sizing.RecommendAbove)
+	}
+	c.typhaReplicas(func(o *Object, replicas int, what string, line int) {
+		if sizing.TooManyReplicas(nodes, replicas) {
+			c.report(o, line, "%s for %s: Typha binds host port %d, so each node runs one replica at most and a rolling update has no free node to start on; set spec.replicas below %d%s",
+				what, english.Count(nodes, "node"), sizing.TyphaPort, nodes, hint)
+		}
+	})
+}
+
+func checkReplicasBelowRecommended(c *Context) {
+	nodes := c.facts.nodes
+	rec := sizing.Recommend(nodes)
+	c.typhaReplicas(func(o *Object, replicas int, what string, line int) {
+		// replicas < rec < nodes: never at once with replicas >= nodes.
+		if replicas < rec && rec < nodes {
+			c.report(o, line, "%s, below the %d recommended for %d nodes (one per %d nodes, at least %d): set spec.replicas to %d",
+				what, rec, nodes, sizing.NodesPerReplica, sizing.MinReplicas, rec)
+		}
+	})
+}
+
+// typhaImages calls fn for every container of every Typha Deployment with
+// its name, image reference and the line of the image.
+func (c *Context) typhaImages(fn func(o *Object, name, ref string, line int)) {
+	for _, o := range c.typha {
+		for _, ctr := range containers(o) {
+			img := get(ctr, "image")
+			fn(o, scalar(get(ctr, "name")), scalar(img), lineOf(img, lineOf(ctr, o.Line)))
+		}
+	}
+}
+
+func hasPlaceholder(ref string) bool { return strings.Contains(ref, terway.RegionPlaceholder) }
+
+func checkImagePlaceholder(c *Context) {
+	example := "cn-hangzhou"
+	if c.facts.known&FactRegion != 0 {
+		example = c.facts.region
+	}
+	c.typhaImages(func(o *Object, name, ref string, line int) {
+		if hasPlaceholder(ref) {
+			c.report(o, line, "container %q image %s still holds the guide's %s placeholder, so it cannot be pulled: replace it with the cluster's region ID, as in %s",
+				name, ref, terway.RegionPlaceholder, strings.ReplaceAll(ref, terway.RegionPlaceholder, example))
+		}
+	})
+}
+
+func checkImageInvalid(c *Context) {
+	c.typhaImages(func(o *Object, name, ref string, line int) {
+		if hasPlaceholder(ref) {
+			return // image-region-placeholder says what to do
+		}
+		if _, err := imageref.Parse(ref); err != nil {
+			c.report(o, line, "container %q: %v", name, err)
+		}
+	})
+}
+
+func checkImageRegion(c *Context) {
+	region := c.facts.region
+	c.typhaImages(func(o *Object, name, ref string, line int) {
+		if hasPlaceholder(ref) {
+			return
+		}
+		img, err := imageref.Parse(ref)
+		if err != nil {
+			return // image-invalid reports it
+		}
+		if from, ok := terway.RegistryRegion(img.Registry); ok && from != region {
+			fixed := img
+			fixed.Registry = strings.Replace(img.Registry, "."+from+".", "."+region+".", 1)
+			c.report(o, line, "container %q pulls from %s, the registry of region %s, but the cluster is in %s: the VPC endpoint of another region is unreachable; use %s",
+				name, img.Registry, from, region, fixed)
+		}
+	})
+}
+
+// typhaPort returns the Service's port named calico-typha, or nil.
+func typhaPort(o *Object) *yaml.Node {
+	for _, p := range items(path(o.root, "spec", "ports")) {
+		if scalar(get(p, "name")) == render.PortName {
+			return p
+		}
+	}
+	return nil
+}
+
+// portsLine is the line of a Service's spec.ports, or of spec.
+func portsLine(o *Object) int {
+	return lineOf(keyNode(get(o.root, "spec"), "ports"), lineOf(keyNode(o.root, "spec"), o.Line))
+}
+
+func checkServicePortName(c *Context) {
+	for _, o := range c.services {
+		if typhaPort(o) == nil {
+			c.report(o, portsLine(o), "has no port named %s: Felix's Typha discovery looks the port up by that name and finds no Typha; add name: %s to the port for %d",
+				render.PortName, render.PortName, render.Port)
+		}
+	}
+}
+
+func checkServicePortNumber(c *Context) {
+	for _, o := range c.services {
+		port := typhaPort(o)
+		if port == nil {
+			continue // service-port-name reports it
+		}
+		if pn := get(port, "port"); scalar(pn) != strconv.Itoa(render.Port) {
+			c.report(o, lineOf(pn, lineOf(port, portsLine(o))), "port %s is %s, not %d: Typha listens on %d; set port: %d",
+				render.PortName, valueOrUnset(pn), render.Port, render.Port, render.Port)
+		}
+		if tp := get(port, "targetPort"); tp != nil && tp.Tag == "!!int" && tp.Value != strconv.Itoa(render.Port) {
+			c.report(o, tp.Line, "port %s has targetPort %s, but Typha listens on host port %d: set targetPort: %s (the container port's name) or %d",
+				render.PortName, tp.Value, render.Port, render.PortName, render.Port)
+		}
+	}
+}
+
+func valueOrUnset(n *yaml.Node) string {
+	if v := scalar(n); v != "" {
+		return v
+	}
+	return "unset"
+}
+
+func checkServiceSelector(c *Context) {
+	for _, o := range c.services {
+		spec := get(o.root, "spec")
+		sel := metav1.LabelSelector{MatchLabels: stringMap(get(spec, "selector"))}
+		selLine := lineOf(keyNode(spec, "selector"), lineOf(keyNode(o.root, "spec"), o.Line))
+		if len(sel.MatchLabels) == 0 {
+			c.report(o, selLine, "has no selector: it selects no Typha pods, so it has no endpoints for Felix; set spec.selector to %s: %s", render.AppLabel, render.Name)
+			continue
+		}
+		var deps []*Object
+		for _, d := range c.typha {
+			if d.Namespace == o.Namespace || d.Namespace == "" || o.Namespace == "" {
+				deps = append(deps, d)
+			}
+		}
+		if len(deps) == 0 {
+			c.skip("the Typha Deployment among the inputs", "the Service's selector is compared with its pod labels")
+			continue
+		}
+		if slices.ContainsFunc(deps, func(d *Object) bool { ok, _ := selects(&sel, podLabels(d)); return ok }) {
+			continue
+		}
+		d := deps[0]
+		c.report(o, selLine, "selector (%s) does not select the pods of %s (labels %s): the Service has no endpoints and Felix finds no Typha; set spec.selector to %s: %s and give the pods that label",
+			selectorString(&sel), d, labelString(podLabels(d)), render.AppLabel, render.Name)
+	}
+}
+
+func checkDeploymentSelector(c *Context) {
+	for _, o := range c.objs {
+		if o.Kind != "Deployment" {
+			continue
+		}
+		spec := get(o.root, "spec")
+		sel := labelSelector(get(spec, "selector"))
+		pods := podLabels(o)
+		line := lineOf(keyNode(spec, "selector"), lineOf(keyNode(o.root, "spec"), o.Line))
+		empty := len(sel.MatchLabels) == 0 && len(sel.MatchExpressions) == 0
+		switch ok, err := selects(&sel, pods); {
+		case empty && (o.APIVersion == "extensions/v1beta1" || o.APIVersion == "apps/v1beta1"):
+			// These old APIs default the selector to the template's labels.
+		case empty:
+			c.report(o, line, "spec.selector is missing or empty: apps/v1 requires one and the API server rejects the Deployment; set spec.selector.matchLabels to the pod template's labels (%s)", labelString(pods))
+		case err != nil:
+			c.report(o, line, "spec.selector (%s) is not a valid label selector (%v): the API server rejects the Deployment; correct it, matching the pod template labels (%s)",
+				selectorString(&sel), err, labelString(pods))
+		case !ok:
+			c.report(o, line, "spec.selector (%s) does not match its own pod template labels (%s): the API server rejects the Deployment; make spec.template.metadata.labels include every selector entry",
+				selectorString(&sel), labelString(pods))
+		}
+	}
+}
+
+// labelSelector reads a metav1.LabelSelector from its YAML node:
+// matchLabels and matchExpressions.
+func labelSelector(n *yaml.Node) metav1.LabelSelector {
+	sel := metav1.LabelSelector{MatchLabels: stringMap(get(n, "matchLabels"))}
+	for _, e := range items(get(n, "matchExpressions")) {
+		req := metav1.LabelSelectorRequirement{
+			Key:      scalar(get(e, "key")),
+			Operator: metav1.LabelSelectorOperator(scalar(get(e, "operator"))),
+		}
+		for _, v := range items(get(e, "values")) {
+			req.Values = append(req.Values, scalar(v))
+		}
+		sel.MatchExpressions = append(sel.MatchExpressions, req)
+	}
+	return sel
+}
+
+// selects reports whether sel selects a pod with the given labels, as the
+// API server decides it; an error says why sel is not a valid selector.
+func selects(sel *metav1.LabelSelector, pod map[string]string) (bool, error) {
+	s, err := metav1.LabelSelectorAsSelector(sel)
+	if err != nil {
+		return false, err
+	}
+	return s.Matches(labels.Set(pod)), nil
+}
+
+// selectorString writes sel for a message: key=value for each label, in
+// key order, then "key Operator" for each expression, comma-separated.
+func selectorString(sel *metav1.LabelSelector) string {
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(sel.MatchLabels)) {
+		parts = append(parts, k+"="+sel.MatchLabels[k])
+	}
+	for _, e := range sel.MatchExpressions {
+		parts = append(parts, fmt.Sprintf("%s %s", e.Key, e.Operator))
+	}
+	return strings.Join(parts, ",")
+}
+
+func labelString(m map[string]string) string {
+	if len(m) == 0 {
+		return "none"
+	}
+	return selectorString(&metav1.LabelSelector{MatchLabels: m})
+}
+
+// policyValue returns eni-config's disable_network_policy: its key node
+// (nil when the key is absent) and its value node.
+func policyValue(o *Object) (key, value *yaml.Node) {
+	data := get(o.root, "data")
+	return keyNode(data, terway.KeyDisableNetworkPolicy), get(data, terway.KeyDisableNetworkPolicy)
+}
+
+func checkENIPolicyValue(c *Context) {
+	for _, o := range c.eniConfigs {
+		key, dnp := policyValue(o)
+		if dnp == nil {
+			continue
+		}
+		line, value := lineOf(key, o.Line), scalar(dnp)
+		switch {
+		case dnp.Kind != yaml.ScalarNode:
+			c.report(o, line, "data.%s is a %s, not a string: the API server rejects it; write %q or %q",
+				terway.KeyDisableNetworkPolicy, yamlnode.KindName(dnp), "false", "true")
+		case dnp.Tag == "!!bool" || dnp.Tag == "!!int" || dnp.Tag == "!!float":
+			c.report(o, line, "data.%s is the unquoted YAML %s %s, not a string: the API server rejects non-string ConfigMap data; quote it: %q",
+				terway.KeyDisableNetworkPolicy, strings.TrimPrefix(dnp.Tag, "!!"), dnp.Value, strings.ToLower(dnp.Value))
+		case value == "true" || value == "false", value == "0" || value == "":
+			// Standard, or eni-policy-value-nonstandard's concern.
+		default:
+			hint := ""
+			if t := strings.TrimSpace(value); t != value {
+				hint = " (the surrounding whitespace or newline comes from a YAML block scalar such as |: use a quoted string)"
+			}
+			c.report(o, line, "data.%s is %q, which Terway reads as true, so NetworkPolicy is disabled: it compares the value with \"false\", \"0\" and \"\" exactly%s; write \"false\" to keep NetworkPolicy and use Typha, or \"true\" to disable it",
+				terway.KeyDisableNetworkPolicy, value, hint)
+		}
+	}
+}
+
+func checkENIPolicyValueLoose(c *Context) {
+	for _, o := range c.eniConfigs {
+		key, dnp := policyValue(o)
+		if dnp == nil || dnp.Kind != yaml.ScalarNode || dnp.Tag == "!!bool" || dnp.Tag == "!!int" || dnp.Tag == "!!float" {
+			continue
+		}
+		if value := scalar(dnp); value == "0" || value == "" {
+			c.report(o, lineOf(key, o.Line), "data.%s is %q: Terway reads it as NetworkPolicy enabled, but people and other tools may not; write %q",
+				terway.KeyDisableNetworkPolicy, value, "false")
+		}
+	}
+}
+
+// relay returns eni-config's felix_relay_service and the line of its key;
+// "" when it is not set.
+func relay(o *Object) (string, int) {
+	data := get(o.root, "data")
+	return scalar(get(data, terway.KeyFelixRelayService)), lineOf(keyNode(data, terway.KeyFelixRelayService), o.Line)
+}
+
+func checkENIRelayService(c *Context) {
+	for _, o := range c.eniConfigs {
+		name, line := relay(o)
+		if name == "" {
+			continue
+		}
+		var elsewhere []string
+		found := false
+		for _, s := range c.allSvcs {
+			if s.Name != name {
+				continue
+			}
+			if s.Namespace == "" || s.Namespace == render.Namespace {
+				found = true
+			} else {
+				elsewhere = append(elsewhere, s.Namespace)
+			}
+		}
+		switch {
+		case found:
+		case len(elsewhere) > 0:
+			c.report(o, line, "data.%s names Service %q, found only in namespace %s, but Felix looks it up in %s: move the Service to %s",
+				terway.KeyFelixRelayService, name, strings.Join(elsewhere, ", "), render.Namespace, render.Namespace)
+		default:
+			c.report(o, line, "data.%s names Service %q, which is not among the linted objects: Felix looks it up in %s and cannot reach Typha without it; lint eni-config together with the Typha manifests, or correct the name (%s)",
+				terway.KeyFelixRelayService, name, render.Namespace, render.Name)
+		}
+	}
+}
+
+func checkENIRelayUnused(c *Context) {
+	for _, o := range c.eniConfigs {
+		name, line := relay(o)
+		_, dnp := policyValue(o)
+		if name == "" || dnp == nil || dnp.Kind != yaml.ScalarNode || terway.NetworkPolicyEnabled(scalar(dnp)) {
+			continue
+		}
+		c.report(o, line, "data.%s is %q but data.%s is %q, which disables NetworkPolicy: Terway runs no Felix, so Typha is unused; remove %s and the Typha objects, or set %s to %q",
+			terway.KeyFelixRelayService, name, terway.KeyDisableNetworkPolicy, scalar(dnp), terway.KeyFelixRelayService, terway.KeyDisableNetworkPolicy, "false")
+	}
+}
+
+func checkTyphaRelayConfigured(c *Context) {
+	if len(c.relayNames) > 0 {
+		return
+	}
+	for _, d := range c.typha {
+		c.report(d, d.Line, "deploys Typha, but no linted eni-config sets %s: until kube-system/eni-config has data.%s: %s (a top-level key, not part of eni_conf) and Terway restarts, Felix keeps watching the API server; lint eni-config with the manifests to check it",
+			terway.KeyFelixRelayService, terway.KeyFelixRelayService, render.Name)
+	}
+}

@@ -1,0 +1,13 @@
+// Package rollout turns the vendor guide's procedure into numbered steps
+// with exact commands: [Plan] returns, for deploying Typha
+// (render.ModeTypha) or turning NetworkPolicy off
+// (render.ModeDisablePolicy), the kubectl commands to run in order and
+// what to check after each.
+//
+// It runs nothing and does no cluster I/O. It imports render, which
+// renders the objects and edits eni-config; render never imports it. A
+// plan is built from a few reusable steps (back up eni-config, patch it,
+// restart Terway, verify), so further plans, such as a rollback, are new
+// orderings of the same steps. [ShellQuote] quotes the arguments the
+// commands carry.
+package rollout

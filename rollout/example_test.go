@@ -1,0 +1,75 @@
+package rollout_test
+
+import (
+	"fmt"
+
+	"github.com/typharender/typharender/render"
+	"github.com/typharender/typharender/rollout"
+)
+
+func ExamplePlan() {
+	plan, err := rollout.Plan(rollout.Options{
+		Mode:          render.ModeTypha,
+		Cluster:       render.Options{Region: "cn-hangzhou", Nodes: 1000, KubeVersion: "v1.30.7-aliyun.1"},
+		RenderCommand: "typharender render --region cn-hangzhou --nodes 1000 --kube-version v1.30.7-aliyun.1",
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(plan.Summary)
+	for i, step := range plan.Steps {
+		fmt.Printf("%d. %s\n", i+1, step.Title)
+		for _, c := range step.Commands {
+			fmt.Println("   " + c)
+		}
+	}
+	// Output:
+	// deploy Typha (5 replicas for 1000 nodes, Kubernetes 1.30) and relay Felix through it
+	// 1. Check that Terway is up to date
+	//    kubectl -n kube-system get ds terway-eniip -o jsonpath='{.spec.template.spec.containers[*].image}{"\n"}'
+	// 2. Save the Typha manifests
+	//    typharender render --region cn-hangzhou --nodes 1000 --kube-version v1.30.7-aliyun.1 > calico-typha.yaml
+	// 3. Apply the manifests
+	//    kubectl apply --dry-run=server -f calico-typha.yaml
+	//    kubectl apply -f calico-typha.yaml
+	// 4. Wait for Typha
+	//    kubectl -n kube-system rollout status deploy/calico-typha --timeout=5m
+	//    kubectl get pods -l k8s-app=calico-typha -n kube-system
+	// 5. Back up eni-config
+	//    kubectl -n kube-system get cm eni-config -o yaml > eni-config.backup.yaml
+	// 6. Point Terway's Felix at Typha
+	//    kubectl -n kube-system patch cm eni-config --type merge -p '{"data":{"felix_relay_service":"calico-typha"}}'
+	// 7. Restart Terway
+	//    kubectl -n kube-system rollout restart ds/terway-eniip
+	//    kubectl -n kube-system rollout status ds/terway-eniip
+	// 8. Verify
+	//    kubectl -n kube-system get cm eni-config -o jsonpath='{.data.felix_relay_service}{"\n"}'
+	//    kubectl get pods -l k8s-app=calico-typha -n kube-system
+}
+
+func ExamplePlan_disablePolicy() {
+	plan, err := rollout.Plan(rollout.Options{Mode: render.ModeDisablePolicy, TerwayDaemonSet: "terway-eni"})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(plan.Summary)
+	for i, step := range plan.Steps {
+		fmt.Printf("%d. %s\n", i+1, step.Title)
+		for _, c := range step.Commands {
+			fmt.Println("   " + c)
+		}
+	}
+	// Output:
+	// disable NetworkPolicy: Terway stops running Felix against the API server
+	// 1. Back up eni-config
+	//    kubectl -n kube-system get cm eni-config -o yaml > eni-config.backup.yaml
+	// 2. Turn NetworkPolicy off
+	//    kubectl -n kube-system patch cm eni-config --type merge -p '{"data":{"disable_network_policy":"true"}}'
+	// 3. Restart Terway
+	//    kubectl -n kube-system rollout restart ds/terway-eni
+	//    kubectl -n kube-system rollout status ds/terway-eni
+	// 4. Verify
+	//    kubectl -n kube-system get cm eni-config -o jsonpath='{.data.disable_network_policy}{"\n"}'
+}

@@ -1,0 +1,328 @@
+package rollout
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"reflect"
+	"slices"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/validation"
+
+	"github.com/typharender/typharender/internal/english"
+	"github.com/typharender/typharender/render"
+	"github.com/typharender/typharender/terway"
+)
+
+// note is an OptionError value shown as it is, not quoted.
+type note string
+
+func (n note) String() string { return string(n) }
+
+// Plan defaults.
+const (
+	// DefaultTerwayDaemonSet is the Terway DaemonSet of ENIIP mode, the
+	// most common; ENI mode calls it terway-eni, and older clusters terway.
+	DefaultTerwayDaemonSet = "terway-eniip"
+	// DefaultManifest is the file the guide saves the manifests in.
+	DefaultManifest = "calico-typha.yaml"
+	// DefaultRolloutTimeout bounds the wait for the Typha Deployment.
+	DefaultRolloutTimeout = 5 * time.Minute
+	// ENIConfigBackup is the file the plan backs eni-config up to.
+	ENIConfigBackup = "eni-config.backup.yaml"
+)
+
+// Options describe a rollout of one of the guide's approaches.
+type Options struct {
+	Mode    render.Mode    // required: render.ModeTypha or render.ModeDisablePolicy
+	Cluster render.Options // the cluster, required for ModeTypha; ModeDisablePolicy renders nothing and must leave it zero
+
+	ENIConfig       *corev1.ConfigMap // default none: the patch step is the guide's; the cluster's current eni-config makes it exact
+	TerwayDaemonSet string            // default "terway-eniip"; terway-eni and terway are also seen
+	Manifest        string            // default "calico-typha.yaml": the file the Typha manifests are saved in
+	RenderCommand   string            // default none: the command that writes the manifests to stdout, shown in the save step
+	RolloutTimeout  time.Duration     // default 5m: kubectl rollout status --timeout for the Typha Deployment
+}
+
+// Step is one step of a rollout.
+type Step struct {
+	Title    string   // what the step does
+	Commands []string // exact shell commands, in order; none when the step needs no command
+	Notes    []string // what to check, and why
+}
+
+// Result is what [Plan] returns.
+type Result struct {
+	Mode      render.Mode
+	Summary   string                // one line on what the rollout does
+	Steps     []Step                // in order, numbered from 1 when printed
+	Warnings  []string              // from the rendering and the eni-config edit
+	Rendering *render.Result        // the Typha rendering; nil for ModeDisablePolicy
+	Edit      *render.ENIConfigEdit // the eni-config edit; nil without Options.ENIConfig
+}
+
+// Plan returns the guide's rollout for o as numbered steps with exact
+// kubectl commands: for ModeTypha apply the manifests, wait for the
+// Deployment, patch eni-config, restart Terway and verify; for
+// ModeDisablePolicy patch eni-config, restart Terway and verify. Invalid
+// options return an error joining a [render.OptionError] per bad field.
+func Plan(o Options) (*Result, error) {
+	var errs []error
+	fail := func(field string, value any, reason string) {
+		errs = append(errs, &render.OptionError{Field: field, Value: value, Reason: reason})
+	}
+	mode, err := render.ParseMode(string(o.Mode))
+	if err != nil {
+		fail("Mode", o.Mode, fmt.Sprintf("is not a mode: want %q or %q", render.ModeTypha, render.ModeDisablePolicy))
+	}
+	ds := o.TerwayDaemonSet
+	if ds == "" {
+		ds = DefaultTerwayDaemonSet
+	} else if msgs := validation.IsDNS1123Subdomain(ds); len(msgs) > 0 {
+		fail("TerwayDaemonSet", ds, "is not a DaemonSet name: want the Terway DaemonSet's name, such as terway-eniip, terway-eni or terway")
+	}
+	manifest := o.Manifest
+	if manifest == "" {
+		manifest = DefaultManifest
+	} else if strings.ContainsAny(manifest, "\x00\n") {
+		fail("Manifest", manifest, "is not a file name: want a path without newlines, such as calico-typha.yaml")
+	}
+	timeout := o.RolloutTimeout
+	if timeout == 0 {
+		timeout = DefaultRolloutTimeout
+	} else if timeout < time.Second {
+		fail("RolloutTimeout", timeout, "is below one second: want a duration such as 5m")
+	}
+	if mode == render.ModeDisablePolicy && !isZero(reflect.ValueOf(o.Cluster)) {
+		fail("Cluster", note("(set)"), "is not used to disable NetworkPolicy, which renders nothing: leave it empty, or use ModeTypha")
+	}
+
+	p := &Result{Mode: mode}
+	if mode == render.ModeTypha {
+		res, err := render.Render(o.Cluster)
+		if err != nil {
+			errs = append(errs, err)
+		} else {
+			p.Rendering = res
+			p.Warnings = append(p.Warnings, res.Warnings...)
+		}
+	}
+	if o.ENIConfig != nil && mode != "" {
+		edit, err := render.EditENIConfig(o.ENIConfig, mode)
+		if err != nil {
+			errs = append(errs, &render.OptionError{Field: "ENIConfig", Value: types.NamespacedName{Namespace: o.ENIConfig.Namespace, Name: o.ENIConfig.Name}, Reason: "cannot be edited: " + err.Error(), Err: err})
+		} else {
+			p.Edit = edit
+			p.Warnings = append(p.Warnings, edit.Warnings...)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+
+	b := planBuilder{plan: p, ds: ds, manifest: manifest, timeout: timeout, renderCmd: o.RenderCommand}
+	if mode == render.ModeTypha {
+		b.typha()
+	} else {
+		b.disablePolicy()
+	}
+	return p, nil
+}
+
+// isZero reports whether v holds nothing: zero, or empty for maps and
+// slices, in every field of every struct within it. A field added to
+// render.Options is covered without a change here.
+func isZero(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if !isZero(v.Field(i)) {
+				return false
+			}
+		}
+		return true
+	case reflect.Map, reflect.Slice:
+		return v.Len() == 0
+	}
+	return v.IsZero()
+}
+
+type planBuilder struct {
+	plan      *Result
+	ds        string
+	manifest  string
+	timeout   time.Duration
+	renderCmd string
+}
+
+func (b *planBuilder) step(s Step) { b.plan.Steps = append(b.plan.Steps, s) }
+
+func (b *planBuilder) typha() {
+	res := b.plan.Rendering
+	a := res.Advice
+	b.plan.Summary = fmt.Sprintf("deploy Typha (%d replicas for %d nodes, Kubernetes %s) and relay Felix through it", a.Replicas, a.Nodes, res.Version)
+	m := ShellQuote(b.manifest)
+
+	b.step(Step{
+		Title:    "Check that Terway is up to date",
+		Commands: []string{fmt.Sprintf(`kubectl -n kube-system get ds %s -o jsonpath='{.spec.template.spec.containers[*].image}{"\n"}'`, b.ds)},
+		Notes:    []string{"The guide starts from the latest Terway: if this is not the latest version, upgrade Terway in the ACK console (Operations > Add-ons) first."},
+	})
+	save := Step{Title: "Save the Typha manifests", Notes: []string{
+		fmt.Sprintf("Service, Deployment (%d replicas, image %s), PodDisruptionBudget (%s) and the BGPPeer CustomResourceDefinition.", a.Replicas, res.Image, res.PodDisruptionBudget.GetObjectKind().GroupVersionKind().GroupVersion()),
+	}}
+	if b.renderCmd != "" {
+		save.Commands = []string{b.renderCmd + " > " + m}
+	} else {
+		save.Notes = append(save.Notes, fmt.Sprintf("Write the rendered manifests to %s.", b.manifest))
+	}
+	b.step(save)
+	b.step(Step{
+		Title: "Apply the manifests",
+		Commands: []string{
+			"kubectl apply --dry-run=server -f " + m,
+			"kubectl apply -f " + m,
+		},
+		Notes: []string{"The dry run lets the API server validate every object before anything changes."},
+	})
+	b.step(Step{
+		Title: "Wait for Typha",
+		Commands: []string{
+			fmt.Sprintf("kubectl -n %s rollout status deploy/%s --timeout=%s", render.Namespace, render.Name, english.Duration(b.timeout)),
+			fmt.Sprintf("kubectl get pods -l %s=%s -n %s", render.AppLabel, render.Name, render.Namespace),
+		},
+		Notes: []string{fmt.Sprintf("Expect %d pods, each 1/1 READY and Running, before you continue: Felix needs Typha once Terway restarts.", a.Replicas)},
+	})
+	b.backup()
+	patch := Step{Title: "Point Terway's Felix at Typha"}
+	switch e := b.plan.Edit; {
+	case e == nil:
+		patch.Commands = []string{patchCommand(map[string]string{terway.KeyFelixRelayService: render.Name})}
+		patch.Notes = []string{
+			fmt.Sprintf("If eni-config has a %s key, it must be \"false\": Terway reads any other value (\"False\", \"true\", empty lines) as disabled. Check it with:", terway.KeyDisableNetworkPolicy),
+			fmt.Sprintf(`kubectl -n kube-system get cm eni-config -o jsonpath='{.data.%s}{"\n"}'`, terway.KeyDisableNetworkPolicy),
+			"For the exact patch, give the plan the cluster's eni-config (kubectl -n kube-system get cm eni-config -o yaml).",
+		}
+	case len(e.Changes) == 0:
+		patch.Notes = []string{fmt.Sprintf("eni-config already has %s: %s; nothing to patch.", terway.KeyFelixRelayService, render.Name)}
+	default:
+		patch.Commands = []string{editCommand(e)}
+		patch.Notes = changeNotes(e)
+	}
+	b.step(patch)
+	b.restart()
+	b.step(Step{
+		Title: "Verify",
+		Commands: []string{
+			fmt.Sprintf(`kubectl -n kube-system get cm eni-config -o jsonpath='{.data.%s}{"\n"}'`, terway.KeyFelixRelayService),
+			fmt.Sprintf("kubectl get pods -l %s=%s -n %s", render.AppLabel, render.Name, render.Namespace),
+		},
+		Notes: []string{
+			fmt.Sprintf("The first command prints %s; every Typha pod is Running.", render.Name),
+			"Then watch the traffic to the API server's SLB instance fall as Felix agents move to Typha (the guide's check).",
+		},
+	})
+}
+
+func (b *planBuilder) disablePolicy() {
+	b.plan.Summary = "disable NetworkPolicy: Terway stops running Felix against the API server"
+	b.backup()
+	patch := Step{Title: "Turn NetworkPolicy off"}
+	switch e := b.plan.Edit; {
+	case e == nil:
+		patch.Commands = []string{patchCommand(map[string]string{terway.KeyDisableNetworkPolicy: "true"})}
+	case len(e.Changes) == 0:
+		patch.Notes = []string{fmt.Sprintf("eni-config already has %s: \"true\"; nothing to patch.", terway.KeyDisableNetworkPolicy)}
+	default:
+		patch.Commands = []string{editCommand(e)}
+		patch.Notes = changeNotes(e)
+	}
+	patch.Notes = append(patch.Notes, "After Terway restarts, NetworkPolicy objects stay in the cluster but no longer control traffic between pods.")
+	b.step(patch)
+	b.restart()
+	b.step(Step{
+		Title:    "Verify",
+		Commands: []string{fmt.Sprintf(`kubectl -n kube-system get cm eni-config -o jsonpath='{.data.%s}{"\n"}'`, terway.KeyDisableNetworkPolicy)},
+		Notes:    []string{"The command prints true, and every Terway pod has restarted."},
+	})
+	if e := b.plan.Edit; e != nil && e.ConfigMap.Data[terway.KeyFelixRelayService] != "" {
+		b.step(Step{
+			Title:    "Optional: remove Typha",
+			Commands: []string{fmt.Sprintf("kubectl -n %s delete deployment,service,poddisruptionbudget %s", render.Namespace, render.Name)},
+			Notes:    []string{fmt.Sprintf("eni-config still names %s in %s, but nothing uses Typha while NetworkPolicy is off. The BGPPeer CustomResourceDefinition is left in place: deleting it deletes every BGPPeer.", render.Name, terway.KeyFelixRelayService)},
+		})
+	}
+}
+
+func (b *planBuilder) backup() {
+	undo := "To undo later, patch the changed keys back to their values in " + ENIConfigBackup + " and restart Terway again."
+	if e := b.plan.Edit; e != nil && len(e.Changes) > 0 {
+		undo = "To undo later, run " + revertCommand(e) + " and restart Terway again."
+	}
+	b.step(Step{
+		Title:    "Back up eni-config",
+		Commands: []string{"kubectl -n kube-system get cm eni-config -o yaml > " + ENIConfigBackup},
+		Notes:    []string{undo},
+	})
+}
+
+// revertCommand is the kubectl patch that undoes e: keys it added are
+// removed (null in a merge patch), keys it changed get their old value.
+func revertCommand(e *render.ENIConfigEdit) string {
+	data := make(map[string]any, len(e.Changes))
+	for _, c := range e.Changes {
+		if c.Existed {
+			data[c.Key] = c.Before
+		} else {
+			data[c.Key] = nil
+		}
+	}
+	// Marshalling strings and nulls cannot fail.
+	out, _ := json.Marshal(map[string]any{"data": data})
+	return "kubectl -n kube-system patch cm eni-config --type merge -p " + ShellQuote(string(out))
+}
+
+func (b *planBuilder) restart() {
+	b.step(Step{
+		Title: "Restart Terway",
+		Commands: []string{
+			fmt.Sprintf("kubectl -n kube-system rollout restart ds/%s", b.ds),
+			fmt.Sprintf("kubectl -n kube-system rollout status ds/%s", b.ds),
+		},
+		Notes: []string{
+			"Terway reads eni-config only at start. A rolling restart replaces the guide's pod deletion and keeps to the DaemonSet's maxUnavailable; on a large cluster the status command waits as long as the rollout takes.",
+			"If the DaemonSet is not found, list Terway's with kubectl -n kube-system get ds | grep terway (names seen: terway-eniip, terway-eni, terway) and use that name.",
+		},
+	})
+}
+
+func changeNotes(e *render.ENIConfigEdit) []string {
+	var notes []string
+	for _, c := range e.Changes {
+		if c.Existed {
+			notes = append(notes, fmt.Sprintf("Sets %s from %q to %q.", c.Key, c.Before, c.After))
+		} else {
+			notes = append(notes, fmt.Sprintf("Adds %s: %q.", c.Key, c.After))
+		}
+	}
+	return notes
+}
+
+// editCommand is the kubectl patch that makes the edit e.
+func editCommand(e *render.ENIConfigEdit) string {
+	return "kubectl -n kube-system patch cm eni-config --type merge -p " + ShellQuote(string(e.MergePatch()))
+}
+
+// patchCommand is the kubectl patch that sets data's keys in eni-config.
+func patchCommand(data map[string]string) string {
+	e := &render.ENIConfigEdit{}
+	for _, k := range slices.Sorted(maps.Keys(data)) {
+		e.Changes = append(e.Changes, render.Change{Key: k, After: data[k]})
+	}
+	return editCommand(e)
+}
