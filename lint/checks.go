@@ -153,11 +153,14 @@ func checkImageRegion(c *Context) {
 		if err != nil {
 			return // image-invalid reports it
 		}
-		if from, ok := terway.RegistryRegion(img.Registry); ok && from != region {
+		reg, ok := terway.ParseRegistry(img.Registry)
+		if !ok {
+			return // a mirror or another registry: not checked
+		}
+		if reach, why := reg.ReachFrom(region); reach == terway.Unreachable {
 			fixed := img
-			fixed.Registry = strings.Replace(img.Registry, "."+from+".", "."+region+".", 1)
-			c.report(o, line, "container %q pulls from %s, the registry of region %s, but the cluster is in %s: the VPC endpoint of another region is unreachable; use %s",
-				name, img.Registry, from, region, fixed)
+			fixed.Registry = reg.InRegion(region)
+			c.report(o, line, "container %q: %s; use %s", name, why, fixed)
 		}
 	})
 }

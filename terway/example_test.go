@@ -29,8 +29,14 @@ func ExampleNetworkPolicyEnabled() {
 	// disable_network_policy: "true" -> false
 }
 
-func ExampleRegistryRegion() {
-	region, ok := terway.RegistryRegion(terway.DefaultRegistry("cn-beijing"))
-	fmt.Println(region, ok)
-	// Output: cn-beijing true
+func ExampleParseRegistry() {
+	r, ok := terway.ParseRegistry(terway.DefaultRegistry("cn-beijing"))
+	fmt.Println(r.Family, r.Region, r.VPC, ok)
+	reach, why := r.ReachFrom("cn-hangzhou")
+	fmt.Println(reach == terway.Unreachable, why)
+	fmt.Println(r.InRegion("cn-hangzhou"))
+	// Output:
+	// guide cn-beijing true true
+	// true registry-vpc.cn-beijing.aliyuncs.com is the VPC endpoint of cn-beijing: a cluster in cn-hangzhou cannot reach it, and the pods stay in ErrImagePull
+	// registry-vpc.cn-hangzhou.aliyuncs.com
 }

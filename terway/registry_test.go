@@ -8,7 +8,7 @@ import (
 	"github.com/typharender/typharender/terway"
 )
 
-func TestRegistryRegion(t *testing.T) {
+func TestParseRegistryRegion(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		host, region string
@@ -23,8 +23,8 @@ func TestRegistryRegion(t *testing.T) {
 		{host: "", ok: false},
 	}
 	for _, tc := range tests {
-		region, ok := terway.RegistryRegion(tc.host)
+		r, ok := terway.ParseRegistry(tc.host)
 		assert.Equal(t, tc.ok, ok, tc.host)
-		assert.Equal(t, tc.region, region, tc.host)
+		assert.Equal(t, tc.region, r.Region, tc.host)
 	}
 }
