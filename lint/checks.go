@@ -370,8 +370,8 @@ func relay(o *Object) (string, int) {
 func checkENIRelayService(c *Context) {
 	for _, o := range c.eniConfigs {
 		name, line := relay(o)
-		if name == "" {
-			continue
+		if !relaysTo(name) {
+			continue // eni-relay-service-value judges a value that names no Service
 		}
 		var elsewhere []string
 		found := false

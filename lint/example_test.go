@@ -53,6 +53,8 @@ func ExampleLint_skipped() {
 	// skipped typha-replicas-below-recommended
 	// skipped typha-replicas-not-below-nodes
 	// skipped image-region-mismatch
+	// skipped typha-endpointslice-api
+	// skipped image-region-public-endpoint
 }
 
 func ExampleParse_error() {
@@ -94,4 +96,5 @@ func ExampleFromObjects() {
 	// Output:
 	// info typha-relay-not-configured Deployment kube-system/calico-typha
 	// error typha-replicas-not-below-nodes Deployment kube-system/calico-typha
+	// warning typha-endpointslice-api Deployment kube-system/calico-typha
 }

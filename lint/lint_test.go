@@ -223,8 +223,8 @@ func TestSkipped(t *testing.T) {
 		assert.NotEmpty(t, s.Why)
 	}
 	assert.Equal(t, []string{lint.RulePDBAPINotServed, lint.RulePDBAPIDeprecated, lint.RuleReplicasBelowRecommended,
-		lint.RuleReplicasNotBelowNodes, lint.RuleImageRegionMismatch}, skipped)
-	assert.Equal(t, []lint.Fact{lint.FactKubeVersion, lint.FactKubeVersion, lint.FactNodes, lint.FactNodes, lint.FactRegion}, needs)
+		lint.RuleReplicasNotBelowNodes, lint.RuleImageRegionMismatch, lint.RuleTyphaEndpointSlice, lint.RuleImageRegionPublic}, skipped)
+	assert.Equal(t, []lint.Fact{lint.FactKubeVersion, lint.FactKubeVersion, lint.FactNodes, lint.FactNodes, lint.FactRegion, lint.FactKubeVersion, lint.FactRegion}, needs)
 
 	// Each fact given runs exactly the rules that need it.
 	r = mustLint(t, fixtures("typha.yaml", "eni-typha.yaml"), lint.Facts{Nodes: 1000})
@@ -232,7 +232,8 @@ func TestSkipped(t *testing.T) {
 	for _, s := range r.Skipped {
 		skipped = append(skipped, s.Rule)
 	}
-	assert.Equal(t, []string{lint.RulePDBAPINotServed, lint.RulePDBAPIDeprecated, lint.RuleImageRegionMismatch}, skipped)
+	assert.Equal(t, []string{lint.RulePDBAPINotServed, lint.RulePDBAPIDeprecated, lint.RuleImageRegionMismatch,
+		lint.RuleTyphaEndpointSlice, lint.RuleImageRegionPublic}, skipped)
 
 	r = mustLint(t, fixtures("typha.yaml", "eni-typha.yaml"), full)
 	assert.Empty(t, r.Skipped)

@@ -25,6 +25,11 @@ const (
 	RuleENIRelayServiceMissing   = "eni-relay-service-missing"
 	RuleENIRelayUnused           = "eni-relay-unused"
 	RuleTyphaRelayNotConfigured  = "typha-relay-not-configured"
+	RuleTyphaEndpointSlice       = "typha-endpointslice-api"
+	RuleTyphaFelixRefused        = "typha-felix-refused"
+	RuleImageRegionPublic        = "image-region-public-endpoint"
+	RuleENIEngineNotFelix        = "eni-engine-not-felix"
+	RuleENIRelayValue            = "eni-relay-service-value"
 )
 
 // Fact is a set of cluster facts, one bit per field of [Facts]: what a
@@ -118,9 +123,9 @@ var rules = [...]Rule{
 		Check:  checkImagePlaceholder},
 	{ID: RuleImageRegionMismatch, Severity: Error, Needs: FactRegion,
 		NeedsWhy: "the image's registry region is compared with the cluster's",
-		Checks:   "a Typha image from an Alibaba Cloud Container Registry host is pulled from the cluster's own region",
-		Why:      "the VPC registry endpoint of another region is unreachable from the cluster's VPC, and cross-region pulls are slow and billed",
-		Fix:      "use registry-vpc.REGION.aliyuncs.com with the cluster's region",
+		Checks:   "a Typha image from an Alibaba Cloud Container Registry VPC endpoint (registry-vpc, registry-intl-vpc, ACK's registry-REGION-vpc.ack, an Enterprise instance's -registry-vpc) is in the cluster's own region",
+		Why:      "another region's VPC endpoint is unreachable from the cluster's VPC: the pods stay in ErrImagePull",
+		Fix:      "use the same registry family's endpoint in the cluster's region; the message gives it",
 		Check:    checkImageRegion},
 	{ID: RuleImageInvalid, Severity: Error,
 		Checks: "every Typha container image is a valid reference: [registry/]repository[:tag][@sha256:digest]",
@@ -172,6 +177,33 @@ var rules = [...]Rule{
 		Why:    "until felix_relay_service is set and Terway restarts, every Felix keeps watching the API server and Typha serves no one",
 		Fix:    "set data.felix_relay_service: calico-typha in kube-system/eni-config (a top-level key, not part of eni_conf), restart Terway, and lint eni-config with the manifests",
 		Check:  checkTyphaRelayConfigured},
+	{ID: RuleTyphaEndpointSlice, Severity: Warning, Needs: FactKubeVersion,
+		NeedsWhy: "whether the cluster still serves discovery.k8s.io/v1beta1 depends on its version",
+		Checks:   "the Typha image tag is v3.23.0 or later on Kubernetes 1.25 or later",
+		Why:      "Typha before v3.23.0 lists EndpointSlices through discovery.k8s.io/v1beta1, removed in 1.25: it turns Ready but never brings Felix in sync, and Felix programs no NetworkPolicy until it is (measured with upstream v3.20.2 against Kubernetes 1.37)",
+		Fix:      "use a Typha image that carries the fix, or a tag from v3.23 to v3.31 (the window that works with the Felix Terway ships)",
+		Check:    checkTyphaEndpointSlice},
+	{ID: RuleTyphaFelixRefused, Severity: Warning,
+		Checks: "the Typha image tag is below v3.32.0",
+		Why:    "Typha v3.32.0 and later disconnect Felix clients without modern policy keys, and every Terway since v1.5.1 ships Felix v3.24.5, which has none",
+		Fix:    "use a Typha tag from v3.23 to v3.31",
+		Check:  checkTyphaFelixRefused},
+	{ID: RuleImageRegionPublic, Severity: Warning, Needs: FactRegion,
+		NeedsWhy: "the image's registry region is compared with the cluster's",
+		Checks:   "a Typha image from an Alibaba Cloud Container Registry public endpoint is in the cluster's own region",
+		Why:      "another region's public endpoint pulls over the internet: slower, billed, and only where the nodes reach the internet",
+		Fix:      "use the same registry family's endpoint in the cluster's region, preferably the VPC one",
+		Check:    checkImageRegionPublic},
+	{ID: RuleENIEngineNotFelix, Severity: Warning,
+		Checks: "when Typha is deployed or relayed to, the linted eni-config makes Felix the NetworkPolicy engine",
+		Why:    "Typha relays only for Felix: network_policy_provider ebpf, eniip_virtual_type datapathv2 or ipvlan (Cilium) and a disabled NetworkPolicy (no agent) leave it serving no one",
+		Fix:    "deploy Typha only where Felix enforces NetworkPolicy, or remove it and felix_relay_service",
+		Check:  checkENIEngineNotFelix},
+	{ID: RuleENIRelayValue, Severity: Error,
+		Checks: "eni-config's felix_relay_service is one Service name on one line, and not none while Typha is deployed",
+		Why:    "Felix refuses a value with white space or a newline (a YAML | block) and runs without Typha, silently; none means no Typha",
+		Fix:    "write data.felix_relay_service: calico-typha, on one line",
+		Check:  checkENIRelayValue},
 }
 
 // Rules returns every rule, in the order the README's table lists them.

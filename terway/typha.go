@@ -145,7 +145,7 @@ func CheckTypha(typha Release, kube versioning.Version, felix Release) []TyphaFi
 	}
 	if !typha.Less(typhaModernPolicyKeys) && felix.Less(felixModernPolicyKeysAfter) {
 		out = append(out, TyphaFinding{ProblemFelixRefused, fmt.Sprintf(
-			"Typha %s disconnects Felix clients without modern policy keys, and Terway's Felix %s has none: every Felix falls back to watching the API server; use a Typha tag from %s to %s",
+			"Typha %s disconnects Felix clients without modern policy keys, and Terway's Felix %s has none: every Felix is disconnected as it connects, so none syncs through Typha; use a Typha tag from %s to %s",
 			typha, felix, typhaEndpointSliceV1, lastBefore(typhaModernPolicyKeys))})
 	}
 	return out

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/typharender/typharender/internal/diff"
+	"github.com/typharender/typharender/internal/golden"
 	"github.com/typharender/typharender/lint"
 )
 
@@ -129,19 +129,6 @@ func TestREADMELintRules(t *testing.T) {
 		}
 		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s | %s |\n", r.ID, r.Severity, needs, cell(r.Checks), cell(r.Why), cell(r.Fix))
 	}
-	want := b.String()
-
-	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	const begin, end = "<!-- lint rules: begin -->\n", "<!-- lint rules: end -->\n"
-	_, rest, ok := strings.Cut(string(readme), begin)
-	got, _, ok2 := strings.Cut(rest, end)
-	if !ok || !ok2 {
-		t.Fatalf("README.md has no %q ... %q block", begin, end)
-	}
-	if got != want {
-		t.Errorf("README.md's lint rules table differs from lint.Rules(); replace the block with:\n%s\ndiff:\n%s", want, diff.Unified("README.md", "lint.Rules()", []byte(got), []byte(want)))
-	}
+	golden.CheckSection(t, filepath.Join("..", "..", "README.md"), begin, end, []byte(b.String()))
 }
