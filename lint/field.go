@@ -117,7 +117,7 @@ func checkENIEngineNotFelix(c *Context) {
 		}
 		data := get(o.root, "data")
 		line := lineOf(keyNode(data, r.Key), o.Line)
-		c.report(o, line, "%s, so Typha would serve no one: %s; Typha relays only for Felix, so deploy it only where Felix enforces NetworkPolicy (%s %s absent or %q, no %s datapathv2/ipvlan, %s %q)",
+		c.report(o, line, "%s %s, so Typha would serve no one: it relays only for Felix; deploy it only where Felix enforces NetworkPolicy (%s %s absent or %q, no %s datapathv2/ipvlan, %s %q)",
 			r.Decided(), r.Reason, terway.KeyCNIConf, terway.FieldPolicyProvider, terway.ProviderIPTables, terway.FieldVirtualType, terway.KeyDisableNetworkPolicy, "false")
 	}
 }

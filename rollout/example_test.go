@@ -30,22 +30,27 @@ func ExamplePlan() {
 	//    kubectl -n kube-system get ds terway-eniip -o jsonpath='{.spec.template.spec.containers[*].image}{"\n"}'
 	// 2. Save the Typha manifests
 	//    typharender render --region cn-hangzhou --nodes 1000 --kube-version v1.30.7-aliyun.1 > calico-typha.yaml
-	// 3. Apply the manifests
+	// 3. Allow Typha's port 5473 only from the cluster's nodes
+	//    aliyun ecs DescribeSecurityGroupAttribute --RegionId cn-hangzhou --SecurityGroupId SG_ID --Direction ingress
+	//    aliyun ecs AuthorizeSecurityGroup --RegionId cn-hangzhou --SecurityGroupId SG_ID --IpProtocol tcp --PortRange 5473/5473 --SourceGroupId SG_ID --Policy accept --Description typha
+	// 4. Apply the manifests
 	//    kubectl apply --dry-run=server -f calico-typha.yaml
 	//    kubectl apply -f calico-typha.yaml
-	// 4. Wait for Typha
+	// 5. Wait for Typha
 	//    kubectl -n kube-system rollout status deploy/calico-typha --timeout=5m
 	//    kubectl get pods -l k8s-app=calico-typha -n kube-system
-	// 5. Back up eni-config
+	// 6. Back up eni-config
 	//    kubectl -n kube-system get cm eni-config -o yaml > eni-config.backup.yaml
-	// 6. Point Terway's Felix at Typha
+	// 7. Point Terway's Felix at Typha
 	//    kubectl -n kube-system patch cm eni-config --type merge -p '{"data":{"felix_relay_service":"calico-typha"}}'
-	// 7. Restart Terway
+	// 8. Restart Terway
 	//    kubectl -n kube-system rollout restart ds/terway-eniip
 	//    kubectl -n kube-system rollout status ds/terway-eniip
-	// 8. Verify
+	// 9. Verify
 	//    kubectl -n kube-system get cm eni-config -o jsonpath='{.data.felix_relay_service}{"\n"}'
 	//    kubectl get pods -l k8s-app=calico-typha -n kube-system
+	// 10. Check that Typha can list EndpointSlices
+	//    kubectl -n kube-system logs -l k8s-app=calico-typha --prefix --since=5m --tail=-1 | grep -c 'Unable to list K8s EndpointSlice resources'
 }
 
 func ExamplePlan_disablePolicy() {

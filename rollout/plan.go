@@ -15,8 +15,10 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/typharender/typharender/internal/english"
+	"github.com/typharender/typharender/lint"
 	"github.com/typharender/typharender/render"
 	"github.com/typharender/typharender/terway"
+	"github.com/typharender/typharender/versioning"
 )
 
 // note is an OptionError value shown as it is, not quoted.
@@ -47,7 +49,17 @@ type Options struct {
 	Manifest        string            // default "calico-typha.yaml": the file the Typha manifests are saved in
 	RenderCommand   string            // default none: the command that writes the manifests to stdout, shown in the save step
 	RolloutTimeout  time.Duration     // default 5m: kubectl rollout status --timeout for the Typha Deployment
+
+	// AllowNoFelix plans Typha even when ENIConfig makes another engine
+	// than Felix enforce NetworkPolicy (terway.ReadEngine), where Typha
+	// serves no one. Default false: such a ModeTypha plan is refused.
+	AllowNoFelix bool
 }
+
+// ErrNoFelix is wrapped by the error of a ModeTypha plan whose
+// eni-config makes another engine than Felix enforce NetworkPolicy; set
+// Options.AllowNoFelix to plan it anyway.
+var ErrNoFelix = errors.New("felix is not the NetworkPolicy engine")
 
 // Step is one step of a rollout.
 type Step struct {
@@ -62,6 +74,7 @@ type Result struct {
 	Summary   string                // one line on what the rollout does
 	Steps     []Step                // in order, numbered from 1 when printed
 	Warnings  []string              // from the rendering and the eni-config edit
+	Findings  []lint.Finding        // what lint's rules say of the rendering and the edited eni-config: warnings and errors
 	Rendering *render.Result        // the Typha rendering; nil for ModeDisablePolicy
 	Edit      *render.ENIConfigEdit // the eni-config edit; nil without Options.ENIConfig
 }
@@ -121,11 +134,34 @@ func Plan(o Options) (*Result, error) {
 			p.Warnings = append(p.Warnings, edit.Warnings...)
 		}
 	}
+	if p.Edit != nil && mode == render.ModeTypha && !o.AllowNoFelix {
+		// The engine the cluster has once the plan's own edit is applied
+		// (it turns a disabled NetworkPolicy back on).
+		if r, err := terway.ReadEngine(p.Edit.ConfigMap.Data); err == nil && r.Engine != terway.EngineFelix {
+			errs = append(errs, &render.OptionError{Field: "ENIConfig", Value: note(r.Decided()), Err: ErrNoFelix,
+				Reason: r.Reason + ": Typha relays only for Felix and would serve no one; plan Typha where Felix enforces NetworkPolicy"})
+		}
+	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
+	if p.Rendering != nil {
+		var eni *corev1.ConfigMap
+		if p.Edit != nil {
+			eni = p.Edit.ConfigMap // what the cluster has after the plan
+		}
+		report, err := lint.CheckRendering(o.Cluster, p.Rendering, eni)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range report.Findings {
+			if f.Severity >= lint.Warning {
+				p.Findings = append(p.Findings, f)
+			}
+		}
+	}
 
-	b := planBuilder{plan: p, ds: ds, manifest: manifest, timeout: timeout, renderCmd: o.RenderCommand}
+	b := planBuilder{plan: p, ds: ds, manifest: manifest, timeout: timeout, renderCmd: o.RenderCommand, clusterRegion: strings.TrimSpace(o.Cluster.Region)}
 	if mode == render.ModeTypha {
 		b.typha()
 	} else {
@@ -153,11 +189,12 @@ func isZero(v reflect.Value) bool {
 }
 
 type planBuilder struct {
-	plan      *Result
-	ds        string
-	manifest  string
-	timeout   time.Duration
-	renderCmd string
+	plan          *Result
+	ds            string
+	manifest      string
+	timeout       time.Duration
+	renderCmd     string
+	clusterRegion string
 }
 
 func (b *planBuilder) step(s Step) { b.plan.Steps = append(b.plan.Steps, s) }
@@ -182,6 +219,7 @@ func (b *planBuilder) typha() {
 		save.Notes = append(save.Notes, fmt.Sprintf("Write the rendered manifests to %s.", b.manifest))
 	}
 	b.step(save)
+	b.step(b.restrictPort())
 	b.step(Step{
 		Title: "Apply the manifests",
 		Commands: []string{
@@ -227,6 +265,56 @@ func (b *planBuilder) typha() {
 			"Then watch the traffic to the API server's SLB instance fall as Felix agents move to Typha (the guide's check).",
 		},
 	})
+	if !res.Version.LessThan(endpointSliceV1Only) {
+		b.step(b.endpointSliceCheck())
+	}
+}
+
+// restrictPort is the mitigation for Typha's plaintext port: Typha here
+// has no TLS (Terway gives Felix no Typha TLS settings), runs with
+// hostNetwork and serves the whole cluster snapshot on port 5473 of every
+// node it runs on, so only the cluster's own nodes may reach that port.
+func (b *planBuilder) restrictPort() Step {
+	region := b.clusterRegion
+	return Step{
+		Title: fmt.Sprintf("Allow Typha's port %d only from the cluster's nodes", render.Port),
+		Commands: []string{
+			fmt.Sprintf("aliyun ecs DescribeSecurityGroupAttribute --RegionId %s --SecurityGroupId SG_ID --Direction ingress", region),
+			fmt.Sprintf("aliyun ecs AuthorizeSecurityGroup --RegionId %s --SecurityGroupId SG_ID --IpProtocol tcp --PortRange %d/%d --SourceGroupId SG_ID --Policy accept --Description typha", region, render.Port, render.Port),
+		},
+		Notes: []string{
+			fmt.Sprintf("Typha runs with hostNetwork and without TLS (Terway gives Felix no Typha TLS settings): anyone who reaches TCP %d on a node that runs Typha receives the cluster's full snapshot in plaintext, pods, IPs, labels, namespaces, service accounts and policies.", render.Port),
+			"SG_ID is the cluster's node security group: the ACK console's cluster Basic Information, or security_group_id in the output of aliyun cs GET /clusters/CLUSTER_ID.",
+			fmt.Sprintf("The first command lists its inbound rules: revoke (aliyun ecs RevokeSecurityGroup) any that admits TCP %d, or all ports, from 0.0.0.0/0 or from addresses beyond the cluster's nodes; the second admits the nodes themselves, which is all Felix needs.", render.Port),
+		},
+	}
+}
+
+// endpointSliceV1Only is the first Kubernetes that serves EndpointSlices
+// only through discovery.k8s.io/v1.
+var endpointSliceV1Only = versioning.New(1, 25)
+
+// endpointSliceCheck looks for the one fault that leaves Typha Ready yet
+// useless on Kubernetes 1.25 and later: a Typha that lists EndpointSlices
+// through discovery.k8s.io/v1beta1 (terway.EndpointSliceLogLine).
+func (b *planBuilder) endpointSliceCheck() Step {
+	from, before := terway.TyphaWindow()
+	notes := []string{
+		fmt.Sprintf("The command counts, across every Typha pod's last 5 minutes of log, the line a Typha older than %s logs every second on Kubernetes 1.25 and later: it lists EndpointSlices through discovery.k8s.io/v1beta1, which the cluster no longer serves, so it stays Ready but never brings Felix in sync, and Felix programs no NetworkPolicy until it is.", from),
+		fmt.Sprintf("0 is right. Any other count: switch to a Typha image that carries the fix, or a tag from %s to v%d.%d, re-apply the manifests and run the check again; until then Felix enforces no new policy.", from, before.Major, before.Minor-1),
+	}
+	for _, f := range b.plan.Findings {
+		if f.Rule == lint.RuleTyphaEndpointSlice {
+			notes = append(notes, "This plan's image is such a Typha (lint rule "+lint.RuleTyphaEndpointSlice+"): expect a count above 0 unless ACK's image carries the fix.")
+			break
+		}
+	}
+	return Step{
+		Title: "Check that Typha can list EndpointSlices",
+		Commands: []string{fmt.Sprintf("kubectl -n %s logs -l %s=%s --prefix --since=5m --tail=-1 | grep -c %s",
+			render.Namespace, render.AppLabel, render.Name, ShellQuote(terway.EndpointSliceLogLine))},
+		Notes: notes,
+	}
 }
 
 func (b *planBuilder) disablePolicy() {

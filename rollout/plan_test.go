@@ -13,7 +13,9 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/typharender/typharender/internal/errs"
+	"github.com/typharender/typharender/lint"
 	"github.com/typharender/typharender/render"
+	"github.com/typharender/typharender/terway"
 )
 
 func loadENIConfig(t *testing.T, name string) *corev1.ConfigMap {
@@ -54,10 +56,14 @@ func TestPlanTypha(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The guide's order: apply, wait, patch, restart, verify.
+	// The guide's order: apply, wait, patch, restart, verify; before the
+	// apply, Typha's plaintext port is closed to all but the nodes; on
+	// Kubernetes 1.25 and later, a check for the EndpointSlice fault ends it.
 	want := []string{
 		`kubectl -n kube-system get ds terway-eniip -o jsonpath='{.spec.template.spec.containers[*].image}{"\n"}'`,
 		"typharender render --region cn-hangzhou --nodes 1000 --kube-version v1.30.7-aliyun.1 > calico-typha.yaml",
+		"aliyun ecs DescribeSecurityGroupAttribute --RegionId cn-hangzhou --SecurityGroupId SG_ID --Direction ingress",
+		"aliyun ecs AuthorizeSecurityGroup --RegionId cn-hangzhou --SecurityGroupId SG_ID --IpProtocol tcp --PortRange 5473/5473 --SourceGroupId SG_ID --Policy accept --Description typha",
 		"kubectl apply --dry-run=server -f calico-typha.yaml",
 		"kubectl apply -f calico-typha.yaml",
 		"kubectl -n kube-system rollout status deploy/calico-typha --timeout=5m",
@@ -68,6 +74,7 @@ func TestPlanTypha(t *testing.T) {
 		"kubectl -n kube-system rollout status ds/terway-eniip",
 		`kubectl -n kube-system get cm eni-config -o jsonpath='{.data.felix_relay_service}{"\n"}'`,
 		"kubectl get pods -l k8s-app=calico-typha -n kube-system",
+		"kubectl -n kube-system logs -l k8s-app=calico-typha --prefix --since=5m --tail=-1 | grep -c 'Unable to list K8s EndpointSlice resources'",
 	}
 	if got := commands(p); !slices.Equal(got, want) {
 		t.Errorf("commands:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -75,12 +82,12 @@ func TestPlanTypha(t *testing.T) {
 	if p.Rendering == nil || p.Rendering.Advice.Replicas != 5 || p.Edit != nil {
 		t.Errorf("Rendering %v, Edit %v", p.Rendering, p.Edit)
 	}
-	if !strings.Contains(strings.Join(p.Steps[3].Notes, " "), "Expect 5 pods") {
-		t.Errorf("wait step notes %q do not give the replica count", p.Steps[3].Notes)
+	if notes := step(t, p, "Wait for Typha").Notes; !strings.Contains(strings.Join(notes, " "), "Expect 5 pods") {
+		t.Errorf("wait step notes %q do not give the replica count", notes)
 	}
 	// Without the cluster's eni-config the patch step says how to check
 	// disable_network_policy.
-	if notes := strings.Join(p.Steps[5].Notes, " "); !strings.Contains(notes, "disable_network_policy") {
+	if notes := strings.Join(step(t, p, "Point Terway's Felix at Typha").Notes, " "); !strings.Contains(notes, "disable_network_policy") {
 		t.Errorf("patch notes %q do not mention disable_network_policy", notes)
 	}
 }
@@ -94,7 +101,7 @@ func TestPlanExactPatch(t *testing.T) {
 		wantTitle  string // a step title that must be present
 		wantRevert string // the merge patch that undoes the edit
 	}{
-		{"terway-eniip.yaml", render.ModeTypha, `{"data":{"felix_relay_service":"calico-typha"}}`, "", `{"data":{"felix_relay_service":null}}`},
+		{"terway-eniip-veth.yaml", render.ModeTypha, `{"data":{"felix_relay_service":"calico-typha"}}`, "", `{"data":{"felix_relay_service":null}}`},
 		{"policy-disabled.yaml", render.ModeTypha, `{"data":{"disable_network_policy":"false","felix_relay_service":"calico-typha"}}`, "", `{"data":{"disable_network_policy":"true","felix_relay_service":null}}`},
 		{"already-typha.yaml", render.ModeTypha, "", "", ""},
 		{"terway-eniip.yaml", render.ModeDisablePolicy, `{"data":{"disable_network_policy":"true"}}`, "", `{"data":{"disable_network_policy":"false"}}`},
@@ -144,6 +151,93 @@ func TestPlanExactPatch(t *testing.T) {
 				t.Error("disable-policy plan renders or applies Typha objects")
 			}
 		})
+	}
+}
+
+// step returns the step titled title.
+func step(t *testing.T, p *Result, title string) Step {
+	t.Helper()
+	i := slices.Index(titles(p), title)
+	if i < 0 {
+		t.Fatalf("no step titled %q in %q", title, titles(p))
+	}
+	return p.Steps[i]
+}
+
+// A typha plan for a cluster whose eni-config makes another engine than
+// Felix enforce NetworkPolicy is refused, naming the key that decided,
+// unless AllowNoFelix says to plan it anyway.
+//
+// A disabled NetworkPolicy is not refused: the plan's own edit turns it on.
+func TestPlanRefusesWithoutFelix(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		data    map[string]string
+		decided string
+	}{
+		{"ipvlan", nil, `10-terway.conf eniip_virtual_type: "IPVlan"`},
+		{"ebpf", map[string]string{terway.KeyCNIConf: `{"type": "terway", "network_policy_provider": "ebpf"}`}, `10-terway.conf network_policy_provider: "ebpf"`},
+		{"datapathv2", map[string]string{terway.KeyCNIConf: `{"type": "terway", "eniip_virtual_type": "datapathv2"}`}, `10-terway.conf eniip_virtual_type: "datapathv2"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			cm := loadENIConfig(t, "terway-eniip.yaml")
+			if tc.data != nil {
+				cm.Data = tc.data
+			}
+			_, err := Plan(Options{Mode: render.ModeTypha, Cluster: cluster1000, ENIConfig: cm})
+			var oe *render.OptionError
+			if !errors.As(err, &oe) || oe.Field != "ENIConfig" || !strings.Contains(err.Error(), tc.decided) || !strings.Contains(err.Error(), "would serve no one") {
+				t.Fatalf("Plan error %v, want an ENIConfig error naming %s", err, tc.decided)
+			}
+			p, err := Plan(Options{Mode: render.ModeTypha, Cluster: cluster1000, ENIConfig: cm, AllowNoFelix: true})
+			if err != nil {
+				t.Fatalf("AllowNoFelix: %v", err)
+			}
+			if !slices.ContainsFunc(p.Findings, func(f lint.Finding) bool { return f.Rule == lint.RuleENIEngineNotFelix }) {
+				t.Errorf("AllowNoFelix plan findings %v lack %s", p.Findings, lint.RuleENIEngineNotFelix)
+			}
+		})
+	}
+}
+
+func TestPlanTurnsPolicyOnForFelix(t *testing.T) {
+	t.Parallel()
+	cm := loadENIConfig(t, "terway-eniip-veth.yaml")
+	cm.Data[terway.KeyDisableNetworkPolicy] = "true"
+	p, err := Plan(Options{Mode: render.ModeTypha, Cluster: cluster1000, ENIConfig: cm})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.Edit.ConfigMap.Data[terway.KeyDisableNetworkPolicy]; got != "false" {
+		t.Errorf("edit leaves %s %q", terway.KeyDisableNetworkPolicy, got)
+	}
+}
+
+// On Kubernetes 1.24 the guide's Typha works: no EndpointSlice check, no
+// finding; the plaintext-port step is there whatever the version.
+func TestPlanBefore125(t *testing.T) {
+	t.Parallel()
+	o := cluster1000
+	o.KubeVersion = "v1.24.6-aliyun.1"
+	p, err := Plan(Options{Mode: render.ModeTypha, Cluster: o})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.Contains(titles(p), "Check that Typha can list EndpointSlices") || len(p.Findings) != 0 {
+		t.Errorf("1.24 plan: steps %q, findings %v", titles(p), p.Findings)
+	}
+	step(t, p, "Allow Typha's port 5473 only from the cluster's nodes")
+	p, err = Plan(Options{Mode: render.ModeTypha, Cluster: cluster1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if notes := strings.Join(step(t, p, "Check that Typha can list EndpointSlices").Notes, " "); !strings.Contains(notes, "expect a count above 0") {
+		t.Errorf("1.30 plan with the guide's Typha: check notes %q do not say to expect the fault", notes)
+	}
+	if len(p.Findings) != 1 || p.Findings[0].Rule != lint.RuleTyphaEndpointSlice {
+		t.Errorf("1.30 plan findings %v, want one %s", p.Findings, lint.RuleTyphaEndpointSlice)
 	}
 }
 

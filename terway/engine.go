@@ -47,7 +47,7 @@ type Reading struct {
 	Key    string // the eni-config data key that decided: KeyDisableNetworkPolicy, KeyCNIConf or KeyCNIConfList
 	Field  string // inside the CNI configuration: FieldPolicyProvider or FieldVirtualType; "" for a top-level key
 	Value  string // the value that decided; "" when the setting is absent and Terway's default applies
-	Reason string // one sentence a person can act on
+	Reason string // what it means, to follow Decided(): "makes Terway run Cilium (DataPath V2), not Felix"
 }
 
 // Decided names the setting that decided r, as a person would look it
@@ -99,21 +99,21 @@ func ReadEngine(data map[string]string) (Reading, error) {
 	switch strings.ToLower(virtual) {
 	case "datapathv2", "ipvlan":
 		return Reading{Engine: EngineCilium, Key: key, Field: FieldVirtualType, Value: virtual,
-			Reason: fmt.Sprintf("%s %s makes Terway run Cilium (DataPath V2), not Felix", FieldVirtualType, virtual)}, nil
+			Reason: "makes Terway run Cilium (DataPath V2), not Felix"}, nil
 	}
 	if provider == ProviderEBPF {
 		return Reading{Engine: EngineCilium, Key: key, Field: FieldPolicyProvider, Value: provider,
-			Reason: fmt.Sprintf("%s %s makes Terway enforce NetworkPolicy with Cilium, not Felix", FieldPolicyProvider, provider)}, nil
+			Reason: "makes Terway enforce NetworkPolicy with Cilium, not Felix"}, nil
 	}
 	if v := data[KeyDisableNetworkPolicy]; !NetworkPolicyEnabled(v) {
 		return Reading{Engine: EngineNone, Key: KeyDisableNetworkPolicy, Value: v,
-			Reason: fmt.Sprintf("%s %q disables NetworkPolicy: Terway runs no Felix", KeyDisableNetworkPolicy, v)}, nil
+			Reason: "disables NetworkPolicy: Terway runs no Felix"}, nil
 	}
 	r := Reading{Engine: EngineFelix, Key: key, Field: FieldPolicyProvider, Value: provider}
 	if hasProvider {
-		r.Reason = fmt.Sprintf("%s %s: Terway runs Felix", FieldPolicyProvider, provider)
+		r.Reason = "makes Terway run Felix"
 	} else {
-		r.Reason = fmt.Sprintf("%s is absent, and Terway's default is %s: Terway runs Felix", FieldPolicyProvider, ProviderIPTables)
+		r.Reason = fmt.Sprintf("means Terway's default, %s: Terway runs Felix", ProviderIPTables)
 	}
 	return r, nil
 }

@@ -62,7 +62,7 @@ func TestReadEngine(t *testing.T) {
 			assert.Equal(t, tc.field, r.Field)
 			assert.Equal(t, tc.value, r.Value)
 			assert.NotContains(t, r.Reason, "\n")
-			assert.Contains(t, r.Reason, map[Engine]string{EngineFelix: "runs Felix", EngineCilium: "Cilium", EngineNone: "no Felix"}[r.Engine])
+			assert.Contains(t, r.Reason, map[Engine]string{EngineFelix: "Felix", EngineCilium: "not Felix", EngineNone: "no Felix"}[r.Engine])
 		})
 	}
 }

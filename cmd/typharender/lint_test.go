@@ -28,6 +28,8 @@ func TestLint(t *testing.T) {
 	runCases(t, "lint", []cmdCase{
 		// Clean and findings, each exit code.
 		{name: "rendered and edited", args: with(matrix+"cn-hangzhou/1.30-1000.yaml", matrix+"eniconfig/terway-eniip-typha.yaml")},
+		{name: "relay written as a block", args: with(matrix+"cn-hangzhou/1.30-1000.yaml", "testdata/input/eni-config-relay-block.yaml"), code: 1},
+		{name: "rendered with a felix eni-config", args: with(matrix+"cn-hangzhou/1.30-1000.yaml", matrix+"eniconfig/terway-eniip-veth-typha.yaml")},
 		{name: "rendered only", args: with(matrix + "cn-hangzhou/1.30-1000.yaml")},
 		{name: "findings", args: with(fx+"eni-False.yaml", fx+"typha.yaml", fx+"pdb-v1beta1.yaml"), code: 1},
 		{name: "guide verbatim", args: []string{"lint", "--region", "cn-hangzhou", "-"}, stdin: string(guide), code: 1},

@@ -11,18 +11,21 @@ import (
 
 	"github.com/typharender/typharender/internal/english"
 	"github.com/typharender/typharender/internal/errs"
+	"github.com/typharender/typharender/lint"
 	"github.com/typharender/typharender/render"
 	"github.com/typharender/typharender/rollout"
 )
 
 type planFlags struct {
 	valueFlags
-	mode      string
-	eniConfig string
-	daemonSet string
-	manifest  string
-	timeout   time.Duration
-	output    string
+	mode         string
+	eniConfig    string
+	daemonSet    string
+	manifest     string
+	timeout      time.Duration
+	output       string
+	allowNoFelix bool
+	failOn       failOnFlag
 }
 
 func newPlanCmd(s streams) *cobra.Command {
@@ -45,8 +48,16 @@ verify; no Typha objects. The cluster flags are not used.
 --eni-config FILE (or - for stdin) is the cluster's current ConfigMap, as
 kubectl -n kube-system get cm eni-config -o yaml prints it: with it the
 patch step is the exact merge patch for that cluster (or none when nothing
-needs to change). --terway-daemonset names Terway's DaemonSet:
+needs to change). With --mode typha it must leave Felix as the policy
+engine: an eni-config that makes Cilium enforce NetworkPolicy
+(network_policy_provider ebpf, eniip_virtual_type datapathv2 or ipvlan),
+where Typha would serve no one, is refused (exit 2) unless
+--allow-no-felix. --terway-daemonset names Terway's DaemonSet:
 terway-eniip by default, terway-eni or terway on some clusters.
+
+The rendering is checked with lint's rules (and with the edited eni-config,
+when given): warnings and errors go to stderr; --fail-on warning|error
+exits 1, printing no plan, when one reaches that severity.
 
 Nothing is run: the plan goes to stdout, warnings to stderr.`,
 		Example: `  # Deploy Typha on a 1,000-node cluster, with the exact eni-config patch
@@ -73,6 +84,8 @@ Nothing is run: the plan goes to stdout, warnings to stderr.`,
 	f.timeout = rollout.DefaultRolloutTimeout
 	fl.Var((*durationFlag)(&f.timeout), "timeout", "how long to wait for the Typha Deployment's rollout, such as 5m or 90s")
 	fl.StringVarP(&f.output, "output", "o", "text", "output format: text or json")
+	fl.BoolVar(&f.allowNoFelix, "allow-no-felix", false, "plan Typha even when --eni-config makes another engine than Felix enforce NetworkPolicy (Typha then serves no one)")
+	f.failOn.register(c)
 	_ = c.RegisterFlagCompletionFunc("mode", fixedCompletion(string(render.ModeTypha), string(render.ModeDisablePolicy)))
 	_ = c.RegisterFlagCompletionFunc("terway-daemonset", fixedCompletion("terway-eniip", "terway-eni", "terway"))
 	_ = c.RegisterFlagCompletionFunc("output", fixedCompletion("text", "json"))
@@ -91,7 +104,11 @@ func (f *planFlags) run(c *cobra.Command, s streams) error {
 		return usageError(c, fmt.Errorf("-o %q: want text or json", f.output))
 	}
 	in := &input{stdin: s.In}
-	o := rollout.Options{Mode: mode, TerwayDaemonSet: f.daemonSet, Manifest: f.manifest, RolloutTimeout: f.timeout}
+	failOn, gate, err := f.failOn.severity(c)
+	if err != nil {
+		return err
+	}
+	o := rollout.Options{Mode: mode, TerwayDaemonSet: f.daemonSet, Manifest: f.manifest, RolloutTimeout: f.timeout, AllowNoFelix: f.allowNoFelix}
 
 	if mode == render.ModeTypha {
 		for _, name := range f.files {
@@ -136,6 +153,16 @@ func (f *planFlags) run(c *cobra.Command, s streams) error {
 		return fmt.Errorf("invalid plan:\n  %s", indent(planError(err).Error()))
 	}
 	warn(s, "", plan.Warnings)
+	var shown []lint.Finding
+	for _, fd := range plan.Findings {
+		if !coveredBySizing(fd.Rule) {
+			shown = append(shown, fd)
+		}
+	}
+	warnFindings(s, "", shown)
+	if gate && failsOn(failOn, plan.Warnings, &lint.Report{Findings: plan.Findings}) {
+		return failure(fmt.Errorf("the plan has warnings or findings at or above %s (--fail-on %s): no plan printed", failOn, failOn))
+	}
 	if f.output == "json" {
 		return writeData(s, "json", planData(plan))
 	}
@@ -161,6 +188,7 @@ func planError(err error) error {
 		"Manifest":        "--manifest",
 		"RolloutTimeout":  "--timeout",
 		"ENIConfig":       "--eni-config",
+		"AllowNoFelix":    "--allow-no-felix",
 		"Mode":            "--mode",
 	}
 	var out []string
@@ -168,7 +196,11 @@ func planError(err error) error {
 		var oe *render.OptionError
 		if errors.As(e, &oe) {
 			if flag, ok := flags[oe.Field]; ok {
-				out = append(out, fmt.Sprintf("%s %s %s", flag, oe.ValueString(), oe.Reason))
+				line := fmt.Sprintf("%s %s %s", flag, oe.ValueString(), oe.Reason)
+				if errors.Is(oe, rollout.ErrNoFelix) {
+					line += " (--allow-no-felix plans it anyway)"
+				}
+				out = append(out, line)
 				continue
 			}
 		}
@@ -211,11 +243,22 @@ type planJSON struct {
 	Summary  string     `json:"summary"`
 	Steps    []stepData `json:"steps"`
 	Warnings []string   `json:"warnings"`
+	Findings []finding  `json:"findings"`
+}
+
+// finding is a lint finding about the plan's rendering, as -o json prints it.
+type finding struct {
+	Rule     string `json:"rule"`
+	Severity string `json:"severity"`
+	Message  string `json:"message"`
 }
 
 // planData is p as -o json prints it: lists are [] when empty, never null.
 func planData(p *rollout.Result) planJSON {
-	out := planJSON{Mode: string(p.Mode), Summary: p.Summary, Warnings: append([]string{}, p.Warnings...)}
+	out := planJSON{Mode: string(p.Mode), Summary: p.Summary, Warnings: append([]string{}, p.Warnings...), Findings: []finding{}}
+	for _, f := range p.Findings {
+		out.Findings = append(out.Findings, finding{Rule: f.Rule, Severity: f.Severity.String(), Message: f.Message})
+	}
 	for _, s := range p.Steps {
 		out.Steps = append(out.Steps, stepData{Title: s.Title, Commands: append([]string{}, s.Commands...), Notes: append([]string{}, s.Notes...)})
 	}

@@ -6,7 +6,7 @@ import (
 )
 
 func TestPlan(t *testing.T) {
-	eni := filepath.Join(fixtures, "terway-eniip.yaml")
+	eni := filepath.Join(fixtures, "terway-eniip-veth.yaml")
 	runCases(t, "plan", []cmdCase{
 		{name: "typha", args: args([]string{"plan", "--mode", "typha"}, cluster)},
 		{name: "typha exact patch", args: args([]string{"plan", "--mode", "typha", "--eni-config", eni}, cluster)},
@@ -19,6 +19,8 @@ func TestPlan(t *testing.T) {
 		{name: "disable policy", args: []string{"plan", "--mode", "disable-policy"}},
 		{name: "disable policy exact", args: []string{"plan", "--mode", "disable-policy", "--eni-config", filepath.Join(fixtures, "already-typha.yaml"), "--terway-daemonset", "terway"}},
 		{name: "help", args: []string{"plan", "--help"}},
+		{name: "typha at 1.24 has no EndpointSlice check", args: []string{"plan", "--mode", "typha", "--region", "cn-hangzhou", "--nodes", "1000", "--kube-version", "v1.24.6-aliyun.1"}},
+		{name: "typha ipvlan allowed", args: args([]string{"plan", "--mode", "typha", "--allow-no-felix", "--eni-config", filepath.Join(fixtures, "terway-eniip.yaml")}, cluster)},
 
 		{name: "no mode", args: args([]string{"plan"}, cluster), code: 2},
 		{name: "bad mode", args: args([]string{"plan", "--mode", "typha-only"}, cluster), code: 2},
@@ -31,5 +33,11 @@ func TestPlan(t *testing.T) {
 		{name: "eni-config not a configmap", args: args([]string{"plan", "--mode", "typha", "--eni-config", "../../testdata/golden/cn-hangzhou/1.30-1000.yaml"}, cluster), code: 2},
 		{name: "eni-config missing", args: args([]string{"plan", "--mode", "typha", "--eni-config", "nope.yaml"}, cluster), code: 2},
 		{name: "bad output", args: args([]string{"plan", "--mode", "typha", "-o", "yaml"}, cluster), code: 2},
+		{name: "typha ipvlan refused", args: args([]string{"plan", "--mode", "typha", "--eni-config", filepath.Join(fixtures, "terway-eniip.yaml")}, cluster), code: 2},
+		{name: "typha ebpf refused", args: args([]string{"plan", "--mode", "typha", "--eni-config", "testdata/input/eni-config-ebpf.yaml"}, cluster), code: 2},
+		{name: "typha datapathv2 refused", args: args([]string{"plan", "--mode", "typha", "--eni-config", "testdata/input/eni-config-datapathv2.yaml"}, cluster), code: 2},
+		{name: "fail on warning", args: args([]string{"plan", "--mode", "typha", "--fail-on", "warning"}, cluster), code: 1},
+		{name: "fail on error passes", args: args([]string{"plan", "--mode", "typha", "--fail-on", "error"}, cluster)},
+		{name: "bad fail-on", args: args([]string{"plan", "--mode", "typha", "--fail-on", "info"}, cluster), code: 2},
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	corev1 "k8s.io/api/core/v1"
 
 	"github.com/typharender/typharender/internal/diff"
 	"github.com/typharender/typharender/internal/values"
@@ -22,6 +23,8 @@ type renderFlags struct {
 	outputDir string
 	check     string
 	fleet     string
+	eniConfig string
+	failOn    failOnFlag
 	checkDir  bool // --check names a directory
 }
 
@@ -81,6 +84,8 @@ Warnings go to stderr.`,
 	fl.StringVar(&f.outputDir, "output-dir", "", "write one YAML file per object and a kustomization.yaml into this directory")
 	fl.StringVar(&f.check, "check", "", "compare the rendering with this file (- for stdin), or with this directory as --output-dir writes it; exit 1 with a unified diff when they differ")
 	fl.StringVar(&f.fleet, "fleet", "", "render every cluster in this fleet file into --output-dir/<name>/")
+	fl.StringVar(&f.eniConfig, "eni-config", "", "the cluster's eni-config ConfigMap (kubectl -n kube-system get cm eni-config -o yaml), or - for stdin: check the rendering against it (is Felix the policy engine? does felix_relay_service name this Service?)")
+	f.failOn.register(c)
 	_ = c.RegisterFlagCompletionFunc("output", fixedCompletion("yaml", "json"))
 	_ = c.MarkFlagDirname("output-dir")
 	return c
@@ -108,7 +113,14 @@ func (f *renderFlags) run(c *cobra.Command, s streams) error {
 		return usageError(c, fmt.Errorf("-o %s with a directory: --output-dir writes YAML files; -o json writes a List to stdout", f.output))
 	}
 	f.checkDir = checkDir
+	failOn, gate, err := f.failOn.severity(c)
+	if err != nil {
+		return err
+	}
 	in := &input{stdin: s.In}
+	if f.fleet != "" && (gate || f.eniConfig != "") {
+		return usageError(c, errors.New("--fail-on and --eni-config check one cluster's rendering; with --fleet, lint the fleet's output instead"))
+	}
 	if f.fleet != "" {
 		if set := f.clusterFlagsSet(c); len(set) > 0 {
 			return usageError(c, fmt.Errorf("%s with --fleet: each fleet entry gives its own region, nodes and kubeVersion; use -f or --set for values common to every entry", strings.Join(set, ", ")))
@@ -124,7 +136,25 @@ func (f *renderFlags) run(c *cobra.Command, s streams) error {
 	if err != nil {
 		return err
 	}
+	var eni *corev1.ConfigMap
+	if f.eniConfig != "" {
+		data, err := in.read("--eni-config", f.eniConfig)
+		if err != nil {
+			return err
+		}
+		if eni, err = readENIConfig("--eni-config "+displayName(f.eniConfig), data); err != nil {
+			return err
+		}
+	}
+	shown, report, err := fieldFindings(v.Options(), res, eni)
+	if err != nil {
+		return err
+	}
 	warn(s, "", res.Warnings)
+	warnFindings(s, "", shown)
+	if gate && failsOn(failOn, res.Warnings, report) {
+		return failure(fmt.Errorf("the rendering has warnings or findings at or above %s (--fail-on %s): nothing written", failOn, failOn))
+	}
 
 	if f.outputDir != "" || f.checkDir {
 		var layout render.Layout

@@ -25,6 +25,20 @@ func TestRender(t *testing.T) {
 		{name: "unknown region warns", args: []string{"render", "--region", "xx-nowhere-1", "--nodes", "1000", "--kube-version", "v1.30.7-aliyun.1"}},
 		{name: "help", args: []string{"render", "--help"}},
 
+		// Field truth: what render says of its own output is what lint says.
+		{name: "guide typha at 1.24 has no endpointslice warning", args: []string{"render", "--region", "cn-hangzhou", "--nodes", "1000", "--kube-version", "v1.24.6-aliyun.1"}},
+		{name: "typha in the window", args: args([]string{"render", "--set", "image.tag=v3.26.4"}, cluster)},
+		{name: "typha that refuses terway felix", args: args([]string{"render", "--set", "image.tag=v3.32.0"}, cluster)},
+		{name: "another region vpc registry", args: args([]string{"render", "--set", "image.registry=registry-vpc.cn-beijing.aliyuncs.com"}, cluster)},
+		{name: "another region public registry", args: args([]string{"render", "--set", "image.registry=registry.cn-beijing.aliyuncs.com"}, cluster)},
+		{name: "eni-config with ipvlan", args: args([]string{"render", "--eni-config", filepath.Join(fixtures, "terway-eniip.yaml")}, cluster)},
+		{name: "eni-config with ebpf", args: args([]string{"render", "--eni-config", "testdata/input/eni-config-ebpf.yaml"}, cluster)},
+		{name: "eni-config with a relay block", args: args([]string{"render", "--eni-config", "testdata/input/eni-config-relay-block.yaml"}, cluster)},
+		{name: "fail on warning", args: args([]string{"render", "--fail-on", "warning"}, cluster), code: 1},
+		{name: "fail on error passes warnings", args: args([]string{"render", "--fail-on", "error"}, cluster)},
+		{name: "fail on error", args: args([]string{"render", "--fail-on", "error", "--set", "image.registry=registry-vpc.cn-beijing.aliyuncs.com"}, cluster), code: 1},
+		{name: "fail-on with fleet", args: []string{"render", "--fleet", "testdata/input/fleet.yaml", "--output-dir", "out", "--fail-on", "warning"}, code: 2},
+
 		// Values: -f files in order, then --set in order, then flags.
 		{name: "values file", args: []string{"render", "-f", "testdata/input/values.yaml"}},
 		{name: "later file wins", args: []string{"render", "-f", "testdata/input/values.yaml", "-f", "testdata/input/override.yaml"}},

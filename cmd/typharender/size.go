@@ -11,6 +11,8 @@ import (
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/yaml"
 
+	"github.com/typharender/typharender/internal/english"
+	"github.com/typharender/typharender/lint"
 	"github.com/typharender/typharender/sizing"
 )
 
@@ -21,6 +23,7 @@ type sizeFlags struct {
 	fromS, toS      string // the --from and --to text, parsed in runTable
 	stepS           string
 	output          string
+	failOn          failOnFlag
 }
 
 // maxTableRows bounds --table, so that a typo in --step cannot print a
@@ -58,6 +61,7 @@ to stdout.
 		},
 	}
 	fl := c.Flags()
+	f.failOn.register(c)
 	fl.Var(&intString{&f.nodes}, "nodes", "the cluster's node count, 1 to 100000")
 	fl.Var(&intString{&f.replicas}, "replicas", "a replica count to check against the advice (default: the recommendation)")
 	fl.BoolVar(&f.table, "table", false, "print replicas across a range of node counts")
@@ -104,12 +108,29 @@ func (f *sizeFlags) run(c *cobra.Command, s streams) error {
 	if err != nil {
 		return usageError(c, fmt.Errorf("--nodes %d: %w", nodes, err))
 	}
-	switch f.output {
-	case "text":
-		return writeErr(writeAdvice(s, a))
-	default:
-		return writeData(s, f.output, adviceData(a))
+	failOn, gate, err := f.failOn.severity(c)
+	if err != nil {
+		return err
 	}
+	if f.output == "text" {
+		err = writeErr(writeAdvice(s, a))
+	} else {
+		err = writeData(s, f.output, adviceData(a))
+	}
+	if err != nil || !gate {
+		return err
+	}
+	// The advice is the output, so it is written whole; --fail-on only sets
+	// the exit code. Replicas not below the node count is what lint calls
+	// an error (typha-replicas-not-below-nodes); every other warning is a
+	// warning.
+	switch {
+	case sizing.TooManyReplicas(a.Nodes, a.Replicas):
+		return failure(fmt.Errorf("replicas %d are not below the node count %d: an error (--fail-on %s)", a.Replicas, a.Nodes, failOn))
+	case failOn <= lint.Warning && len(a.Warnings) > 0:
+		return failure(fmt.Errorf("the advice has %s (--fail-on %s)", english.Count(len(a.Warnings), "warning"), failOn))
+	}
+	return nil
 }
 
 func writeAdvice(s streams, a sizing.Advice) error {

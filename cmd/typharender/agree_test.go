@@ -1,0 +1,96 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// findingRE matches a finding as render prints it ("Warning: warning
+// [ID] ...") and as lint -o text prints it ("file:line: warning [ID] ...").
+var findingRE = regexp.MustCompile(`(?m)(?:^Warning: |: )(warning|error) \[([a-z0-9-]+)\] `)
+
+// findings returns the "severity ID" pairs in out, sorted.
+func findings(out string) []string {
+	var got []string
+	for _, m := range findingRE.FindAllStringSubmatch(out, -1) {
+		got = append(got, m[1]+" "+m[2])
+	}
+	slices.Sort(got)
+	return got
+}
+
+// TestRenderAndLintAgree: for every rendering in the golden matrix, with
+// and without the cluster's eni-config, and with cross-region registries,
+// the warnings and errors render prints about its output are exactly what
+// lint says about that output with the same facts.
+func TestRenderAndLintAgree(t *testing.T) {
+	t.Parallel()
+	type cluster struct {
+		region, version, nodes string
+		extra                  []string // more render arguments
+	}
+	var clusters []cluster
+	root := filepath.Join("..", "..", "testdata", "golden")
+	goldenName := regexp.MustCompile(`^(\d+\.\d+)-(\d+)\.yaml$`)
+	regions, err := os.ReadDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range regions {
+		if !r.IsDir() || r.Name() == "eniconfig" {
+			continue
+		}
+		files, err := os.ReadDir(filepath.Join(root, r.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range files {
+			m := goldenName.FindStringSubmatch(f.Name())
+			if m == nil {
+				t.Fatalf("unexpected golden %s", f.Name())
+			}
+			clusters = append(clusters, cluster{region: r.Name(), version: m[1], nodes: m[2]})
+		}
+	}
+	if len(clusters) != 126 {
+		t.Fatalf("%d renderings in the matrix, want 126", len(clusters))
+	}
+	for _, registry := range []string{"registry-vpc.cn-beijing.aliyuncs.com", "registry.cn-beijing.aliyuncs.com",
+		"registry-cn-beijing-vpc.ack.aliyuncs.com", "registry-intl.ap-southeast-1.aliyuncs.com", "team-registry-vpc.cn-hangzhou.cr.aliyuncs.com"} {
+		clusters = append(clusters, cluster{region: "cn-hangzhou", version: "1.30", nodes: "1000", extra: []string{"--set", "image.registry=" + registry}})
+	}
+	eni := []string{"", filepath.Join(root, "eniconfig", "terway-eniip-veth-typha.yaml"), filepath.Join(root, "eniconfig", "terway-eniip-typha.yaml")}
+	dir := t.TempDir()
+	for i, c := range clusters {
+		facts := []string{"--region", c.region, "--nodes", c.nodes, "--kube-version", c.version}
+		var out, rerr bytes.Buffer
+		if code := run(append(append([]string{"render"}, facts...), c.extra...), nil, &out, &rerr); code != 0 {
+			t.Fatalf("render %v: exit %d: %s", c, code, rerr.String())
+		}
+		file := filepath.Join(dir, strings.Join([]string{c.region, c.version, c.nodes, string(rune('a' + i%26))}, "-")+".yaml")
+		if err := os.WriteFile(file, out.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range eni {
+			renderArgs := append(append([]string{"render"}, facts...), c.extra...)
+			lintArgs := append(append([]string{"lint", "--fail-on", "error"}, facts...), file)
+			if e != "" {
+				renderArgs = append(renderArgs, "--eni-config", e)
+				lintArgs = append(lintArgs, e)
+			}
+			var rout, rerr, lout, lerr bytes.Buffer
+			run(renderArgs, nil, &rout, &rerr)
+			run(lintArgs, nil, &lout, &lerr)
+			// render states replica findings in its own words (from the
+			// same sizing functions); none fire on the matrix's defaults.
+			if got, want := findings(rerr.String()), findings(lout.String()); !slices.Equal(got, want) {
+				t.Errorf("render %v (eni-config %q) prints %q; lint of its output says %q", renderArgs[1:], e, got, want)
+			}
+		}
+	}
+}

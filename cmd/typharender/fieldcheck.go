@@ -1,0 +1,68 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/typharender/typharender/lint"
+	"github.com/typharender/typharender/render"
+)
+
+// failOnFlag is --fail-on on render, plan and size: the severity at which
+// what the command says about its own output makes it exit 1, for CI.
+type failOnFlag struct{ value string }
+
+func (f *failOnFlag) register(c *cobra.Command) {
+	c.Flags().StringVar(&f.value, "fail-on", "", "exit 1 (writing nothing) when a warning or finding is at or above this severity: warning or error; by default warnings never fail")
+	_ = c.RegisterFlagCompletionFunc("fail-on", fixedCompletion("warning", "error"))
+}
+
+// severity returns the --fail-on severity, and false when it was not given.
+func (f *failOnFlag) severity(c *cobra.Command) (lint.Severity, bool, error) {
+	if f.value == "" {
+		return 0, false, nil
+	}
+	sev, err := lint.ParseSeverity(f.value)
+	if err != nil || sev == lint.Info {
+		return 0, false, usageError(c, fmt.Errorf("--fail-on %q: want warning or error", f.value))
+	}
+	return sev, true, nil
+}
+
+// coveredBySizing are the rules whose finding render already states as a
+// warning of its own, from the same sizing functions: printed once.
+func coveredBySizing(rule string) bool {
+	return rule == lint.RuleReplicasBelowRecommended || rule == lint.RuleReplicasNotBelowNodes
+}
+
+// fieldFindings runs lint's rules over a rendering (and the cluster's
+// eni-config, when given) and returns the findings a person should read:
+// warnings and errors, less those render's own warnings already say.
+func fieldFindings(o render.Options, res *render.Result, eni *corev1.ConfigMap) (shown []lint.Finding, report *lint.Report, err error) {
+	report, err = lint.CheckRendering(o, res, eni)
+	if err != nil {
+		return nil, nil, failure(fmt.Errorf("checking the rendering: %w", err))
+	}
+	for _, f := range report.Findings {
+		if f.Severity >= lint.Warning && !coveredBySizing(f.Rule) {
+			shown = append(shown, f)
+		}
+	}
+	return shown, report, nil
+}
+
+// warnFindings writes findings to stderr as warnings, with their severity
+// and rule ID as lint prints them: "Warning: warning [ID] message".
+func warnFindings(s streams, prefix string, findings []lint.Finding) {
+	for _, f := range findings {
+		fmt.Fprintf(s.ErrOut, "Warning: %s%s [%s] %s\n", prefix, f.Severity, f.Rule, f.Message)
+	}
+}
+
+// failsOn reports whether render's own warnings or lint's findings reach
+// sev: render's warnings count as warnings, findings by their severity.
+func failsOn(sev lint.Severity, warnings []string, report *lint.Report) bool {
+	return (sev <= lint.Warning && len(warnings) > 0) || (report != nil && report.Fails(sev))
+}
