@@ -57,6 +57,13 @@ region, nodes, kubeVersion and any other values key. -f and --set apply to
 every entry; an entry's own keys win. If any entry is invalid, nothing is
 written and every invalid entry is listed.
 
+The rendering is checked with lint's rules for the cluster it describes
+(and against the cluster's eni-config with --eni-config): what lint would
+say of the output, such as a Typha that cannot list EndpointSlices on
+Kubernetes 1.25 or later, is printed as a warning with its rule ID.
+--fail-on warning|error exits 1, writing nothing, when a warning or
+finding reaches that severity (for CI).
+
 Warnings go to stderr.`,
 		Example: `  # The guide's manifests for a 1,000-node cluster in cn-hangzhou
   typharender render --region cn-hangzhou --nodes 1000 --kube-version v1.30.7-aliyun.1
