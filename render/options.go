@@ -32,7 +32,14 @@ type Options struct {
 	Nodes       int    // required: the cluster's node count, 1 to 100000
 	KubeVersion string // required: as the cluster reports it, such as "v1.30.7-aliyun.1"
 
-	Registry   string // default terway.DefaultRegistry(Region); host[:port][/path]
+	Registry   string // default the VPC endpoint of RegistryStyle in Region; host[:port][/path]
+
+	// RegistryStyle chooses the default registry's host: "guide"
+	// (registry-vpc.{Region}.aliyuncs.com, the default), "ack" (ACK's
+	// system images, registry-{Region}-vpc.ack.aliyuncs.com) or "intl"
+	// (registry-intl-vpc.{Region}.aliyuncs.com). Give it or Registry, not
+	// both.
+	RegistryStyle string
 	Repository string // default "acs/typha"
 	Tag        string // default "v3.20.2"
 	Digest     string // default none; "sha256:<64 hex>" pins the image as repository:tag@digest
@@ -154,8 +161,17 @@ func (o Options) resolve() (resolved, error) {
 		r.warnings = append(r.warnings, a.Warnings...)
 	}
 
+	style := terway.Family(o.RegistryStyle)
+	switch {
+	case style == "":
+		style = terway.FamilyGuide
+	case !slices.Contains(terway.Families(), style):
+		fail("RegistryStyle", o.RegistryStyle, fmt.Sprintf("is not a registry style: want %s (registry-vpc.REGION.aliyuncs.com), %s (registry-REGION-vpc.ack.aliyuncs.com) or %s (registry-intl-vpc.REGION.aliyuncs.com)", terway.FamilyGuide, terway.FamilyACK, terway.FamilyIntl), nil)
+	case o.Registry != "":
+		fail("RegistryStyle", o.RegistryStyle, fmt.Sprintf("is given with the registry %q as well: the style only chooses the default registry's host; give one of them", o.Registry), nil)
+	}
 	if r.Registry == "" {
-		r.Registry = terway.DefaultRegistry(r.Region)
+		r.Registry = terway.RegistryFor(style, r.Region)
 	} else if err := checkRegistry(o.Registry); err != nil {
 		errs = append(errs, err)
 	}

@@ -328,3 +328,33 @@ func TestOptionErrorValueString(t *testing.T) {
 		assert.Equal(t, "F "+tc.want+": r", oe.Error())
 	}
 }
+
+func TestRegistryStyle(t *testing.T) {
+	t.Parallel()
+	base := render.Options{Region: "ap-southeast-1", Nodes: 1000, KubeVersion: "v1.30.7-aliyun.1"}
+	for _, tc := range []struct {
+		style, registry, image, err string
+	}{
+		{"", "", "registry-vpc.ap-southeast-1.aliyuncs.com/acs/typha:v3.20.2", ""},
+		{"guide", "", "registry-vpc.ap-southeast-1.aliyuncs.com/acs/typha:v3.20.2", ""},
+		{"ack", "", "registry-ap-southeast-1-vpc.ack.aliyuncs.com/acs/typha:v3.20.2", ""},
+		{"intl", "", "registry-intl-vpc.ap-southeast-1.aliyuncs.com/acs/typha:v3.20.2", ""},
+		{"", "mirror.example.com", "mirror.example.com/acs/typha:v3.20.2", ""},
+		{"ACK", "", "", `RegistryStyle "ACK": is not a registry style: want guide (registry-vpc.REGION.aliyuncs.com), ack (registry-REGION-vpc.ack.aliyuncs.com) or intl (registry-intl-vpc.REGION.aliyuncs.com)`},
+		{"enterprise", "", "", `RegistryStyle "enterprise": is not a registry style`},
+		{"ack", "mirror.example.com", "", `RegistryStyle "ack": is given with the registry "mirror.example.com" as well`},
+	} {
+		o := base
+		o.RegistryStyle, o.Registry = tc.style, tc.registry
+		res, err := render.Render(o)
+		if tc.err != "" {
+			require.Error(t, err, tc.style)
+			assert.ErrorIs(t, err, render.ErrInvalidOption)
+			assert.Contains(t, err.Error(), tc.err)
+			continue
+		}
+		require.NoError(t, err, tc.style)
+		assert.Equal(t, tc.image, res.Image)
+		assert.Equal(t, tc.image, res.Deployment.Spec.Template.Spec.Containers[0].Image)
+	}
+}

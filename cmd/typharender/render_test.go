@@ -30,6 +30,8 @@ func TestRender(t *testing.T) {
 		{name: "typha in the window", args: args([]string{"render", "--set", "image.tag=v3.26.4"}, cluster)},
 		{name: "typha that refuses terway felix", args: args([]string{"render", "--set", "image.tag=v3.32.0"}, cluster)},
 		{name: "another region vpc registry", args: args([]string{"render", "--set", "image.registry=registry-vpc.cn-beijing.aliyuncs.com"}, cluster)},
+		{name: "registry style ack", args: args([]string{"render", "--set", "image.registryStyle=ack"}, cluster)},
+		{name: "registry style with a registry", args: args([]string{"render", "--set", "image.registryStyle=intl,image.registry=mirror.example.com"}, cluster), code: 2},
 		{name: "another region public registry", args: args([]string{"render", "--set", "image.registry=registry.cn-beijing.aliyuncs.com"}, cluster)},
 		{name: "eni-config with ipvlan", args: args([]string{"render", "--eni-config", filepath.Join(fixtures, "terway-eniip.yaml")}, cluster)},
 		{name: "eni-config with ebpf", args: args([]string{"render", "--eni-config", "testdata/input/eni-config-ebpf.yaml"}, cluster)},

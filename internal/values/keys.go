@@ -52,7 +52,13 @@ var rows = []row{
 		key: "image.registry", field: "Registry", set: text(func(o *render.Options) *string { return &o.Registry }),
 		accepts: "a string",
 		example: "image.registry=registry-intl-vpc.cn-hangzhou.aliyuncs.com",
-		doc:     "the image registry, host[:port][/path]; default `registry-vpc.{region}.aliyuncs.com`",
+		doc:     "the image registry, host[:port][/path]; default the VPC endpoint of `image.registryStyle` in the region",
+	},
+	{
+		key: "image.registryStyle", field: "RegistryStyle", set: text(func(o *render.Options) *string { return &o.RegistryStyle }),
+		accepts: "guide, ack or intl",
+		example: "image.registryStyle=ack",
+		doc:     "the default registry's host: `guide` (`registry-vpc.{region}.aliyuncs.com`, the default), `ack` (`registry-{region}-vpc.ack.aliyuncs.com`, ACK's system images) or `intl` (`registry-intl-vpc.{region}.aliyuncs.com`); not with `image.registry`",
 	},
 	{
 		key: "image.repository", field: "Repository", set: text(func(o *render.Options) *string { return &o.Repository }),
