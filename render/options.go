@@ -32,7 +32,7 @@ type Options struct {
 	Nodes       int    // required: the cluster's node count, 1 to 100000
 	KubeVersion string // required: as the cluster reports it, such as "v1.30.7-aliyun.1"
 
-	Registry   string // default the VPC endpoint of RegistryStyle in Region; host[:port][/path]
+	Registry string // default the VPC endpoint of RegistryStyle in Region; host[:port][/path]
 
 	// RegistryStyle chooses the default registry's host: "guide"
 	// (registry-vpc.{Region}.aliyuncs.com, the default), "ack" (ACK's
@@ -40,9 +40,9 @@ type Options struct {
 	// (registry-intl-vpc.{Region}.aliyuncs.com). Give it or Registry, not
 	// both.
 	RegistryStyle string
-	Repository string // default "acs/typha"
-	Tag        string // default "v3.20.2"
-	Digest     string // default none; "sha256:<64 hex>" pins the image as repository:tag@digest
+	Repository    string // default "acs/typha"
+	Tag           string // default "v3.20.2"
+	Digest        string // default none; "sha256:<64 hex>" pins the image as repository:tag@digest
 
 	Replicas int // default max(3, ceil(Nodes/200)); 1 or more overrides it
 
