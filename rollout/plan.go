@@ -202,7 +202,7 @@ func (b *planBuilder) step(s Step) { b.plan.Steps = append(b.plan.Steps, s) }
 func (b *planBuilder) typha() {
 	res := b.plan.Rendering
 	a := res.Advice
-	b.plan.Summary = fmt.Sprintf("deploy Typha (%d replicas for %d nodes, Kubernetes %s) and relay Felix through it", a.Replicas, a.Nodes, res.Version)
+	b.plan.Summary = fmt.Sprintf("deploy Typha (%s for %s, Kubernetes %s) and relay Felix through it", english.Count(a.Replicas, "replica"), english.Count(a.Nodes, "node"), res.Version)
 	m := ShellQuote(b.manifest)
 
 	b.step(Step{
@@ -211,7 +211,7 @@ func (b *planBuilder) typha() {
 		Notes:    []string{"The guide starts from the latest Terway: if this is not the latest version, upgrade Terway in the ACK console (Operations > Add-ons) first."},
 	})
 	save := Step{Title: "Save the Typha manifests", Notes: []string{
-		fmt.Sprintf("Service, Deployment (%d replicas, image %s), PodDisruptionBudget (%s) and the BGPPeer CustomResourceDefinition.", a.Replicas, res.Image, res.PodDisruptionBudget.GetObjectKind().GroupVersionKind().GroupVersion()),
+		fmt.Sprintf("Service, Deployment (%s, image %s), PodDisruptionBudget (%s) and the BGPPeer CustomResourceDefinition.", english.Count(a.Replicas, "replica"), res.Image, res.PodDisruptionBudget.GetObjectKind().GroupVersionKind().GroupVersion()),
 	}}
 	if b.renderCmd != "" {
 		save.Commands = []string{b.renderCmd + " > " + m}

@@ -354,3 +354,18 @@ func TestPlanDisablePolicyRefusesEveryClusterField(t *testing.T) {
 		t.Errorf("Plan with empty Labels: %v", err)
 	}
 }
+
+// One replica for one node reads as English ("1 replica for 1 node").
+func TestPlanCountsInEnglish(t *testing.T) {
+	t.Parallel()
+	p, err := Plan(Options{Mode: render.ModeTypha, Cluster: render.Options{Region: "cn-hangzhou", Nodes: 1, Replicas: 1, KubeVersion: "v1.24.6-aliyun.1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "deploy Typha (1 replica for 1 node, Kubernetes 1.24) and relay Felix through it"; p.Summary != want {
+		t.Errorf("summary %q, want %q", p.Summary, want)
+	}
+	if notes := strings.Join(step(t, p, "Save the Typha manifests").Notes, " "); !strings.Contains(notes, "Deployment (1 replica, image") {
+		t.Errorf("save notes %q", notes)
+	}
+}
