@@ -68,21 +68,20 @@ type span struct {
 }
 
 // table is the one source of truth for API availability. Sources: the
-// APILifecycle* methods of k8s.io/api (checked in api_test.go).
-func table() [4]span {
-	return [...]span{
-		{apiVersion: PDBAPIVersionV1beta1, kind: KindPodDisruptionBudget, from: 5, until: 25, deprecatedFrom: 21},
-		{apiVersion: PDBAPIVersionV1, kind: KindPodDisruptionBudget, from: 21},
-		{apiVersion: CRDAPIVersionV1beta1, kind: KindCustomResourceDefinition, from: 7, until: 22, deprecatedFrom: 16},
-		{apiVersion: CRDAPIVersion, kind: KindCustomResourceDefinition, from: 16},
-	}
+// APILifecycle* methods of k8s.io/api (checked in api_test.go). It is
+// never written to.
+var table = [...]span{
+	{apiVersion: PDBAPIVersionV1beta1, kind: KindPodDisruptionBudget, from: 5, until: 25, deprecatedFrom: 21},
+	{apiVersion: PDBAPIVersionV1, kind: KindPodDisruptionBudget, from: 21},
+	{apiVersion: CRDAPIVersionV1beta1, kind: KindCustomResourceDefinition, from: 7, until: 22, deprecatedFrom: 16},
+	{apiVersion: CRDAPIVersion, kind: KindCustomResourceDefinition, from: 16},
 }
 
 // Served reports whether apiVersion serves kind at v. It returns Unknown
 // for pairs outside the table (every kind typharender renders is in it;
 // core, apps/v1 and the like are served across the supported range).
 func Served(apiVersion, kind string, v Version) Status {
-	for _, s := range table() {
+	for _, s := range table {
 		if s.apiVersion != apiVersion || s.kind != kind {
 			continue
 		}
@@ -101,7 +100,7 @@ func Served(apiVersion, kind string, v Version) Status {
 // as "1.21 and later" or "1.5 to 1.24", for messages. It returns "" for
 // pairs outside the table.
 func ServedRange(apiVersion, kind string) string {
-	for _, s := range table() {
+	for _, s := range table {
 		if s.apiVersion == apiVersion && s.kind == kind {
 			if s.until == 0 {
 				return fmt.Sprintf("1.%d and later", s.from)
@@ -117,7 +116,7 @@ func ServedRange(apiVersion, kind string) string {
 // table or a version at which none is served.
 func APIVersionFor(kind string, v Version) string {
 	best := ""
-	for _, s := range table() {
+	for _, s := range table {
 		if s.kind != kind {
 			continue
 		}
