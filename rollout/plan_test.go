@@ -59,6 +59,7 @@ func TestPlanTypha(t *testing.T) {
 		`kubectl -n kube-system get ds terway-eniip -o jsonpath='{.spec.template.spec.containers[*].image}{"\n"}'`,
 		"typharender render --region cn-hangzhou --nodes 1000 --kube-version v1.30.7-aliyun.1 > calico-typha.yaml",
 		"kubectl apply --dry-run=server -f calico-typha.yaml",
+		"kubectl diff -f calico-typha.yaml",
 		"kubectl apply -f calico-typha.yaml",
 		"kubectl -n kube-system rollout status deploy/calico-typha --timeout=5m",
 		"kubectl get pods -l k8s-app=calico-typha -n kube-system",
@@ -68,6 +69,9 @@ func TestPlanTypha(t *testing.T) {
 		"kubectl -n kube-system rollout status ds/terway-eniip",
 		`kubectl -n kube-system get cm eni-config -o jsonpath='{.data.felix_relay_service}{"\n"}'`,
 		"kubectl get pods -l k8s-app=calico-typha -n kube-system",
+		// Without metrics, Felix's side.
+		`kubectl -n kube-system exec ds/terway-eniip -c policy -- env | grep -E '^(FELIX_TYPHAK8SSERVICENAME|DISABLE_POLICY)='`,
+		"kubectl -n kube-system logs ds/terway-eniip -c policy | grep -i typha",
 	}
 	if got := commands(p); !slices.Equal(got, want) {
 		t.Errorf("commands:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -130,8 +134,9 @@ func TestPlanExactPatch(t *testing.T) {
 			if !slices.Equal(patches, want) {
 				t.Errorf("patch commands %q, want %q", patches, want)
 			}
-			if !slices.Contains(commands(p), "kubectl -n kube-system rollout restart ds/terway-eni") {
-				t.Errorf("no restart of ds/terway-eni in %q", commands(p))
+			// Terway restarts only when the patch changes eni-config.
+			if restarts := slices.Contains(commands(p), "kubectl -n kube-system rollout restart ds/terway-eni"); restarts != (tt.wantPatch != "") {
+				t.Errorf("restart of ds/terway-eni: %v with patch %q, in %q", restarts, tt.wantPatch, commands(p))
 			}
 			backup := p.Steps[slices.Index(titles(p), "Back up eni-config")]
 			if tt.wantRevert != "" && !strings.Contains(backup.Notes[0], "kubectl -n kube-system patch cm eni-config --type merge -p '"+tt.wantRevert+"'") {
@@ -239,6 +244,8 @@ func TestPlanDisablePolicyRefusesEveryClusterField(t *testing.T) {
 				v.SetString("x")
 			case reflect.Int:
 				v.SetInt(1)
+			case reflect.Bool:
+				v.SetBool(true)
 			case reflect.Map:
 				m := reflect.MakeMap(v.Type())
 				m.SetMapIndex(reflect.New(v.Type().Key()).Elem(), reflect.New(v.Type().Elem()).Elem())
