@@ -176,6 +176,9 @@ func (b *planBuilder) typha() {
 	save := Step{Title: "Save the Typha manifests", Notes: []string{
 		fmt.Sprintf("Service, Deployment (%d replicas, image %s), PodDisruptionBudget (%s) and the BGPPeer CustomResourceDefinition.", a.Replicas, res.Image, res.PodDisruptionBudget.GetObjectKind().GroupVersionKind().GroupVersion()),
 	}}
+	if res.Autoscaler != nil {
+		save.Notes = append(save.Notes, autoscalerSaveNote(res))
+	}
 	if b.renderCmd != "" {
 		save.Commands = []string{b.renderCmd + " > " + m}
 	} else {

@@ -85,13 +85,14 @@ func Rollback(o RollbackOptions) (*Result, error) {
 	b.step(Step{
 		Title:    "Back up eni-config as it is now",
 		Commands: []string{"kubectl -n kube-system get cm eni-config -o yaml > " + ENIConfigBeforeRollback},
-		Notes:    []string{fmt.Sprintf("A new file: %s, the typha or disable-policy plan's backup, stays as it is.", ENIConfigBackup)},
+		Notes:    []string{fmt.Sprintf("A file of its own: the plan's backup, %s, is left as it is.", ENIConfigBackup)},
 	})
 	b.step(b.restoreStep(from, restore, o))
 	changes := len(restore) > 0 || o.ENIConfig == nil
 	if changes {
 		b.restart()
-		b.plan.Steps[len(b.plan.Steps)-1].Notes = append([]string{"Terway reads eni-config only at start: until every pod has restarted, some Felix agents still run with the old setting."}, b.plan.Steps[len(b.plan.Steps)-1].Notes...)
+		last := &b.plan.Steps[len(b.plan.Steps)-1]
+		last.Notes = append([]string{"The patch changes eni-config, so Terway must restart to read it: until every pod has, some Felix agents still run with the old settings."}, last.Notes...)
 	} else {
 		b.step(Step{
 			Title: "Restart Terway: not needed",
@@ -176,6 +177,9 @@ func (b *planBuilder) restoreStep(from render.Mode, data map[string]*string, o R
 				s.Notes = append(s.Notes, fmt.Sprintf("Removes %s.", k))
 			} else {
 				s.Notes = append(s.Notes, fmt.Sprintf("Sets %s to %q.", k, *v))
+				if k == terway.KeyDisableNetworkPolicy && !terway.NetworkPolicyEnabled(*v) {
+					s.Notes = append(s.Notes, "That turns NetworkPolicy off again, as it was before the plan: Felix then runs neither with Typha nor without it.")
+				}
 			}
 		}
 	}

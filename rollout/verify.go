@@ -125,7 +125,7 @@ func (b *planBuilder) restartIfNeeded(setting string) {
 // replicas.
 func autoscalerNotes(replicas int) []string {
 	return []string{
-		fmt.Sprintf("The Deployment has no spec.replicas: it starts with 1 replica and %s scales it to %d within its 10-second poll period. The wait command returns when %d replicas are ready.", render.AutoscalerName, replicas, replicas),
+		fmt.Sprintf("The Deployment has no spec.replicas: it starts with 1 replica and %s scales it to %d within its 10-second poll period. The wait command (kubectl 1.23 or later) returns when %d replicas are ready.", render.AutoscalerName, replicas, replicas),
 		fmt.Sprintf("If %s ran before with spec.replicas (an earlier apply), kubectl apply resets it to 1 replica until the autoscaler acts. To keep the running count, before applying drop the last applied configuration, which holds the old replicas: kubectl -n kube-system patch deploy %s --type json -p '[{\"op\":\"remove\",\"path\":\"/metadata/annotations/kubectl.kubernetes.io~1last-applied-configuration\"}]' (an error that the path does not exist means there is nothing to drop).", render.Name, render.Name),
 		fmt.Sprintf("The autoscaler counts Linux nodes that are neither virtual nor exclusive-ENI nodes (--nodelabels=%s), cordoned ones included: the nodes that run Felix. Where it and typharender differ: on 3 or fewer such nodes it keeps 3 replicas, as typharender does, but without typharender's warning that replicas at or above the node count stall rolling updates (Typha binds host port %d). Its decisions: kubectl -n kube-system logs deploy/%s.", render.AutoscalerNodeLabels, sizing.TyphaPort, render.AutoscalerName),
 	}
@@ -135,4 +135,10 @@ func autoscalerNotes(replicas int) []string {
 // the autoscaler sets them.
 func waitReplicas(n int, timeout time.Duration) string {
 	return fmt.Sprintf("kubectl -n %s wait deploy/%s --for=jsonpath='{.status.readyReplicas}'=%d --timeout=%s", render.Namespace, render.Name, n, english.Duration(timeout))
+}
+
+// autoscalerSaveNote says what the manifests hold besides Typha's
+// objects when the autoscaler is rendered.
+func autoscalerSaveNote(res *render.Result) string {
+	return fmt.Sprintf("With the autoscaler: the Deployment has no spec.replicas (%d is what the autoscaler sets for this cluster), and the file also holds %s's ServiceAccount, ClusterRole, ClusterRoleBinding, Role, RoleBinding, ConfigMap and Deployment (image %s).", res.Advice.Replicas, render.AutoscalerName, res.Autoscaler.Deployment.Spec.Template.Spec.Containers[0].Image)
 }
