@@ -23,10 +23,10 @@ type lintFlags struct {
 	nodesFrom       string // --nodes-from: kubectl get nodes -o json, counted
 	kubeVersion     string
 	kubeVersionFrom string // --kube-version-from: kubectl version -o json
-	region      string
-	format      string // -o, or its alias --format
-	failOn      string
-	verbose     bool
+	region          string
+	format          string // -o, or its alias --format
+	failOn          string
+	verbose         bool
 }
 
 func newLintCmd(s streams) *cobra.Command {
