@@ -84,7 +84,7 @@ func TestAutoscalerOnAPIServer(t *testing.T) {
 	})
 
 	t.Run("features goldens as written are accepted", func(t *testing.T) {
-		goldens, err := filepath.Glob(filepath.Join("..", "testdata", "golden", "features", "*", "*.yaml"))
+		goldens, err := filepath.Glob(filepath.Join("..", "testdata", "features", "*", "*.yaml"))
 		if err != nil || len(goldens) == 0 {
 			t.Fatalf("no features goldens (%v)", err)
 		}
