@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"path/filepath"
 	"slices"
@@ -240,4 +241,29 @@ func TestAutoscalerMatchesSizing(t *testing.T) {
 	a, err := sizing.Advise(3)
 	require.NoError(t, err)
 	assert.True(t, slices.ContainsFunc(a.Warnings, func(w string) bool { return strings.Contains(w, "keep replicas below the node count") }))
+}
+
+func ExampleRender_autoscaler() {
+	res, err := render.Render(render.Options{Region: "cn-hangzhou", Nodes: 1000, KubeVersion: "v1.30.7-aliyun.1", Autoscaler: true})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("Typha spec.replicas set:", res.Deployment.Spec.Replicas != nil)
+	fmt.Println("the autoscaler will set:", res.Advice.Replicas)
+	for _, o := range res.Autoscaler.Objects() {
+		fmt.Println(o.GetObjectKind().GroupVersionKind().Kind, o.GetName())
+	}
+	fmt.Println(res.Autoscaler.ConfigMap.Data["linear"])
+	// Output:
+	// Typha spec.replicas set: false
+	// the autoscaler will set: 5
+	// ServiceAccount calico-typha-autoscaler
+	// ClusterRole calico-typha-autoscaler
+	// ClusterRoleBinding calico-typha-autoscaler
+	// Role calico-typha-autoscaler
+	// RoleBinding calico-typha-autoscaler
+	// ConfigMap calico-typha-autoscaler
+	// Deployment calico-typha-autoscaler
+	// {"nodesPerReplica":200,"min":3,"preventSinglePointFailure":true,"includeUnschedulableNodes":true}
 }

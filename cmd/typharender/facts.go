@@ -116,7 +116,7 @@ func readNodes(in *input, errOut io.Writer, name string) (terway.NodeCount, erro
 	}
 	data, err := in.readAtMost("--nodes-from", name, maxNodesBytes)
 	if big, ok := err.(*tooLargeError); ok {
-		return terway.NodeCount{}, fmt.Errorf("--nodes-from %s: %s bytes is more than the %d-byte limit (maxNodesBytes): trim the node list to names, labels and nodeInfo.operatingSystem first (see typharender render --help)", big.file, sizeText(big.size), big.limit)
+		return terway.NodeCount{}, fmt.Errorf("--nodes-from %s: %s (maxNodesBytes): trim the node list to names, labels and nodeInfo.operatingSystem first (see typharender render --help)", displayName(big.file), overLimit(big))
 	}
 	if err != nil {
 		return terway.NodeCount{}, err
@@ -134,12 +134,12 @@ func readNodes(in *input, errOut io.Writer, name string) (terway.NodeCount, erro
 	return count, nil
 }
 
-// sizeText is a size, or "more" when it is not known.
-func sizeText(n int64) string {
-	if n < 0 {
-		return "more"
+// overLimit says how big input is against its limit.
+func overLimit(big *tooLargeError) string {
+	if big.size < 0 {
+		return fmt.Sprintf("larger than the %d-byte limit", big.limit)
 	}
-	return fmt.Sprint(n)
+	return fmt.Sprintf("%d bytes, over the %d-byte limit", big.size, big.limit)
 }
 
 // reportNodes writes what was counted, and each reason a node was left
@@ -173,7 +173,7 @@ func readKubeVersion(in *input, errOut io.Writer, name string) (string, error) {
 	}
 	data, err := in.readAtMost("--kube-version-from", name, maxKubeVersionBytes)
 	if big, ok := err.(*tooLargeError); ok {
-		return "", fmt.Errorf("--kube-version-from %s: %s bytes is more than the %d-byte limit (maxKubeVersionBytes): want the output of kubectl version -o json, well under 1 KiB", big.file, sizeText(big.size), big.limit)
+		return "", fmt.Errorf("--kube-version-from %s: %s (maxKubeVersionBytes): want the output of kubectl version -o json, well under 1 KiB", displayName(big.file), overLimit(big))
 	}
 	if err != nil {
 		return "", err
