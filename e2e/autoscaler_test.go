@@ -131,7 +131,7 @@ func TestAutoscalerOnAPIServer(t *testing.T) {
 			labels map[string]string
 		}{
 			{"ecs-linux", map[string]string{"kubernetes.io/os": "linux"}},
-			{"ecs-linux-shared-eni", map[string]string{"kubernetes.io/os": "linux", terway.LabelExclusiveENI: "eniAndIPAM"}},
+			{"ecs-linux-other-eni-type", map[string]string{"kubernetes.io/os": "linux", terway.LabelExclusiveENI: "any-value-but-eniOnly"}},
 			{"virtual-kubelet-cn-hangzhou-h", map[string]string{"kubernetes.io/os": "linux", terway.LabelVirtualNode: terway.VirtualKubelet}},
 			{"ecs-exclusive-eni", map[string]string{"kubernetes.io/os": "linux", terway.LabelExclusiveENI: terway.ExclusiveENIOnly}},
 			{"ecs-windows", map[string]string{"kubernetes.io/os": "windows"}},
@@ -151,7 +151,7 @@ func TestAutoscalerOnAPIServer(t *testing.T) {
 			listed = append(listed, n.Name)
 		}
 		want := terway.CountFelixNodes(all)
-		if len(listed) != want.Felix || !slices.Equal(listed, []string{"ecs-linux", "ecs-linux-shared-eni"}) {
+		if len(listed) != want.Felix || !slices.Equal(listed, []string{"ecs-linux", "ecs-linux-other-eni-type"}) {
 			t.Errorf("the autoscaler's selector lists %v; CountFelixNodes counts %d (skipping %v)", listed, want.Felix, want.Skipped)
 		}
 		w, err := sa.CoreV1().Nodes().Watch(ctx, metav1.ListOptions{LabelSelector: render.AutoscalerNodeLabels})
