@@ -11,6 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	policyv1beta1 "k8s.io/api/policy/v1beta1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	apiextv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
@@ -36,13 +37,25 @@ func newObject(apiVersion, kind string) Object {
 		return &policyv1beta1.PodDisruptionBudget{}
 	case "apiextensions.k8s.io/v1 CustomResourceDefinition":
 		return &apiextv1.CustomResourceDefinition{}
+	case "v1 ServiceAccount":
+		return &corev1.ServiceAccount{}
+	case "rbac.authorization.k8s.io/v1 ClusterRole":
+		return &rbacv1.ClusterRole{}
+	case "rbac.authorization.k8s.io/v1 ClusterRoleBinding":
+		return &rbacv1.ClusterRoleBinding{}
+	case "rbac.authorization.k8s.io/v1 Role":
+		return &rbacv1.Role{}
+	case "rbac.authorization.k8s.io/v1 RoleBinding":
+		return &rbacv1.RoleBinding{}
 	}
 	return nil
 }
 
 // Decode reads YAML documents or JSON (a single object or a v1 List) into
 // typed objects: Service, ConfigMap, Deployment, PodDisruptionBudget
-// (policy/v1 and policy/v1beta1) and CustomResourceDefinition. Fields the
+// (policy/v1 and policy/v1beta1), CustomResourceDefinition, and the
+// autoscaler's ServiceAccount, ClusterRole, ClusterRoleBinding, Role and
+// RoleBinding (rbac.authorization.k8s.io/v1). Fields the
 // types do not know are errors, so a typo cannot pass unseen. Empty
 // documents are skipped.
 func Decode(data []byte) ([]Object, error) {
@@ -98,7 +111,7 @@ func decodeDocument(raw []byte) ([]Object, error) {
 	}
 	obj := newObject(tm.APIVersion, tm.Kind)
 	if obj == nil {
-		return nil, fmt.Errorf("%w: apiVersion %q, kind %q: want v1 Service or ConfigMap, apps/v1 Deployment, policy/v1 or policy/v1beta1 PodDisruptionBudget, apiextensions.k8s.io/v1 CustomResourceDefinition, or a v1 List of them", ErrUnknownKind, tm.APIVersion, tm.Kind)
+		return nil, fmt.Errorf("%w: apiVersion %q, kind %q: want v1 Service or ConfigMap, apps/v1 Deployment, policy/v1 or policy/v1beta1 PodDisruptionBudget, apiextensions.k8s.io/v1 CustomResourceDefinition, v1 ServiceAccount, rbac.authorization.k8s.io/v1 ClusterRole, ClusterRoleBinding, Role or RoleBinding, or a v1 List of them", ErrUnknownKind, tm.APIVersion, tm.Kind)
 	}
 	if err := yaml.UnmarshalStrict(raw, obj); err != nil {
 		return nil, fmt.Errorf("%s %s: %w", tm.APIVersion, tm.Kind, err)

@@ -95,7 +95,7 @@ func (r *resolved) service() *corev1.Service {
 func (r *resolved) deployment() *appsv1.Deployment {
 	replicas := int32(r.advice.Replicas)
 	revisions := int32(2)
-	return &appsv1.Deployment{
+	d := &appsv1.Deployment{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
 		ObjectMeta: r.meta(),
 		Spec: appsv1.DeploymentSpec{
@@ -118,6 +118,8 @@ func (r *resolved) deployment() *appsv1.Deployment {
 			},
 		},
 	}
+	r.addExtras(d)
+	return d
 }
 
 func (r *resolved) container() corev1.Container {

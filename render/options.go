@@ -51,6 +51,14 @@ type Options struct {
 
 	Resources   corev1.ResourceRequirements // default none, as in the guide
 	LogSeverity string                      // default "info"; debug, info, warning, error or fatal
+
+	Metrics    bool // default false; true serves Typha's Prometheus metrics on port 9093 of each node it runs on (all interfaces) with scrape annotations
+	ZoneSpread bool // default false; true spreads the replicas over zones (topology.kubernetes.io/zone), Kubernetes 1.19 or later
+
+	Autoscaler           bool   // default false; true renders cluster-proportional-autoscaler to set the replicas, and the Deployment leaves spec.replicas out
+	AutoscalerRegistry   string // default the Typha image's registry (Registry, or its default)
+	AutoscalerRepository string // default "acs/cluster-proportional-autoscaler"
+	AutoscalerTag        string // default "1.8.4"
 }
 
 // ErrInvalidOption is wrapped by every [OptionError].
@@ -114,6 +122,8 @@ type resolved struct {
 	advice   sizing.Advice
 	image    string
 	warnings []string
+
+	autoscalerImage string // with Autoscaler: the cluster-proportional-autoscaler image reference
 }
 
 // Validate reports every option that cannot be rendered, joined into one
@@ -192,6 +202,7 @@ func (o Options) resolve() (resolved, error) {
 	if o.Digest != "" {
 		r.image += "@" + o.Digest
 	}
+	errs = append(errs, r.resolveExtras()...)
 
 	if r.LogSeverity == "" {
 		r.LogSeverity = DefaultLogSeverity

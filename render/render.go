@@ -24,6 +24,10 @@ type Result struct {
 	// a *policyv1beta1.PodDisruptionBudget before.
 	PodDisruptionBudget      Object
 	CustomResourceDefinition *apiextv1.CustomResourceDefinition
+
+	// Autoscaler runs cluster-proportional-autoscaler for the Deployment,
+	// which then has no spec.replicas; nil unless Options.Autoscaler.
+	Autoscaler *AutoscalerObjects
 }
 
 // Render validates o and returns the objects for the cluster it
@@ -34,7 +38,7 @@ func Render(o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Result{
+	res := &Result{
 		Version:                  r.version,
 		Advice:                   r.advice,
 		Image:                    r.image,
@@ -43,11 +47,20 @@ func Render(o Options) (*Result, error) {
 		Deployment:               r.deployment(),
 		PodDisruptionBudget:      r.podDisruptionBudget(),
 		CustomResourceDefinition: r.customResourceDefinition(),
-	}, nil
+	}
+	if r.Autoscaler {
+		res.Autoscaler = r.autoscaler()
+	}
+	return res, nil
 }
 
 // Objects returns the objects in the order to apply them: Service,
-// Deployment, PodDisruptionBudget, CustomResourceDefinition.
+// Deployment, PodDisruptionBudget, CustomResourceDefinition, then, with
+// the autoscaler, its objects ([AutoscalerObjects.Objects]).
 func (r *Result) Objects() []Object {
-	return []Object{r.Service, r.Deployment, r.PodDisruptionBudget, r.CustomResourceDefinition}
+	objs := []Object{r.Service, r.Deployment, r.PodDisruptionBudget, r.CustomResourceDefinition}
+	if r.Autoscaler != nil {
+		objs = append(objs, r.Autoscaler.Objects()...)
+	}
+	return objs
 }

@@ -7,7 +7,9 @@
 // It runs nothing and does no cluster I/O. It imports render, which
 // renders the objects and edits eni-config; render never imports it. A
 // plan is built from a few reusable steps (back up eni-config, patch it,
-// restart Terway, verify), so further plans, such as a rollback, are new
-// orderings of the same steps. [ShellQuote] quotes the arguments the
-// commands carry.
+// restart Terway, verify), so further plans are new orderings of the same
+// steps: [Rollback] undoes either plan (restore eni-config, restart Terway,
+// check Felix, and only then delete Typha). Terway is restarted only when
+// eni-config changes. [ShellQuote] quotes the arguments the commands
+// carry.
 package rollout

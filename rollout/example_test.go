@@ -35,6 +35,7 @@ func ExamplePlan() {
 	//    aliyun ecs AuthorizeSecurityGroup --RegionId cn-hangzhou --SecurityGroupId SG_ID --IpProtocol tcp --PortRange 5473/5473 --SourceGroupId SG_ID --Policy accept --Description typha
 	// 4. Apply the manifests
 	//    kubectl apply --dry-run=server -f calico-typha.yaml
+	//    kubectl diff -f calico-typha.yaml
 	//    kubectl apply -f calico-typha.yaml
 	// 5. Wait for Typha
 	//    kubectl -n kube-system rollout status deploy/calico-typha --timeout=5m
@@ -49,6 +50,8 @@ func ExamplePlan() {
 	// 9. Verify
 	//    kubectl -n kube-system get cm eni-config -o jsonpath='{.data.felix_relay_service}{"\n"}'
 	//    kubectl get pods -l k8s-app=calico-typha -n kube-system
+	//    kubectl -n kube-system exec ds/terway-eniip -c policy -- env | grep -E '^(FELIX_TYPHAK8SSERVICENAME|DISABLE_POLICY)='
+	//    kubectl -n kube-system logs ds/terway-eniip -c policy | grep -i typha
 	// 10. Check that Typha can list EndpointSlices
 	//    kubectl -n kube-system logs -l k8s-app=calico-typha --prefix --since=5m --tail=-1 | grep -c 'Unable to list K8s EndpointSlice resources'
 }
@@ -77,4 +80,36 @@ func ExamplePlan_disablePolicy() {
 	//    kubectl -n kube-system rollout status ds/terway-eni
 	// 4. Verify
 	//    kubectl -n kube-system get cm eni-config -o jsonpath='{.data.disable_network_policy}{"\n"}'
+}
+
+func ExampleRollback() {
+	plan, err := rollout.Rollback(rollout.RollbackOptions{From: render.ModeTypha})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(plan.Summary)
+	for i, step := range plan.Steps {
+		fmt.Printf("%d. %s\n", i+1, step.Title)
+		for _, c := range step.Commands {
+			fmt.Println("   " + c)
+		}
+	}
+	// Output:
+	// roll back Typha: Felix watches the API server again, then Typha is deleted
+	// 1. Back up eni-config as it is now
+	//    kubectl -n kube-system get cm eni-config -o yaml > eni-config.before-rollback.yaml
+	// 2. Stop relaying Felix through Typha
+	//    kubectl -n kube-system patch cm eni-config --type merge -p '{"data":{"felix_relay_service":null}}'
+	// 3. Restart Terway
+	//    kubectl -n kube-system rollout restart ds/terway-eniip
+	//    kubectl -n kube-system rollout status ds/terway-eniip
+	// 4. Verify that Felix runs without Typha
+	//    kubectl -n kube-system get cm eni-config -o jsonpath='{.data.felix_relay_service}{"\n"}'
+	//    kubectl -n kube-system get ds terway-eniip
+	//    kubectl -n kube-system exec ds/terway-eniip -c policy -- env | grep -E '^(FELIX_TYPHAK8SSERVICENAME|DISABLE_POLICY)='
+	// 5. Delete Typha
+	//    kubectl -n kube-system delete deployment,serviceaccount,configmap,role,rolebinding calico-typha-autoscaler --ignore-not-found
+	//    kubectl delete clusterrole,clusterrolebinding calico-typha-autoscaler --ignore-not-found
+	//    kubectl -n kube-system delete deployment,service,poddisruptionbudget calico-typha
 }

@@ -213,6 +213,9 @@ func (b *planBuilder) typha() {
 	save := Step{Title: "Save the Typha manifests", Notes: []string{
 		fmt.Sprintf("Service, Deployment (%s, image %s), PodDisruptionBudget (%s) and the BGPPeer CustomResourceDefinition.", english.Count(a.Replicas, "replica"), res.Image, res.PodDisruptionBudget.GetObjectKind().GroupVersionKind().GroupVersion()),
 	}}
+	if res.Autoscaler != nil {
+		save.Notes = append(save.Notes, autoscalerSaveNote(res))
+	}
 	if b.renderCmd != "" {
 		save.Commands = []string{b.renderCmd + " > " + m}
 	} else {
@@ -224,18 +227,27 @@ func (b *planBuilder) typha() {
 		Title: "Apply the manifests",
 		Commands: []string{
 			"kubectl apply --dry-run=server -f " + m,
+			"kubectl diff -f " + m,
 			"kubectl apply -f " + m,
 		},
-		Notes: []string{"The dry run lets the API server validate every object before anything changes."},
+		Notes: []string{
+			"The dry run lets the API server validate every object before anything changes.",
+			"kubectl diff shows what the apply will change in the cluster; it exits 1 when there are differences (expected on a first apply) and above 1 on an error.",
+		},
 	})
-	b.step(Step{
+	wait := Step{
 		Title: "Wait for Typha",
 		Commands: []string{
 			fmt.Sprintf("kubectl -n %s rollout status deploy/%s --timeout=%s", render.Namespace, render.Name, english.Duration(b.timeout)),
 			fmt.Sprintf("kubectl get pods -l %s=%s -n %s", render.AppLabel, render.Name, render.Namespace),
 		},
 		Notes: []string{fmt.Sprintf("Expect %d pods, each 1/1 READY and Running, before you continue: Felix needs Typha once Terway restarts.", a.Replicas)},
-	})
+	}
+	if res.Autoscaler != nil {
+		wait.Commands = append(wait.Commands[:1:1], waitReplicas(a.Replicas, b.timeout), wait.Commands[1])
+		wait.Notes = append(wait.Notes, autoscalerNotes(a.Replicas)...)
+	}
+	b.step(wait)
 	b.backup()
 	patch := Step{Title: "Point Terway's Felix at Typha"}
 	switch e := b.plan.Edit; {
@@ -253,18 +265,8 @@ func (b *planBuilder) typha() {
 		patch.Notes = changeNotes(e)
 	}
 	b.step(patch)
-	b.restart()
-	b.step(Step{
-		Title: "Verify",
-		Commands: []string{
-			fmt.Sprintf(`kubectl -n kube-system get cm eni-config -o jsonpath='{.data.%s}{"\n"}'`, terway.KeyFelixRelayService),
-			fmt.Sprintf("kubectl get pods -l %s=%s -n %s", render.AppLabel, render.Name, render.Namespace),
-		},
-		Notes: []string{
-			fmt.Sprintf("The first command prints %s; every Typha pod is Running.", render.Name),
-			"Then watch the traffic to the API server's SLB instance fall as Felix agents move to Typha (the guide's check).",
-		},
-	})
+	b.restartIfNeeded(fmt.Sprintf("%s: %s", terway.KeyFelixRelayService, render.Name))
+	b.step(b.verifyTypha())
 	if !res.Version.LessThan(endpointSliceV1Only) {
 		b.step(b.endpointSliceCheck())
 	}
@@ -332,7 +334,7 @@ func (b *planBuilder) disablePolicy() {
 	}
 	patch.Notes = append(patch.Notes, "After Terway restarts, NetworkPolicy objects stay in the cluster but no longer control traffic between pods.")
 	b.step(patch)
-	b.restart()
+	b.restartIfNeeded(fmt.Sprintf("%s: \"true\"", terway.KeyDisableNetworkPolicy))
 	b.step(Step{
 		Title:    "Verify",
 		Commands: []string{fmt.Sprintf(`kubectl -n kube-system get cm eni-config -o jsonpath='{.data.%s}{"\n"}'`, terway.KeyDisableNetworkPolicy)},

@@ -65,6 +65,7 @@ func TestPlanTypha(t *testing.T) {
 		"aliyun ecs DescribeSecurityGroupAttribute --RegionId cn-hangzhou --SecurityGroupId SG_ID --Direction ingress",
 		"aliyun ecs AuthorizeSecurityGroup --RegionId cn-hangzhou --SecurityGroupId SG_ID --IpProtocol tcp --PortRange 5473/5473 --SourceGroupId SG_ID --Policy accept --Description typha",
 		"kubectl apply --dry-run=server -f calico-typha.yaml",
+		"kubectl diff -f calico-typha.yaml",
 		"kubectl apply -f calico-typha.yaml",
 		"kubectl -n kube-system rollout status deploy/calico-typha --timeout=5m",
 		"kubectl get pods -l k8s-app=calico-typha -n kube-system",
@@ -74,6 +75,9 @@ func TestPlanTypha(t *testing.T) {
 		"kubectl -n kube-system rollout status ds/terway-eniip",
 		`kubectl -n kube-system get cm eni-config -o jsonpath='{.data.felix_relay_service}{"\n"}'`,
 		"kubectl get pods -l k8s-app=calico-typha -n kube-system",
+		// Without metrics, Felix's side.
+		`kubectl -n kube-system exec ds/terway-eniip -c policy -- env | grep -E '^(FELIX_TYPHAK8SSERVICENAME|DISABLE_POLICY)='`,
+		"kubectl -n kube-system logs ds/terway-eniip -c policy | grep -i typha",
 		"kubectl -n kube-system logs -l k8s-app=calico-typha --prefix --since=5m --tail=-1 | grep -c 'Unable to list K8s EndpointSlice resources'",
 	}
 	if got := commands(p); !slices.Equal(got, want) {
@@ -137,8 +141,9 @@ func TestPlanExactPatch(t *testing.T) {
 			if !slices.Equal(patches, want) {
 				t.Errorf("patch commands %q, want %q", patches, want)
 			}
-			if !slices.Contains(commands(p), "kubectl -n kube-system rollout restart ds/terway-eni") {
-				t.Errorf("no restart of ds/terway-eni in %q", commands(p))
+			// Terway restarts only when the patch changes eni-config.
+			if restarts := slices.Contains(commands(p), "kubectl -n kube-system rollout restart ds/terway-eni"); restarts != (tt.wantPatch != "") {
+				t.Errorf("restart of ds/terway-eni: %v with patch %q, in %q", restarts, tt.wantPatch, commands(p))
 			}
 			backup := p.Steps[slices.Index(titles(p), "Back up eni-config")]
 			if tt.wantRevert != "" && !strings.Contains(backup.Notes[0], "kubectl -n kube-system patch cm eni-config --type merge -p '"+tt.wantRevert+"'") {
@@ -333,6 +338,8 @@ func TestPlanDisablePolicyRefusesEveryClusterField(t *testing.T) {
 				v.SetString("x")
 			case reflect.Int:
 				v.SetInt(1)
+			case reflect.Bool:
+				v.SetBool(true)
 			case reflect.Map:
 				m := reflect.MakeMap(v.Type())
 				m.SetMapIndex(reflect.New(v.Type().Key()).Elem(), reflect.New(v.Type().Elem()).Elem())

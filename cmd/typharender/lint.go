@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -18,12 +19,14 @@ import (
 )
 
 type lintFlags struct {
-	nodes       string // as given, so that a bad value gets render's message
-	kubeVersion string
-	region      string
-	format      string // -o, or its alias --format
-	failOn      string
-	verbose     bool
+	nodes           string // as given, so that a bad value gets render's message
+	nodesFrom       string // --nodes-from: kubectl get nodes -o json, counted
+	kubeVersion     string
+	kubeVersionFrom string // --kube-version-from: kubectl version -o json
+	region          string
+	format          string // -o, or its alias --format
+	failOn          string
+	verbose         bool
 }
 
 func newLintCmd(s streams) *cobra.Command {
@@ -41,7 +44,9 @@ PATH is a file, a directory (read recursively for .yaml, .yml and .json
 files, in lexical order) or - for stdin. Files may hold several YAML
 documents, JSON, or v1 List objects.
 
-The cluster facts --nodes, --kube-version and --region are each optional:
+The cluster facts --nodes, --kube-version and --region are each optional
+(--nodes-from and --kube-version-from read the first two from kubectl
+output, as for render):
 a rule that needs a fact not given is skipped, and --verbose says which
 and why. A bad value gets the message render gives for the same flag.
 Findings go to stdout as -o text (file:line: severity [ID] message), json,
@@ -71,6 +76,8 @@ expanded (lint's MaxInputBytes, MaxDocuments, MaxDepth and MaxNodes).`, lint.Max
 	fl.Var(&intString{&f.nodes}, "nodes", "the cluster's node count, 1 to 100000 (replica rules are skipped without it)")
 	fl.StringVar(&f.kubeVersion, "kube-version", "", "the cluster's Kubernetes version as it reports it, such as v1.30.7-aliyun.1 (PodDisruptionBudget rules are skipped without it)")
 	fl.StringVar(&f.region, "region", "", "the cluster's Alibaba Cloud region ID, such as cn-hangzhou (the image region rule is skipped without it)")
+	fl.StringVar(&f.nodesFrom, "nodes-from", "", "count the nodes that run Felix in this file, or - for stdin: the output of kubectl get nodes -o json (or -o yaml); instead of --nodes")
+	fl.StringVar(&f.kubeVersionFrom, "kube-version-from", "", "read the Kubernetes version from this file, or - for stdin: the output of kubectl version -o json; instead of --kube-version")
 	fl.StringVarP(&f.format, "output", "o", "text", "output format: text, json, github or sarif")
 	fl.StringVar(&f.format, "format", "text", "alias of --output")
 	fl.StringVar(&f.failOn, "fail-on", "error", "exit 1 when a finding is at or above this severity: error or warning")
@@ -101,6 +108,9 @@ func (f *lintFlags) run(c *cobra.Command, s streams, args []string) error {
 	failOn, err := lint.ParseSeverity(f.failOn)
 	if err != nil || failOn == lint.Info {
 		return usageError(c, fmt.Errorf("--fail-on %q: want error or warning", f.failOn))
+	}
+	if err := f.readFacts(c, s, args); err != nil {
+		return err
 	}
 	facts, err := f.facts(c)
 	if err != nil {
@@ -174,15 +184,17 @@ func factFlags(facts lint.Fact) string {
 func (f *lintFlags) facts(c *cobra.Command) (lint.Facts, error) {
 	v := &values.Values{}
 	var problems []error
-	for _, x := range []struct{ flag, key, value string }{
-		{"nodes", "nodes", f.nodes},
-		{"kube-version", "kubeVersion", f.kubeVersion},
-		{"region", "region", f.region},
+	for _, x := range []struct{ flag, key, value, label string }{
+		{"nodes", "nodes", f.nodes, "--nodes"},
+		{"nodes-from", "nodes", f.nodes, "--nodes-from " + displayName(f.nodesFrom)},
+		{"kube-version", "kubeVersion", f.kubeVersion, "--kube-version"},
+		{"kube-version-from", "kubeVersion", f.kubeVersion, "--kube-version-from " + displayName(f.kubeVersionFrom)},
+		{"region", "region", f.region, "--region"},
 	} {
 		if !c.Flags().Changed(x.flag) || (x.value == "" && x.flag != "nodes") {
 			continue
 		}
-		if err := v.SetFlag(x.key, "--"+x.flag, x.value); err != nil {
+		if err := v.SetFlag(x.key, x.label, x.value); err != nil {
 			problems = append(problems, errs.Flatten(err)...)
 		}
 	}
@@ -218,6 +230,36 @@ func (f *lintFlags) facts(c *cobra.Command) (lint.Facts, error) {
 	// Render accepted them, so lint should: an error here is a
 	// disagreement between the two, reported in lint's own terms.
 	return facts, facts.Validate()
+}
+
+// readFacts reads --nodes-from and --kube-version-from into the node
+// count and version, as --nodes and --kube-version would give them; what
+// was read goes to stderr. Stdin is theirs only when no PATH is -.
+func (f *lintFlags) readFacts(c *cobra.Command, s streams, args []string) error {
+	for _, pair := range [][2]string{{"nodes", "nodes-from"}, {"kube-version", "kube-version-from"}} {
+		if c.Flags().Changed(pair[0]) && c.Flags().Changed(pair[1]) {
+			return usageError(c, fmt.Errorf("--%s and --%s: give one of them", pair[0], pair[1]))
+		}
+	}
+	in := &input{stdin: s.In}
+	if slices.Contains(args, "-") {
+		in.stdinUsed = "the input -"
+	}
+	if c.Flags().Changed("nodes-from") {
+		count, err := readNodes(in, s.ErrOut, f.nodesFrom)
+		if err != nil {
+			return &exitError{code: exitUsage, err: err}
+		}
+		f.nodes = strconv.Itoa(count.Felix)
+	}
+	if c.Flags().Changed("kube-version-from") {
+		v, err := readKubeVersion(in, s.ErrOut, f.kubeVersionFrom)
+		if err != nil {
+			return &exitError{code: exitUsage, err: err}
+		}
+		f.kubeVersion = v
+	}
+	return nil
 }
 
 // flagOf returns the flag a values error names, "" for another error.

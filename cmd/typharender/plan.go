@@ -19,6 +19,9 @@ import (
 type planFlags struct {
 	valueFlags
 	mode         string
+	from         string // --mode rollback: the mode of the plan to undo
+	backup       string // --mode rollback: the eni-config backup the plan took
+	metrics      bool   // --mode rollback: Typha serves metrics
 	eniConfig    string
 	daemonSet    string
 	manifest     string
@@ -26,12 +29,14 @@ type planFlags struct {
 	output       string
 	allowNoFelix bool
 	failOn       failOnFlag
+	failOnSev    lint.Severity // parsed --fail-on
+	gate         bool          // --fail-on was given
 }
 
 func newPlanCmd(s streams) *cobra.Command {
 	f := &planFlags{}
 	c := &cobra.Command{
-		Use:   "plan --mode typha|disable-policy [--region R --nodes N --kube-version V] [--eni-config FILE]",
+		Use:   "plan --mode typha|disable-policy|rollback [--region R --nodes N --kube-version V] [--eni-config FILE]",
 		Short: "Print the rollout as numbered steps with exact kubectl commands",
 		Long: `Print the vendor guide's rollout as numbered steps, each with the exact
 commands to run and what to check.
@@ -44,6 +49,27 @@ repeats them as a typharender render command.
 
 --mode disable-policy: back up and patch eni-config, restart Terway, and
 verify; no Typha objects. The cluster flags are not used.
+
+--mode rollback --from typha|disable-policy: undo that plan in the safe
+order. Back up eni-config again (to eni-config.before-rollback.yaml),
+restore the keys the plan changed, restart Terway and wait, check that
+Felix runs as before (from typha: without Typha; with --metrics, every
+Typha replica shows 0 connected Felix agents), and only then, from typha,
+delete Typha's Deployment, Service and PodDisruptionBudget (and the
+autoscaler's objects, if any). The BGPPeer CustomResourceDefinition stays:
+deleting it would delete every BGPPeer. --eni-config-backup FILE is the
+backup the plan took (eni-config.backup.yaml): the restore patch then
+brings back exactly what eni-config held; without it, felix_relay_service
+is removed (from typha) or disable_network_policy set to "false" (from
+disable-policy). The cluster flags are not used.
+
+Terway is restarted only when the patch changes eni-config: with
+--eni-config and nothing to change, the plan says so and how to check the
+running pods instead. With metrics.enabled, the typha plan's last step
+counts the Felix agents connected to each Typha replica through the API
+server's pod proxy; with autoscaler.enabled it waits for the autoscaler's
+replicas. --nodes-from and --kube-version-from read the node count and
+version from kubectl output, as for render.
 
 --eni-config FILE (or - for stdin) is the cluster's current ConfigMap, as
 kubectl -n kube-system get cm eni-config -o yaml prints it: with it the
@@ -68,6 +94,17 @@ Nothing is run: the plan goes to stdout, warnings to stderr.`,
   # Turn NetworkPolicy off on an ENI-mode cluster
   typharender plan --mode disable-policy --terway-daemonset terway-eni
 
+  # Undo the typha plan, with the backup it took
+  kubectl -n kube-system get cm eni-config -o yaml > eni-config.yaml
+  typharender plan --mode rollback --from typha --eni-config eni-config.yaml \
+    --eni-config-backup eni-config.backup.yaml
+
+  # Node count and version from kubectl, with Typha's metrics
+  kubectl get nodes -o json > nodes.json
+  kubectl version -o json > version.json
+  typharender plan --mode typha --region cn-hangzhou --nodes-from nodes.json \
+    --kube-version-from version.json --set metrics.enabled=true
+
   # The plan as JSON, for automation
   typharender plan --mode typha -f values.yaml -o json`,
 		Args: noArgs,
@@ -77,7 +114,10 @@ Nothing is run: the plan goes to stdout, warnings to stderr.`,
 	}
 	f.register(c)
 	fl := c.Flags()
-	fl.StringVar(&f.mode, "mode", "", "the guide's approach: typha (deploy Typha, relay Felix through it) or disable-policy (turn NetworkPolicy off); required")
+	fl.StringVar(&f.mode, "mode", "", "the guide's approach: typha (deploy Typha, relay Felix through it) or disable-policy (turn NetworkPolicy off); or rollback, to undo one (with --from); required")
+	fl.StringVar(&f.from, "from", "", "with --mode rollback: the mode of the plan to undo, typha or disable-policy")
+	fl.StringVar(&f.backup, "eni-config-backup", "", "with --mode rollback: the eni-config backup the plan took (eni-config.backup.yaml), or - for stdin: the restore patch brings back its values")
+	fl.BoolVar(&f.metrics, "metrics", false, "with --mode rollback --from typha: Typha serves metrics (rendered with metrics.enabled), so the check counts its connected Felix agents")
 	fl.StringVar(&f.eniConfig, "eni-config", "", "the cluster's eni-config ConfigMap (kubectl -n kube-system get cm eni-config -o yaml), or - for stdin: makes the patch step exact")
 	fl.StringVar(&f.daemonSet, "terway-daemonset", rollout.DefaultTerwayDaemonSet, "the Terway DaemonSet to restart: terway-eniip, terway-eni or terway")
 	fl.StringVar(&f.manifest, "manifest", rollout.DefaultManifest, "the file the plan saves the Typha manifests in")
@@ -86,7 +126,8 @@ Nothing is run: the plan goes to stdout, warnings to stderr.`,
 	fl.StringVarP(&f.output, "output", "o", "text", "output format: text or json")
 	fl.BoolVar(&f.allowNoFelix, "allow-no-felix", false, "plan Typha even when --eni-config makes another engine than Felix enforce NetworkPolicy (Typha then serves no one)")
 	f.failOn.register(c)
-	_ = c.RegisterFlagCompletionFunc("mode", fixedCompletion(string(render.ModeTypha), string(render.ModeDisablePolicy)))
+	_ = c.RegisterFlagCompletionFunc("mode", fixedCompletion(string(render.ModeTypha), string(render.ModeDisablePolicy), modeRollback))
+	_ = c.RegisterFlagCompletionFunc("from", fixedCompletion(string(render.ModeTypha), string(render.ModeDisablePolicy)))
 	_ = c.RegisterFlagCompletionFunc("terway-daemonset", fixedCompletion("terway-eniip", "terway-eni", "terway"))
 	_ = c.RegisterFlagCompletionFunc("output", fixedCompletion("text", "json"))
 	return c
@@ -96,18 +137,26 @@ func (f *planFlags) run(c *cobra.Command, s streams) error {
 	if !c.Flags().Changed("mode") {
 		return usageError(c, errors.New("--mode is required: want typha (deploy Typha, relay Felix through it) or disable-policy (turn NetworkPolicy off)"))
 	}
-	mode, err := render.ParseMode(f.mode)
-	if err != nil {
-		return usageError(c, fmt.Errorf("--mode: %w", err))
-	}
 	if f.output != "text" && f.output != "json" {
 		return usageError(c, fmt.Errorf("-o %q: want text or json", f.output))
 	}
-	in := &input{stdin: s.In}
-	failOn, gate, err := f.failOn.severity(c)
-	if err != nil {
+	var err error
+	if f.failOnSev, f.gate, err = f.failOn.severity(c); err != nil {
 		return err
 	}
+	if f.mode == modeRollback {
+		return f.runRollback(c, s)
+	}
+	for _, name := range []string{"from", "eni-config-backup", "metrics"} {
+		if c.Flags().Changed(name) {
+			return usageError(c, fmt.Errorf("--%s with --mode %s: it describes the plan a rollback undoes; use it with --mode rollback", name, f.mode))
+		}
+	}
+	mode, err := render.ParseMode(f.mode)
+	if err != nil {
+		return usageError(c, fmt.Errorf("--mode: %w, or %q (undo one, with --from)", err, modeRollback))
+	}
+	in := &input{stdin: s.In, errOut: s.ErrOut}
 	o := rollout.Options{Mode: mode, TerwayDaemonSet: f.daemonSet, Manifest: f.manifest, RolloutTimeout: f.timeout, AllowNoFelix: f.allowNoFelix}
 
 	if mode == render.ModeTypha {
@@ -127,7 +176,7 @@ func (f *planFlags) run(c *cobra.Command, s streams) error {
 		o.RenderCommand = renderCommand(c, &f.valueFlags)
 	} else {
 		var given []string
-		for _, name := range []string{"region", "nodes", "kube-version", "values", "set"} {
+		for _, name := range []string{"region", "nodes", "kube-version", "values", "set", "nodes-from", "kube-version-from"} {
 			if c.Flags().Changed(name) {
 				given = append(given, "--"+name)
 			}
@@ -152,6 +201,12 @@ func (f *planFlags) run(c *cobra.Command, s streams) error {
 	if err != nil {
 		return fmt.Errorf("invalid plan:\n  %s", indent(planError(err).Error()))
 	}
+	return f.write(s, plan, "Rollout plan", planData(plan))
+}
+
+// write prints the plan: warnings to stderr, the steps to stdout as text
+// under the heading, or data as JSON.
+func (f *planFlags) write(s streams, plan *rollout.Result, heading string, data planJSON) error {
 	warn(s, "", plan.Warnings)
 	var shown []lint.Finding
 	for _, fd := range plan.Findings {
@@ -160,14 +215,14 @@ func (f *planFlags) run(c *cobra.Command, s streams) error {
 		}
 	}
 	warnFindings(s, "", shown)
-	if gate && failsOn(failOn, plan.Warnings, &lint.Report{Findings: plan.Findings}) {
-		return failure(fmt.Errorf("the plan has warnings or findings at or above %s (--fail-on %s): no plan printed", failOn, failOn))
+	if f.gate && failsOn(f.failOnSev, plan.Warnings, &lint.Report{Findings: plan.Findings}) {
+		return failure(fmt.Errorf("the plan has warnings or findings at or above %s (--fail-on %s): no plan printed", f.failOnSev, f.failOnSev))
 	}
 	if f.output == "json" {
-		return writeData(s, "json", planData(plan))
+		return writeData(s, "json", data)
 	}
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "# Rollout plan: %s\n", plan.Summary)
+	fmt.Fprintf(&b, "# %s: %s\n", heading, plan.Summary)
 	for i, step := range plan.Steps {
 		fmt.Fprintf(&b, "\n%d. %s\n", i+1, step.Title)
 		for _, cmd := range step.Commands {
@@ -177,7 +232,7 @@ func (f *planFlags) run(c *cobra.Command, s streams) error {
 			fmt.Fprintf(&b, "   # %s\n", n)
 		}
 	}
-	_, err = s.Out.Write(b.Bytes())
+	_, err := s.Out.Write(b.Bytes())
 	return writeErr(err)
 }
 
@@ -189,6 +244,8 @@ func planError(err error) error {
 		"RolloutTimeout":  "--timeout",
 		"ENIConfig":       "--eni-config",
 		"AllowNoFelix":    "--allow-no-felix",
+		"Backup":          "--eni-config-backup",
+		"From":            "--from",
 		"Mode":            "--mode",
 	}
 	var out []string
@@ -223,10 +280,12 @@ func renderCommand(c *cobra.Command, f *valueFlags) string {
 	if c.Flags().Changed("region") {
 		add("--region", f.region)
 	}
-	if c.Flags().Changed("nodes") {
+	// A count or version read from kubectl output is repeated as the
+	// value it gave, so the command renders the same without the file.
+	if c.Flags().Changed("nodes") || c.Flags().Changed("nodes-from") {
 		add("--nodes", f.nodes)
 	}
-	if c.Flags().Changed("kube-version") {
+	if c.Flags().Changed("kube-version") || c.Flags().Changed("kube-version-from") {
 		add("--kube-version", f.kubeVersion)
 	}
 	return strings.Join(parts, " ")
@@ -240,6 +299,7 @@ type stepData struct {
 
 type planJSON struct {
 	Mode     string     `json:"mode"`
+	From     string     `json:"from,omitempty"` // --mode rollback: the mode undone
 	Summary  string     `json:"summary"`
 	Steps    []stepData `json:"steps"`
 	Warnings []string   `json:"warnings"`

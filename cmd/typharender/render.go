@@ -42,6 +42,18 @@ same keys in values files (-f) and --set, applied in that order: values
 files in order, then --set in order, then the three flags; later wins.
 ` + values.Help() + `
 
+--nodes-from FILE (or - for stdin) takes the node count from the output of
+kubectl get nodes -o json (or -o yaml): the nodes that run Felix, that is
+Linux nodes that are neither virtual nodes (type=virtual-kubelet) nor
+exclusive-ENI nodes (k8s.aliyun.com/exclusive-mode-eni-type=eniOnly). What
+was counted, and each node left out and why, goes to stderr. The file may
+be at most 256 MiB; for a larger cluster keep only what is read:
+  kubectl get nodes -o json | jq '{kind, items: [.items[] | {metadata:
+    {name: .metadata.name, labels: .metadata.labels}, status: {nodeInfo:
+    {operatingSystem: .status.nodeInfo.operatingSystem}}}]}'
+--kube-version-from FILE (or -) takes the version from kubectl version -o
+json (serverVersion.gitVersion), at most 64 KiB. Each replaces its flag.
+
 Output is multi-document YAML on stdout, or a v1 List with -o json.
 --output-dir DIR writes one file per object, NN-<kind>-<name>.yaml, and a
 kustomization.yaml listing them, into DIR (kept, with its mode and owner):
@@ -67,6 +79,13 @@ finding reaches that severity (for CI).
 Warnings go to stderr.`,
 		Example: `  # The guide's manifests for a 1,000-node cluster in cn-hangzhou
   typharender render --region cn-hangzhou --nodes 1000 --kube-version v1.30.7-aliyun.1
+
+  # Node count and version from kubectl, with replicas that follow the
+  # cluster, metrics and zone spread
+  kubectl get nodes -o json > nodes.json
+  kubectl version -o json > version.json
+  typharender render --region cn-hangzhou --nodes-from nodes.json --kube-version-from version.json \
+    --set autoscaler.enabled=true,metrics.enabled=true,zoneSpread.enabled=true
 
   # Pin the image and add resources, Helm-style
   typharender render -f values.yaml --set image.tag=v3.20.2 --set resources.requests.cpu=250m
@@ -124,7 +143,7 @@ func (f *renderFlags) run(c *cobra.Command, s streams) error {
 	if err != nil {
 		return err
 	}
-	in := &input{stdin: s.In}
+	in := &input{stdin: s.In, errOut: s.ErrOut}
 	if f.fleet != "" && (gate || f.eniConfig != "") {
 		return usageError(c, errors.New("--fail-on and --eni-config check one cluster's rendering; with --fleet, lint the fleet's output instead"))
 	}

@@ -18,6 +18,7 @@ import (
 
 type sizeFlags struct {
 	nodes, replicas string
+	nodesFrom       string // --nodes-from: kubectl get nodes -o json, counted
 	table           bool
 	from, to, step  int
 	fromS, toS      string // the --from and --to text, parsed in runTable
@@ -43,9 +44,20 @@ against the advice. The advice, warnings included, is the output: it goes
 to stdout.
 
 --table prints the replica count across a range of node counts, from
---from to --to in steps of --step.`,
+--from to --to in steps of --step.
+
+--nodes-from FILE (or - for stdin) reads kubectl get nodes -o json (or
+-o yaml) and counts the nodes that run Felix: Linux nodes that are
+neither virtual nodes (type=virtual-kubelet) nor exclusive-ENI nodes
+(k8s.aliyun.com/exclusive-mode-eni-type=eniOnly). What was counted, and
+each node left out and why, goes to stderr. size has no
+--kube-version-from: its advice does not depend on the version.`,
 		Example: `  # How many replicas for 1,000 nodes, and why
   typharender size --nodes 1000
+
+  # Count the nodes that run Felix from kubectl (virtual, exclusive-ENI and
+  # Windows nodes are left out, and listed on stderr)
+  kubectl get nodes -o json | typharender size --nodes-from -
 
   # Is 3 replicas enough for 2,000 nodes?
   typharender size --nodes 2000 --replicas 3
@@ -63,6 +75,7 @@ to stdout.
 	fl := c.Flags()
 	f.failOn.register(c)
 	fl.Var(&intString{&f.nodes}, "nodes", "the cluster's node count, 1 to 100000")
+	fl.StringVar(&f.nodesFrom, "nodes-from", "", "count the nodes that run Felix in this file, or - for stdin: the output of kubectl get nodes -o json (or -o yaml); instead of --nodes")
 	fl.Var(&intString{&f.replicas}, "replicas", "a replica count to check against the advice (default: the recommendation)")
 	fl.BoolVar(&f.table, "table", false, "print replicas across a range of node counts")
 	f.fromS, f.toS, f.stepS = "100", "3000", "100"
@@ -80,7 +93,7 @@ func (f *sizeFlags) run(c *cobra.Command, s streams) error {
 	}
 	changed := c.Flags().Changed
 	if f.table {
-		if changed("nodes") || changed("replicas") {
+		if changed("nodes") || changed("replicas") || changed("nodes-from") {
 			return usageError(c, errors.New("--table with --nodes or --replicas: --table prints the recommendation for a range; give --from, --to and --step instead"))
 		}
 		return f.runTable(c, s)
@@ -90,8 +103,17 @@ func (f *sizeFlags) run(c *cobra.Command, s streams) error {
 			return usageError(c, fmt.Errorf("--%s without --table: it sets the range of the table", name))
 		}
 	}
-	if !changed("nodes") {
-		return usageError(c, errors.New("--nodes is required: want the cluster's node count, 1 to 100000 (or --table for a range)"))
+	if changed("nodes") && changed("nodes-from") {
+		return usageError(c, errors.New("--nodes and --nodes-from: give one of them"))
+	}
+	if changed("nodes-from") {
+		count, err := readNodes(&input{stdin: s.In}, s.ErrOut, f.nodesFrom)
+		if err != nil {
+			return err
+		}
+		f.nodes = strconv.Itoa(count.Felix)
+	} else if !changed("nodes") {
+		return usageError(c, errors.New("--nodes is required: want the cluster's node count, 1 to 100000, or --nodes-from with kubectl get nodes -o json (or --table for a range)"))
 	}
 	nodes, err := strconv.Atoi(f.nodes)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -18,6 +19,8 @@ type valueFlags struct {
 	region, nodes, kubeVersion string
 	files                      []string
 	sets                       []string
+	nodesFrom                  string // --nodes-from: kubectl get nodes -o json, counted
+	kubeVersionFrom            string // --kube-version-from: kubectl version -o json
 }
 
 func (f *valueFlags) register(c *cobra.Command) {
@@ -25,6 +28,8 @@ func (f *valueFlags) register(c *cobra.Command) {
 	fl.StringVar(&f.region, "region", "", "Alibaba Cloud region ID, such as cn-hangzhou (values key: region)")
 	fl.Var(&intString{&f.nodes}, "nodes", "the cluster's node count, 1 to 100000 (values key: nodes)")
 	fl.StringVar(&f.kubeVersion, "kube-version", "", "Kubernetes version as the cluster reports it, such as v1.30.7-aliyun.1 (values key: kubeVersion)")
+	fl.StringVar(&f.nodesFrom, "nodes-from", "", "count the nodes that run Felix in this file, or - for stdin: the output of kubectl get nodes -o json (or -o yaml); instead of --nodes")
+	fl.StringVar(&f.kubeVersionFrom, "kube-version-from", "", "read the Kubernetes version from this file, or - for stdin: the output of kubectl version -o json; instead of --kube-version")
 	fl.StringArrayVarP(&f.files, "values", "f", nil, "a YAML values file, or - for stdin (repeatable; later files win)")
 	fl.StringArrayVar(&f.sets, "set", nil, "set values on the command line: key=value[,key=value] with dotted keys, such as image.tag=v3.20.2 (repeatable; wins over -f)")
 	_ = c.RegisterFlagCompletionFunc("region", func(_ *cobra.Command, _ []string, prefix string) ([]string, cobra.ShellCompDirective) {
@@ -42,7 +47,7 @@ func (f *valueFlags) register(c *cobra.Command) {
 // were given.
 func (f *valueFlags) clusterFlagsSet(c *cobra.Command) []string {
 	var set []string
-	for _, name := range []string{"region", "nodes", "kube-version"} {
+	for _, name := range []string{"region", "nodes", "kube-version", "nodes-from", "kube-version-from"} {
 		if c.Flags().Changed(name) {
 			set = append(set, "--"+name)
 		}
@@ -89,25 +94,56 @@ func (f *valueFlags) apply(v *values.Values, in *input) (bad, err error) {
 // ready to render: every problem with them, the options they describe
 // included, is reported at once.
 func (f *valueFlags) values(c *cobra.Command, in *input) (*values.Values, error) {
+	if err := f.readFacts(c, in); err != nil {
+		return nil, err
+	}
 	v := &values.Values{}
 	applied, err := f.apply(v, in)
 	if err != nil {
 		return nil, err
 	}
 	bad := []error{applied}
-	for _, x := range []struct{ flag, key, value string }{
-		{"region", "region", f.region},
-		{"nodes", "nodes", f.nodes},
-		{"kube-version", "kubeVersion", f.kubeVersion},
+	for _, x := range []struct{ flag, key, value, label string }{
+		{"region", "region", f.region, "--region"},
+		{"nodes", "nodes", f.nodes, "--nodes"},
+		{"kube-version", "kubeVersion", f.kubeVersion, "--kube-version"},
+		{"nodes-from", "nodes", f.nodes, "--nodes-from " + displayName(f.nodesFrom)},
+		{"kube-version-from", "kubeVersion", f.kubeVersion, "--kube-version-from " + displayName(f.kubeVersionFrom)},
 	} {
 		if c.Flags().Changed(x.flag) {
-			bad = append(bad, v.SetFlag(x.key, "--"+x.flag, x.value))
+			bad = append(bad, v.SetFlag(x.key, x.label, x.value))
 		}
 	}
 	if err := errors.Join(bad...); err != nil {
 		return nil, explainValues(v.Check(err))
 	}
 	return v, nil
+}
+
+// readFacts reads --nodes-from and --kube-version-from into the node
+// count and version, as --nodes and --kube-version would give them; what
+// was read goes to stderr.
+func (f *valueFlags) readFacts(c *cobra.Command, in *input) error {
+	for _, pair := range [][2]string{{"nodes", "nodes-from"}, {"kube-version", "kube-version-from"}} {
+		if c.Flags().Changed(pair[0]) && c.Flags().Changed(pair[1]) {
+			return usageError(c, fmt.Errorf("--%s and --%s: give one of them", pair[0], pair[1]))
+		}
+	}
+	if c.Flags().Changed("nodes-from") {
+		count, err := readNodes(in, in.errOut, f.nodesFrom)
+		if err != nil {
+			return err
+		}
+		f.nodes = strconv.Itoa(count.Felix)
+	}
+	if c.Flags().Changed("kube-version-from") {
+		v, err := readKubeVersion(in, in.errOut, f.kubeVersionFrom)
+		if err != nil {
+			return err
+		}
+		f.kubeVersion = v
+	}
+	return nil
 }
 
 // intString is an int flag kept as text, so that a bad value is reported
@@ -122,7 +158,8 @@ func (v *intString) Type() string       { return "int" }
 // be read once. flag names the flag that gave the file, "" for an argument.
 type input struct {
 	stdin     io.Reader
-	stdinUsed string // the flag that read stdin
+	stdinUsed string    // the flag that read stdin
+	errOut    io.Writer // where reading reports what it read (--nodes-from); nil discards it
 }
 
 func (in *input) read(flag, name string) ([]byte, error) {

@@ -118,6 +118,42 @@ var rows = []row{
 		example: "logSeverity=warning",
 		doc:     "Typha's log level: debug, info, warning, error or fatal; default `info`",
 	},
+	{
+		key: "metrics.enabled", field: "Metrics", set: boolean(func(o *render.Options) *bool { return &o.Metrics }),
+		accepts: "true or false",
+		example: "metrics.enabled=true",
+		doc:     "Typha's Prometheus metrics on port 9093 (named `metrics`) of every node it runs on, all interfaces, with `prometheus.io/*` scrape annotations; the typha plan then counts connected Felix agents; default `false`",
+	},
+	{
+		key: "zoneSpread.enabled", field: "ZoneSpread", set: boolean(func(o *render.Options) *bool { return &o.ZoneSpread }),
+		accepts: "true or false",
+		example: "zoneSpread.enabled=true",
+		doc:     "spread the replicas over zones: a `topologySpreadConstraints` entry on `topology.kubernetes.io/zone`, maxSkew 1, ScheduleAnyway; Kubernetes 1.19 or later; default `false`",
+	},
+	{
+		key: "autoscaler.enabled", field: "Autoscaler", set: boolean(func(o *render.Options) *bool { return &o.Autoscaler }),
+		accepts: "true or false",
+		example: "autoscaler.enabled=true",
+		doc:     "render cluster-proportional-autoscaler (`linear`: one replica per 200 nodes that run Felix, at least 3) and leave the Deployment's `spec.replicas` out; not with `replicas`; default `false`",
+	},
+	{
+		key: "autoscaler.image.registry", field: "AutoscalerRegistry", set: text(func(o *render.Options) *string { return &o.AutoscalerRegistry }),
+		accepts: "a string",
+		example: "autoscaler.image.registry=registry-intl-vpc.cn-hangzhou.aliyuncs.com",
+		doc:     "the autoscaler image's registry; default the Typha image's registry",
+	},
+	{
+		key: "autoscaler.image.repository", field: "AutoscalerRepository", set: text(func(o *render.Options) *string { return &o.AutoscalerRepository }),
+		accepts: "a string",
+		example: "autoscaler.image.repository=acs/cluster-proportional-autoscaler",
+		doc:     "the autoscaler image's repository; default `acs/cluster-proportional-autoscaler`, the image ACK documents for its DNS autoscaler",
+	},
+	{
+		key: "autoscaler.image.tag", field: "AutoscalerTag", set: text(func(o *render.Options) *string { return &o.AutoscalerTag }),
+		accepts: "a string",
+		example: "autoscaler.image.tag=1.8.4",
+		doc:     "the autoscaler image's tag; default `1.8.4`, the tag in ACK's \"Optimize DNS resolution for an ACK cluster\" (优化集群DNS性能)",
+	},
 }
 
 // segments returns the row's key split at dots.
@@ -186,6 +222,28 @@ func count(field func(*render.Options) *int) setter {
 		},
 		// A 0 that was given is reported by render as out of range.
 		missing: func(o *render.Options, set bool) bool { return *field(o) == 0 && !set },
+	}
+}
+
+// boolean is true or false; surrounding space is ignored.
+func boolean(field func(*render.Options) *bool) setter {
+	return setter{
+		apply: func(o *render.Options, _ string, value *string, want string) string {
+			if value == nil {
+				*field(o) = false
+				return ""
+			}
+			switch strings.TrimSpace(*value) {
+			case "true":
+				*field(o) = true
+			case "false":
+				*field(o) = false
+			default:
+				return fmt.Sprintf("%q is not a boolean: want %s", *value, want)
+			}
+			return ""
+		},
+		missing: func(o *render.Options, _ bool) bool { return !*field(o) },
 	}
 }
 
