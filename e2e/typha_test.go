@@ -6,10 +6,12 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -67,7 +69,9 @@ const (
 	typhaNamespace   = "kube-system"
 	terwaySA         = "terway"
 	saWithoutRole    = "typha-without-terway-role"
-	felixServicePort = "calico-typha" // the port name Felix's DiscoverTyphaAddr looks for (its default)
+	relistBound      = 15 * time.Second // Typha re-lists missing resources every 5 s
+	bgpPeersListRoot = "/calico/resources/v3/projectcalico.org/bgppeers"
+	bgpPeersRelist   = `Full resync is required ListRoot="` + bgpPeersListRoot + `"`
 )
 
 // TestTyphaRelay proves that Typha, configured exactly as typharender renders
@@ -136,6 +140,13 @@ func TestTyphaRelay(t *testing.T) {
 		client := env.startFelixClient(t, terwayKubeconfig)
 		took := waitForLine(t, client, "status in-sync", inSyncBound, typha)
 		t.Logf("in-sync %v after the client started; its statuses: %v", took.Round(time.Millisecond), statusLines(client))
+		// With the CRD, bgppeers is not among the resources Typha keeps
+		// re-listing (those whose CRD Terway does not install are).
+		relists := waitForRelists(t, typha)
+		if bgp := grepFile(typha.logPath, bgpPeersRelist); len(bgp) > 0 {
+			t.Errorf("with %s, Typha still re-lists bgppeers: %s", bgpPeersCRDName, bgp[0])
+		}
+		t.Logf("with %s: Typha re-lists %v every few seconds, not bgppeers", bgpPeersCRDName, relists)
 	})
 
 	t.Run("b: upstream v3.20.2 never brings Felix in sync on 1.37 and logs the EndpointSlice error", func(t *testing.T) {
@@ -172,9 +183,11 @@ func TestTyphaRelay(t *testing.T) {
 		took := waitForLine(t, client, "status in-sync", inSyncBound, typha)
 		t.Logf("in-sync %v after the client started, with no %s", took.Round(time.Millisecond), bgpPeersCRDName)
 		// What the CRD does buy: Typha stops re-listing bgppeers.
-		time.Sleep(5 * time.Second)
-		bgp := grepFile(typha.logPath, "bgppeers")
-		t.Logf("Typha's log mentions bgppeers %d times in its first seconds without the CRD; first: %s", len(bgp), first(bgp))
+		relists := waitForRelists(t, typha)
+		if !slices.Contains(relists, bgpPeersListRoot) {
+			t.Errorf("without %s, Typha re-lists %v; want bgppeers among them", bgpPeersCRDName, relists)
+		}
+		t.Logf("without %s: Typha re-lists %v every few seconds; the CRD stops only that", bgpPeersCRDName, relists)
 	})
 
 	t.Run("e: as a ServiceAccount without Terway's role Typha never turns Ready and logs forbidden", func(t *testing.T) {
@@ -182,22 +195,23 @@ func TestTyphaRelay(t *testing.T) {
 		env.createServiceAccount(t, saWithoutRole)
 		typha := env.startTypha(t, typhaControl, env.kubeconfigFor(t, saWithoutRole))
 		deadline := time.Now().Add(neverReadyBound)
-		probes := 0
+		probes, last := 0, ""
 		for time.Now().Before(deadline) {
 			if exited(typha) {
 				t.Fatalf("Typha exited: %v\n%s", typha.waitErr, tail(typha.logPath, 20))
 			}
-			if code, body := env.probe(); code == http.StatusOK {
-				t.Fatalf("Typha turned Ready (%s) as %s, which has no role", body, saWithoutRole)
+			code, body := env.probe()
+			if probeSucceeds(code) {
+				t.Fatalf("Typha turned Ready (HTTP %d %q) as %s, which has no role", code, body, saWithoutRole)
 			}
-			probes++
+			probes, last = probes+1, fmt.Sprintf("HTTP %d %q", code, body)
 			time.Sleep(time.Second)
 		}
 		forbidden := grepFile(typha.logPath, "forbidden")
 		if len(forbidden) == 0 {
 			t.Fatalf("Typha's log lacks %q after %v; its last lines:\n%s", "forbidden", neverReadyBound, tail(typha.logPath, 20))
 		}
-		t.Logf("not Ready after %v (%d probes); %d log lines say forbidden; first: %s", neverReadyBound, probes, len(forbidden), forbidden[0])
+		t.Logf("not Ready after %v (%d probes, the last answered %s); %d log lines say forbidden; first: %s", neverReadyBound, probes, last, len(forbidden), forbidden[0])
 	})
 }
 
@@ -563,6 +577,12 @@ func (e *relayEnv) probe() (int, string) {
 	return resp.StatusCode, strings.TrimSpace(string(body))
 }
 
+// probeSucceeds is the kubelet's reading of an HTTP probe's status code:
+// 200 to 399 pass (Typha answers 204).
+func probeSucceeds(code int) bool {
+	return code >= http.StatusOK && code < http.StatusBadRequest
+}
+
 // waitTyphaReady waits for the rendered readinessProbe to pass.
 func (e *relayEnv) waitTyphaReady(t *testing.T, typha *process, bound time.Duration) {
 	t.Helper()
@@ -573,8 +593,8 @@ func (e *relayEnv) waitTyphaReady(t *testing.T, typha *process, bound time.Durat
 			t.Fatalf("%s exited before it was Ready: %v\n%s", typha.name, typha.waitErr, tail(typha.logPath, 30))
 		}
 		code, body := e.probe()
-		if code == http.StatusOK {
-			t.Logf("%s Ready after %v", typha.name, time.Since(start).Round(time.Millisecond))
+		if probeSucceeds(code) {
+			t.Logf("%s Ready (HTTP %d) after %v", typha.name, code, time.Since(start).Round(time.Millisecond))
 			return
 		}
 		last = fmt.Sprintf("%d %s", code, body)
@@ -659,9 +679,28 @@ func grepFile(path, substr string) []string {
 	return out
 }
 
-func first(lines []string) string {
-	if len(lines) == 0 {
-		return "(none)"
+// waitForRelists waits until Typha's log shows one round of its periodic
+// re-list of resources it could not list (libcalico-go's watchercache logs
+// "Full resync is required" for each, every 5 s) and returns their list
+// roots, sorted.
+func waitForRelists(t *testing.T, typha *process) []string {
+	t.Helper()
+	const marker = `Full resync is required ListRoot="`
+	roots := func() map[string]bool {
+		out := map[string]bool{}
+		for _, l := range grepFile(typha.logPath, marker) {
+			root := l[strings.Index(l, marker)+len(marker):]
+			out[strings.TrimSuffix(root, `"`)] = true
+		}
+		return out
 	}
-	return lines[0]
+	deadline := time.Now().Add(relistBound)
+	for len(roots()) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %q in Typha's log within %v; its last lines:\n%s", marker, relistBound, tail(typha.logPath, 15))
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	time.Sleep(time.Second) // the rest of the round, logged within milliseconds
+	return slices.Sorted(maps.Keys(roots()))
 }
