@@ -61,17 +61,19 @@ const (
 // Bounds of the relay cases, each well above what was measured on a busy
 // 2-core VM (noted beside each) and short enough to keep the suite quick.
 const (
-	typhaReadyBound  = 60 * time.Second // Ready after 1-3 s
-	inSyncBound      = 30 * time.Second // in-sync 1-2 s after the client connects
-	notInSyncBound   = 20 * time.Second // the upstream build logs the EndpointSlice error every second
-	neverReadyBound  = 60 * time.Second // forbidden from the first list; 60 s is many retries
+	typhaReadyBound = 60 * time.Second // measured: Ready after 0.25-2.3 s
+	inSyncBound     = 30 * time.Second // measured: in-sync 0.1-0.9 s after the client starts
+	notInSyncBound  = 20 * time.Second // the upstream build logs the EndpointSlice error every second
+	// Forbidden from the first request, retried every second, the health
+	// port never even opens; 30 s is 13 times the slowest Ready measured
+	// and three periods of the rendered readinessProbe.
+	neverReadyBound  = 30 * time.Second
 	bgpPeersCRDName  = "bgppeers.crd.projectcalico.org"
 	typhaNamespace   = "kube-system"
 	terwaySA         = "terway"
 	saWithoutRole    = "typha-without-terway-role"
 	relistBound      = 15 * time.Second // Typha re-lists missing resources every 5 s
 	bgpPeersListRoot = "/calico/resources/v3/projectcalico.org/bgppeers"
-	bgpPeersRelist   = `Full resync is required ListRoot="` + bgpPeersListRoot + `"`
 )
 
 // TestTyphaRelay proves that Typha, configured exactly as typharender renders
@@ -143,8 +145,8 @@ func TestTyphaRelay(t *testing.T) {
 		// With the CRD, bgppeers is not among the resources Typha keeps
 		// re-listing (those whose CRD Terway does not install are).
 		relists := waitForRelists(t, typha)
-		if bgp := grepFile(typha.logPath, bgpPeersRelist); len(bgp) > 0 {
-			t.Errorf("with %s, Typha still re-lists bgppeers: %s", bgpPeersCRDName, bgp[0])
+		if slices.Contains(relists, bgpPeersListRoot) {
+			t.Errorf("with %s, Typha still re-lists bgppeers (it re-lists %v)", bgpPeersCRDName, relists)
 		}
 		t.Logf("with %s: Typha re-lists %v every few seconds, not bgppeers", bgpPeersCRDName, relists)
 	})
@@ -679,28 +681,53 @@ func grepFile(path, substr string) []string {
 	return out
 }
 
-// waitForRelists waits until Typha's log shows one round of its periodic
-// re-list of resources it could not list (libcalico-go's watchercache logs
-// "Full resync is required" for each, every 5 s) and returns their list
-// roots, sorted.
+// waitForRelists waits for one period of Typha's re-listing of the resources
+// it could not list and returns their list roots, sorted. libcalico-go's
+// watchercache logs "Full resync is required" for every resource of every
+// syncer at start, then again every 5 s for each one whose list failed: the
+// roots logged a period or more after the first line are the re-listed ones.
 func waitForRelists(t *testing.T, typha *process) []string {
 	t.Helper()
-	const marker = `Full resync is required ListRoot="`
-	roots := func() map[string]bool {
-		out := map[string]bool{}
+	const (
+		marker = `Full resync is required ListRoot="`
+		stamp  = "2006-01-02 15:04:05.000" // how Typha's log lines begin
+		period = 5 * time.Second
+	)
+	type entry struct {
+		at   time.Time
+		root string
+	}
+	read := func() []entry {
+		var out []entry
 		for _, l := range grepFile(typha.logPath, marker) {
+			if len(l) < len(stamp) {
+				continue
+			}
+			at, err := time.Parse(stamp, l[:len(stamp)])
+			if err != nil {
+				t.Fatalf("Typha log line without a timestamp: %q", l)
+			}
 			root := l[strings.Index(l, marker)+len(marker):]
-			out[strings.TrimSuffix(root, `"`)] = true
+			out = append(out, entry{at, strings.TrimSuffix(root, `"`)})
 		}
 		return out
 	}
 	deadline := time.Now().Add(relistBound)
-	for len(roots()) == 0 {
+	for len(read()) == 0 {
 		if time.Now().After(deadline) {
 			t.Fatalf("no %q in Typha's log within %v; its last lines:\n%s", marker, relistBound, tail(typha.logPath, 15))
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
-	time.Sleep(time.Second) // the rest of the round, logged within milliseconds
-	return slices.Sorted(maps.Keys(roots()))
+	// The first list was at most a poll ago: wait a period and a margin
+	// (on our clock; Typha's timestamps are only compared with each other).
+	time.Sleep(period + 1500*time.Millisecond)
+	first := read()[0].at
+	roots := map[string]bool{}
+	for _, e := range read() {
+		if e.at.Sub(first) >= period-time.Second {
+			roots[e.root] = true
+		}
+	}
+	return slices.Sorted(maps.Keys(roots))
 }
