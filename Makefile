@@ -35,5 +35,5 @@ check: vet test ## what CI runs first
 validate: ## check every golden with kubectl-validate v0.0.4 at its Kubernetes version (installs it into the user cache)
 	bash hack/validate.sh
 
-e2e: ## run the output against a real kube-apiserver and etcd (cold build about 15 minutes on 2 cores, cached after)
+e2e: ## run the output against a real kube-apiserver and etcd, and a real Typha (cold build about 20 minutes on 2 cores, cached after)
 	bash hack/e2e.sh
