@@ -602,7 +602,7 @@ func (e *relayEnv) waitTyphaReady(t *testing.T, typha *process, bound time.Durat
 		last = fmt.Sprintf("%d %s", code, body)
 		time.Sleep(250 * time.Millisecond)
 	}
-	t.Fatalf("%s not Ready after %v (readinessProbe %+v: %s); its last lines:\n%s", typha.name, bound, e.container.ReadinessProbe.HTTPGet, last, tail(typha.logPath, 30))
+	t.Fatalf("%s not Ready after %v (readinessProbe %s: %s); %s; its last lines:\n%s", typha.name, bound, probeURL(e.container.ReadinessProbe), last, typhaConfig(typha), tail(typha.logPath, 15))
 }
 
 // waitForLine waits until a line of p's log starts with prefix and returns
@@ -621,15 +621,36 @@ func waitForLine(t *testing.T, p *process, prefix string, bound time.Duration, t
 			if lines := grepPrefix(p.logPath, prefix); len(lines) > 0 {
 				return time.Since(start)
 			}
-			t.Fatalf("the Felix client exited (%v) without a line %q; what it said:\n%s\nTypha's last lines:\n%s",
-				p.waitErr, prefix, strings.Join(clientLines(p), "\n"), tail(typha.logPath, 15))
+			t.Fatalf("the Felix client exited (%v) without a line %q; what it said:\n%s\n%s; Typha's last lines:\n%s",
+				p.waitErr, prefix, strings.Join(clientLines(p), "\n"), typhaConfig(typha), tail(typha.logPath, 15))
 		}
 		if time.Since(start) > bound {
-			t.Fatalf("no line %q from the Felix client within %v; what it said:\n%s\nTypha's last lines:\n%s",
-				prefix, bound, strings.Join(clientLines(p), "\n"), tail(typha.logPath, 15))
+			t.Fatalf("no line %q from the Felix client within %v; what it said:\n%s\n%s; Typha's last lines:\n%s",
+				prefix, bound, strings.Join(clientLines(p), "\n"), typhaConfig(typha), tail(typha.logPath, 15))
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// typhaConfig quotes the start of the configuration Typha says it loaded
+// (its datastore first), which explains most failures to start.
+func typhaConfig(typha *process) string {
+	const marker = "config=&config.Config{"
+	for _, l := range grepFile(typha.logPath, marker) {
+		cfg := l[strings.Index(l, marker)+len(marker):]
+		if i := strings.Index(cfg, ", LogFilePath:"); i >= 0 {
+			cfg = cfg[:i]
+		}
+		return "Typha loaded config " + cfg
+	}
+	return "Typha logged no loaded configuration"
+}
+
+func probeURL(p *corev1.Probe) string {
+	if p == nil || p.HTTPGet == nil {
+		return "(none)"
+	}
+	return fmt.Sprintf("http://%s%s", net.JoinHostPort(p.HTTPGet.Host, p.HTTPGet.Port.String()), p.HTTPGet.Path)
 }
 
 func exited(p *process) bool {
