@@ -44,7 +44,10 @@ import (
 // TestTyphaRelay's case (b) proves it against a real Typha and a real
 // kube-apiserver 1.37. The full line reads:
 //
-//	... Unable to list K8s EndpointSlice resources error=the server could not find the requested resource
+//	2026-11-28 05:39:52.994 [INFO][22703] kubeendpointslice.go 101: Unable to list K8s EndpointSlice resources error=the server could not find the requested resource
+//
+// It is logged at INFO: a Typha whose TYPHA_LOGSEVERITYSCREEN is warning or
+// above does not log it, and a grep for it then finds nothing.
 const EndpointSliceErrorLine = "Unable to list K8s EndpointSlice resources"
 
 // Environment set by hack/e2e.sh for the relay test.
@@ -404,7 +407,8 @@ func typhaContainer(t *testing.T, dep *appsv1.Deployment) corev1.Container {
 }
 
 // publishEndpoints writes the Endpoints object the endpoints controller
-// would write for svc with one ready replica of container on the node
+// would write for svc (v1 Endpoints, deprecated since 1.33 so the server
+// warns, but served, and what Felix v3.20's discovery and Typha read) with one ready replica of container on the node
 // address: one subset, the Service's port names and protocols, each port the
 // container port its targetPort names (a named targetPort the container does
 // not have is left out, as the controller does).
