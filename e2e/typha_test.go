@@ -20,6 +20,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	authenticationv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apiextensionsclient "k8s.io/apiextensions-apiserver/pkg/client/clientset/clientset"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -77,6 +78,7 @@ const (
 	saWithoutRole    = "typha-without-terway-role"
 	relistBound      = 15 * time.Second // Typha re-lists missing resources every 5 s
 	bgpPeersListRoot = "/calico/resources/v3/projectcalico.org/bgppeers"
+	relayProbePolicy = "e2e-relay-probe"
 )
 
 // TestTyphaRelay proves that Typha, configured exactly as typharender renders
@@ -144,7 +146,12 @@ func TestTyphaRelay(t *testing.T) {
 		env.waitTyphaReady(t, typha, typhaReadyBound)
 		client := env.startFelixClient(t, terwayKubeconfig)
 		took := waitForLine(t, client, "status in-sync", inSyncBound, typha)
-		t.Logf("in-sync %v after the client started; its statuses: %v", took.Round(time.Millisecond), statusLines(client))
+		t.Logf("in-sync %v after the client started; its statuses: %v; %d keys relayed", took.Round(time.Millisecond), statusLines(client), len(grepPrefix(client.logPath, "update ")))
+		// Typha relays a change made now: a Kubernetes NetworkPolicy, as
+		// Felix sees it (libcalico-go names it knp.default.<name>).
+		env.createNetworkPolicy(t, relayProbePolicy)
+		took = waitForLine(t, client, "update new Policy(name=default/knp.default."+relayProbePolicy+")", inSyncBound, typha)
+		t.Logf("NetworkPolicy default/%s relayed %v after it was created", relayProbePolicy, took.Round(time.Millisecond))
 		// With the CRD, bgppeers is not among the resources Typha keeps
 		// re-listing (those whose CRD Terway does not install are).
 		relists := waitForRelists(t, typha)
@@ -520,6 +527,24 @@ func writeKubeconfig(t *testing.T, c *cluster, path, token string) {
 	}
 }
 
+// createNetworkPolicy creates an allow-nothing NetworkPolicy default/name
+// and deletes it when t ends.
+func (e *relayEnv) createNetworkPolicy(t *testing.T, name string) {
+	t.Helper()
+	np := &networkingv1.NetworkPolicy{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "default"},
+		Spec: networkingv1.NetworkPolicySpec{
+			PodSelector: metav1.LabelSelector{MatchLabels: map[string]string{"app": name}},
+			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress},
+		},
+	}
+	nps := e.cs.NetworkingV1().NetworkPolicies(np.Namespace)
+	if _, err := nps.Create(e.ctx, np, metav1.CreateOptions{}); err != nil {
+		t.Fatalf("create NetworkPolicy %s/%s: %v", np.Namespace, name, err)
+	}
+	t.Cleanup(func() { _ = nps.Delete(context.Background(), name, metav1.DeleteOptions{}) })
+}
+
 func (e *relayEnv) createServiceAccount(t *testing.T, name string) {
 	t.Helper()
 	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: typhaNamespace}}
@@ -667,11 +692,17 @@ func exited(p *process) bool {
 }
 
 // clientLines are the felix-client's own lines (see e2e/felixclient/main.go),
-// not its library's log.
+// in order, without its library's log.
 func clientLines(p *process) []string {
+	data, _ := os.ReadFile(p.logPath)
 	var out []string
-	for _, prefix := range []string{"discovered ", "status ", "updates ", "error "} {
-		out = append(out, grepPrefix(p.logPath, prefix)...)
+	for _, l := range strings.Split(string(data), "\n") {
+		for _, prefix := range []string{"discovered ", "status ", "update ", "error "} {
+			if strings.HasPrefix(l, prefix) {
+				out = append(out, l)
+				break
+			}
+		}
 	}
 	return out
 }

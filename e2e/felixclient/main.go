@@ -15,8 +15,8 @@
 //
 //	discovered <host:port>
 //	status <wait-for-ready|resync|in-sync>
-//	updates <n>          (running total, at most once a second)
-//	error <message>      (then exits 1)
+//	update <new|updated|deleted> <key>    (one per key Typha relays)
+//	error <message>                       (then exits 1)
 //
 // Felix's own settings, with its defaults: FELIX_TYPHAK8SNAMESPACE
 // (kube-system) and FELIX_TYPHAK8SSERVICENAME (Terway's felix_relay_service).
@@ -28,7 +28,6 @@ import (
 	"fmt"
 	"os"
 	"sync"
-	"time"
 
 	log "github.com/sirupsen/logrus"
 	"k8s.io/client-go/kubernetes"
@@ -48,20 +47,24 @@ func say(format string, args ...interface{}) {
 	fmt.Fprintf(os.Stdout, format+"\n", args...)
 }
 
-type callbacks struct {
-	total    int
-	lastSaid time.Time
-}
+type callbacks struct{}
 
-func (c *callbacks) OnStatusUpdated(status api.SyncStatus) {
+func (callbacks) OnStatusUpdated(status api.SyncStatus) {
 	say("status %s", status)
 }
 
-func (c *callbacks) OnUpdates(updates []api.Update) {
-	c.total += len(updates)
-	if time.Since(c.lastSaid) >= time.Second {
-		say("updates %d", c.total)
-		c.lastSaid = time.Now()
+func (callbacks) OnUpdates(updates []api.Update) {
+	for _, u := range updates {
+		what := "unknown"
+		switch u.UpdateType {
+		case api.UpdateTypeKVNew:
+			what = "new"
+		case api.UpdateTypeKVUpdated:
+			what = "updated"
+		case api.UpdateTypeKVDeleted:
+			what = "deleted"
+		}
+		say("update %s %s", what, u.Key)
 	}
 }
 
@@ -98,7 +101,7 @@ func main() {
 	say("discovered %s", addr)
 
 	hostname, _ := os.Hostname()
-	client := syncclient.New(addr, "v3.20.2", hostname, "typharender e2e felix client", &callbacks{},
+	client := syncclient.New(addr, "v3.20.2", hostname, "typharender e2e felix client", callbacks{},
 		&syncclient.Options{SyncerType: syncproto.SyncerTypeFelix})
 	if err := client.Start(context.Background()); err != nil {
 		say("error connect %s: %v", addr, err)
