@@ -65,11 +65,11 @@ const (
 // Bounds of the relay cases, each well above what was measured on a busy
 // 2-core VM (noted beside each) and short enough to keep the suite quick.
 const (
-	typhaReadyBound = 60 * time.Second // measured: Ready after 0.25-2.3 s
+	typhaReadyBound = 60 * time.Second // measured: Ready after 0.25-3.3 s
 	inSyncBound     = 30 * time.Second // measured: in-sync 0.1-0.9 s after the client starts
 	notInSyncBound  = 20 * time.Second // the upstream build logs the EndpointSlice error every second
 	// Forbidden from the first request, retried every second, the health
-	// port never even opens; 30 s is 13 times the slowest Ready measured
+	// port never even opens; 30 s is 9 times the slowest Ready measured
 	// and three periods of the rendered readinessProbe.
 	neverReadyBound  = 30 * time.Second
 	bgpPeersCRDName  = "bgppeers.crd.projectcalico.org"
