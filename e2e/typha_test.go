@@ -79,6 +79,7 @@ const (
 	relistBound      = 15 * time.Second // Typha re-lists missing resources every 5 s
 	bgpPeersListRoot = "/calico/resources/v3/projectcalico.org/bgppeers"
 	relayProbePolicy = "e2e-relay-probe"
+	felixPortName    = "calico-typha" // the port name DiscoverTyphaAddr looks for by default; Felix sets only namespace and service
 )
 
 // TestTyphaRelay proves that Typha, configured exactly as typharender renders
@@ -145,12 +146,12 @@ func TestTyphaRelay(t *testing.T) {
 		typha := env.startTypha(t, typhaControl, terwayKubeconfig)
 		env.waitTyphaReady(t, typha, typhaReadyBound)
 		client := env.startFelixClient(t, terwayKubeconfig)
-		took := waitForLine(t, client, "status in-sync", inSyncBound, typha)
+		took := env.waitForLine(t, client, "status in-sync", inSyncBound, typha)
 		t.Logf("in-sync %v after the client started; its statuses: %v; %d keys relayed", took.Round(time.Millisecond), statusLines(client), len(grepPrefix(client.logPath, "update ")))
 		// Typha relays a change made now: a Kubernetes NetworkPolicy, as
 		// Felix sees it (libcalico-go names it knp.default.<name>).
 		env.createNetworkPolicy(t, relayProbePolicy)
-		took = waitForLine(t, client, "update new Policy(name=default/knp.default."+relayProbePolicy+")", inSyncBound, typha)
+		took = env.waitForLine(t, client, "update new Policy(name=default/knp.default."+relayProbePolicy+")", inSyncBound, typha)
 		t.Logf("NetworkPolicy default/%s relayed %v after it was created", relayProbePolicy, took.Round(time.Millisecond))
 		// With the CRD, bgppeers is not among the resources Typha keeps
 		// re-listing (those whose CRD Terway does not install are).
@@ -167,7 +168,7 @@ func TestTyphaRelay(t *testing.T) {
 		// It does turn Ready: a readiness probe does not show the fault.
 		env.waitTyphaReady(t, typha, typhaReadyBound)
 		client := env.startFelixClient(t, terwayKubeconfig)
-		waitForLine(t, client, "status ", inSyncBound, typha) // connected: it reports some status
+		env.waitForLine(t, client, "status ", inSyncBound, typha) // connected: it reports some status
 		time.Sleep(notInSyncBound)
 		if lines := grepFile(client.logPath, "status in-sync"); len(lines) > 0 {
 			t.Fatalf("the Felix client reached in-sync through upstream v3.20.2 within %v; want it stuck (statuses %v)", notInSyncBound, statusLines(client))
@@ -192,7 +193,7 @@ func TestTyphaRelay(t *testing.T) {
 		typha := env.startTypha(t, typhaControl, terwayKubeconfig)
 		env.waitTyphaReady(t, typha, typhaReadyBound)
 		client := env.startFelixClient(t, terwayKubeconfig)
-		took := waitForLine(t, client, "status in-sync", inSyncBound, typha)
+		took := env.waitForLine(t, client, "status in-sync", inSyncBound, typha)
 		t.Logf("in-sync %v after the client started, with no %s", took.Round(time.Millisecond), bgpPeersCRDName)
 		// What the CRD does buy: Typha stops re-listing bgppeers.
 		relists := waitForRelists(t, typha)
@@ -293,6 +294,7 @@ type relayEnv struct {
 	nodeIP       string
 	bins         string
 	container    corev1.Container // the rendered Typha container
+	endpoints    string           // what publishEndpoints published, for failure messages
 	felixService string
 	runs         int
 }
@@ -447,6 +449,11 @@ func (e *relayEnv) publishEndpoints(t *testing.T, svc *corev1.Service, container
 	if err != nil {
 		t.Fatalf("publish Endpoints %s/%s: %v", svc.Namespace, svc.Name, err)
 	}
+	var names []string
+	for _, p := range got.Subsets[0].Ports {
+		names = append(names, fmt.Sprintf("%s=%d/%s", p.Name, p.Port, p.Protocol))
+	}
+	e.endpoints = fmt.Sprintf("Endpoints %s/%s (from the rendered Service) has %s with ports %v", got.Namespace, got.Name, e.nodeIP, names)
 	t.Logf("published Endpoints %s/%s: %s ports %+v", got.Namespace, got.Name, e.nodeIP, got.Subsets[0].Ports)
 }
 
@@ -637,7 +644,7 @@ func (e *relayEnv) waitTyphaReady(t *testing.T, typha *process, bound time.Durat
 // waitForLine waits until a line of p's log starts with prefix and returns
 // how long that took. It fails at once if p exits, and after bound; the
 // message carries the client's own lines and the tail of Typha's log.
-func waitForLine(t *testing.T, p *process, prefix string, bound time.Duration, typha *process) time.Duration {
+func (e *relayEnv) waitForLine(t *testing.T, p *process, prefix string, bound time.Duration, typha *process) time.Duration {
 	t.Helper()
 	start := time.Now()
 	for {
@@ -650,15 +657,21 @@ func waitForLine(t *testing.T, p *process, prefix string, bound time.Duration, t
 			if lines := grepPrefix(p.logPath, prefix); len(lines) > 0 {
 				return time.Since(start)
 			}
-			t.Fatalf("the Felix client exited (%v) without a line %q; what it said:\n%s\n%s; Typha's last lines:\n%s",
-				p.waitErr, prefix, strings.Join(clientLines(p), "\n"), typhaConfig(typha), tail(typha.logPath, 15))
+			t.Fatalf("the Felix client exited (%v) without a line %q; what it said:\n%s\n%s\n%s; Typha's last lines:\n%s",
+				p.waitErr, prefix, strings.Join(clientLines(p), "\n"), e.discoveryFacts(), typhaConfig(typha), tail(typha.logPath, 15))
 		}
 		if time.Since(start) > bound {
-			t.Fatalf("no line %q from the Felix client within %v; what it said:\n%s\n%s; Typha's last lines:\n%s",
-				prefix, bound, strings.Join(clientLines(p), "\n"), typhaConfig(typha), tail(typha.logPath, 15))
+			t.Fatalf("no line %q from the Felix client within %v; what it said:\n%s\n%s\n%s; Typha's last lines:\n%s",
+				prefix, bound, strings.Join(clientLines(p), "\n"), e.discoveryFacts(), typhaConfig(typha), tail(typha.logPath, 15))
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// discoveryFacts says what Felix's discovery looks for and what there is.
+func (e *relayEnv) discoveryFacts() string {
+	return fmt.Sprintf("Felix looks up Endpoints %s/%s (felix_relay_service after the guide's eni-config edit) for a port named %q; %s",
+		typhaNamespace, e.felixService, felixPortName, e.endpoints)
 }
 
 // typhaConfig quotes the start of the configuration Typha says it loaded
