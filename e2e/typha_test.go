@@ -111,6 +111,7 @@ func TestTyphaRelay(t *testing.T) {
 	t.Logf("kube-apiserver %s; rendering for %s; node address %s", info.GitVersion, kubeVersion, nodeIP)
 
 	env := newRelayEnv(ctx, t, c, nodeIP, bins)
+	env.kubeVersion = kubeVersion
 	env.applyYAMLFile(t, filepath.Join("testdata", "terway", "rbac.yaml"))
 	env.applyYAMLFile(t, filepath.Join("testdata", "terway", "crds.yaml"))
 
@@ -295,6 +296,7 @@ type relayEnv struct {
 	bins         string
 	container    corev1.Container // the rendered Typha container
 	endpoints    string           // what publishEndpoints published, for failure messages
+	kubeVersion  string           // the server's, as ACK spells it
 	felixService string
 	runs         int
 }
@@ -373,7 +375,7 @@ func (e *relayEnv) setBGPPeersCRD(t *testing.T, present bool) {
 	t.Helper()
 	crds := e.ext.ApiextensionsV1().CustomResourceDefinitions()
 	if present {
-		res, err := render.Render(render.Options{Region: "cn-hangzhou", Nodes: 1000, KubeVersion: "v1.37.0-aliyun.1"})
+		res, err := render.Render(render.Options{Region: "cn-hangzhou", Nodes: 1000, KubeVersion: e.kubeVersion})
 		if err != nil {
 			t.Fatal(err)
 		}
