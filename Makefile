@@ -42,5 +42,5 @@ validate: ## check every golden with kubectl-validate v0.0.4 at its Kubernetes v
 	bash hack/validate.sh
 	bash hack/validate.sh testdata/features
 
-e2e: ## run the output against a real kube-apiserver and etcd (cold build about 15 minutes on 2 cores, cached after)
+e2e: ## run the output against a real kube-apiserver and etcd, and a real Typha (cold build about 20 minutes on 2 cores, cached after)
 	bash hack/e2e.sh

@@ -54,6 +54,7 @@ type process struct {
 	logPath string
 	exited  chan struct{} // closed when Wait returns
 	waitErr error
+	stopped bool // stop has run
 }
 
 // startCluster starts etcd and kube-apiserver and waits for /readyz. Both are
@@ -150,7 +151,18 @@ func startCluster(t *testing.T) *cluster {
 // start launches one server with its output in dir/<name>.log.
 func (c *cluster) start(t *testing.T, bin string, args ...string) *process {
 	t.Helper()
-	name := filepath.Base(bin)
+	// Only what the servers need from the environment; in particular no
+	// proxy settings and no KUBECONFIG.
+	env := []string{"PATH=/usr/bin:/bin", "HOME=" + c.dir, "TMPDIR=" + c.dir}
+	return c.startProcess(t, filepath.Base(bin), bin, env, args...)
+}
+
+// startProcess launches bin with exactly env as its environment and its
+// output in dir/<name>.log, under the same guarantees as the servers: its own
+// process group, SIGKILL when the test binary dies, stopped by the cluster's
+// cleanup at the latest (stop it earlier with p.stop).
+func (c *cluster) startProcess(t *testing.T, name, bin string, env []string, args ...string) *process {
+	t.Helper()
 	logPath := filepath.Join(c.dir, name+".log")
 	logFile, err := os.Create(logPath)
 	if err != nil {
@@ -162,9 +174,7 @@ func (c *cluster) start(t *testing.T, bin string, args ...string) *process {
 	cmd.Dir = c.dir
 	cmd.Stdout = logFile
 	cmd.Stderr = logFile
-	// Only what the servers need from the environment; in particular no
-	// proxy settings and no KUBECONFIG.
-	cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=" + c.dir, "TMPDIR=" + c.dir}
+	cmd.Env = env
 	cmd.SysProcAttr = &syscall.SysProcAttr{
 		Setpgid:   true,            // signal the whole group on stop
 		Pdeathsig: syscall.SIGKILL, // die with the test binary (panic, timeout)
@@ -212,26 +222,35 @@ func (c *cluster) pids() []int {
 // printed.
 func (c *cluster) stop(t *testing.T) {
 	for i := len(c.procs) - 1; i >= 0; i-- {
-		p := c.procs[i]
-		pid := p.cmd.Process.Pid
+		c.procs[i].stop(t)
+	}
+}
+
+// stop ends p and its process group (SIGTERM, SIGKILL after stopTimeout) and
+// logs the tail of its log if the test failed. A second call does nothing.
+func (p *process) stop(t *testing.T) {
+	if p.stopped {
+		return
+	}
+	p.stopped = true
+	pid := p.cmd.Process.Pid
+	select {
+	case <-p.exited:
+	default:
+		_ = syscall.Kill(-pid, syscall.SIGTERM)
 		select {
 		case <-p.exited:
-		default:
-			_ = syscall.Kill(-pid, syscall.SIGTERM)
-			select {
-			case <-p.exited:
-			case <-time.After(stopTimeout):
-				t.Logf("%s pid %d did not stop in %v; killing", p.name, pid, stopTimeout)
-				_ = syscall.Kill(-pid, syscall.SIGKILL)
-				<-p.exited
-			}
+		case <-time.After(stopTimeout):
+			t.Logf("%s pid %d did not stop in %v; killing", p.name, pid, stopTimeout)
+			_ = syscall.Kill(-pid, syscall.SIGKILL)
+			<-p.exited
 		}
-		// Anything left in the group (there should be nothing) goes too.
-		_ = syscall.Kill(-pid, syscall.SIGKILL)
-		t.Logf("stopped %s pid %d", p.name, pid)
-		if t.Failed() {
-			t.Logf("last lines of %s:\n%s", p.logPath, tail(p.logPath, 40))
-		}
+	}
+	// Anything left in the group (there should be nothing) goes too.
+	_ = syscall.Kill(-pid, syscall.SIGKILL)
+	t.Logf("stopped %s pid %d", p.name, pid)
+	if t.Failed() {
+		t.Logf("last lines of %s:\n%s", p.logPath, tail(p.logPath, 40))
 	}
 }
 

@@ -1,13 +1,22 @@
-// Package e2e proves that Kubernetes itself accepts what typharender renders.
+// Package e2e proves that Kubernetes itself accepts what typharender renders,
+// and that Typha, configured as rendered, relays.
 //
-// It is a separate module so that nothing of kube-apiserver, etcd or their
-// dependencies enters the library's go.mod. The tests carry the build tag
-// "e2e" and need the directory of the kube-apiserver and etcd binaries in
+// It is a separate module so that nothing of kube-apiserver, etcd, Typha or
+// their dependencies enters the library's go.mod. The tests carry the build
+// tag "e2e" and need the directory of the kube-apiserver and etcd binaries in
 // TYPHARENDER_E2E_BIN; `make e2e` builds or reuses them (hack/e2e-binaries.sh)
 // and runs
 //
-//	go test -tags e2e ./...
+//	go test -tags e2e -exec hack/e2e-netns.sh ./...
 //
 // The harness starts etcd and kube-apiserver on 127.0.0.1 only, on free ports,
 // in a temporary directory, and stops both on every exit path of the test.
+//
+// TestTyphaRelay also needs the Typha v3.20.2 binaries in
+// TYPHARENDER_E2E_TYPHA_BIN (hack/typha-binaries.sh builds them from the
+// sources in ../shared; felixclient/ is the Felix-protocol client built in
+// Typha's tree, not in this module) and the private network namespace that
+// hack/e2e-netns.sh creates, whose only non-loopback address it finds in
+// TYPHARENDER_E2E_NODE_IP. Without either it skips and says why; with
+// CI=true it fails instead.
 package e2e

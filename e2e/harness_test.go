@@ -17,9 +17,11 @@ import (
 const crashEnv = "TYPHARENDER_E2E_CRASH"
 
 // TestNothingLeftRunning proves that a test that fails, or a test binary that
-// is killed outright, leaves no etcd or kube-apiserver behind. It reruns this
-// test binary with TestHarnessCrashHelper selected, reads the PIDs that the
-// helper's cluster recorded, and checks that they are gone.
+// is killed outright, leaves no etcd, kube-apiserver or calico-typha behind.
+// It reruns this test binary with TestHarnessCrashHelper selected, reads the
+// PIDs that the helper's cluster recorded, and checks that they are gone.
+// calico-typha is part of it when the Typha binaries are there
+// (TYPHARENDER_E2E_TYPHA_BIN).
 func TestNothingLeftRunning(t *testing.T) {
 	for _, how := range []string{
 		"fatal",   // t.Fatal after start: t.Cleanup stops the servers
@@ -36,6 +38,9 @@ func TestNothingLeftRunning(t *testing.T) {
 			if err == nil {
 				t.Fatalf("helper succeeded; it should have failed (%s):\n%s", how, out)
 			}
+			if !strings.Contains(string(out), "cluster up, pids") {
+				t.Fatalf("helper failed before its processes were all up (%s):\n%s", how, out)
+			}
 			data, rerr := os.ReadFile(pidFile)
 			if rerr != nil {
 				t.Fatalf("helper recorded no PIDs (%v); its output:\n%s", rerr, out)
@@ -49,8 +54,12 @@ func TestNothingLeftRunning(t *testing.T) {
 				}
 				pids = append(pids, pid)
 			}
-			if len(pids) != 2 {
-				t.Fatalf("helper recorded %d servers, want 2 (etcd, kube-apiserver):\n%s\n%s", len(pids), data, out)
+			want, what := 2, "etcd, kube-apiserver"
+			if os.Getenv(typhaBinEnv) != "" {
+				want, what = 3, "etcd, kube-apiserver, calico-typha"
+			}
+			if len(pids) != want {
+				t.Fatalf("helper recorded %d processes, want %d (%s):\n%s\n%s", len(pids), want, what, data, out)
 			}
 			deadline := time.Now().Add(10 * time.Second)
 			for _, pid := range pids {
@@ -75,6 +84,18 @@ func TestHarnessCrashHelper(t *testing.T) {
 		t.Skip("helper for TestNothingLeftRunning")
 	}
 	c := startCluster(t)
+	if bins := os.Getenv(typhaBinEnv); bins != "" {
+		// Typha started as the relay test starts it, here as an anonymous
+		// client: it is forbidden everything and keeps retrying.
+		kubeconfig := filepath.Join(c.dir, "kubeconfig-anonymous")
+		writeKubeconfig(t, c, kubeconfig, "")
+		typha := c.startProcess(t, typhaControl, filepath.Join(bins, typhaControl),
+			[]string{"TYPHA_DATASTORETYPE=kubernetes", "KUBECONFIG=" + kubeconfig})
+		time.Sleep(2 * time.Second)
+		if exited(typha) {
+			t.Fatalf("%s exited by itself (%v); this check needs it running:\n%s", typha.name, typha.waitErr, tail(typha.logPath, 20))
+		}
+	}
 	t.Logf("cluster up, pids %v; ending by %s", c.pids(), how)
 	switch how {
 	case "fatal":
