@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"maps"
 	"net"
 	"net/http"
@@ -36,20 +37,19 @@ import (
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
 	"github.com/typharender/typharender/render"
+	"github.com/typharender/typharender/rollout"
+	"github.com/typharender/typharender/terway"
 )
 
-// EndpointSliceErrorLine is what Typha v3.20.2 (its libcalico-go) logs, once a
-// second, when it cannot list EndpointSlices through discovery.k8s.io/v1beta1,
-// which Kubernetes removed in 1.25: the Felix syncer then never leaves resync.
-// The typha plan's verify step greps Typha's log for exactly this string;
-// TestTyphaRelay's case (b) proves it against a real Typha and a real
-// kube-apiserver 1.37. The full line reads:
+// The typha plan's EndpointSlice check greps Typha's log for
+// terway.EndpointSliceLogLine; case (b) of TestTyphaRelay proves that string
+// against a real Typha v3.20.2 and a real kube-apiserver 1.37, and that the
+// plan's command carries it. The full line reads:
 //
 //	2026-11-28 05:39:52.994 [INFO][22703] kubeendpointslice.go 101: Unable to list K8s EndpointSlice resources error=the server could not find the requested resource
 //
 // It is logged at INFO: a Typha whose TYPHA_LOGSEVERITYSCREEN is warning or
 // above does not log it, and a grep for it then finds nothing.
-const EndpointSliceErrorLine = "Unable to list K8s EndpointSlice resources"
 
 // Environment set by hack/e2e.sh for the relay test.
 const (
@@ -178,15 +178,87 @@ func TestTyphaRelay(t *testing.T) {
 			t.Fatalf("the Felix client exited: %v\n%s", client.waitErr, tail(client.logPath, 20))
 		}
 		t.Logf("not in-sync after %v; the client's statuses: %v", notInSyncBound, statusLines(client))
-		errs := grepFile(typha.logPath, EndpointSliceErrorLine)
+		errs := grepFile(typha.logPath, terway.EndpointSliceLogLine)
 		if len(errs) == 0 {
-			t.Fatalf("Typha's log lacks %q, the line the plan's verify step greps; its last lines:\n%s", EndpointSliceErrorLine, tail(typha.logPath, 20))
+			t.Fatalf("Typha's log lacks %q, the line the plan's verify step greps; its last lines:\n%s", terway.EndpointSliceLogLine, tail(typha.logPath, 20))
 		}
-		t.Logf("Typha logged %q %d times in %v; first: %s", EndpointSliceErrorLine, len(errs), notInSyncBound, errs[0])
+		t.Logf("Typha logged %q %d times in %v; first: %s", terway.EndpointSliceLogLine, len(errs), notInSyncBound, errs[0])
+		// The typha plan for this cluster greps exactly that line.
+		plan, err := rollout.Plan(rollout.Options{Mode: render.ModeTypha, Cluster: render.Options{Region: "cn-hangzhou", Nodes: 1000, KubeVersion: env.kubeVersion}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		grep := "grep -c " + rollout.ShellQuote(terway.EndpointSliceLogLine)
+		if !slices.ContainsFunc(planCommands(plan), func(c string) bool { return strings.HasSuffix(c, grep) }) {
+			t.Errorf("the typha plan has no command ending in %q: %q", grep, planCommands(plan))
+		}
 	})
 
 	t.Run("c: typha_connections_active reads 1 with metrics enabled", func(t *testing.T) {
-		t.Skip("needs metrics.enabled (issue 12)")
+		env.setBGPPeersCRD(t, true)
+		// Render again with the values key metrics.enabled and apply the
+		// Deployment, so that the container run is the one the cluster stores.
+		mres, err := render.Render(render.Options{Region: "cn-hangzhou", Nodes: 1000, KubeVersion: kubeVersion, Metrics: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if err := render.EncodeYAML(&buf, mres.Deployment); err != nil {
+			t.Fatal(err)
+		}
+		env.applyYAML(t, "rendered Deployment with metrics.enabled", buf.Bytes())
+		mdep, err := cs.AppsV1().Deployments(typhaNamespace).Get(ctx, render.Name, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		plain := env.container
+		env.container = typhaContainer(t, mdep)
+		t.Cleanup(func() { env.container = plain })
+		port := int32(0)
+		for _, p := range env.container.Ports {
+			if p.Name == "metrics" {
+				port = p.ContainerPort
+			}
+		}
+		if port == 0 {
+			t.Fatalf("the rendered container has no port named metrics: %+v", env.container.Ports)
+		}
+		typha := env.startTypha(t, typhaControl, terwayKubeconfig)
+		env.waitTyphaReady(t, typha, typhaReadyBound)
+		client := env.startFelixClient(t, terwayKubeconfig)
+		env.waitForLine(t, client, "status in-sync", inSyncBound, typha)
+		// What the plan's verification reads through the pod proxy: the
+		// gauge on the node's port (hostNetwork, all interfaces).
+		url := fmt.Sprintf("http://%s/metrics", net.JoinHostPort(env.nodeIP, strconv.Itoa(int(port))))
+		var last string
+		deadline := time.Now().Add(inSyncBound)
+		for time.Now().Before(deadline) {
+			last = metricLine(env.ctx, url, "typha_connections_active")
+			if last == "typha_connections_active 1" {
+				t.Logf("%s: %s while the Felix client is connected", url, last)
+				break
+			}
+			time.Sleep(500 * time.Millisecond)
+		}
+		if last != "typha_connections_active 1" {
+			t.Fatalf("%s: typha_connections_active is %q with one Felix client connected; want 1", url, last)
+		}
+		// The typha plan with metrics reads that very metric.
+		plan, err := rollout.Plan(rollout.Options{Mode: render.ModeTypha, Cluster: render.Options{Region: "cn-hangzhou", Nodes: 1000, KubeVersion: kubeVersion, Metrics: true}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.ContainsFunc(planCommands(plan), func(c string) bool {
+			return strings.Contains(c, fmt.Sprintf(":%d/proxy/metrics", port)) && strings.Contains(c, "typha_connections_active")
+		}) {
+			t.Errorf("the typha plan with metrics reads no typha_connections_active on port %d: %q", port, planCommands(plan))
+		}
+		// Later cases run the Deployment without metrics, as rendered by default.
+		var plainBuf bytes.Buffer
+		if err := render.EncodeYAML(&plainBuf, res.Deployment); err != nil {
+			t.Fatal(err)
+		}
+		env.applyYAML(t, "rendered Deployment", plainBuf.Bytes())
 	})
 
 	t.Run("d: without the BGPPeer CRD the EndpointSlice-v1 build still syncs", func(t *testing.T) {
@@ -227,6 +299,38 @@ func TestTyphaRelay(t *testing.T) {
 		}
 		t.Logf("not Ready after %v (%d probes, the last answered %s); %d log lines say forbidden; first: %s", neverReadyBound, probes, last, len(forbidden), forbidden[0])
 	})
+}
+
+// planCommands returns every command of a rollout plan, in order.
+func planCommands(p *rollout.Result) []string {
+	var out []string
+	for _, s := range p.Steps {
+		out = append(out, s.Commands...)
+	}
+	return out
+}
+
+// metricLine returns the line of metric name (without labels) that the
+// Prometheus endpoint at url serves, or what went wrong.
+func metricLine(ctx context.Context, url, name string) string {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err.Error()
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err.Error()
+	}
+	for _, line := range strings.Split(string(body), "\n") {
+		if strings.HasPrefix(line, name+" ") {
+			return line
+		}
+	}
+	return fmt.Sprintf("HTTP %d without %s", resp.StatusCode, name)
 }
 
 // typhaBinaries returns hack/typha-binaries.sh's directory, or skips.
@@ -487,9 +591,9 @@ func felixRelayService(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	name := edit.ConfigMap.Data[render.KeyFelixRelayService]
+	name := edit.ConfigMap.Data[terway.KeyFelixRelayService]
 	if name == "" {
-		t.Fatalf("the typha edit of eni-config leaves %s empty", render.KeyFelixRelayService)
+		t.Fatalf("the typha edit of eni-config leaves %s empty", terway.KeyFelixRelayService)
 	}
 	return name
 }
