@@ -22,8 +22,9 @@ var goldenRE = regexp.MustCompile(`^(\d+\.\d+)-(\d+)\.yaml$`)
 
 // TestGoldenMatrixLintsClean: everything render emits lints clean for the
 // facts it was rendered for. Alone, each rendering has one finding, the
-// info that no eni-config relay setting was seen; with the eni-config the
-// guide's Typha edit produces, it has none.
+// info that no eni-config relay setting was seen, on a cluster known to run
+// Terway (and none where nothing says so); with the eni-config the guide's
+// Typha edit produces, it has none.
 func TestGoldenMatrixLintsClean(t *testing.T) {
 	t.Parallel()
 	root := filepath.Join("..", "testdata", "golden")
@@ -47,10 +48,17 @@ func TestGoldenMatrixLintsClean(t *testing.T) {
 			path := filepath.Join(root, region.Name(), file.Name())
 			t.Run(region.Name()+"/"+file.Name(), func(t *testing.T) {
 				t.Parallel()
+				// Nothing shows a Terway cluster: the relay rule is skipped.
 				r := mustLint(t, []string{path}, facts)
+				assert.Empty(t, r.Findings)
+				assert.Equal(t, []string{lint.RuleTyphaRelayNotConfigured}, skippedIDs(r))
+				assert.Equal(t, 4, r.Objects)
+
+				terway := facts
+				terway.Terway = true
+				r = mustLint(t, []string{path}, terway)
 				assert.Equal(t, []string{lint.RuleTyphaRelayNotConfigured}, ruleIDs(r))
 				assert.Empty(t, r.Skipped)
-				assert.Equal(t, 4, r.Objects)
 				assert.False(t, r.Fails(lint.Warning))
 
 				r = mustLint(t, []string{path, eni}, facts)
@@ -131,7 +139,7 @@ func TestRenderAgrees(t *testing.T) {
 			t.Parallel()
 			res, err := render.Render(tc.opts)
 			require.NoError(t, err)
-			facts := lint.Facts{Nodes: tc.opts.Nodes, KubeVersion: tc.opts.KubeVersion, Region: tc.opts.Region}
+			facts := lint.Facts{Nodes: tc.opts.Nodes, KubeVersion: tc.opts.KubeVersion, Region: tc.opts.Region, Terway: true}
 			want := append(append([]string{}, tc.want...), lint.RuleTyphaRelayNotConfigured)
 			var yamlOut, jsonOut bytes.Buffer
 			require.NoError(t, render.EncodeYAML(&yamlOut, res.Objects()...))
