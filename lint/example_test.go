@@ -53,6 +53,7 @@ func ExampleLint_skipped() {
 	// skipped typha-replicas-below-recommended
 	// skipped typha-replicas-not-below-nodes
 	// skipped image-region-mismatch
+	// skipped pdb-selector-mismatch
 }
 
 func ExampleParse_error() {
@@ -87,7 +88,7 @@ func ExampleFromObjects() {
 		fmt.Println(err)
 		return
 	}
-	report, _ := lint.Lint(linted, lint.Facts{Nodes: 3, KubeVersion: "v1.30.7-aliyun.1", Region: "cn-hangzhou"})
+	report, _ := lint.Lint(linted, lint.Facts{Nodes: 3, KubeVersion: "v1.30.7-aliyun.1", Region: "cn-hangzhou", Terway: true})
 	for _, f := range report.Findings {
 		fmt.Println(f.Severity, f.Rule, f.Object)
 	}
