@@ -96,7 +96,9 @@ func TestIssue11(t *testing.T) {
 				return upstream(t, chart, "  revisionHistoryLimit: 2\n", "  revisionHistoryLimit: 2\n  strategy:\n    type: Recreate\n")
 			}}},
 		{name: "more replicas than nodes stay Pending whatever the strategy", facts: nodes(1), rule: lint.RuleReplicasNotBelowNodes, fires: true,
-			message: "always Pending", inputs: []func(*testing.T) input{func(t *testing.T) input { return upstream(t, calico, "  replicas: 1\n  revisionHistoryLimit", "  replicas: 3\n  revisionHistoryLimit") }}},
+			message: "always Pending", inputs: []func(*testing.T) input{func(t *testing.T) input {
+				return upstream(t, calico, "  replicas: 1\n  revisionHistoryLimit", "  replicas: 3\n  revisionHistoryLimit")
+			}}},
 		{name: "no hostNetwork: any number fit on a node", facts: nodes(1), rule: lint.RuleReplicasNotBelowNodes,
 			inputs: []func(*testing.T) input{func(t *testing.T) input { return upstream(t, chart, "      hostNetwork: true\n", "") }}},
 		{name: "a hostPort binds the node like hostNetwork", facts: nodes(1), rule: lint.RuleReplicasNotBelowNodes, fires: true,
@@ -125,7 +127,9 @@ func TestIssue11(t *testing.T) {
 		// A named targetPort no container port carries.
 		{name: "targetPort names the container port", facts: k130, rule: lint.RuleServiceTargetPortName, inputs: files(addonDep, addonSvc)},
 		{name: "targetPort names no container port", facts: k130, rule: lint.RuleServiceTargetPortName, fires: true,
-			inputs: []func(*testing.T) input{file(addonDep), func(t *testing.T) input { return upstream(t, addonSvc, "targetPort: calico-typha", "targetPort: typha") }}},
+			inputs: []func(*testing.T) input{file(addonDep), func(t *testing.T) input {
+				return upstream(t, addonSvc, "targetPort: calico-typha", "targetPort: typha")
+			}}},
 
 		// A containerPort other than the one Typha listens on.
 		{name: "containerPort 5473", facts: k130, rule: lint.RuleTyphaContainerPort, inputs: files(calico)},
