@@ -216,7 +216,7 @@ func checkReplicasNotBelowNodes(c *Context) {
 			return // without a host port, any number of replicas fit on a node
 		}
 		if replicas > nodes {
-			c.report(o, line, "%s for %s: with %s each node runs one replica at most, so %s always Pending and a rolling update has no free node to start on; set spec.replicas below %d%s",
+			c.report(o, line, "%s for %s: with %s each node runs one replica at most, so %s Pending for good and a rolling update has no free node to start on; set spec.replicas below %d%s",
 				what, english.Count(nodes, "node"), how, english.Count(replicas-nodes, "pod")+map[bool]string{true: " stays", false: " stay"}[replicas-nodes == 1], nodes, hint)
 			return
 		}

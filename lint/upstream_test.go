@@ -96,7 +96,7 @@ func TestIssue11(t *testing.T) {
 				return upstream(t, chart, "  revisionHistoryLimit: 2\n", "  revisionHistoryLimit: 2\n  strategy:\n    type: Recreate\n")
 			}}},
 		{name: "more replicas than nodes stay Pending whatever the strategy", facts: nodes(1), rule: lint.RuleReplicasNotBelowNodes, fires: true,
-			message: "always Pending", inputs: []func(*testing.T) input{func(t *testing.T) input {
+			message: "Pending for good", inputs: []func(*testing.T) input{func(t *testing.T) input {
 				return upstream(t, calico, "  replicas: 1\n  revisionHistoryLimit", "  replicas: 3\n  revisionHistoryLimit")
 			}}},
 		{name: "no hostNetwork: any number fit on a node", facts: nodes(1), rule: lint.RuleReplicasNotBelowNodes,
