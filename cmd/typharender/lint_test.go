@@ -247,3 +247,31 @@ func TestREADMELintRules(t *testing.T) {
 		t.Errorf("README.md's lint rules table differs from lint.Rules(); replace the block with:\n%s\ndiff:\n%s", want, diff.Unified("README.md", "lint.Rules()", []byte(got), []byte(want)))
 	}
 }
+
+// TestLintFleetPastMaxFiles: a fleet whose directory holds more files
+// than lint.MaxFiles, as render --fleet writes five per cluster, lints
+// whole, because files are counted per cluster.
+func TestLintFleetPastMaxFiles(t *testing.T) {
+	t.Parallel()
+	tmp := t.TempDir()
+	var fleet strings.Builder
+	fleet.WriteString("clusters:\n")
+	clusters := lint.MaxFiles/5 + 1
+	files := map[string]string{}
+	for i := range clusters {
+		fmt.Fprintf(&fleet, "- {name: c%05d, region: cn-hangzhou, nodes: 1000, kubeVersion: v1.30.7-aliyun.1}\n", i)
+		for j := range 5 {
+			files[fmt.Sprintf("fleet/c%05d/%02d.yaml", i, j)] = fmt.Sprintf("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-%d}\n", j)
+		}
+	}
+	files["fleet.yaml"] = fleet.String()
+	writeFiles(t, tmp, files)
+	var out, errOut bytes.Buffer
+	if code := run([]string{"lint", "--fleet", filepath.Join(tmp, "fleet.yaml"), filepath.Join(tmp, "fleet")}, nil, &out, &errOut); code != 0 {
+		t.Fatalf("lint: exit %d: %s", code, errOut.String())
+	}
+	want := fmt.Sprintf("Linted %d clusters, %d files, %d objects: 0 errors, 0 warnings, 0 info (", clusters, 5*clusters, 5*clusters)
+	if !strings.HasPrefix(errOut.String(), want) || out.Len() != 0 {
+		t.Errorf("stderr %q, want a line starting %q; stdout %q", errOut.String(), want, out.String())
+	}
+}
