@@ -143,11 +143,10 @@ func bindsHostPort(o *Object) (bool, string) {
 
 // rollout is how the Deployment controller rolls a Deployment out.
 type rollout struct {
-	recreate              bool
-	maxSurge, maxUnavail  int    // resolved for the replica count
-	surgeWhy, unavailWhy  string // how each was resolved, for messages
-	line                  int    // the line of spec.strategy, or 0
-	invalidSurge, invalid bool
+	recreate   bool // type: Recreate stops every old pod before it starts a new one
+	maxUnavail int  // resolved for the replica count
+	unavailWhy string
+	invalid    bool // a value the API server rejects: nothing is said about it
 }
 
 // rolloutOf resolves a Deployment's strategy for replicas as the
@@ -157,45 +156,48 @@ type rollout struct {
 // for maxUnavailable; when both come to 0, maxUnavailable is 1.
 func rolloutOf(o *Object, replicas int) rollout {
 	strategy := path(o.root, "spec", "strategy")
-	r := rollout{line: lineOf(keyNode(get(o.root, "spec"), "strategy"), 0)}
 	if scalar(get(strategy, "type")) == "Recreate" {
-		r.recreate = true
-		return r
+		return rollout{recreate: true}
 	}
 	ru := get(strategy, "rollingUpdate")
-	resolve := func(key string, roundUp bool) (int, string, bool) {
+	resolve := func(key string, roundUp bool) (v int, why string, ok bool) {
 		n := get(ru, key)
+		if n != nil && n.Tag == "!!null" {
+			n = nil // null is the default
+		}
 		raw := scalar(n)
-		if n == nil || raw == "" {
+		if n == nil {
 			raw = "25%"
 		}
-		if pct, ok := strings.CutSuffix(raw, "%"); ok && n == nil || ok && n.Tag == "!!str" {
+		if pct, isPct := strings.CutSuffix(raw, "%"); isPct && (n == nil || n.Tag == "!!str") {
 			p, err := strconv.Atoi(pct)
 			if err != nil || p < 0 {
-				return 0, raw, false
+				return 0, "", false
 			}
 			f := float64(p) * float64(replicas) / 100
-			v := int(math.Floor(f))
+			v, dir := int(math.Floor(f)), "down"
 			if roundUp {
-				v = int(math.Ceil(f))
+				v, dir = int(math.Ceil(f)), "up"
 			}
-			what := fmt.Sprintf("%s of %d, rounded %s", raw, replicas, map[bool]string{true: "up", false: "down"}[roundUp])
+			why = fmt.Sprintf("%s of %d, rounded %s", raw, replicas, dir)
 			if n == nil {
-				what = "the default " + what
+				why = "the default " + why
 			}
-			return v, what, true
+			return v, why, true
 		}
 		v, err := strconv.Atoi(raw)
 		if err != nil || v < 0 || n.Tag != "!!int" {
-			return 0, raw, false
+			return 0, "", false
 		}
 		return v, "", true
 	}
-	var okS, okU bool
-	r.maxSurge, r.surgeWhy, okS = resolve("maxSurge", true)
-	r.maxUnavail, r.unavailWhy, okU = resolve("maxUnavailable", false)
-	r.invalidSurge, r.invalid = !okS, !okU
-	if r.maxSurge == 0 && r.maxUnavail == 0 {
+	surge, _, okS := resolve("maxSurge", true)
+	unavail, why, okU := resolve("maxUnavailable", false)
+	if !okS || !okU {
+		return rollout{invalid: true}
+	}
+	r := rollout{maxUnavail: unavail, unavailWhy: why}
+	if surge == 0 && r.maxUnavail == 0 {
 		r.maxUnavail, r.unavailWhy = 1, "1: when maxSurge and maxUnavailable both come to 0, the controller uses 1"
 	}
 	return r
@@ -221,7 +223,7 @@ func checkReplicasNotBelowNodes(c *Context) {
 			return
 		}
 		ro := rolloutOf(o, replicas)
-		if ro.recreate || ro.invalid || ro.invalidSurge || ro.maxUnavail > 0 {
+		if ro.recreate || ro.invalid || ro.maxUnavail > 0 {
 			// Recreate stops every old pod first; with maxUnavailable
 			// of 1 or more the controller stops old pods to make room.
 			return
