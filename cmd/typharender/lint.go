@@ -48,7 +48,8 @@ eni-config keys disable_network_policy and felix_relay_service.
 
 PATH is a file, a directory (read recursively for .yaml, .yml and .json
 files, in lexical order) or - for stdin. Files may hold several YAML
-documents, JSON, or v1 List objects.
+documents, JSON (one value, or several one after the other, as kubectl
+reads them), or v1 List objects.
 
 The cluster facts --nodes, --kube-version and --region are each optional:
 a rule that needs a fact not given is skipped, and --verbose says which
