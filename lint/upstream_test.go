@@ -225,6 +225,8 @@ func TestUpstreamCorpus(t *testing.T) {
 		facts lint.Facts
 	}{
 		{dir: "calico-v3.31.7", facts: withFacts(k130, func(f *lint.Facts) { f.Nodes = 2 })},
+		// Without Typha: calico-kube-controllers is no Typha Deployment.
+		{dir: "calico-v3.31.7-plain", facts: withFacts(k130, func(f *lint.Facts) { f.Nodes = 2; f.Terway = true })},
 		// policy/v1beta1: a cluster before 1.21.
 		{dir: "calico-v3.21.0-chart", facts: lint.Facts{KubeVersion: "v1.20.11-aliyun.1", Nodes: 2}},
 		{dir: "k8s-addon", facts: withFacts(k130, func(f *lint.Facts) { f.Nodes = 1000 })},
