@@ -67,6 +67,9 @@ func checkPDBDeprecated(c *Context) {
 // message; line is the line of spec.replicas, or of spec.
 func (c *Context) typhaReplicas(fn func(o *Object, replicas int, what string, line int)) {
 	for _, o := range c.typha {
+		if c.autoscaledBy(o) != nil {
+			continue // a cluster-proportional-autoscaler owns the count
+		}
 		n := path(o.root, "spec", "replicas")
 		if n == nil {
 			fn(o, 1, "1 replica (spec.replicas is unset, and defaults to 1)", lineOf(keyNode(o.root, "spec"), o.Line))
@@ -78,20 +81,6 @@ func (c *Context) typhaReplicas(fn func(o *Object, replicas int, what string, li
 		}
 		fn(o, v, english.Count(v, "replica"), n.Line)
 	}
-}
-
-func checkReplicasNotBelowNodes(c *Context) {
-	nodes := c.facts.nodes
-	hint := ""
-	if nodes <= sizing.RecommendAbove {
-		hint = fmt.Sprintf(" (at %d nodes or fewer Typha is not needed: each Felix can watch the API server directly)", sizing.RecommendAbove)
-	}
-	c.typhaReplicas(func(o *Object, replicas int, what string, line int) {
-		if sizing.TooManyReplicas(nodes, replicas) {
-			c.report(o, line, "%s for %s: Typha binds host port %d, so each node runs one replica at most and a rolling update has no free node to start on; set spec.replicas below %d%s",
-				what, english.Count(nodes, "node"), sizing.TyphaPort, nodes, hint)
-		}
-	})
 }
 
 func checkReplicasBelowRecommended(c *Context) {
@@ -331,7 +320,10 @@ func checkENIPolicyValue(c *Context) {
 		case dnp.Kind != yaml.ScalarNode:
 			c.report(o, line, "data.%s is a %s, not a string: the API server rejects it; write %q or %q",
 				terway.KeyDisableNetworkPolicy, yamlnode.KindName(dnp), "false", "true")
-		case dnp.Tag == "!!bool" || dnp.Tag == "!!int" || dnp.Tag == "!!float":
+		case yaml11Bool(dnp):
+			c.report(o, line, "data.%s is the unquoted %s, which kubectl's YAML reader makes the boolean %t, not a string: the API server rejects the ConfigMap (ConfigMap data must be strings); quote it: %q",
+				terway.KeyDisableNetworkPolicy, dnp.Value, yaml11BoolValue(dnp), strconv.FormatBool(yaml11BoolValue(dnp)))
+		case dnp.Tag == "!!int" || dnp.Tag == "!!float":
 			c.report(o, line, "data.%s is the unquoted YAML %s %s, not a string: the API server rejects non-string ConfigMap data; quote it: %q",
 				terway.KeyDisableNetworkPolicy, strings.TrimPrefix(dnp.Tag, "!!"), dnp.Value, strings.ToLower(dnp.Value))
 		case value == "true" || value == "false", value == "0" || value == "":
@@ -350,7 +342,7 @@ func checkENIPolicyValue(c *Context) {
 func checkENIPolicyValueLoose(c *Context) {
 	for _, o := range c.eniConfigs {
 		key, dnp := policyValue(o)
-		if dnp == nil || dnp.Kind != yaml.ScalarNode || dnp.Tag == "!!bool" || dnp.Tag == "!!int" || dnp.Tag == "!!float" {
+		if dnp == nil || dnp.Kind != yaml.ScalarNode || yaml11Bool(dnp) || dnp.Tag == "!!int" || dnp.Tag == "!!float" {
 			continue
 		}
 		if value := scalar(dnp); value == "0" || value == "" {
@@ -406,15 +398,5 @@ func checkENIRelayUnused(c *Context) {
 		}
 		c.report(o, line, "data.%s is %q but data.%s is %q, which disables NetworkPolicy: Terway runs no Felix, so Typha is unused; remove %s and the Typha objects, or set %s to %q",
 			terway.KeyFelixRelayService, name, terway.KeyDisableNetworkPolicy, scalar(dnp), terway.KeyFelixRelayService, terway.KeyDisableNetworkPolicy, "false")
-	}
-}
-
-func checkTyphaRelayConfigured(c *Context) {
-	if len(c.relayNames) > 0 {
-		return
-	}
-	for _, d := range c.typha {
-		c.report(d, d.Line, "deploys Typha, but no linted eni-config sets %s: until kube-system/eni-config has data.%s: %s (a top-level key, not part of eni_conf) and Terway restarts, Felix keeps watching the API server; lint eni-config with the manifests to check it",
-			terway.KeyFelixRelayService, terway.KeyFelixRelayService, render.Name)
 	}
 }

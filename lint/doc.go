@@ -2,12 +2,15 @@
 // eni-config against a cluster's size, version and region, with the rules
 // render applies when it writes them: one source of truth.
 //
-// [ReadPaths], [Read] and [Parse] read files, directories and standard
-// input (multi-document YAML, JSON, v1 List objects) into [Object] values
-// that remember their file and line; [FromObjects] does the same for
-// objects in memory, such as render's. Input past a limit
-// ([MaxInputBytes], [MaxDocuments], [MaxDepth], [MaxNodes], [MaxObjects],
-// [MaxFiles]) is a [ReadError] naming the file and line, never a panic.
+// [ReadAll], [ReadPaths], [Read] and [Parse] read files, directories and
+// standard input (multi-document YAML, JSON, concatenated JSON objects,
+// v1 List objects) into [Object] values that remember their file and line;
+// a directory walk passes over hidden entries, [ReadOptions.Exclude]
+// globs and documents that are not Kubernetes objects, with notes.
+// [FromObjects] does the same for objects in memory, such as render's.
+// Input past a limit ([MaxInputBytes], [MaxDocumentBytes], [MaxDocuments],
+// [MaxDepth], [MaxNodes], [MaxInputNodes], [MaxObjects], [MaxFiles]) is a
+// [ReadError] naming the file and line, never a panic.
 //
 // Each check is one [Rule] value: its stable ID, severity, texts, the
 // cluster facts it needs ([Fact]) and its Check function, which runs over

@@ -55,6 +55,7 @@ func ExampleLint_skipped() {
 	// skipped image-region-mismatch
 	// skipped typha-endpointslice-api
 	// skipped image-region-public-endpoint
+	// skipped pdb-selector-mismatch
 }
 
 func ExampleParse_error() {
@@ -89,7 +90,7 @@ func ExampleFromObjects() {
 		fmt.Println(err)
 		return
 	}
-	report, _ := lint.Lint(linted, lint.Facts{Nodes: 3, KubeVersion: "v1.30.7-aliyun.1", Region: "cn-hangzhou"})
+	report, _ := lint.Lint(linted, lint.Facts{Nodes: 3, KubeVersion: "v1.30.7-aliyun.1", Region: "cn-hangzhou", Terway: true})
 	for _, f := range report.Findings {
 		fmt.Println(f.Severity, f.Rule, f.Object)
 	}

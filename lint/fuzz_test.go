@@ -33,6 +33,8 @@ func FuzzRead(f *testing.F) {
 		"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: calico-typha}\nspec: {replicas: 1, selector: {matchExpressions: [{key: a, operator: In, values: [b]}]}, template: {spec: {containers: [{name: calico-typha, image: 'a/{REGION-ID}'}]}}}\n",
 		"apiVersion: v1\nkind: Service\nkind: Service\n",
 		strings.Repeat("[", 200),
+		`{"apiVersion":"v1","kind":"Service"}{"apiVersion":"v1",` + "\n" + `"kind":"ConfigMap"}`,
+		"--- {apiVersion: v1, kind: Service}\n--- \n---\tx\n----\n",
 	} {
 		f.Add([]byte(s))
 	}

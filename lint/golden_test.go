@@ -23,11 +23,12 @@ var goldenRE = regexp.MustCompile(`^(\d+\.\d+)-(\d+)\.yaml$`)
 
 // TestGoldenMatrixLintsClean: everything render emits lints as render
 // says it should for the facts it was rendered for. Alone, each rendering
-// has the info that no eni-config relay setting was seen and, from
-// Kubernetes 1.25 on, the warning that the guide's Typha v3.20.2 lists
-// EndpointSlices through an API the cluster no longer serves (render warns
-// the same). With the eni-config the guide's Typha edit makes of a cluster
-// where Felix enforces NetworkPolicy, the info goes.
+// has, from Kubernetes 1.25 on, the warning that the guide's Typha v3.20.2
+// lists EndpointSlices through an API the cluster no longer serves (render
+// warns the same); on a cluster known to run Terway, also the info that no
+// eni-config relay setting was seen (and none where nothing says so). With
+// the eni-config the guide's Typha edit makes of a cluster where Felix
+// enforces NetworkPolicy, the info goes.
 func TestGoldenMatrixLintsClean(t *testing.T) {
 	t.Parallel()
 	root := filepath.Join("..", "testdata", "golden")
@@ -55,12 +56,19 @@ func TestGoldenMatrixLintsClean(t *testing.T) {
 			path := filepath.Join(root, region.Name(), file.Name())
 			t.Run(region.Name()+"/"+file.Name(), func(t *testing.T) {
 				t.Parallel()
+				// Nothing shows a Terway cluster: the relay rule is skipped.
 				r := mustLint(t, []string{path}, facts)
-				assert.ElementsMatch(t, append([]string{lint.RuleTyphaRelayNotConfigured}, field...), ruleIDs(r))
-				assert.Empty(t, r.Skipped)
+				assert.ElementsMatch(t, field, ruleIDs(r))
+				assert.Equal(t, []string{lint.RuleTyphaRelayNotConfigured}, skippedIDs(r))
 				assert.Equal(t, 4, r.Objects)
 				assert.Equal(t, len(field) > 0, r.Fails(lint.Warning))
 				assert.False(t, r.Fails(lint.Error))
+
+				terway := facts
+				terway.Terway = true
+				r = mustLint(t, []string{path}, terway)
+				assert.ElementsMatch(t, append([]string{lint.RuleTyphaRelayNotConfigured}, field...), ruleIDs(r))
+				assert.Empty(t, r.Skipped)
 
 				r = mustLint(t, []string{path, eni}, facts)
 				assert.ElementsMatch(t, field, ruleIDs(r))
@@ -145,7 +153,7 @@ func TestRenderAgrees(t *testing.T) {
 			t.Parallel()
 			res, err := render.Render(tc.opts)
 			require.NoError(t, err)
-			facts := lint.Facts{Nodes: tc.opts.Nodes, KubeVersion: tc.opts.KubeVersion, Region: tc.opts.Region}
+			facts := lint.Facts{Nodes: tc.opts.Nodes, KubeVersion: tc.opts.KubeVersion, Region: tc.opts.Region, Terway: true}
 			want := append(append([]string{}, tc.want...), lint.RuleTyphaRelayNotConfigured)
 			var yamlOut, jsonOut bytes.Buffer
 			require.NoError(t, render.EncodeYAML(&yamlOut, res.Objects()...))

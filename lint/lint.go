@@ -56,6 +56,8 @@ type Context struct {
 	eniConfigs []*Object
 	relayNames map[string]bool // the Services eni-configs' felix_relay_service names
 
+	autoscalerTargets []cpaTarget // what cluster-proportional-autoscalers among the inputs scale
+
 	rule     *Rule // the rule running
 	findings []Finding
 	skipped  []Skip
@@ -71,6 +73,7 @@ func newContext(objs []*Object, f facts) *Context {
 			}
 		}
 	}
+	c.autoscalerTargets = c.autoscalers()
 	for _, o := range objs {
 		switch {
 		case isTypha(o):

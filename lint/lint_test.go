@@ -43,6 +43,14 @@ func ruleIDs(r *lint.Report) []string {
 	return ids
 }
 
+func skippedIDs(r *lint.Report) []string {
+	ids := []string{}
+	for _, s := range r.Skipped {
+		ids = append(ids, s.Rule)
+	}
+	return ids
+}
+
 func withFacts(f lint.Facts, edit func(*lint.Facts)) lint.Facts {
 	edit(&f)
 	return f
@@ -102,7 +110,9 @@ func TestRules(t *testing.T) {
 		{name: "eni-relay-disabled", files: fixtures("eni-relay-disabled.yaml", "typha.yaml"), facts: full, want: []string{lint.RuleENIRelayUnused}},
 		{name: "eni-disabled", files: fixtures("eni-disabled.yaml"), facts: full, want: []string{}},
 
-		{name: "typha-alone", files: fixtures("typha.yaml"), facts: full, want: []string{lint.RuleTyphaRelayNotConfigured}},
+		{name: "typha-alone", files: fixtures("typha.yaml"), facts: withFacts(full, func(f *lint.Facts) { f.Terway = true }), want: []string{lint.RuleTyphaRelayNotConfigured}},
+		// A plain Calico install: nothing says Terway, so the relay is not asked for.
+		{name: "typha-alone-not-terway", files: fixtures("typha.yaml"), facts: full, want: []string{}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -184,7 +194,7 @@ func TestEveryRuleTested(t *testing.T) {
 }
 
 // fixtureFacts reads the facts of a rule fixture from its first line:
-// "# facts: nodes=N kubeVersion=V region=R", each optional.
+// "# facts: nodes=N kubeVersion=V region=R terway=true", each optional.
 func fixtureFacts(t *testing.T, name string, data []byte) lint.Facts {
 	t.Helper()
 	first, _, _ := strings.Cut(string(data), "\n")
@@ -202,8 +212,12 @@ func fixtureFacts(t *testing.T, name string, data []byte) lint.Facts {
 			f.KubeVersion = v
 		case "region":
 			f.Region = v
+		case "terway":
+			b, err := strconv.ParseBool(v)
+			require.NoError(t, err, name)
+			f.Terway = b
 		default:
-			t.Fatalf("%s: unknown fact %q: want nodes, kubeVersion or region", name, k)
+			t.Fatalf("%s: unknown fact %q: want nodes, kubeVersion, region or terway", name, k)
 		}
 	}
 	return f
@@ -239,9 +253,18 @@ func TestSkipped(t *testing.T) {
 	assert.Empty(t, r.Skipped)
 
 	r = mustLint(t, fixtures("service.yaml", "eni-typha.yaml"), full)
-	require.Len(t, r.Skipped, 1)
+	require.Len(t, r.Skipped, 2)
 	assert.Equal(t, lint.Skip{Rule: lint.RuleServiceSelector, Why: "the Service's selector is compared with its pod labels",
 		Reason: "needs the Typha Deployment among the inputs: the Service's selector is compared with its pod labels"}, r.Skipped[0])
+	assert.Equal(t, lint.RuleServiceTargetPortName, r.Skipped[1].Rule)
+
+	// Typha without an eni-config or the Terway fact: the relay rule needs
+	// one of them, and says so in terms of the fact.
+	r = mustLint(t, fixtures("typha.yaml"), full)
+	require.Len(t, r.Skipped, 1)
+	assert.Equal(t, lint.Skip{Rule: lint.RuleTyphaRelayNotConfigured, Needs: lint.FactTerway,
+		Why:    "Felix finds Typha through eni-config's felix_relay_service only on a Terway cluster (an eni-config among the inputs also shows it)",
+		Reason: "needs Facts.Terway: Felix finds Typha through eni-config's felix_relay_service only on a Terway cluster (an eni-config among the inputs also shows it)"}, r.Skipped[0])
 }
 
 func TestFactsValidate(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	slashpath "path"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -24,10 +25,17 @@ import (
 // known, and the limit.
 const (
 	// MaxInputBytes is the largest file, or standard input, that is read:
-	// 2 MiB, above the 1.5 MiB etcd stores per object. go-yaml holds a
+	// 32 MiB, room for the largest CRD bundles projects ship (Calico's
+	// operator-crds.yaml is 2.6 to 3.5 MB) several times over. The file is
+	// held in memory once; its documents are parsed one at a time.
+	MaxInputBytes = 32 << 20
+	// MaxDocumentBytes is the largest single YAML document or JSON value:
+	// 2 MiB, above the 1.5 MiB etcd stores per object and the largest CRD
+	// upstream ships (Calico's Installation, 1.55 MB). go-yaml holds a
 	// whole document in memory, about 120 bytes per byte of the densest
-	// input ("[1,1,1,...]"), so this bounds a read to about 250 MB.
-	MaxInputBytes = 2 << 20
+	// input ("[1,1,1,...]"), so this bounds the parse of one document to
+	// about 250 MB, whatever the size of the file.
+	MaxDocumentBytes = 2 << 20
 	// MaxDocuments is the most YAML documents one input may hold.
 	MaxDocuments = 1000
 	// MaxDepth is the deepest nesting of mappings and sequences in one
@@ -36,6 +44,11 @@ const (
 	// MaxNodes is the most YAML nodes one document may expand to, aliases
 	// followed: the guard against alias bombs ("billion laughs").
 	MaxNodes = 200_000
+	// MaxInputNodes is the most YAML nodes one input may hold over all
+	// its documents, aliases followed: what the objects of one input keep
+	// in memory, about 250 MB at most. Real bundles are far below it:
+	// Calico's operator-crds.yaml (2.6 MB) holds 42,000 nodes.
+	MaxInputNodes = 1_000_000
 	// MaxObjects is the most Kubernetes objects read across all inputs,
 	// List items included.
 	MaxObjects = 10_000
@@ -115,29 +128,132 @@ func Read(name string, r io.Reader) ([]*Object, error) {
 // Parse is [Read] for data already in memory; it refuses data larger than
 // [MaxInputBytes] all the same.
 func Parse(name string, data []byte) ([]*Object, error) {
+	objs, _, err := parse(name, data, false)
+	return objs, err
+}
+
+// parse reads the objects of one input. With skipOthers (a file found by
+// walking a directory) a document that is not a Kubernetes object (no
+// apiVersion or kind, or not a mapping) is passed over with a note, not
+// refused.
+func parse(name string, data []byte, skipOthers bool) ([]*Object, []string, error) {
 	if len(data) > MaxInputBytes {
-		return nil, &ReadError{File: name, Reason: fmt.Sprintf("is larger than %d bytes (MaxInputBytes)", MaxInputBytes)}
+		return nil, nil, &ReadError{File: name, Reason: fmt.Sprintf("is larger than %d bytes (MaxInputBytes)", MaxInputBytes)}
 	}
 	if i := bytes.IndexByte(data, 0); i >= 0 {
-		return nil, &ReadError{File: name, Line: 1 + bytes.Count(data[:i], []byte("\n")), Reason: "holds a NUL byte: it is a binary file, not YAML or JSON"}
+		return nil, nil, &ReadError{File: name, Line: 1 + bytes.Count(data[:i], []byte("\n")), Reason: "holds a NUL byte: it is a binary file, not YAML or JSON"}
 	}
-	p := parser{file: name}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	for doc := 1; ; doc++ {
-		var n yaml.Node
-		err := decode(dec, &n)
+	p := parser{file: name, skipOthers: skipOthers}
+	doc := 0
+	for _, ch := range split(data) {
+		if len(ch.data) > MaxDocumentBytes {
+			return nil, nil, &ReadError{File: name, Line: ch.line, Reason: fmt.Sprintf("document %d is larger than %d bytes (MaxDocumentBytes), more than any object the API server stores", doc+1, MaxDocumentBytes)}
+		}
+		dec := yaml.NewDecoder(bytes.NewReader(ch.data))
+		for {
+			var n yaml.Node
+			err := decode(dec, &n)
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			doc++
+			if err != nil {
+				return nil, nil, yamlError(name, doc, err, ch)
+			}
+			shiftLines(&n, ch.line-1)
+			if doc > MaxDocuments {
+				return nil, nil, &ReadError{File: name, Line: n.Line, Reason: fmt.Sprintf("has more than %d YAML documents (MaxDocuments)", MaxDocuments)}
+			}
+			if err := p.document(&n, doc); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
+	return p.objs, p.notes, nil
+}
+
+// chunk is a part of an input parsed on its own: one YAML document (from
+// its --- line to the next), or one of several concatenated JSON values.
+type chunk struct {
+	data []byte
+	line int // the line of the input it starts on
+}
+
+// split cuts an input into chunks, so that each is parsed on its own and
+// MaxDocumentBytes bounds the memory of one parse. A YAML document
+// marker, --- at the start of a line, ends the document before it
+// wherever it appears (YAML 1.2, 9.1.4: c-forbidden), so cutting there is
+// what the parser would do. An input that starts with { is read as a
+// stream of JSON values, as kubectl reads one; when it is not one, it is
+// parsed as YAML, whose error says what is wrong.
+func split(data []byte) []chunk {
+	if chunks, ok := splitJSON(data); ok {
+		return chunks
+	}
+	var out []chunk
+	start, startLine, line := 0, 1, 1
+	for i := 0; i < len(data); {
+		end := bytes.IndexByte(data[i:], '\n')
+		next := len(data)
+		if end >= 0 {
+			next = i + end + 1
+		}
+		if i > start && isDocumentStart(data[i:next]) {
+			out = append(out, chunk{data: data[start:i], line: startLine})
+			start, startLine = i, line
+		}
+		line++
+		i = next
+	}
+	return append(out, chunk{data: data[start:], line: startLine})
+}
+
+// isDocumentStart reports whether a line is a YAML document marker: ---
+// followed by white space or the end of the line.
+func isDocumentStart(l []byte) bool {
+	rest, ok := bytes.CutPrefix(l, []byte("---"))
+	return ok && (len(rest) == 0 || rest[0] == ' ' || rest[0] == '\t' || rest[0] == '\r' || rest[0] == '\n')
+}
+
+// splitJSON cuts a stream of JSON objects ({...}{...} or one per line)
+// into one chunk each; ok is false when data is not such a stream.
+func splitJSON(data []byte) ([]chunk, bool) {
+	trimmed := bytes.TrimLeft(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")), " \t\r\n")
+	if len(trimmed) == 0 || trimmed[0] != '{' {
+		return nil, false
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	var out []chunk
+	prev, line := 0, 1
+	for {
+		var raw json.RawMessage
+		err := dec.Decode(&raw)
 		if errors.Is(err, io.EOF) {
-			return p.objs, nil
+			break
 		}
-		if err != nil {
-			return nil, yamlError(name, doc, err)
+		if err != nil || len(raw) == 0 || raw[0] != '{' {
+			return nil, false
 		}
-		if doc > MaxDocuments {
-			return nil, &ReadError{File: name, Line: n.Line, Reason: fmt.Sprintf("has more than %d YAML documents (MaxDocuments)", MaxDocuments)}
-		}
-		if err := p.document(&n, doc); err != nil {
-			return nil, err
-		}
+		end := int(dec.InputOffset())
+		start := end - len(raw)
+		line += bytes.Count(data[prev:start], []byte("\n"))
+		out = append(out, chunk{data: data[start:end], line: line})
+		line += bytes.Count(data[start:end], []byte("\n"))
+		prev = end
+	}
+	return out, len(out) > 1
+}
+
+// shiftLines adds by to the line of every node of the tree at n: its
+// chunk started on line by+1 of the input. Aliases point into the same
+// tree, so following Content alone visits every node once.
+func shiftLines(n *yaml.Node, by int) {
+	if by == 0 || n == nil {
+		return
+	}
+	n.Line += by
+	for _, c := range n.Content {
+		shiftLines(c, by)
 	}
 }
 
@@ -194,25 +310,42 @@ func isParserProblem(msg string) bool {
 	return false
 }
 
-// yamlError turns a go-yaml error into a ReadError with the line it names.
-func yamlError(file string, doc int, err error) *ReadError {
+var unknownAnchorRE = regexp.MustCompile(`^unknown anchor '(.*)' referenced$`)
+
+// yamlError turns a go-yaml error into a ReadError with the line it names,
+// counted in the input ch is part of.
+func yamlError(file string, doc int, err error, ch chunk) *ReadError {
 	msg := err.Error()
 	line := 0
 	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
 		line, _ = strconv.Atoi(m[1])
 		msg = msg[len(m[0]):]
+		if isParserProblem(msg) {
+			line++
+		}
+	} else if msg = strings.TrimPrefix(msg, "yaml: "); strings.HasPrefix(msg, "exceeded max depth") || errors.Is(err, errParserPanic) {
+		line = 0 // no position applies
+	} else if m := unknownAnchorRE.FindStringSubmatch(msg); m != nil {
+		// The decoder names no line: find the alias.
+		if i := bytes.Index(ch.data, []byte("*"+m[1])); i >= 0 {
+			line = 1 + bytes.Count(ch.data[:i], []byte("\n"))
+		}
 	} else {
-		msg = strings.TrimPrefix(msg, "yaml: ")
+		// go-yaml leaves the line out when its 0-based mark is 0: line 1.
+		line = 1
 	}
-	if isParserProblem(msg) {
-		line++
+	if line > 0 {
+		line += ch.line - 1
 	}
 	return &ReadError{File: file, Line: line, Reason: fmt.Sprintf("document %d is not valid YAML or JSON: %s", doc, msg), Err: err}
 }
 
 type parser struct {
-	file string
-	objs []*Object
+	file       string
+	skipOthers bool // pass over documents that are not Kubernetes objects, with a note
+	objs       []*Object
+	notes      []string
+	nodes      int // the nodes of the documents so far, for MaxInputNodes
 }
 
 // document checks one parsed document against the limits and collects the
@@ -232,7 +365,21 @@ func (p *parser) document(doc *yaml.Node, index int) error {
 	if err := p.check(root, 1, &budget); err != nil {
 		return err
 	}
+	if p.nodes += MaxNodes - budget; p.nodes > MaxInputNodes {
+		return &ReadError{File: p.file, Line: root.Line, Reason: fmt.Sprintf("brings the YAML nodes of the input past %d (MaxInputNodes), aliases followed: split it into several files", MaxInputNodes)}
+	}
+	if p.skipOthers && depthZeroNotObject(root) {
+		p.notes = append(p.notes, fmt.Sprintf("%s:%d: skipped document %d: not a Kubernetes object (no apiVersion and kind), such as a Helm values file or a CI workflow", p.file, root.Line, index))
+		return nil
+	}
 	return p.object(root, fmt.Sprintf("document %d", index), 0)
+}
+
+// depthZeroNotObject reports whether a document's root is not a
+// Kubernetes object: not a mapping, or without apiVersion or kind.
+func depthZeroNotObject(root *yaml.Node) bool {
+	n := resolve(root)
+	return n.Kind != yaml.MappingNode || scalar(get(n, "apiVersion")) == "" || scalar(get(n, "kind")) == ""
 }
 
 // check walks n, following aliases, and fails past MaxDepth or MaxNodes,
@@ -415,25 +562,89 @@ func lineOf(n *yaml.Node, fallback int) int {
 // ReadPaths reads every input in paths: "-" is stdin, a directory is
 // walked recursively in lexical order for .yaml, .yml and .json files, and
 // a file is read whatever its name. It reads all of them and returns the
-// objects of those it could read and every error, joined.
+// objects of those it could read and every error, joined. It is
+// [ReadAll] with stdin and no other option.
 func ReadPaths(paths []string, stdin io.Reader) ([]*Object, error) {
-	var (
-		objs   []*Object
-		errs   []error
-		nfiles int
-	)
-	add := func(got []*Object, err error) {
+	in, err := ReadAll(paths, ReadOptions{Stdin: stdin})
+	return in.Objects, err
+}
+
+// ReadOptions are how [ReadAll] reads. The zero value reads no stdin and
+// excludes nothing.
+type ReadOptions struct {
+	Stdin io.Reader // what "-" reads; nil: empty
+	// Exclude are glob patterns (path.Match syntax) for what directory
+	// walks pass over: a pattern without a slash is matched against each
+	// file and directory name, one with a slash against the path relative
+	// to the directory given, slash-separated. A matching directory is
+	// not entered. Files named explicitly are always read.
+	Exclude []string
+}
+
+// Inputs is what [ReadAll] read.
+type Inputs struct {
+	Objects []*Object
+	Files   int   // files read, standard input included
+	Bytes   int64 // bytes read
+	// Notes say what a directory walk passed over: hidden files and
+	// directories, and documents that are not Kubernetes objects, one line
+	// each ("path:line: ..."), in the order they were met.
+	Notes []string
+}
+
+// ErrPattern is wrapped by the error for a bad [ReadOptions.Exclude] pattern.
+var ErrPattern = errors.New("bad exclude pattern")
+
+// ReadAll reads every input in paths as [ReadPaths] does. A directory is
+// walked recursively in lexical order for .yaml, .yml and .json files,
+// passing over hidden files and directories (names starting with "."),
+// what opts.Exclude matches, and documents that are not Kubernetes
+// objects (a Helm values file, a CI workflow), each with a note; a file
+// named explicitly is read whatever its name, and a document in it that is
+// not a Kubernetes object is an error. At most [MaxFiles] files are read.
+func ReadAll(paths []string, opts ReadOptions) (*Inputs, error) {
+	in := &Inputs{}
+	var errs []error
+	for _, pat := range opts.Exclude {
+		if _, err := slashpath.Match(pat, ""); err != nil || pat == "" {
+			return in, fmt.Errorf("%w %q: want a glob such as *.json, charts/*/values.yaml or templates", ErrPattern, pat)
+		}
+	}
+	add := func(got []*Object, notes []string, err error) {
+		in.Notes = append(in.Notes, notes...)
 		if err != nil {
 			errs = append(errs, err)
 			return
 		}
-		if len(objs)+len(got) > MaxObjects {
+		if len(in.Objects)+len(got) > MaxObjects {
 			errs = append(errs, &ReadError{File: got[0].File, Reason: fmt.Sprintf("brings the objects read past %d (MaxObjects)", MaxObjects)})
 			return
 		}
-		objs = append(objs, got...)
+		in.Objects = append(in.Objects, got...)
 	}
-	readFile := func(path string) {
+	readInput := func(name string, r io.Reader, walked bool) {
+		data, err := io.ReadAll(io.LimitReader(r, MaxInputBytes+1))
+		if err != nil {
+			errs = append(errs, &ReadError{File: name, Reason: "cannot be read: " + err.Error(), Err: err})
+			return
+		}
+		in.Files++
+		in.Bytes += int64(len(data))
+		if len(data) > MaxInputBytes {
+			errs = append(errs, &ReadError{File: name, Reason: fmt.Sprintf("is larger than %d bytes (MaxInputBytes): split it, or lint the Typha and eni-config manifests on their own", MaxInputBytes)})
+			return
+		}
+		objs, notes, err := parse(name, data, walked)
+		if err != nil && walked {
+			var re *ReadError
+			if errors.As(err, &re) && strings.Contains(re.Reason, "not valid YAML") {
+				re.Reason += " (if it is not a manifest, such as a Helm template, exclude it from the walk)"
+			}
+		}
+		add(objs, notes, err)
+	}
+	nfiles := 0
+	readFile := func(path string, walked bool) {
 		nfiles++
 		if nfiles > MaxFiles {
 			if nfiles == MaxFiles+1 {
@@ -447,36 +658,50 @@ func ReadPaths(paths []string, stdin io.Reader) ([]*Object, error) {
 			return
 		}
 		defer f.Close()
-		add(Read(path, f))
+		readInput(path, f, walked)
 	}
 	stdinRead := false
-	for _, path := range paths {
-		if path == "-" {
+	for _, root := range paths {
+		if root == "-" {
 			if stdinRead {
 				errs = append(errs, &ReadError{File: StdinName, Reason: `"-" is given more than once: standard input can be read once`})
 				continue
 			}
 			stdinRead = true
+			stdin := opts.Stdin
 			if stdin == nil {
 				stdin = strings.NewReader("")
 			}
-			add(Read(StdinName, stdin))
+			readInput(StdinName, stdin, false)
 			continue
 		}
-		info, err := os.Stat(path)
+		info, err := os.Stat(root)
 		if err != nil {
-			errs = append(errs, &ReadError{File: path, Reason: "cannot be read: " + pathErr(err), Err: err})
+			errs = append(errs, &ReadError{File: root, Reason: "cannot be read: " + pathErr(err), Err: err})
 			continue
 		}
 		if !info.IsDir() {
-			readFile(path)
+			readFile(root, false)
 			continue
 		}
 		var files []string
-		err = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
+		err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
 				errs = append(errs, &ReadError{File: p, Reason: "cannot be read: " + pathErr(err), Err: err})
 				return nil
+			}
+			if p != root {
+				if strings.HasPrefix(d.Name(), ".") {
+					what := "file"
+					if d.IsDir() {
+						what = "directory"
+					}
+					in.Notes = append(in.Notes, fmt.Sprintf("%s: skipped hidden %s", p, what))
+					return skip(d)
+				}
+				if excluded(opts.Exclude, root, p, d.Name()) {
+					return skip(d)
+				}
 			}
 			if !hasExt(p) || d.IsDir() {
 				return nil
@@ -493,17 +718,45 @@ func ReadPaths(paths []string, stdin io.Reader) ([]*Object, error) {
 			return nil
 		})
 		if err != nil {
-			errs = append(errs, &ReadError{File: path, Reason: "cannot be walked: " + pathErr(err), Err: err})
+			errs = append(errs, &ReadError{File: root, Reason: "cannot be walked: " + pathErr(err), Err: err})
 		}
 		sort.Strings(files)
 		if len(files) == 0 {
-			errs = append(errs, &ReadError{File: path, Reason: "is a directory with no .yaml, .yml or .json file in it"})
+			errs = append(errs, &ReadError{File: root, Reason: "is a directory with no .yaml, .yml or .json file in it (hidden and excluded ones are passed over)"})
 		}
 		for _, f := range files {
-			readFile(f)
+			readFile(f, true)
 		}
 	}
-	return objs, errors.Join(errs...)
+	return in, errors.Join(errs...)
+}
+
+// skip passes over d in a walk: a directory is not entered.
+func skip(d fs.DirEntry) error {
+	if d.IsDir() {
+		return filepath.SkipDir
+	}
+	return nil
+}
+
+// excluded reports whether a pattern of exclude matches the entry p
+// (named name) of the walk of root.
+func excluded(exclude []string, root, p, name string) bool {
+	rel, err := filepath.Rel(root, p)
+	if err != nil {
+		rel = p
+	}
+	rel = filepath.ToSlash(rel)
+	for _, pat := range exclude {
+		target := name
+		if strings.Contains(pat, "/") {
+			target = rel
+		}
+		if ok, _ := slashpath.Match(pat, target); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // hasExt reports whether p has an extension read from directories:

@@ -2,8 +2,10 @@ package lint_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -55,6 +57,15 @@ func TestParse(t *testing.T) {
 		{name: "aliases within limits", in: "apiVersion: v1\nkind: Service\nmetadata: {name: a, labels: &l {k8s-app: calico-typha}}\nspec: {selector: *l}\n",
 			want: []objPos{{"Service", "a", 1}}},
 		{name: "tabs in JSON", in: "{\n\t\"apiVersion\": \"v1\",\n\t\"kind\": \"Service\"\n}\n", want: []objPos{{"Service", "", 1}}},
+		// kubectl accepts JSON objects one after the other.
+		{name: "concatenated JSON", in: "{\"apiVersion\": \"v1\", \"kind\": \"Service\", \"metadata\": {\"name\": \"a\"}}{\"apiVersion\": \"v1\",\n \"kind\": \"ConfigMap\", \"metadata\": {\"name\": \"b\"}}\n\n{\n  \"apiVersion\": \"v1\",\n  \"kind\": \"Secret\",\n  \"metadata\": {\"name\": \"c\"}\n}\n",
+			want: []objPos{{"Service", "a", 1}, {"ConfigMap", "b", 1}, {"Secret", "c", 4}}},
+		{name: "JSON objects one per line", in: "{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":\"a\"}}\n{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":\"b\"}}\n",
+			want: []objPos{{"Service", "a", 1}, {"Service", "b", 2}}},
+		{name: "document marker with content", in: "--- {apiVersion: v1, kind: Service, metadata: {name: a}}\n--- \napiVersion: v1\nkind: Service\nmetadata: {name: b}\n",
+			want: []objPos{{"Service", "a", 1}, {"Service", "b", 3}}},
+		{name: "dashes inside a line", in: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n  x: |\n    ---\n    y\n---\napiVersion: v1\nkind: Service\n",
+			want: []objPos{{"ConfigMap", "a", 1}, {"Service", "", 9}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -113,6 +124,12 @@ func TestParseErrors(t *testing.T) {
 		{name: "alias bomb", in: string(bomb), line: 11, reason: "expands to more than 200000 YAML nodes (MaxNodes), aliases followed"},
 		{name: "too many nodes", in: wide, line: 3, reason: "more than 200000 YAML nodes"},
 		{name: "very deep for the parser", in: "x: " + strings.Repeat("[", 20_000), line: 0, reason: "exceeded max depth of 10000"},
+		// go-yaml names no line for a problem on the first line.
+		{name: "scanner problem on line 1", in: "a: b: c\n", line: 1, reason: "mapping values are not allowed in this context"},
+		{name: "bad character on line 1", in: "@foo\n", line: 1, reason: "found character that cannot start any token"},
+		{name: "scanner problem on line 1 of document 2", in: "apiVersion: v1\nkind: Service\n--- a: b: c\n", line: 3, reason: "document 2 is not valid YAML"},
+		{name: "unknown anchor has its line", in: "apiVersion: v1\nkind: Service\nspec: *nope\n", line: 3, reason: "unknown anchor 'nope' referenced"},
+		{name: "second JSON object malformed", in: "{\"apiVersion\": \"v1\", \"kind\": \"Service\"}\n{\"apiVersion\": \"v1\",,}\n", line: 2, reason: "not valid YAML or JSON"},
 		{name: "too many documents", in: strings.Repeat("---\n", lint.MaxDocuments+1), reason: "more than 1000 YAML documents (MaxDocuments)"},
 	}
 	for _, tc := range tests {
@@ -148,14 +165,70 @@ func TestReadLimit(t *testing.T) {
 	big := bytes.Repeat([]byte("# padding\n"), lint.MaxInputBytes/10+1)
 	_, err := lint.Read("big.yaml", bytes.NewReader(big))
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "big.yaml: is larger than 2097152 bytes (MaxInputBytes)")
+	assert.Contains(t, err.Error(), "big.yaml: is larger than 33554432 bytes (MaxInputBytes)")
 	_, err = lint.Parse("big.yaml", big)
 	assert.ErrorIs(t, err, lint.ErrRead)
 
-	// Exactly at the limit is read.
-	objs, err := lint.Read("limit.yaml", bytes.NewReader(big[:lint.MaxInputBytes]))
+	// Exactly at the limit is read: 512 documents of 64 KiB.
+	doc := "---\n" + strings.Repeat("#", 64<<10-5) + "\n"
+	at := strings.Repeat(doc, lint.MaxInputBytes/len(doc))
+	require.Len(t, at, lint.MaxInputBytes)
+	objs, err := lint.Read("limit.yaml", strings.NewReader(at))
 	require.NoError(t, err)
 	assert.Empty(t, objs)
+}
+
+// TestDocumentLimit: one document may hold MaxDocumentBytes, whatever the
+// size of the file; past it the error names the line the document starts on.
+func TestDocumentLimit(t *testing.T) {
+	t.Parallel()
+	obj := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n"
+	pad := func(n int) string { return strings.Repeat("#", n-1) + "\n" }
+	head := "---\n" + obj
+	at := head + pad(lint.MaxDocumentBytes-len(head))
+	objs, err := lint.Parse("crds.yaml", []byte(obj+at+at))
+	require.NoError(t, err)
+	assert.Equal(t, []objPos{{"ConfigMap", "a", 1}, {"ConfigMap", "a", 5}, {"ConfigMap", "a", 10}}, positions(objs))
+
+	_, err = lint.Parse("crds.yaml", []byte(obj+at+"#\n"))
+	require.Error(t, err)
+	assert.EqualError(t, err, "crds.yaml:4: document 2 is larger than 2097152 bytes (MaxDocumentBytes), more than any object the API server stores")
+}
+
+// TestInputNodesLimit: documents each within MaxNodes, together past
+// MaxInputNodes, are refused at the document that crosses it.
+func TestInputNodesLimit(t *testing.T) {
+	t.Parallel()
+	doc := "---\napiVersion: v1\nkind: ConfigMap\nx: [" + strings.Repeat("1,", lint.MaxNodes-20) + "1]\n"
+	n := lint.MaxInputNodes / (lint.MaxNodes - 10)
+	_, err := lint.Parse("dense.yaml", []byte(strings.Repeat(doc, n)))
+	require.NoError(t, err)
+	_, err = lint.Parse("dense.yaml", []byte(strings.Repeat(doc, n+1)))
+	require.ErrorIs(t, err, lint.ErrRead)
+	assert.EqualError(t, err, fmt.Sprintf("dense.yaml:%d: brings the YAML nodes of the input past 1000000 (MaxInputNodes), aliases followed: split it into several files", 1+n*4+1))
+}
+
+// TestRealBundle: Calico's operator-crds.yaml (2.6 MB, past the old
+// 2 MiB limit) reads whole.
+func TestRealBundle(t *testing.T) {
+	t.Parallel()
+	f, err := os.Open(filepath.Join("testdata", "upstream", "calico-v3.31.7", "operator-crds.yaml.gz"))
+	require.NoError(t, err)
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	require.NoError(t, err)
+	data, err := io.ReadAll(zr)
+	require.NoError(t, err)
+	require.Greater(t, len(data), 2<<20)
+	objs, err := lint.Parse("operator-crds.yaml", data)
+	require.NoError(t, err)
+	require.NotEmpty(t, objs)
+	for _, o := range objs {
+		assert.Equal(t, "CustomResourceDefinition", o.Kind)
+	}
+	r, err := lint.Lint(objs, lint.Facts{KubeVersion: "v1.30.7-aliyun.1"})
+	require.NoError(t, err)
+	assert.Empty(t, r.Findings)
 }
 
 type failingReader struct{}
@@ -208,8 +281,78 @@ func TestReadPaths(t *testing.T) {
 		}
 		files = append(files, filepath.ToSlash(rel))
 	}
-	assert.Equal(t, []string{"a", "b", "e", "c", "d", "stdin", "explicit"}, names)
-	assert.Equal(t, []string{"a.yml", "b.yaml", "sub/.hidden/e.yaml", "sub/c.json", "sub/deeper/d.YAML", "<stdin>", "values.txt"}, files)
+	// sub/.hidden is a hidden directory: passed over.
+	assert.Equal(t, []string{"a", "b", "c", "d", "stdin", "explicit"}, names)
+	assert.Equal(t, []string{"a.yml", "b.yaml", "sub/c.json", "sub/deeper/d.YAML", "<stdin>", "values.txt"}, files)
+}
+
+// TestReadAllRealTree: a repository as people keep it, with a Helm chart,
+// CI workflows and a kustomization beside the manifests.
+func TestReadAllRealTree(t *testing.T) {
+	t.Parallel()
+	dir := writeTree(t, map[string]string{
+		"deploy/typha.yaml":                 svc("typha"),
+		"deploy/kustomization.yaml":         "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [typha.yaml]\n",
+		"charts/typha/Chart.yaml":           "apiVersion: v2\nname: typha\nversion: 0.1.0\n",
+		"charts/typha/values.yaml":          "replicaCount: 3\n",
+		"charts/typha/templates/svc.yaml":   "{{- if .Values.enabled }}\napiVersion: v1\n{{- end }}\n",
+		".github/workflows/ci.yml":          "on: [push]\njobs: {}\n",
+		"deploy/.backup.yaml":               "kind: [\n",
+		"deploy/list-of-things.yaml":        "- a\n- b\n",
+		"deploy/mixed.yaml":                 "replicaCount: 3\n---\n" + svc("mixed"),
+		"generated/cluster-a/00-typha.yaml": svc("generated"),
+	})
+	rel := func(in *lint.Inputs) (names []string) {
+		for _, o := range in.Objects {
+			names = append(names, o.Name)
+		}
+		return names
+	}
+	in, err := lint.ReadAll([]string{dir}, lint.ReadOptions{Exclude: []string{"templates", "generated/*"}})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"", "mixed", "typha"}, rel(in)) // the Kustomization has no name
+	assert.Equal(t, 6, in.Files)
+	notes := strings.Join(in.Notes, "\n")
+	for _, want := range []string{
+		filepath.Join(dir, ".github") + ": skipped hidden directory",
+		filepath.Join(dir, "charts", "typha", "Chart.yaml") + ":1: skipped document 1: not a Kubernetes object (no apiVersion and kind)",
+		filepath.Join(dir, "charts", "typha", "values.yaml") + ":1: skipped document 1",
+		filepath.Join(dir, "deploy", ".backup.yaml") + ": skipped hidden file",
+		filepath.Join(dir, "deploy", "list-of-things.yaml") + ":1: skipped document 1",
+		filepath.Join(dir, "deploy", "mixed.yaml") + ":1: skipped document 1",
+	} {
+		assert.Contains(t, notes, want)
+	}
+	assert.NotContains(t, notes, "templates", "excluded: no note")
+	assert.Len(t, in.Notes, 6)
+
+	// Without the excludes the Helm template is an error that says how
+	// to pass it over.
+	_, err = lint.ReadAll([]string{dir}, lint.ReadOptions{})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "svc.yaml:1: document 1 is not valid YAML or JSON")
+	assert.Contains(t, err.Error(), "exclude it from the walk")
+
+	// A file named explicitly is read as given: a values file is an error,
+	// and a hidden directory named explicitly is walked.
+	_, err = lint.ReadAll([]string{filepath.Join(dir, "charts", "typha", "values.yaml")}, lint.ReadOptions{})
+	require.ErrorIs(t, err, lint.ErrRead)
+	assert.Contains(t, err.Error(), "values.yaml:1: document 1 is not a Kubernetes object")
+	_, err = lint.ReadAll([]string{filepath.Join(dir, ".github")}, lint.ReadOptions{})
+	require.NoError(t, err)
+
+	// Excludes match names anywhere, or paths below the directory given.
+	in, err = lint.ReadAll([]string{dir}, lint.ReadOptions{Exclude: []string{"charts", "*.yaml"}})
+	require.Error(t, err, "nothing left to read")
+	assert.Contains(t, err.Error(), "is a directory with no .yaml, .yml or .json file in it")
+	assert.Empty(t, in.Objects)
+	in, err = lint.ReadAll([]string{dir}, lint.ReadOptions{Exclude: []string{"charts/typha/templates/*", "deploy/mixed.yaml", "generated"}})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"", "typha"}, rel(in))
+
+	_, err = lint.ReadAll([]string{dir}, lint.ReadOptions{Exclude: []string{"[oops"}})
+	require.ErrorIs(t, err, lint.ErrPattern)
+	assert.EqualError(t, err, `bad exclude pattern "[oops": want a glob such as *.json, charts/*/values.yaml or templates`)
 }
 
 func TestReadPathsErrors(t *testing.T) {

@@ -13,7 +13,8 @@ const RenderingName = "<rendered>"
 // returned for o, with the cluster facts o gives (its node count, version
 // and region), and with the cluster's eni-config beside them when
 // eniConfig is not nil: the same rules, with the same severities, that
-// Lint applies to the same manifests in a file. The CLI's render and plan
+// Lint applies to the same manifests in a file (with the Terway fact set:
+// typharender renders for Terway clusters). The CLI's render and plan
 // print these findings as warnings, so render and lint never disagree
 // about one object. (render cannot call lint itself: lint imports render.)
 func CheckRendering(o render.Options, res *render.Result, eniConfig *corev1.ConfigMap) (*Report, error) {
@@ -30,5 +31,7 @@ func CheckRendering(o render.Options, res *render.Result, eniConfig *corev1.Conf
 	if err != nil {
 		return nil, err
 	}
-	return Lint(parsed, Facts{Nodes: o.Nodes, KubeVersion: o.KubeVersion, Region: o.Region})
+	// typharender renders for Terway clusters: Felix finds Typha through
+	// eni-config's felix_relay_service there.
+	return Lint(parsed, Facts{Nodes: o.Nodes, KubeVersion: o.KubeVersion, Region: o.Region, Terway: true})
 }

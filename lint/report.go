@@ -69,6 +69,10 @@ type Facts struct {
 	Nodes       int    // the cluster's node count; 0: unknown
 	KubeVersion string // as the cluster reports it, such as "v1.30.7-aliyun.1"; "": unknown
 	Region      string // the cluster's Alibaba Cloud region ID, such as "cn-hangzhou"; "": unknown
+	// Terway says the cluster runs Terway, so Felix finds Typha through
+	// eni-config's felix_relay_service; false: unknown, unless an
+	// eni-config among the inputs shows it.
+	Terway bool
 }
 
 // ErrFacts is wrapped by the error [Facts.Validate] returns.
@@ -113,6 +117,9 @@ func (f Facts) resolve() (facts, error) {
 		} else {
 			r.region, r.known = strings.TrimSpace(f.Region), r.known|FactRegion // CheckRegion ignores surrounding white space
 		}
+	}
+	if f.Terway {
+		r.known |= FactTerway
 	}
 	return r, errors.Join(errs...)
 }

@@ -30,6 +30,11 @@ const (
 	RuleImageRegionPublic        = "image-region-public-endpoint"
 	RuleENIEngineNotFelix        = "eni-engine-not-felix"
 	RuleENIRelayValue            = "eni-relay-service-value"
+
+	RuleTyphaContainerPort    = "typha-container-port"
+	RuleServiceTargetPortName = "service-target-port-name"
+	RulePDBSelector           = "pdb-selector-mismatch"
+	RuleENIConfigConflict     = "eni-config-conflict"
 )
 
 // Fact is a set of cluster facts, one bit per field of [Facts]: what a
@@ -41,6 +46,7 @@ const (
 	FactNodes       Fact = 1 << iota // Facts.Nodes
 	FactKubeVersion                  // Facts.KubeVersion
 	FactRegion                       // Facts.Region
+	FactTerway                       // Facts.Terway
 
 	factEnd // one past the last fact
 )
@@ -68,6 +74,8 @@ func (f Fact) String() string {
 			names = append(names, "KubeVersion")
 		case FactRegion:
 			names = append(names, "Region")
+		case FactTerway:
+			names = append(names, "Terway")
 		}
 	}
 	return strings.Join(names, " and ")
@@ -112,8 +120,8 @@ var rules = [...]Rule{
 		Check:    checkReplicasBelowRecommended},
 	{ID: RuleReplicasNotBelowNodes, Severity: Error, Needs: FactNodes,
 		NeedsWhy: "whether replicas fit one per node depends on the cluster's node count",
-		Checks:   "the Typha Deployment has fewer replicas than the cluster has nodes",
-		Why:      "Typha binds host port 5473, so each node runs one replica at most; with replicas >= nodes a rolling update has no free node and stalls",
+		Checks:   "a Typha Deployment whose pods bind a host port (hostNetwork, as Typha runs) has fewer replicas than the cluster has nodes, or, at exactly one per node, a rolling update that stops a pod before it starts one (maxUnavailable of 1 or more once resolved as the Deployment controller does, or Recreate)",
+		Why:      "Typha binds host port 5473, so each node runs one replica at most; more replicas than nodes stay Pending, and at one per node a rolling update that must surge first has no free node and stalls",
 		Fix:      "set spec.replicas below the node count; at 100 nodes or fewer consider running without Typha",
 		Check:    checkReplicasNotBelowNodes},
 	{ID: RuleImageRegionPlaceholder, Severity: Error,
@@ -173,14 +181,14 @@ var rules = [...]Rule{
 		Fix:    `remove felix_relay_service and the Typha objects, or set disable_network_policy to "false"`,
 		Check:  checkENIRelayUnused},
 	{ID: RuleTyphaRelayNotConfigured, Severity: Info,
-		Checks: "when Typha is deployed, a linted eni-config sets felix_relay_service",
+		Checks: "when Typha is deployed on a Terway cluster (an eni-config among the inputs, or the Terway fact), a linted eni-config sets felix_relay_service",
 		Why:    "until felix_relay_service is set and Terway restarts, every Felix keeps watching the API server and Typha serves no one",
 		Fix:    "set data.felix_relay_service: calico-typha in kube-system/eni-config (a top-level key, not part of eni_conf), restart Terway, and lint eni-config with the manifests",
 		Check:  checkTyphaRelayConfigured},
 	{ID: RuleTyphaEndpointSlice, Severity: Warning, Needs: FactKubeVersion,
 		NeedsWhy: "whether the cluster still serves discovery.k8s.io/v1beta1 depends on its version",
-		Checks:   "the Typha image tag is v3.23.0 or later on Kubernetes 1.25 or later",
-		Why:      "Typha before v3.23.0 lists EndpointSlices through discovery.k8s.io/v1beta1, removed in 1.25: it turns Ready but never brings Felix in sync, and Felix programs no NetworkPolicy until it is (measured with upstream v3.20.2 against Kubernetes 1.37)",
+		Checks:   "the Typha image tag is not v3.20 to v3.22 on Kubernetes 1.25 or later",
+		Why:      "Typha v3.20 to v3.22 lists EndpointSlices through discovery.k8s.io/v1beta1, removed in 1.25: it turns Ready but never brings Felix in sync, and Felix programs no NetworkPolicy until it is (measured with upstream v3.20.2 against Kubernetes 1.37)",
 		Fix:      "use a Typha image that carries the fix, or a tag from v3.23 to v3.31 (the window that works with the Felix Terway ships)",
 		Check:    checkTyphaEndpointSlice},
 	{ID: RuleTyphaFelixRefused, Severity: Warning,
@@ -204,6 +212,26 @@ var rules = [...]Rule{
 		Why:    "Felix refuses a value with white space or a newline (a YAML | block) and runs without Typha, silently; none means no Typha",
 		Fix:    "write data.felix_relay_service: calico-typha, on one line",
 		Check:  checkENIRelayValue},
+	{ID: RuleTyphaContainerPort, Severity: Error,
+		Checks: "the Typha container's port named calico-typha is the port Typha listens on: 5473, or TYPHA_SERVERPORT when set",
+		Why:    "the Service's named targetPort resolves to the containerPort, so Felix connects to a port Typha does not listen on",
+		Fix:    "set containerPort: 5473 (or the TYPHA_SERVERPORT value) on the port named calico-typha",
+		Check:  checkTyphaContainerPort},
+	{ID: RuleServiceTargetPortName, Severity: Error,
+		Checks: "a named targetPort of the Typha Service's calico-typha port is the name of a container port of the Typha Deployment",
+		Why:    "a targetPort name no container port carries gives the Service no endpoints, and Felix finds no Typha",
+		Fix:    "set targetPort: calico-typha and name the Typha container's port 5473 calico-typha",
+		Check:  checkServiceTargetPortName},
+	{ID: RulePDBSelector, Severity: Warning,
+		Checks: "the Typha PodDisruptionBudget (named calico-typha, or selecting k8s-app: calico-typha) selects the Typha Deployment's pods",
+		Why:    "a budget that selects no Typha pod protects none: a node drain may evict every replica at once",
+		Fix:    "set spec.selector.matchLabels to k8s-app: calico-typha, the Deployment's pod labels",
+		Check:  checkPDBSelector},
+	{ID: RuleENIConfigConflict, Severity: Error,
+		Checks: "at most one kube-system/eni-config among the inputs, or several with the same data",
+		Why:    "the one applied last replaces the others, so Terway reads settings other than those the rules judged",
+		Fix:    "keep one eni-config among the inputs (the live one, or the file that replaces it)",
+		Check:  checkENIConfigConflict},
 }
 
 // Rules returns every rule, in the order the README's table lists them.

@@ -302,7 +302,7 @@ var endpointSliceV1Only = versioning.New(1, 25)
 func (b *planBuilder) endpointSliceCheck() Step {
 	from, before := terway.TyphaWindow()
 	notes := []string{
-		fmt.Sprintf("The command counts, across every Typha pod's last 5 minutes of log, the line a Typha older than %s logs every second on Kubernetes 1.25 and later: it lists EndpointSlices through discovery.k8s.io/v1beta1, which the cluster no longer serves, so it stays Ready but never brings Felix in sync, and Felix programs no NetworkPolicy until it is.", from),
+		fmt.Sprintf("The command counts, across every Typha pod's last 5 minutes of log, the line a Typha from v3.20 to v3.22 (before %s) logs every second on Kubernetes 1.25 and later: it lists EndpointSlices through discovery.k8s.io/v1beta1, which the cluster no longer serves, so it stays Ready but never brings Felix in sync, and Felix programs no NetworkPolicy until it is.", from),
 		fmt.Sprintf("0 is right. Any other count: switch to a Typha image that carries the fix, or a tag from %s to v%d.%d, re-apply the manifests and run the check again; until then Felix enforces no new policy.", from, before.Major, before.Minor-1),
 	}
 	for _, f := range b.plan.Findings {

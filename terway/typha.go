@@ -82,6 +82,13 @@ func FelixForTerway(terway Release) (Release, bool) {
 
 // The Typha releases that bound what works with Terway.
 var (
+	// typhaEndpointSlices is the first Typha whose libcalico-go lists
+	// EndpointSlices at all (for service-based policy rules): older ones
+	// do not, and so do not meet the EndpointSlice problem. Source:
+	// projectcalico/libcalico-go release-v3.20, commit 6f408641 "Add
+	// EndpointSlices and new service policy rules to syncer" (2021-07-22);
+	// release-v3.19 has no kubeendpointslice.go.
+	typhaEndpointSlices = Release{3, 20, 0}
 	// typhaEndpointSliceV1 is the first Typha whose libcalico-go lists
 	// EndpointSlices through discovery.k8s.io/v1 (Calico v3.23.0); older
 	// ones use discovery.k8s.io/v1beta1, which Kubernetes 1.25 removed.
@@ -107,7 +114,7 @@ type Problem string
 
 // The problems [CheckTypha] finds.
 const (
-	// ProblemEndpointSlice: Typha older than v3.23.0 on Kubernetes 1.25 or
+	// ProblemEndpointSlice: Typha v3.20 to v3.22 on Kubernetes 1.25 or
 	// later turns Ready but never brings Felix in sync; Felix programs no
 	// policy before it is in sync.
 	ProblemEndpointSlice Problem = "endpointslice-v1beta1"
@@ -116,7 +123,7 @@ const (
 	ProblemFelixRefused Problem = "felix-refused"
 )
 
-// EndpointSliceLogLine is what Typha older than v3.23.0 logs, about once a
+// EndpointSliceLogLine is what Typha v3.20 to v3.22 logs, about once a
 // second, on Kubernetes 1.25 or later: the line to look for in its log.
 // Measured with upstream Typha v3.20.2 against kube-apiserver v1.37.2.
 const EndpointSliceLogLine = "Unable to list K8s EndpointSlice resources"
@@ -138,7 +145,7 @@ func TyphaWindow() (from, before Release) { return typhaEndpointSliceV1, typhaMo
 // [ParseRelease]) cannot be checked.
 func CheckTypha(typha Release, kube versioning.Version, felix Release) []TyphaFinding {
 	var out []TyphaFinding
-	if typha.Less(typhaEndpointSliceV1) && !kube.LessThan(kubeWithoutEndpointSliceV1beta1) {
+	if !typha.Less(typhaEndpointSlices) && typha.Less(typhaEndpointSliceV1) && !kube.LessThan(kubeWithoutEndpointSliceV1beta1) {
 		out = append(out, TyphaFinding{ProblemEndpointSlice, fmt.Sprintf(
 			"Typha %s lists EndpointSlices through discovery.k8s.io/v1beta1, which Kubernetes %s no longer serves (removed in 1.25): it turns Ready but never brings Felix in sync, and Felix programs no NetworkPolicy until it is (Typha logs %q every second); use a Typha image that carries the fix (Calico moved to discovery.k8s.io/v1 in %s) or a tag from %s to %s",
 			typha, kube, EndpointSliceLogLine, typhaEndpointSliceV1, typhaEndpointSliceV1, lastBefore(typhaModernPolicyKeys))})

@@ -69,6 +69,9 @@ func TestCheckTypha(t *testing.T) {
 		want  []Problem
 	}{
 		{"v3.20.2", "1.24", felix, nil},
+		{"v3.19.4", "1.30", felix, nil}, // lists no EndpointSlices at all
+		{"v3.3.1", "1.30", felix, nil},
+		{"v3.20.0", "1.25", felix, []Problem{ProblemEndpointSlice}},
 		{"v3.20.2", "1.25", felix, []Problem{ProblemEndpointSlice}},
 		{"v3.20.2", "v1.30.7-aliyun.1", felix, []Problem{ProblemEndpointSlice}},
 		{"v3.22.9", "1.37", felix, []Problem{ProblemEndpointSlice}},

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -24,15 +25,23 @@ type lintFlags struct {
 	kubeVersion     string
 	kubeVersionFrom string // --kube-version-from: kubectl version -o json
 	region          string
+	terway          bool
 	format          string // -o, or its alias --format
 	failOn          string
 	verbose         bool
+	quiet           bool
+	exclude         []string
+	fleet           string
 }
+
+// bigRun is the number of files from which lint prints its summary line
+// without --verbose.
+const bigRun = 100
 
 func newLintCmd(s streams) *cobra.Command {
 	f := &lintFlags{}
 	c := &cobra.Command{
-		Use:   "lint PATH... | -",
+		Use:   "lint PATH... | -\n  typharender lint --fleet FLEET DIR",
 		Short: "Check Typha and eni-config manifests against a cluster's size, version and region",
 		Long: `Check Typha manifests and Terway's eni-config ConfigMap before they reach a
 cluster, with the rules typharender renders by: the PodDisruptionBudget API
@@ -42,7 +51,8 @@ eni-config keys disable_network_policy and felix_relay_service.
 
 PATH is a file, a directory (read recursively for .yaml, .yml and .json
 files, in lexical order) or - for stdin. Files may hold several YAML
-documents, JSON, or v1 List objects.
+documents, JSON (one value, or several one after the other, as kubectl
+reads them), or v1 List objects.
 
 The cluster facts --nodes, --kube-version and --region are each optional
 (--nodes-from and --kube-version-from read the first two from kubectl
@@ -53,10 +63,30 @@ Findings go to stdout as -o text (file:line: severity [ID] message), json,
 github (workflow annotations) or sarif (SARIF 2.1.0, for code scanning);
 --format is an alias of -o.
 
+A directory walk passes over hidden files and directories, what an
+--exclude glob matches (a name anywhere, or a path below the directory
+when the glob has a slash; repeatable), and documents that are not
+Kubernetes objects, such as Helm values files and CI workflows (--verbose
+lists them). A file named explicitly is read whatever it holds.
+
+--terway says the cluster runs Terway, so that typha-relay-not-configured
+asks for eni-config's felix_relay_service even when eni-config is not
+among the inputs; an eni-config among them says so as well.
+
+--fleet FLEET DIR lints each cluster the fleet file lists (as render
+--fleet takes it) in DIR/<name>/, with that cluster's own nodes,
+kubeVersion and region; findings are prefixed with the cluster's name.
+
+On stderr a summary line gives the files, objects, findings by severity
+and the time, with --verbose or when 100 files or more are read (a fleet
+included); --quiet prints the findings and nothing else, exit code aside.
+
 Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it,
-2 unreadable input or a usage error. ` + fmt.Sprintf(`Inputs are limited to %d MiB each,
-%d documents, %d levels of nesting and %d YAML nodes with aliases
-expanded (lint's MaxInputBytes, MaxDocuments, MaxDepth and MaxNodes).`, lint.MaxInputBytes>>20, lint.MaxDocuments, lint.MaxDepth, lint.MaxNodes),
+2 unreadable input or a usage error. ` + fmt.Sprintf(`Inputs are limited to %d MiB each
+(%d MiB per document), %d documents, %d levels of nesting, %d YAML nodes
+per document and %d per file with aliases expanded (lint's MaxInputBytes,
+MaxDocumentBytes, MaxDocuments, MaxDepth, MaxNodes and MaxInputNodes), and
+%d files per run (per cluster with --fleet).`, lint.MaxInputBytes>>20, lint.MaxDocumentBytes>>20, lint.MaxDocuments, lint.MaxDepth, lint.MaxNodes, lint.MaxInputNodes, lint.MaxFiles),
 		Example: `  # Everything a 1,000-node cn-hangzhou cluster on 1.30 will get
   typharender lint --nodes 1000 --kube-version v1.30.7-aliyun.1 --region cn-hangzhou deploy/
 
@@ -67,7 +97,14 @@ expanded (lint's MaxInputBytes, MaxDocuments, MaxDepth and MaxNodes).`, lint.Max
   kubectl -n kube-system get cm eni-config -o yaml | typharender lint - deploy/typha.yaml
 
   # Annotations in a GitHub Actions job, failing on warnings too
-  typharender lint -o github --fail-on warning deploy/`,
+  typharender lint -o github --fail-on warning deploy/
+
+  # A repository with a Helm chart beside the manifests
+  typharender lint --terway --exclude 'templates' --exclude '*.json' .
+
+  # Every cluster of a fleet, each with its own facts
+  typharender render --fleet clusters.yaml --output-dir fleet/ --quiet
+  typharender lint --fleet clusters.yaml fleet/`,
 		RunE: func(c *cobra.Command, args []string) error {
 			return f.run(c, s, args)
 		},
@@ -78,10 +115,14 @@ expanded (lint's MaxInputBytes, MaxDocuments, MaxDepth and MaxNodes).`, lint.Max
 	fl.StringVar(&f.region, "region", "", "the cluster's Alibaba Cloud region ID, such as cn-hangzhou (the image region rule is skipped without it)")
 	fl.StringVar(&f.nodesFrom, "nodes-from", "", "count the nodes that run Felix in this file, or - for stdin: the output of kubectl get nodes -o json (or -o yaml); instead of --nodes")
 	fl.StringVar(&f.kubeVersionFrom, "kube-version-from", "", "read the Kubernetes version from this file, or - for stdin: the output of kubectl version -o json; instead of --kube-version")
+	fl.BoolVar(&f.terway, "terway", false, "the cluster runs Terway, so Felix finds Typha through eni-config's felix_relay_service (an eni-config among the inputs says so too)")
+	fl.StringArrayVar(&f.exclude, "exclude", nil, "pass over what this glob matches when walking a directory: a name, or a path below the directory if it has a slash (repeatable)")
+	fl.StringVar(&f.fleet, "fleet", "", "lint DIR/<name>/ for every cluster this fleet file lists, with its own facts")
+	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print the findings and nothing else")
 	fl.StringVarP(&f.format, "output", "o", "text", "output format: text, json, github or sarif")
 	fl.StringVar(&f.format, "format", "text", "alias of --output")
 	fl.StringVar(&f.failOn, "fail-on", "error", "exit 1 when a finding is at or above this severity: error or warning")
-	fl.BoolVarP(&f.verbose, "verbose", "v", false, "say on stderr which rules were skipped and why, and summarize")
+	fl.BoolVarP(&f.verbose, "verbose", "v", false, "say on stderr which rules were skipped and why, what a walk passed over, and summarize")
 	formats := make([]string, 0, len(lint.Formats()))
 	for _, f := range lint.Formats() {
 		formats = append(formats, string(f))
@@ -90,11 +131,16 @@ expanded (lint's MaxInputBytes, MaxDocuments, MaxDepth and MaxNodes).`, lint.Max
 	_ = c.RegisterFlagCompletionFunc("format", fixedCompletion(formats...))
 	_ = c.RegisterFlagCompletionFunc("fail-on", fixedCompletion("error", "warning"))
 	_ = c.RegisterFlagCompletionFunc("region", fixedCompletion(knownRegions()...))
+	c.MarkFlagsMutuallyExclusive("quiet", "verbose")
 	return c
 }
 
 func (f *lintFlags) run(c *cobra.Command, s streams, args []string) error {
+	start := time.Now()
 	if len(args) == 0 {
+		if f.fleet != "" {
+			return usageError(c, fmt.Errorf("--fleet %s: give the directory the fleet was rendered into, as in typharender lint --fleet %s fleet/", f.fleet, f.fleet))
+		}
 		return usageError(c, errors.New("no input: give files, directories, or - for stdin"))
 	}
 	format, err := lint.ParseFormat(f.format)
@@ -109,6 +155,12 @@ func (f *lintFlags) run(c *cobra.Command, s streams, args []string) error {
 	if err != nil || failOn == lint.Info {
 		return usageError(c, fmt.Errorf("--fail-on %q: want error or warning", f.failOn))
 	}
+	if f.fleet != "" {
+		if f.nodesFrom != "" || f.kubeVersionFrom != "" {
+			return usageError(c, errors.New("--nodes-from and --kube-version-from with --fleet: each cluster's facts come from the fleet file"))
+		}
+		return f.runFleet(c, s, args, format, failOn, start)
+	}
 	if err := f.readFacts(c, s, args); err != nil {
 		return err
 	}
@@ -116,18 +168,36 @@ func (f *lintFlags) run(c *cobra.Command, s streams, args []string) error {
 	if err != nil {
 		return usageError(c, err)
 	}
+	facts.Terway = f.terway
 
-	objs, err := lint.ReadPaths(args, s.In)
+	in, err := lint.ReadAll(args, lint.ReadOptions{Stdin: s.In, Exclude: f.exclude})
+	if errors.Is(err, lint.ErrPattern) {
+		return usageError(c, fmt.Errorf("--exclude: %w", err))
+	}
 	if err != nil {
 		return &exitError{code: exitUsage, err: fmt.Errorf("cannot lint: %w", indentJoined(err))}
 	}
-	report, err := lint.Lint(objs, facts)
+	report, err := lint.Lint(in.Objects, facts)
 	if err != nil {
 		return usageError(c, err) // unreachable: the facts were validated
 	}
-	if len(objs) == 0 {
+	if len(in.Objects) == 0 && !f.quiet {
 		warn(s, "", []string{"no Kubernetes objects in the input: nothing was checked"})
 	}
+	return f.finish(s, report, format, failOn, runStats{files: in.Files, notes: in.Notes, start: start})
+}
+
+// runStats is what a lint run read, for its summary line.
+type runStats struct {
+	clusters int // with --fleet
+	files    int
+	notes    []string
+	start    time.Time
+}
+
+// finish writes the report, and on stderr what --verbose asks for and the
+// summary line, and returns the exit status.
+func (f *lintFlags) finish(s streams, report *lint.Report, format lint.Format, failOn lint.Severity, st runStats) error {
 	for i, sk := range report.Skipped {
 		if sk.Needs != 0 {
 			report.Skipped[i].Reason = "needs " + factFlags(sk.Needs) + ": " + sk.Why
@@ -137,15 +207,30 @@ func (f *lintFlags) run(c *cobra.Command, s streams, args []string) error {
 		return failure(fmt.Errorf("writing the report: %w", err))
 	}
 	if f.verbose {
+		for _, n := range st.notes {
+			fmt.Fprintln(s.ErrOut, n)
+		}
 		for _, sk := range report.Skipped {
 			fmt.Fprintf(s.ErrOut, "Skipped %s: %s\n", sk.Rule, sk.Reason)
 		}
-		fmt.Fprintf(s.ErrOut, "Linted %d %s: %s\n", len(args), english.Plural(len(args), "input"), report.Summary())
+	}
+	if !f.quiet && (f.verbose || st.files >= bigRun || st.clusters > 0) {
+		fmt.Fprintln(s.ErrOut, summaryLine(report, st))
 	}
 	if report.Fails(failOn) {
-		return failure(fmt.Errorf("%s (--fail-on %s)", report.Summary(), failOn))
+		return &exitError{code: exitFail, err: fmt.Errorf("%s (--fail-on %s)", report.Summary(), failOn), silent: f.quiet}
 	}
 	return nil
+}
+
+// summaryLine: "Linted 5 files, 12 objects: 1 error, 0 warnings, 2 info (31ms)".
+func summaryLine(r *lint.Report, st runStats) string {
+	what := english.Count(st.files, "file") + ", " + english.Count(r.Objects, "object")
+	if st.clusters > 0 {
+		what = english.Count(st.clusters, "cluster") + ", " + what
+	}
+	return fmt.Sprintf("Linted %s: %s, %s, %d info (%s)", what, english.Count(r.Count(lint.Error), "error"),
+		english.Count(r.Count(lint.Warning), "warning"), r.Count(lint.Info), time.Since(st.start).Round(time.Millisecond))
 }
 
 // indentJoined puts each of several joined errors on its own indented
@@ -170,6 +255,8 @@ func factFlags(facts lint.Fact) string {
 			names = append(names, "--kube-version")
 		case lint.FactRegion:
 			names = append(names, "--region")
+		case lint.FactTerway:
+			names = append(names, "--terway")
 		default:
 			names = append(names, f.String())
 		}

@@ -14,9 +14,79 @@ import (
 
 // Inputs shared with the lint package's tests.
 const (
-	fx     = "../../lint/testdata/fixtures/"
-	matrix = "../../testdata/golden/"
+	fx       = "../../lint/testdata/fixtures/"
+	matrix   = "../../testdata/golden/"
+	upstream = "../../lint/testdata/upstream/"
 )
+
+// writeFiles writes files (slash-separated paths under dir).
+func writeFiles(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for name, content := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// realTree writes $TMP/repo: manifests beside a Helm chart, a CI workflow
+// and generated output.
+func realTree(t *testing.T, tmp string) {
+	t.Helper()
+	typha, err := os.ReadFile(fx + "typha.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFiles(t, filepath.Join(tmp, "repo"), map[string]string{
+		"deploy/typha.yaml":               string(typha),
+		"charts/typha/Chart.yaml":         "apiVersion: v2\nname: typha\nversion: 0.1.0\n",
+		"charts/typha/values.yaml":        "replicaCount: 3\n",
+		"charts/typha/templates/svc.yaml": "{{- if .Values.enabled }}\napiVersion: v1\n{{- end }}\n",
+		".github/workflows/ci.yml":        "on: [push]\njobs: {}\n",
+		"generated/a/svc.yaml":            "apiVersion: v1\nkind: Service\nmetadata: {name: calico-typha, namespace: kube-system}\nspec: {ports: [{name: x, port: 1}]}\n",
+	})
+}
+
+// manyFiles writes $TMP/many with n ConfigMaps, a file each.
+func manyFiles(n int) func(t *testing.T, tmp string) {
+	return func(t *testing.T, tmp string) {
+		files := map[string]string{}
+		for i := range n {
+			files[fmt.Sprintf("many/%03d.yaml", i)] = fmt.Sprintf("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-%d}\n", i)
+		}
+		writeFiles(t, tmp, files)
+	}
+}
+
+// renderedFleet renders a fleet of three clusters into $TMP/fleet: two
+// regions that lint clean each with its own facts, and a 3-node cluster
+// whose 3 replicas stall a rolling update.
+func renderedFleet(t *testing.T, tmp string) {
+	t.Helper()
+	writeFiles(t, tmp, map[string]string{"fleet.yaml": `clusters:
+- name: hangzhou
+  region: cn-hangzhou
+  nodes: 1000
+  kubeVersion: v1.30.7-aliyun.1
+- name: beijing
+  region: cn-beijing
+  nodes: 600
+  kubeVersion: v1.20.11-aliyun.1
+- name: tiny
+  region: cn-shanghai
+  nodes: 3
+  kubeVersion: v1.30.7-aliyun.1
+`})
+	var out, errOut bytes.Buffer
+	if code := run([]string{"render", "--fleet", filepath.Join(tmp, "fleet.yaml"), "--output-dir", filepath.Join(tmp, "fleet"), "--quiet"}, nil, &out, &errOut); code != 0 {
+		t.Fatalf("render --fleet: exit %d: %s", code, errOut.String())
+	}
+	writeFiles(t, tmp, map[string]string{"fleet/stray/x.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: stray}\n"})
+}
 
 func TestLint(t *testing.T) {
 	facts := []string{"--nodes", "1000", "--kube-version", "v1.30.7-aliyun.1", "--region", "cn-hangzhou"}
@@ -76,6 +146,38 @@ func TestLint(t *testing.T) {
 		{name: "empty region and version", args: []string{"lint", "-v", "--region", "", "--kube-version", "", fx + "typha.yaml", fx + "eni-typha.yaml"}},
 		{name: "bad facts", args: []string{"lint", "--nodes", "-3", "--kube-version", "latest", "--region", "cn-hangzhou.evil.example/x", fx + "typha.yaml"}, code: 2},
 		{name: "unknown flag", args: []string{"lint", "--strict", fx + "typha.yaml"}, code: 2},
+
+		// Terway: an eni-config among the inputs, or --terway, asks for the relay.
+		{name: "plain calico", args: []string{"lint", "-v", "--kube-version", "1.30", upstream + "calico-v3.31.7/calico-typha.yaml"}},
+		{name: "terway flag", args: []string{"lint", "--terway", "--kube-version", "1.30", upstream + "calico-v3.31.7/calico-typha.yaml"}},
+
+		// Real trees: hidden directories, non-objects and excludes.
+		{name: "real tree", args: []string{"lint", "-v", "--exclude", "templates", "--exclude", "generated/*", "$TMP/repo"}, setup: realTree},
+		{name: "real tree without exclude", args: []string{"lint", "$TMP/repo"}, setup: realTree, code: 2},
+		{name: "named values file", args: []string{"lint", "$TMP/repo/charts/typha/values.yaml"}, setup: realTree, code: 2},
+		{name: "bad exclude", args: []string{"lint", "--exclude", "[x", fx}, code: 2},
+		{name: "concatenated json", args: with("-"), stdin: `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"eni-config","namespace":"kube-system"},"data":{"disable_network_policy":"False"}}{"apiVersion":"v1","kind":"Service","metadata":{"name":"x"}}`, code: 1},
+
+		// Summary and --quiet.
+		{name: "quiet findings", args: with("-q", fx+"eni-False.yaml", fx+"typha.yaml"), code: 1},
+		{name: "quiet clean", args: with("--quiet", fx+"typha.yaml", fx+"eni-typha.yaml")},
+		{name: "quiet and verbose", args: with("-q", "-v", fx+"typha.yaml"), code: 2},
+		{name: "summary of a big run", args: []string{"lint", "$TMP/many"}, setup: manyFiles(bigRun)},
+		{name: "no summary below a big run", args: []string{"lint", "$TMP/many"}, setup: manyFiles(bigRun - 1)},
+
+		// Fleets: each cluster with its own facts.
+		{name: "fleet", args: []string{"lint", "-v", "--fleet", "$TMP/fleet.yaml", "$TMP/fleet"}, setup: renderedFleet, code: 1},
+		{name: "fleet quiet", args: []string{"lint", "-q", "-o", "json", "--fleet", "$TMP/fleet.yaml", "$TMP/fleet"}, setup: renderedFleet, code: 1},
+		{name: "fleet missing cluster", args: []string{"lint", "--fleet", "$TMP/fleet.yaml", "$TMP/fleet"}, setup: func(t *testing.T, tmp string) {
+			renderedFleet(t, tmp)
+			if err := os.RemoveAll(filepath.Join(tmp, "fleet", "beijing")); err != nil {
+				t.Fatal(err)
+			}
+		}, code: 2},
+		{name: "fleet with facts", args: []string{"lint", "--nodes", "5", "--fleet", "$TMP/fleet.yaml", "$TMP/fleet"}, setup: renderedFleet, code: 2},
+		{name: "fleet two dirs", args: []string{"lint", "--fleet", "$TMP/fleet.yaml", "$TMP/fleet", "$TMP"}, setup: renderedFleet, code: 2},
+		{name: "fleet no dir", args: []string{"lint", "--fleet", "$TMP/fleet.yaml"}, setup: renderedFleet, code: 2},
+		{name: "fleet invalid entry", args: []string{"lint", "--fleet", "-", "$TMP"}, stdin: "clusters:\n- name: a\n  nodes: -1\n", code: 2},
 		{name: "help", args: []string{"lint", "--help"}},
 	})
 }
@@ -133,4 +235,32 @@ func TestREADMELintRules(t *testing.T) {
 	}
 	const begin, end = "<!-- lint rules: begin -->\n", "<!-- lint rules: end -->\n"
 	golden.CheckSection(t, filepath.Join("..", "..", "README.md"), begin, end, []byte(b.String()))
+}
+
+// TestLintFleetPastMaxFiles: a fleet whose directory holds more files
+// than lint.MaxFiles, as render --fleet writes five per cluster, lints
+// whole, because files are counted per cluster.
+func TestLintFleetPastMaxFiles(t *testing.T) {
+	t.Parallel()
+	tmp := t.TempDir()
+	var fleet strings.Builder
+	fleet.WriteString("clusters:\n")
+	clusters := lint.MaxFiles/5 + 1
+	files := map[string]string{}
+	for i := range clusters {
+		fmt.Fprintf(&fleet, "- {name: c%05d, region: cn-hangzhou, nodes: 1000, kubeVersion: v1.30.7-aliyun.1}\n", i)
+		for j := range 5 {
+			files[fmt.Sprintf("fleet/c%05d/%02d.yaml", i, j)] = fmt.Sprintf("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-%d}\n", j)
+		}
+	}
+	files["fleet.yaml"] = fleet.String()
+	writeFiles(t, tmp, files)
+	var out, errOut bytes.Buffer
+	if code := run([]string{"lint", "--fleet", filepath.Join(tmp, "fleet.yaml"), filepath.Join(tmp, "fleet")}, nil, &out, &errOut); code != 0 {
+		t.Fatalf("lint: exit %d: %s", code, errOut.String())
+	}
+	want := fmt.Sprintf("Linted %d clusters, %d files, %d objects: 0 errors, 0 warnings, 0 info (", clusters, 5*clusters, 5*clusters)
+	if !strings.HasPrefix(errOut.String(), want) || out.Len() != 0 {
+		t.Errorf("stderr %q, want a line starting %q; stdout %q", errOut.String(), want, out.String())
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime/debug"
 	"strings"
 	"testing"
@@ -65,8 +66,12 @@ func runCases(t *testing.T, command string, cases []cmdCase) {
 }
 
 func scrub(b []byte, tmp string) []byte {
-	return bytes.ReplaceAll(b, []byte(tmp), []byte("$TMP"))
+	b = bytes.ReplaceAll(b, []byte(tmp), []byte("$TMP"))
+	return elapsedRE.ReplaceAll(b, []byte("(TIME)\n"))
 }
+
+// elapsedRE matches the time at the end of lint's summary line.
+var elapsedRE = regexp.MustCompile(`\(([0-9.]+(h|m|s|ms|µs|ns))+\)\n`)
 
 // readFile reads a file a case wrote.
 func readFile(t *testing.T, path string) []byte {

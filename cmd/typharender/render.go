@@ -12,6 +12,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/typharender/typharender/internal/diff"
+	"github.com/typharender/typharender/internal/english"
 	"github.com/typharender/typharender/internal/values"
 	"github.com/typharender/typharender/render"
 	"github.com/typharender/typharender/rollout"
@@ -25,6 +26,7 @@ type renderFlags struct {
 	fleet     string
 	eniConfig string
 	failOn    failOnFlag
+	quiet     bool
 	checkDir  bool // --check names a directory
 }
 
@@ -62,6 +64,9 @@ file alone, and refusing to overwrite what it did not write. --check FILE
 compares the rendering with FILE and exits 1 with a unified diff when they
 differ; --check DIR compares DIR with what --output-dir DIR would write (a
 fleet included), file by file.
+
+--quiet (-q) prints one line for a directory written instead of a line per
+file, for fleets of thousands of clusters.
 
 --fleet FILE renders every cluster the file lists into DIR/<name>/ (with
 --output-dir DIR): a mapping with clusters, a list of entries with name,
@@ -112,6 +117,7 @@ Warnings go to stderr.`,
 	fl.StringVar(&f.fleet, "fleet", "", "render every cluster in this fleet file into --output-dir/<name>/")
 	fl.StringVar(&f.eniConfig, "eni-config", "", "the cluster's eni-config ConfigMap (kubectl -n kube-system get cm eni-config -o yaml), or - for stdin: check the rendering against it (is Felix the policy engine? does felix_relay_service name this Service?)")
 	f.failOn.register(c)
+	fl.BoolVarP(&f.quiet, "quiet", "q", false, "with --output-dir, print one summary line instead of a line per file written or removed")
 	_ = c.RegisterFlagCompletionFunc("output", fixedCompletion("yaml", "json"))
 	_ = c.MarkFlagDirname("output-dir")
 	return c
@@ -258,6 +264,12 @@ func (f *renderFlags) writeDir(c *cobra.Command, s streams, files []render.File,
 		return checkTree(s, f.check, files, fleet, f.command(c, "--output-dir", f.check))
 	}
 	removed, err := writeTree(f.outputDir, files, fleet)
+	if f.quiet {
+		if err == nil {
+			fmt.Fprintln(s.Out, writeSummary(f.outputDir, files, removed, fleet))
+		}
+		return err
+	}
 	for _, p := range removed {
 		fmt.Fprintf(s.Out, "removed %s\n", p)
 	}
@@ -268,6 +280,25 @@ func (f *renderFlags) writeDir(c *cobra.Command, s streams, files []render.File,
 		fmt.Fprintf(s.Out, "wrote %s\n", joinPath(f.outputDir, fl.Name))
 	}
 	return nil
+}
+
+// writeSummary is --quiet's line for a directory written: "wrote 50000
+// files for 10000 clusters into fleet/ (removed 2)".
+func writeSummary(dir string, files []render.File, removed []string, fleet bool) string {
+	line := "wrote " + english.Count(len(files), "file")
+	if fleet {
+		clusters := map[string]bool{}
+		for _, fl := range files {
+			name, _, _ := strings.Cut(fl.Name, "/")
+			clusters[name] = true
+		}
+		line += " for " + english.Count(len(clusters), "cluster")
+	}
+	line += " into " + dir
+	if len(removed) > 0 {
+		line += fmt.Sprintf(" (removed %d)", len(removed))
+	}
+	return line
 }
 
 // checkFile compares rendered with the file --check names: a unified

@@ -358,6 +358,19 @@ func TestRenderFleet(t *testing.T) {
 			},
 		},
 		{
+			// One line instead of a line per file; the files are the same.
+			name: "fleet quiet", args: []string{"render", "--fleet", "testdata/input/fleet.yaml", "--output-dir", "$TMP/fleet", "--quiet"},
+			after: func(t *testing.T, tmp string) {
+				checkOutputDir(t, filepath.Join(tmp, "fleet", "prod-hangzhou"), render.Options{Region: "cn-hangzhou", Nodes: 1000, KubeVersion: "v1.30.7-aliyun.1"})
+			},
+		},
+		{
+			name: "quiet removes", args: []string{"render", "-q", "--region", "cn-hangzhou", "--nodes", "1000", "--kube-version", "1.30", "--output-dir", "$TMP/out"},
+			setup: func(t *testing.T, tmp string) {
+				writeFiles(t, tmp, map[string]string{"out/99-old-object.yaml": "# written by an older typharender\n"})
+			},
+		},
+		{
 			name: "fleet with a bad entry writes nothing", args: []string{"render", "--fleet", "testdata/input/fleet-bad.yaml", "--output-dir", "$TMP/fleet"}, code: 2,
 			after: func(t *testing.T, tmp string) {
 				if got := listTree(t, tmp); len(got) != 0 {

@@ -35,8 +35,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err == nil {
 		return exitOK
 	}
-	fmt.Fprintln(stderr, "Error:", err)
 	var ee *exitError
+	if errors.As(err, &ee) && ee.silent {
+		return ee.code // the command said all there is to say
+	}
+	fmt.Fprintln(stderr, "Error:", err)
 	if errors.As(err, &ee) {
 		if ee.hint != "" {
 			fmt.Fprintln(stderr, ee.hint)
@@ -119,6 +122,9 @@ type exitError struct {
 	code int
 	err  error
 	hint string // printed after the error, such as where to find help
+	// silent: exit with code and print nothing, as lint --quiet does
+	// when findings fail the run.
+	silent bool
 }
 
 func (e *exitError) Error() string { return e.err.Error() }

@@ -1,0 +1,481 @@
+package lint
+
+import (
+	"fmt"
+	"maps"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/typharender/typharender/internal/english"
+	"github.com/typharender/typharender/render"
+	"github.com/typharender/typharender/sizing"
+	"github.com/typharender/typharender/terway"
+)
+
+// The checks of issue 11 (lint on real repositories), and what they share
+// with the older checks: who owns a Typha Deployment's replica count, how
+// its rolling update proceeds, and how YAML 1.1 readers see a scalar.
+
+// terwayShown reports whether the inputs or the facts show a Terway
+// cluster: an eni-config among the inputs, or Facts.Terway.
+func (c *Context) terwayShown() bool {
+	return len(c.eniConfigs) > 0 || c.facts.known&FactTerway != 0
+}
+
+// skipFact records that the running rule could not run for want of facts
+// that the inputs could also have shown; Reason names them as Facts
+// fields, and a CLI rewrites it from Needs and Why.
+func (c *Context) skipFact(needs Fact, why string) {
+	for _, s := range c.skipped {
+		if s.Rule == c.rule.ID {
+			return
+		}
+	}
+	c.skipped = append(c.skipped, Skip{Rule: c.rule.ID, Needs: needs, Why: why, Reason: "needs Facts." + needs.String() + ": " + why})
+}
+
+// cpaTarget is what a cluster-proportional-autoscaler scales: the
+// Deployment named name in namespace ("" when the autoscaler's namespace
+// is not known), and the autoscaler that does it.
+type cpaTarget struct {
+	name, namespace string
+	by              *Object
+}
+
+// autoscalers returns the Deployments a cluster-proportional-autoscaler
+// among the inputs scales. The autoscaler is a workload with a container
+// whose image or command is cluster-proportional-autoscaler; it reads
+// --target=KIND/NAME (case-insensitive; KIND deployment or deployments,
+// optionally with .apps or .v1.apps) and --namespace, which defaults to
+// its own pod's namespace [kubernetes-sigs/cluster-proportional-autoscaler,
+// cmd/cluster-proportional-autoscaler/options/options.go and
+// pkg/autoscaler/k8sclient/k8sclient.go].
+func (c *Context) autoscalers() []cpaTarget {
+	var out []cpaTarget
+	for _, o := range c.objs {
+		if podSpec(o) == nil {
+			continue
+		}
+		for _, ctr := range containers(o) {
+			args := append(stringList(get(ctr, "command")), stringList(get(ctr, "args"))...)
+			isCPA := strings.Contains(scalar(get(ctr, "image")), "cluster-proportional-autoscaler")
+			if len(args) > 0 && strings.HasSuffix(args[0], "cluster-proportional-autoscaler") {
+				isCPA = true
+			}
+			if !isCPA {
+				continue
+			}
+			target, ns := flagValue(args, "target"), flagValue(args, "namespace")
+			if ns == "" {
+				ns = o.Namespace // MY_POD_NAMESPACE, the autoscaler's own
+			}
+			kind, name, ok := strings.Cut(strings.ToLower(target), "/")
+			if !ok || strings.Contains(name, "/") {
+				continue
+			}
+			switch kind {
+			case "deployment", "deployments", "deployment.apps", "deployments.apps", "deployment.v1.apps", "deployments.v1.apps":
+				out = append(out, cpaTarget{name: name, namespace: ns, by: o})
+			}
+		}
+	}
+	return out
+}
+
+// podSpec returns a workload's pod template spec, or nil.
+func podSpec(o *Object) *yaml.Node { return path(o.root, "spec", "template", "spec") }
+
+// stringList returns the scalars of a sequence node.
+func stringList(n *yaml.Node) []string {
+	var out []string
+	for _, it := range items(n) {
+		out = append(out, scalar(it))
+	}
+	return out
+}
+
+// flagValue returns the value of --name=V or "--name V" (or -name) in
+// args, as pflag reads it; the last one wins.
+func flagValue(args []string, name string) string {
+	v := ""
+	for i, a := range args {
+		for _, p := range []string{"--" + name, "-" + name} {
+			if rest, ok := strings.CutPrefix(a, p+"="); ok {
+				v = rest
+			} else if a == p && i+1 < len(args) {
+				v = args[i+1]
+			}
+		}
+	}
+	return v
+}
+
+// autoscaledBy returns the autoscaler that owns the replica count of the
+// Typha Deployment d, or nil.
+func (c *Context) autoscaledBy(d *Object) *Object {
+	for _, t := range c.autoscalerTargets {
+		if t.name == d.Name && (t.namespace == "" || d.Namespace == "" || t.namespace == d.Namespace) {
+			return t.by
+		}
+	}
+	return nil
+}
+
+// bindsHostPort reports whether a workload's pods bind a port on their
+// node: hostNetwork: true, or a container port with a hostPort.
+func bindsHostPort(o *Object) (bool, string) {
+	if hn := get(podSpec(o), "hostNetwork"); hn != nil && hn.Tag == "!!bool" && hn.Value == "true" {
+		return true, "hostNetwork"
+	}
+	for _, ctr := range containers(o) {
+		for _, p := range items(get(ctr, "ports")) {
+			if hp := scalar(get(p, "hostPort")); hp != "" && hp != "0" {
+				return true, "hostPort " + hp
+			}
+		}
+	}
+	return false, ""
+}
+
+// rollout is how the Deployment controller rolls a Deployment out.
+type rollout struct {
+	recreate   bool // type: Recreate stops every old pod before it starts a new one
+	maxUnavail int  // resolved for the replica count
+	unavailWhy string
+	invalid    bool // a value the API server rejects: nothing is said about it
+}
+
+// rolloutOf resolves a Deployment's strategy for replicas as the
+// Deployment controller does (k8s.io/kubernetes pkg/controller/deployment/
+// util.ResolveFenceposts): maxSurge and maxUnavailable default to 25%; a
+// percentage is of the replica count, rounded up for maxSurge and down
+// for maxUnavailable; when both come to 0, maxUnavailable is 1.
+func rolloutOf(o *Object, replicas int) rollout {
+	strategy := path(o.root, "spec", "strategy")
+	if scalar(get(strategy, "type")) == "Recreate" {
+		return rollout{recreate: true}
+	}
+	ru := get(strategy, "rollingUpdate")
+	resolve := func(key string, roundUp bool) (v int, why string, ok bool) {
+		n := get(ru, key)
+		if n != nil && n.Tag == "!!null" {
+			n = nil // null is the default
+		}
+		raw := scalar(n)
+		if n == nil {
+			raw = "25%"
+		}
+		if pct, isPct := strings.CutSuffix(raw, "%"); isPct && (n == nil || n.Tag == "!!str") {
+			p, err := strconv.Atoi(pct)
+			if err != nil || p < 0 {
+				return 0, "", false
+			}
+			f := float64(p) * float64(replicas) / 100
+			v, dir := int(math.Floor(f)), "down"
+			if roundUp {
+				v, dir = int(math.Ceil(f)), "up"
+			}
+			why = fmt.Sprintf("%s of %d, rounded %s", raw, replicas, dir)
+			if n == nil {
+				why = "the default " + why
+			}
+			return v, why, true
+		}
+		v, err := strconv.Atoi(raw)
+		if err != nil || v < 0 || n.Tag != "!!int" {
+			return 0, "", false
+		}
+		return v, "", true
+	}
+	surge, _, okS := resolve("maxSurge", true)
+	unavail, why, okU := resolve("maxUnavailable", false)
+	if !okS || !okU {
+		return rollout{invalid: true}
+	}
+	r := rollout{maxUnavail: unavail, unavailWhy: why}
+	if surge == 0 && r.maxUnavail == 0 {
+		r.maxUnavail, r.unavailWhy = 1, "1: when maxSurge and maxUnavailable both come to 0, the controller uses 1"
+	}
+	return r
+}
+
+func checkReplicasNotBelowNodes(c *Context) {
+	nodes := c.facts.nodes
+	hint := ""
+	if nodes <= sizing.RecommendAbove {
+		hint = fmt.Sprintf(" (at %d nodes or fewer Typha is not needed: each Felix can watch the API server directly)", sizing.RecommendAbove)
+	}
+	c.typhaReplicas(func(o *Object, replicas int, what string, line int) {
+		if !sizing.TooManyReplicas(nodes, replicas) {
+			return
+		}
+		bound, how := bindsHostPort(o)
+		if !bound {
+			return // without a host port, any number of replicas fit on a node
+		}
+		if replicas > nodes {
+			c.report(o, line, "%s for %s: with %s each node runs one replica at most, so %s Pending for good and a rolling update has no free node to start on; set spec.replicas below %d%s",
+				what, english.Count(nodes, "node"), how, english.Count(replicas-nodes, "pod")+map[bool]string{true: " stays", false: " stay"}[replicas-nodes == 1], nodes, hint)
+			return
+		}
+		ro := rolloutOf(o, replicas)
+		if ro.recreate || ro.invalid || ro.maxUnavail > 0 {
+			// Recreate stops every old pod first; with maxUnavailable
+			// of 1 or more the controller stops old pods to make room.
+			return
+		}
+		unavail := "0"
+		if ro.unavailWhy != "" {
+			unavail += " (" + ro.unavailWhy + ")"
+		}
+		c.report(o, line, "%s for %s with maxUnavailable %s: with %s each node runs one replica at most, so a rolling update must start a surge pod before stopping an old one and has no free node to start it on: it stalls; set spec.replicas below %d, or spec.strategy.rollingUpdate.maxUnavailable: 1%s",
+			what, english.Count(nodes, "node"), unavail, how, nodes, hint)
+	})
+}
+
+// typhaListenPort returns the port the Typha container ctr listens on:
+// TYPHA_SERVERPORT when set to a number other than 0, else 5473
+// [calico typha/pkg/config/config_params.go ServerPort, default 0 meaning
+// syncproto.DefaultPort 5473].
+func typhaListenPort(ctr *yaml.Node) (int, string) {
+	for _, e := range items(get(ctr, "env")) {
+		if scalar(get(e, "name")) != "TYPHA_SERVERPORT" {
+			continue
+		}
+		if v, err := strconv.Atoi(scalar(get(e, "value"))); err == nil && v > 0 {
+			return v, "TYPHA_SERVERPORT " + strconv.Itoa(v)
+		}
+	}
+	return render.Port, ""
+}
+
+// typhaContainers calls fn for every container of every Typha Deployment
+// that is Typha itself: named calico-typha, or with a port of that name.
+func (c *Context) typhaContainers(fn func(o, ctr *yaml.Node, d *Object)) {
+	for _, d := range c.typha {
+		for _, ctr := range items(get(podSpec(d), "containers")) {
+			named := scalar(get(ctr, "name")) == render.Name
+			for _, p := range items(get(ctr, "ports")) {
+				if scalar(get(p, "name")) == render.PortName {
+					named = true
+				}
+			}
+			if named {
+				fn(d.root, ctr, d)
+			}
+		}
+	}
+}
+
+func checkTyphaContainerPort(c *Context) {
+	c.typhaContainers(func(_, ctr *yaml.Node, d *Object) {
+		listen, why := typhaListenPort(ctr)
+		for _, p := range items(get(ctr, "ports")) {
+			if scalar(get(p, "name")) != render.PortName {
+				continue
+			}
+			cp := get(p, "containerPort")
+			if scalar(cp) == strconv.Itoa(listen) {
+				continue
+			}
+			by := fmt.Sprintf("Typha listens on %d", listen)
+			if why != "" {
+				by += " (" + why + ")"
+			}
+			c.report(d, lineOf(cp, lineOf(p, d.Line)), "container %q port %s has containerPort %s, but %s: the Service's targetPort %s resolves to %s and Felix connects to nothing; set containerPort: %d",
+				scalar(get(ctr, "name")), render.PortName, valueOrUnset(cp), by, render.PortName, valueOrUnset(cp), listen)
+		}
+	})
+}
+
+// namespaceMatch reports whether objects in namespaces a and b can refer
+// to each other: the same, or one not given (applied with -n).
+func namespaceMatch(a, b string) bool { return a == b || a == "" || b == "" }
+
+func checkServiceTargetPortName(c *Context) {
+	for _, o := range c.services {
+		port := typhaPort(o)
+		tp := get(port, "targetPort")
+		if tp == nil || tp.Tag != "!!str" || tp.Value == "" {
+			continue // a number, or unset (the port): service-port-number's concern
+		}
+		var deps []*Object
+		for _, d := range c.typha {
+			if namespaceMatch(d.Namespace, o.Namespace) {
+				deps = append(deps, d)
+			}
+		}
+		if len(deps) == 0 {
+			c.skip("the Typha Deployment among the inputs", "a named targetPort is looked up among its container ports")
+			continue
+		}
+		var names []string
+		found := false
+		for _, d := range deps {
+			for _, ctr := range containers(d) {
+				for _, p := range items(get(ctr, "ports")) {
+					n := scalar(get(p, "name"))
+					if n == tp.Value {
+						found = true
+					}
+					if n != "" && !slices.Contains(names, n) {
+						names = append(names, n)
+					}
+				}
+			}
+		}
+		if found {
+			continue
+		}
+		have := "none is named"
+		if len(names) > 0 {
+			have = "the named ones are " + strings.Join(names, ", ")
+		}
+		c.report(o, tp.Line, "port %s has targetPort %q, but no container port of %s carries that name (%s): the Service gets no endpoints and Felix finds no Typha; set targetPort: %s and name the container port %s",
+			render.PortName, tp.Value, deps[0], have, render.PortName, render.PortName)
+	}
+}
+
+// isTyphaPDB: a PodDisruptionBudget named calico-typha, or whose selector
+// names k8s-app: calico-typha.
+func isTyphaPDB(o *Object) bool {
+	if o.Kind != "PodDisruptionBudget" {
+		return false
+	}
+	return o.Name == render.Name || stringMap(path(o.root, "spec", "selector", "matchLabels"))[render.AppLabel] == render.Name
+}
+
+func checkPDBSelector(c *Context) {
+	for _, o := range c.objs {
+		if !isTyphaPDB(o) {
+			continue
+		}
+		spec := get(o.root, "spec")
+		line := lineOf(keyNode(spec, "selector"), lineOf(keyNode(o.root, "spec"), o.Line))
+		var deps []*Object
+		for _, d := range c.typha {
+			if namespaceMatch(d.Namespace, o.Namespace) {
+				deps = append(deps, d)
+			}
+		}
+		if len(deps) == 0 {
+			c.skip("the Typha Deployment among the inputs", "the PodDisruptionBudget's selector is compared with its pod labels")
+			continue
+		}
+		sel := labelSelector(get(spec, "selector"))
+		if len(sel.MatchLabels) == 0 && len(sel.MatchExpressions) == 0 {
+			if get(spec, "selector") == nil {
+				c.report(o, line, "has no spec.selector: it protects no pod, so node drains may evict every Typha replica at once; set spec.selector.matchLabels to %s: %s", render.AppLabel, render.Name)
+			}
+			// An empty selector {} selects every pod in the namespace, Typha's included.
+			continue
+		}
+		if slices.ContainsFunc(deps, func(d *Object) bool { ok, _ := selects(&sel, podLabels(d)); return ok }) {
+			continue
+		}
+		d := deps[0]
+		c.report(o, line, "selector (%s) matches no pod of %s (labels %s): the budget protects no Typha replica, so a node drain may evict them all at once and Felix loses Typha; set spec.selector.matchLabels to %s: %s",
+			selectorString(&sel), d, labelString(podLabels(d)), render.AppLabel, render.Name)
+	}
+}
+
+func checkENIConfigConflict(c *Context) {
+	if len(c.eniConfigs) < 2 {
+		return
+	}
+	first := c.eniConfigs[0]
+	want := stringMap(get(first.root, "data"))
+	for _, o := range c.eniConfigs[1:] {
+		got := stringMap(get(o.root, "data"))
+		var diffs []string
+		for _, k := range slices.Sorted(maps.Keys(unionKeys(want, got))) {
+			a, inA := want[k]
+			b, inB := got[k]
+			switch {
+			case inA && inB && a != b:
+				diffs = append(diffs, fmt.Sprintf("data.%s is %q here and %q there", k, abbreviate(b), abbreviate(a)))
+			case inA && !inB:
+				diffs = append(diffs, fmt.Sprintf("data.%s is missing here and %q there", k, abbreviate(a)))
+			case !inA && inB:
+				diffs = append(diffs, fmt.Sprintf("data.%s is %q here and missing there", k, abbreviate(b)))
+			}
+		}
+		if len(diffs) == 0 {
+			continue // the same ConfigMap twice, such as a file and its live export
+		}
+		c.report(o, o.Line, "is a second kube-system/eni-config, and it differs from the one at %s:%d: %s; the one applied last wins and Terway reads only that one, so the rules judged a ConfigMap that may never exist; keep one eni-config among the inputs",
+			first.File, first.Line, strings.Join(diffs, "; "))
+	}
+}
+
+func unionKeys(a, b map[string]string) map[string]bool {
+	u := make(map[string]bool, len(a)+len(b))
+	for k := range a {
+		u[k] = true
+	}
+	for k := range b {
+		u[k] = true
+	}
+	return u
+}
+
+// abbreviate shortens a long value for a message.
+func abbreviate(s string) string {
+	if len(s) > 40 {
+		return s[:37] + "..."
+	}
+	return s
+}
+
+// yaml11Bool reports whether n is a plain (unquoted) scalar that a YAML
+// 1.1 reader, such as the one kubectl uses (sigs.k8s.io/yaml, go-yaml v2),
+// reads as a boolean: y, yes, on, true, n, no, off, false in lower, title
+// or upper case [go-yaml v2 resolve.go]. go-yaml v3, which lint reads
+// with, follows YAML 1.2 and reads yes/no/on/off as strings.
+func yaml11Bool(n *yaml.Node) bool {
+	if n == nil || n.Kind != yaml.ScalarNode || n.Style&(yaml.SingleQuotedStyle|yaml.DoubleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+		return false
+	}
+	if n.Tag == "!!bool" {
+		return true
+	}
+	if n.Tag != "!!str" || n.Style&yaml.TaggedStyle != 0 {
+		return false
+	}
+	switch n.Value {
+	case "y", "Y", "yes", "Yes", "YES", "on", "On", "ON",
+		"n", "N", "no", "No", "NO", "off", "Off", "OFF":
+		return true
+	}
+	return false
+}
+
+// yaml11BoolValue is the boolean a YAML 1.1 reader makes of n.
+func yaml11BoolValue(n *yaml.Node) bool {
+	switch strings.ToLower(n.Value) {
+	case "y", "yes", "on", "true":
+		return true
+	}
+	return false
+}
+
+// checkTyphaRelayConfigured: only where the inputs or the facts show a
+// Terway cluster. Elsewhere (a plain Calico or operator install) Felix
+// finds Typha through Calico's own configuration, not eni-config.
+func checkTyphaRelayConfigured(c *Context) {
+	if len(c.relayNames) > 0 || len(c.typha) == 0 {
+		return
+	}
+	if !c.terwayShown() {
+		c.skipFact(FactTerway, "Felix finds Typha through eni-config's felix_relay_service only on a Terway cluster (an eni-config among the inputs also shows it)")
+		return
+	}
+	for _, d := range c.typha {
+		c.report(d, d.Line, "deploys Typha, but no linted eni-config sets %s: until kube-system/eni-config has data.%s: %s (a top-level key, not part of eni_conf) and Terway restarts, Felix keeps watching the API server; lint eni-config with the manifests to check it",
+			terway.KeyFelixRelayService, terway.KeyFelixRelayService, render.Name)
+	}
+}
