@@ -64,7 +64,12 @@ func TestRenderAndLintAgree(t *testing.T) {
 		"registry-cn-beijing-vpc.ack.aliyuncs.com", "registry-intl.ap-southeast-1.aliyuncs.com", "team-registry-vpc.cn-hangzhou.cr.aliyuncs.com"} {
 		clusters = append(clusters, cluster{region: "cn-hangzhou", version: "1.30", nodes: "1000", extra: []string{"--set", "image.registry=" + registry}})
 	}
-	eni := []string{"", filepath.Join(root, "eniconfig", "terway-eniip-veth-typha.yaml"), filepath.Join(root, "eniconfig", "terway-eniip-typha.yaml")}
+	// The day-two keys: the autoscaler owns the replica count (lint sees its
+	// Deployment targeting Typha), metrics and zone spread add to the pod.
+	for _, set := range []string{"autoscaler.enabled=true", "metrics.enabled=true", "zoneSpread.enabled=true", "autoscaler.enabled=true,metrics.enabled=true,zoneSpread.enabled=true,image.tag=v3.26.4"} {
+		clusters = append(clusters, cluster{region: "cn-hangzhou", version: "1.30", nodes: "1000", extra: []string{"--set", set}})
+	}
+		eni := []string{"", filepath.Join(root, "eniconfig", "terway-eniip-veth-typha.yaml"), filepath.Join(root, "eniconfig", "terway-eniip-typha.yaml")}
 	dir := t.TempDir()
 	for i, c := range clusters {
 		facts := []string{"--region", c.region, "--nodes", c.nodes, "--kube-version", c.version}
