@@ -10,51 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/typharender/typharender/sizing"
-	"github.com/typharender/typharender/terway"
 )
-
-// AutoscalerName names every cluster-proportional-autoscaler object: its
-// ServiceAccount, ClusterRole, ClusterRoleBinding, Role, RoleBinding,
-// ConfigMap and Deployment, and is the value of their k8s-app label.
-const AutoscalerName = "calico-typha-autoscaler"
-
-// AutoscalerNodeLabels is the autoscaler's --nodelabels: a label selector
-// the API server applies when the autoscaler lists nodes, so that it
-// counts the nodes terway.CountFelixNodes counts: Linux, not virtual
-// nodes, not exclusive-ENI nodes. ACK's own DNS autoscaler passes
-// type!=virtual-kubelet the same way. A node without the kubernetes.io/os
-// label (kubelets before 1.14) is not counted here, though
-// CountFelixNodes falls back to its reported operating system.
-const AutoscalerNodeLabels = "kubernetes.io/os=linux," +
-	terway.LabelVirtualNode + "!=" + terway.VirtualKubelet + "," +
-	terway.LabelExclusiveENI + "!=" + terway.ExclusiveENIOnly
-
-// LinearParams are cluster-proportional-autoscaler's linear parameters,
-// as its ConfigMap's linear key holds them (JSON).
-type LinearParams struct {
-	CoresPerReplica           float64 `json:"coresPerReplica,omitempty"`
-	NodesPerReplica           float64 `json:"nodesPerReplica,omitempty"`
-	Min                       int     `json:"min,omitempty"`
-	Max                       int     `json:"max,omitempty"`
-	PreventSinglePointFailure bool    `json:"preventSinglePointFailure,omitempty"`
-	IncludeUnschedulableNodes bool    `json:"includeUnschedulableNodes,omitempty"`
-}
-
-// TyphaLinearParams returns the parameters that reproduce the guide's
-// max(3, ceil(nodes/200)): one replica per 200 nodes, at least 3, no
-// maximum. preventSinglePointFailure is set although min 3 already keeps
-// two or more replicas. Unschedulable (cordoned) nodes are counted: a
-// cordoned node keeps its Terway pod, so its Felix still holds a Typha
-// connection, and a node pool upgrade that cordons many nodes at once
-// should not shrink Typha while the Felix count stays the same.
-func TyphaLinearParams() LinearParams {
-	return LinearParams{
-		NodesPerReplica:           sizing.NodesPerReplica,
-		Min:                       sizing.MinReplicas,
-		PreventSinglePointFailure: true,
-		IncludeUnschedulableNodes: true,
-	}
-}
 
 // AutoscalerObjects are the objects that run cluster-proportional-autoscaler
 // for Typha, in the order to apply them.
@@ -87,7 +43,7 @@ func (r *resolved) autoscalerMeta(namespace string) metav1.ObjectMeta {
 
 func (r *resolved) autoscaler() *AutoscalerObjects {
 	subjects := []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: AutoscalerName, Namespace: Namespace}}
-	params, _ := json.Marshal(TyphaLinearParams()) // a struct of numbers and booleans cannot fail
+	params, _ := json.Marshal(sizing.TyphaLinearParams()) // a struct of numbers and booleans cannot fail
 	replicas := int32(1)
 	revisions := int32(2)
 	return &AutoscalerObjects{

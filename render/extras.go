@@ -9,6 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/typharender/typharender/internal/imageref"
+	"github.com/typharender/typharender/terway"
 	"github.com/typharender/typharender/versioning"
 )
 
@@ -30,6 +31,22 @@ const (
 	// cluster's own registry family and region.
 	DefaultAutoscalerRepository = "acs/cluster-proportional-autoscaler"
 	DefaultAutoscalerTag        = "1.8.4"
+
+	// AutoscalerName names every cluster-proportional-autoscaler object: its
+	// ServiceAccount, ClusterRole, ClusterRoleBinding, Role, RoleBinding,
+	// ConfigMap and Deployment, and is the value of their k8s-app label.
+	AutoscalerName = "calico-typha-autoscaler"
+
+	// AutoscalerNodeLabels is the autoscaler's --nodelabels: a label selector
+	// the API server applies when the autoscaler lists nodes, so that it
+	// counts the nodes terway.CountFelixNodes counts: Linux, not virtual
+	// nodes, not exclusive-ENI nodes. ACK's own DNS autoscaler passes
+	// type!=virtual-kubelet the same way. A node without the kubernetes.io/os
+	// label (kubelets before 1.14) is not counted here, though
+	// CountFelixNodes falls back to its reported operating system.
+	AutoscalerNodeLabels = "kubernetes.io/os=linux," +
+		terway.LabelVirtualNode + "!=" + terway.VirtualKubelet + "," +
+		terway.LabelExclusiveENI + "!=" + terway.ExclusiveENIOnly
 )
 
 // zoneSpreadSince returns the first Kubernetes version where topology
@@ -87,13 +104,13 @@ func (r *resolved) resolveExtras() []error {
 	return errs
 }
 
-// MetricsAnnotations are the pod annotations by which ACK's Managed
+// metricsAnnotations are the pod annotations by which ACK's Managed
 // Service for Prometheus (its default service discovery) and the
 // community's kubernetes-pods scrape job find a metrics endpoint:
 // prometheus.io/scrape, prometheus.io/port and prometheus.io/path
 // (Alibaba Cloud, Managed Service for Prometheus, "Default service
 // discovery"). That discovery is off by default in ACK and is billed.
-func MetricsAnnotations() map[string]string {
+func metricsAnnotations() map[string]string {
 	return map[string]string{
 		"prometheus.io/scrape": "true",
 		"prometheus.io/port":   strconv.Itoa(MetricsPort),
@@ -111,7 +128,7 @@ func (r *resolved) addExtras(d *appsv1.Deployment) {
 	pod := &d.Spec.Template
 	if r.Metrics {
 		// The caller's annotations win, as everywhere.
-		ann := MetricsAnnotations()
+		ann := metricsAnnotations()
 		for k, v := range pod.Annotations {
 			ann[k] = v
 		}

@@ -132,9 +132,9 @@ func TestAutoscalerObjects(t *testing.T) {
 	assert.Equal(t, []string{"calico-typha"}, a.Role.Rules[0].ResourceNames)
 	assert.Equal(t, "kube-system", a.Role.Namespace)
 
-	var p render.LinearParams
+	var p sizing.LinearParams
 	require.NoError(t, json.Unmarshal([]byte(a.ConfigMap.Data["linear"]), &p))
-	assert.Equal(t, render.TyphaLinearParams(), p)
+	assert.Equal(t, sizing.TyphaLinearParams(), p)
 	assert.Equal(t, `{"nodesPerReplica":200,"min":3,"preventSinglePointFailure":true,"includeUnschedulableNodes":true}`, a.ConfigMap.Data["linear"])
 
 	// Fresh objects: changing one rendering leaves the next alone.
@@ -183,7 +183,7 @@ func flatten(err error) []error {
 // 1 (and below 1 counting as 1), a term whose perReplica is omitted not
 // counting, and both perReplica values floats. nodes is what it counts:
 // schedulable nodes, or every node with includeUnschedulableNodes.
-func cpaLinear(p render.LinearParams, nodes, cores int) int {
+func cpaLinear(p sizing.LinearParams, nodes, cores int) int {
 	replicas := 0.0
 	if p.CoresPerReplica > 0 {
 		replicas = math.Max(replicas, math.Ceil(float64(cores)*1/p.CoresPerReplica))
@@ -205,10 +205,10 @@ func TestCPALinearFormula(t *testing.T) {
 	t.Parallel()
 	// The formula as written, on the README's own example: 4 nodes, 13
 	// cores, coresPerReplica 2, nodesPerReplica 1 -> 7.
-	assert.Equal(t, 7, cpaLinear(render.LinearParams{CoresPerReplica: 2, NodesPerReplica: 1, Min: 1, Max: 100, PreventSinglePointFailure: true}, 4, 13))
-	assert.Equal(t, 2, cpaLinear(render.LinearParams{NodesPerReplica: 16, PreventSinglePointFailure: true}, 2, 0))
-	assert.Equal(t, 1, cpaLinear(render.LinearParams{NodesPerReplica: 16, PreventSinglePointFailure: true}, 1, 0))
-	assert.Equal(t, 3, cpaLinear(render.LinearParams{NodesPerReplica: 1, Max: 3}, 10, 0))
+	assert.Equal(t, 7, cpaLinear(sizing.LinearParams{CoresPerReplica: 2, NodesPerReplica: 1, Min: 1, Max: 100, PreventSinglePointFailure: true}, 4, 13))
+	assert.Equal(t, 2, cpaLinear(sizing.LinearParams{NodesPerReplica: 16, PreventSinglePointFailure: true}, 2, 0))
+	assert.Equal(t, 1, cpaLinear(sizing.LinearParams{NodesPerReplica: 16, PreventSinglePointFailure: true}, 1, 0))
+	assert.Equal(t, 3, cpaLinear(sizing.LinearParams{NodesPerReplica: 1, Max: 3}, 10, 0))
 }
 
 // TestAutoscalerMatchesSizing checks the rendered parameters against
@@ -222,7 +222,7 @@ func TestCPALinearFormula(t *testing.T) {
 // counting cordoned nodes, whose Felix stays connected.
 func TestAutoscalerMatchesSizing(t *testing.T) {
 	t.Parallel()
-	p := render.TyphaLinearParams()
+	p := sizing.TyphaLinearParams()
 	var disagree []int
 	var belowNodes []int
 	for n := sizing.MinNodes; n <= sizing.MaxNodes; n++ {
