@@ -69,7 +69,7 @@ func TestRenderAndLintAgree(t *testing.T) {
 	for _, set := range []string{"autoscaler.enabled=true", "metrics.enabled=true", "zoneSpread.enabled=true", "autoscaler.enabled=true,metrics.enabled=true,zoneSpread.enabled=true,image.tag=v3.26.4"} {
 		clusters = append(clusters, cluster{region: "cn-hangzhou", version: "1.30", nodes: "1000", extra: []string{"--set", set}})
 	}
-		eni := []string{"", filepath.Join(root, "eniconfig", "terway-eniip-veth-typha.yaml"), filepath.Join(root, "eniconfig", "terway-eniip-typha.yaml")}
+	eni := []string{"", filepath.Join(root, "eniconfig", "terway-eniip-veth-typha.yaml"), filepath.Join(root, "eniconfig", "terway-eniip-typha.yaml")}
 	dir := t.TempDir()
 	for i, c := range clusters {
 		facts := []string{"--region", c.region, "--nodes", c.nodes, "--kube-version", c.version}
