@@ -29,6 +29,7 @@ golden: ## regenerate golden files (only the packages that have them; only chang
 FUZZTIME ?= 60s
 fuzz: ## run each fuzz target for FUZZTIME
 	$(GO) test ./versioning -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./versioning -run '^$$' -fuzz '^FuzzParseSemVer$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./lint -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/values -run '^$$' -fuzz '^FuzzApply$$' -fuzztime $(FUZZTIME)
 

@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 
@@ -291,7 +292,8 @@ func decode(dec *yaml.Decoder, n *yaml.Node) (err error) {
 
 var errParserPanic = errors.New("the YAML parser failed")
 
-var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): `)
+// yamlLineRE is compiled on first use: only a YAML error needs it.
+var yamlLineRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^yaml: line (\d+): `) })
 
 // isParserProblem reports whether msg is a problem go-yaml v3's parser
 // (not its scanner) reports. For those it prints a 0-based line (and none
@@ -317,7 +319,7 @@ var unknownAnchorRE = regexp.MustCompile(`^unknown anchor '(.*)' referenced$`)
 func yamlError(file string, doc int, err error, ch chunk) *ReadError {
 	msg := err.Error()
 	line := 0
-	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+	if m := yamlLineRE().FindStringSubmatch(msg); m != nil {
 		line, _ = strconv.Atoi(m[1])
 		msg = msg[len(m[0]):]
 		if isParserProblem(msg) {

@@ -1,6 +1,8 @@
 package lint_test
 
 import (
+	"bytes"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -54,4 +56,34 @@ func TestCheckRendering(t *testing.T) {
 			assert.Empty(t, r.Skipped)
 		})
 	}
+}
+
+// TestCheckRenderedYAMLLines: findings about a rendering name lines of the
+// YAML EncodeYAML writes (the bytes typharender render prints), and
+// CheckRendering, which encodes that YAML itself, gives the same findings.
+func TestCheckRenderedYAMLLines(t *testing.T) {
+	t.Parallel()
+	o := render.Options{Region: "cn-hangzhou", Nodes: 1000, KubeVersion: "v1.30.7-aliyun.1"}
+	res, err := render.Render(o)
+	require.NoError(t, err)
+	var buf bytes.Buffer
+	require.NoError(t, render.EncodeYAML(&buf, res.Objects()...))
+	r, err := lint.CheckRenderedYAML(o, buf.Bytes(), nil)
+	require.NoError(t, err)
+	lines := strings.Split(buf.String(), "\n")
+	var found bool
+	for _, f := range r.Findings {
+		if f.Rule != lint.RuleTyphaEndpointSlice {
+			continue
+		}
+		found = true
+		assert.Equal(t, lint.RenderingName, f.File)
+		require.Greater(t, f.Line, 0)
+		require.LessOrEqual(t, f.Line, len(lines))
+		assert.Contains(t, lines[f.Line-1], "image: registry-vpc.cn-hangzhou.aliyuncs.com/acs/typha:v3.20.2")
+	}
+	assert.True(t, found, "no %s finding", lint.RuleTyphaEndpointSlice)
+	again, err := lint.CheckRendering(o, res, nil)
+	require.NoError(t, err)
+	assert.Equal(t, r, again)
 }

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-
-	"github.com/Masterminds/semver/v3"
 )
 
 // Version is a Kubernetes minor release, the granularity at which the API
@@ -81,19 +79,72 @@ func Parse(s string) (Version, error) {
 		return Version{}, &ParseError{Input: in[:32] + "...", Reason: fmt.Sprintf("it is longer than %d characters", maxInputLen)}
 	}
 	core := strings.TrimPrefix(in, "v")
-	// semver.StrictNewVersion wants all three numbers; accept MAJOR.MINOR
-	// too, since that is how people name a Kubernetes release.
+	// Semantic versioning wants all three numbers; accept MAJOR.MINOR too,
+	// since that is how people name a Kubernetes release.
 	if strings.Count(core, ".") == 1 && !strings.ContainsAny(core, "-+") {
 		core += ".0"
 	}
-	sv, err := semver.StrictNewVersion(core)
-	if err != nil {
+	major, minor, ok := parseSemVer(core)
+	if !ok {
 		return Version{}, &ParseError{Input: s, Reason: reasonFor(core)}
 	}
-	if sv.Major() != 1 {
-		return Version{}, &ParseError{Input: s, Reason: fmt.Sprintf("major version %d is not 1", sv.Major())}
+	if major != 1 {
+		return Version{}, &ParseError{Input: s, Reason: fmt.Sprintf("major version %d is not 1", major)}
 	}
-	return Version{major: sv.Major(), minor: sv.Minor(), original: in}, nil
+	return Version{major: major, minor: minor, original: in}, nil
+}
+
+// parseSemVer reads s as a semantic version 2.0.0,
+// MAJOR.MINOR.PATCH[-PRERELEASE][+BUILD], and returns its major and minor
+// numbers. It accepts what Masterminds/semver's StrictNewVersion accepts
+// (a test checks it), without that package: its init compiles regular
+// expressions every command would pay for at start-up.
+func parseSemVer(s string) (major, minor uint64, ok bool) {
+	s, build, hasBuild := strings.Cut(s, "+")
+	if hasBuild && !identifiers(build, false) {
+		return 0, 0, false
+	}
+	s, pre, hasPre := strings.Cut(s, "-")
+	if hasPre && !identifiers(pre, true) {
+		return 0, 0, false
+	}
+	parts := strings.Split(s, ".")
+	if len(parts) != 3 {
+		return 0, 0, false
+	}
+	var n [3]uint64
+	for i, p := range parts {
+		if !isDigits(p) || len(p) > 1 && p[0] == '0' {
+			return 0, 0, false
+		}
+		var err error
+		if n[i], err = strconv.ParseUint(p, 10, 64); err != nil {
+			return 0, 0, false
+		}
+	}
+	return n[0], n[1], true
+}
+
+// identifiers reports whether s is dot-separated identifiers of ASCII
+// letters, digits and '-', none empty; with pre (a pre-release), a numeric
+// identifier must not have leading zeros.
+func identifiers(s string, pre bool) bool {
+	for id := range strings.SplitSeq(s, ".") {
+		if id == "" || strings.IndexFunc(id, func(r rune) bool {
+			return !('0' <= r && r <= '9' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || r == '-')
+		}) >= 0 {
+			return false
+		}
+		if pre && len(id) > 1 && id[0] == '0' && isDigits(id) {
+			return false
+		}
+	}
+	return true
+}
+
+// isDigits reports whether s is ASCII digits only (true when empty).
+func isDigits(s string) bool {
+	return strings.IndexFunc(s, func(r rune) bool { return r < '0' || r > '9' }) < 0
 }
 
 // reasonFor explains why core is not MAJOR.MINOR.PATCH[-pre][+build].

@@ -40,8 +40,8 @@ func coveredBySizing(rule string) bool {
 // fieldFindings runs lint's rules over a rendering (and the cluster's
 // eni-config, when given) and returns the findings a person should read:
 // warnings and errors, less those render's own warnings already say.
-func fieldFindings(o render.Options, res *render.Result, eni *corev1.ConfigMap) (shown []lint.Finding, report *lint.Report, err error) {
-	report, err = lint.CheckRendering(o, res, eni)
+func fieldFindings(o render.Options, rendered []byte, eni *corev1.ConfigMap) (shown []lint.Finding, report *lint.Report, err error) {
+	report, err = lint.CheckRenderedYAML(o, rendered, eni)
 	if err != nil {
 		return nil, nil, failure(fmt.Errorf("checking the rendering: %w", err))
 	}

@@ -178,7 +178,13 @@ func (f *renderFlags) run(c *cobra.Command, s streams) error {
 			return err
 		}
 	}
-	shown, report, err := fieldFindings(v.Options(), res, eni)
+	// The YAML is what lint would read: check it, then write it (or, for
+	// -o json and a directory, what the flags ask for).
+	var yamlOut bytes.Buffer
+	if err := render.EncodeYAML(&yamlOut, res.Objects()...); err != nil {
+		return failure(err)
+	}
+	shown, report, err := fieldFindings(v.Options(), yamlOut.Bytes(), eni)
 	if err != nil {
 		return err
 	}
@@ -197,14 +203,18 @@ func (f *renderFlags) run(c *cobra.Command, s streams) error {
 		return f.writeDir(c, s, files, false)
 	}
 
-	var buf bytes.Buffer
-	if err := encode(&buf, f.output, res.Objects()); err != nil {
-		return failure(err)
+	out := yamlOut.Bytes()
+	if f.output == "json" {
+		var buf bytes.Buffer
+		if err := render.EncodeJSON(&buf, res.Objects()...); err != nil {
+			return failure(err)
+		}
+		out = buf.Bytes()
 	}
 	if f.check != "" {
-		return f.checkFile(c, s, in, buf.Bytes())
+		return f.checkFile(c, s, in, out)
 	}
-	_, err = s.Out.Write(buf.Bytes())
+	_, err = s.Out.Write(out)
 	return writeErr(err)
 }
 
@@ -374,13 +384,6 @@ func warn(s streams, prefix string, warnings []string) {
 	for _, w := range warnings {
 		fmt.Fprintf(s.ErrOut, "Warning: %s%s\n", prefix, w)
 	}
-}
-
-func encode(buf *bytes.Buffer, format string, objs []render.Object) error {
-	if format == "json" {
-		return render.EncodeJSON(buf, objs...)
-	}
-	return render.EncodeYAML(buf, objs...)
 }
 
 func writeErr(err error) error {

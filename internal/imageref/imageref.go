@@ -13,16 +13,30 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/typharender/typharender/terway"
 )
 
 // Image reference grammar, after the distribution/reference package.
+// The patterns are compiled on first use, not at start-up: most commands
+// never check an image. Lengths are checked in code, not with counted
+// repetition such as {0,127}, which compiles to one instruction per count.
 var (
-	domainRE = regexp.MustCompile(`^(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*(?::[0-9]{1,5})?$`)
-	pathRE   = regexp.MustCompile(`^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$`)
-	tagRE    = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
-	digestRE = regexp.MustCompile(`^sha256:[a-f0-9]{64}$`)
+	domainRE = lazyRegexp(`^(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*(?::[0-9]{1,5})?$`)
+	pathRE   = lazyRegexp(`^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$`)
+	tagRE    = lazyRegexp(`^[A-Za-z0-9_][A-Za-z0-9_.-]*$`)
+	digestRE = lazyRegexp(`^sha256:[a-f0-9]+$`)
+)
+
+func lazyRegexp(pattern string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(pattern) })
+}
+
+// Length limits of a tag and a digest.
+const (
+	maxTagLen = 128
+	digestLen = len("sha256:") + 64
 )
 
 // maxNameLen bounds a registry or a repository, as the
@@ -33,19 +47,19 @@ const maxNameLen = 255
 // the registry part of an image reference.
 func IsRegistry(s string) bool {
 	host, path, hasPath := strings.Cut(s, "/")
-	return len(s) <= maxNameLen && domainRE.MatchString(host) && (!hasPath || pathRE.MatchString(path))
+	return len(s) <= maxNameLen && domainRE().MatchString(host) && (!hasPath || pathRE().MatchString(path))
 }
 
 // IsRepository reports whether s is lowercase path components separated
 // by slashes, such as acs/typha.
-func IsRepository(s string) bool { return len(s) <= maxNameLen && pathRE.MatchString(s) }
+func IsRepository(s string) bool { return len(s) <= maxNameLen && pathRE().MatchString(s) }
 
 // IsTag reports whether s is up to 128 letters, digits, '_', '.' and '-',
 // not starting with '.' or '-'.
-func IsTag(s string) bool { return tagRE.MatchString(s) }
+func IsTag(s string) bool { return len(s) <= maxTagLen && tagRE().MatchString(s) }
 
 // IsDigest reports whether s is "sha256:" and 64 lowercase hex digits.
-func IsDigest(s string) bool { return digestRE.MatchString(s) }
+func IsDigest(s string) bool { return len(s) == digestLen && digestRE().MatchString(s) }
 
 // ErrImage is wrapped by every [ImageError].
 var ErrImage = errors.New("invalid image reference")
@@ -121,12 +135,12 @@ func Parse(ref string) (Image, error) {
 		img.Tag, rest = tag, rest[:i]
 	}
 	if first, path, ok := strings.Cut(rest, "/"); ok && (strings.ContainsAny(first, ".:") || first == "localhost") {
-		if !domainRE.MatchString(first) {
+		if !domainRE().MatchString(first) {
 			return fail(fmt.Sprintf("has registry host %q: want host[:port] such as registry-vpc.cn-hangzhou.aliyuncs.com", first))
 		}
 		img.Registry, rest = first, path
 	}
-	if !pathRE.MatchString(rest) {
+	if !pathRE().MatchString(rest) {
 		return fail(fmt.Sprintf("has repository %q: want lowercase path components separated by slashes, such as acs/typha", rest))
 	}
 	img.Repository = rest

@@ -2,6 +2,8 @@ package imageref_test
 
 import (
 	"errors"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -77,4 +79,32 @@ func TestParseRendered(t *testing.T) {
 	got, err := imageref.Parse(res.Image)
 	require.NoError(t, err)
 	assert.Equal(t, imageref.Image{Registry: "registry.example.com:5000", Repository: "mirror/acs/typha", Tag: "v3.27.0"}, got)
+}
+
+// TestTagAndDigestBounds: IsTag and IsDigest accept exactly what the
+// distribution/reference patterns with counted repetition accept
+// (^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$ and ^sha256:[a-f0-9]{64}$), at and
+// around the length limits.
+func TestTagAndDigestBounds(t *testing.T) {
+	t.Parallel()
+	tagRE := regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
+	digestRE := regexp.MustCompile(`^sha256:[a-f0-9]{64}$`)
+	var tags, digests []string
+	for _, n := range []int{0, 1, 2, 63, 64, 65, 127, 128, 129, 200} {
+		tags = append(tags, strings.Repeat("a", n), "_"+strings.Repeat("v.1-", n), "."+strings.Repeat("a", n), "-"+strings.Repeat("a", n), strings.Repeat("a", n)+"/")
+		digests = append(digests, "sha256:"+strings.Repeat("0a", n)[:min(2*n, n)], "sha256:"+strings.Repeat("f", n), "sha256:"+strings.Repeat("F", n), "sha512:"+strings.Repeat("f", n), strings.Repeat("f", n))
+	}
+	for _, s := range tags {
+		if got, want := imageref.IsTag(s), tagRE.MatchString(s); got != want {
+			t.Errorf("IsTag(%q) = %v, want %v", s, got, want)
+		}
+	}
+	for _, s := range digests {
+		if got, want := imageref.IsDigest(s), digestRE.MatchString(s); got != want {
+			t.Errorf("IsDigest(%q) = %v, want %v", s, got, want)
+		}
+	}
+	assert.True(t, imageref.IsTag(strings.Repeat("a", 128)))
+	assert.False(t, imageref.IsTag(strings.Repeat("a", 129)))
+	assert.True(t, imageref.IsDigest("sha256:"+strings.Repeat("f", 64)))
 }
