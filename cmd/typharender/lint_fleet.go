@@ -36,26 +36,12 @@ func (f *lintFlags) runFleet(c *cobra.Command, s streams, args []string, format 
 		return usageError(c, fmt.Errorf("--exclude: %w", err))
 	}
 	in := &input{stdin: s.In}
-	data, err := in.readAtMost("--fleet", f.fleet, values.MaxFleetBytes)
-	if big, ok := err.(*tooLargeError); ok {
-		return fmt.Errorf("--fleet %s", values.TooLarge(big.file, big.size, big.limit))
-	}
+	name, clusters, bad, err := readFleet(in, f.fleet, &values.Values{})
 	if err != nil {
 		return err
 	}
-	name := displayName(f.fleet)
-	clusters, bad, err := values.LoadFleet(name, data, &values.Values{})
-	if err != nil {
-		return fmt.Errorf("--fleet %s", indentErr(err))
-	}
-	if len(bad) > 0 {
-		values.SortEntryErrors(bad)
-		var b strings.Builder
-		fmt.Fprintf(&b, "--fleet %s: %d of %d clusters are invalid; nothing was linted:", name, len(bad), len(bad)+len(clusters))
-		for _, e := range bad {
-			b.WriteString("\n  " + indent(e.Error()))
-		}
-		return errors.New(b.String())
+	if err := badFleet(name, bad, len(bad)+len(clusters), "nothing was linted"); err != nil {
+		return err
 	}
 	// Each cluster's facts, checked as lint checks its flags' values.
 	facts := make([]lint.Facts, len(clusters))

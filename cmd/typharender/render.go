@@ -223,28 +223,13 @@ func (f *renderFlags) runFleet(c *cobra.Command, s streams, in *input) error {
 	if err != nil {
 		return err
 	}
-	data, err := in.readAtMost("--fleet", f.fleet, values.MaxFleetBytes)
-	if big, ok := err.(*tooLargeError); ok {
-		return fmt.Errorf("--fleet %s", values.TooLarge(big.file, big.size, big.limit))
-	}
+	name, clusters, bad, err := readFleet(in, f.fleet, base)
 	if err != nil {
 		return err
 	}
-	name := displayName(f.fleet)
-	clusters, bad, err := values.LoadFleet(name, data, base)
-	if err != nil {
-		return fmt.Errorf("--fleet %s", indentErr(err))
-	}
 	good, badValues := values.RenderFleet(name, clusters)
-	bad = append(bad, badValues...)
-	if len(bad) > 0 {
-		values.SortEntryErrors(bad)
-		var b strings.Builder
-		fmt.Fprintf(&b, "--fleet %s: %d of %d clusters are invalid; nothing was written:", name, len(bad), len(bad)+len(good))
-		for _, e := range bad {
-			b.WriteString("\n  " + indent(e.Error()))
-		}
-		return errors.New(b.String())
+	if err := badFleet(name, append(bad, badValues...), len(bad)+len(badValues)+len(good), "nothing was written"); err != nil {
+		return err
 	}
 	// Encoding is most of the work: each cluster on any core, in order,
 	// each distinct object once (one Layout for the fleet).
@@ -378,6 +363,40 @@ func invalidValues(err error) error {
 }
 
 func indentErr(err error) string { return indent(err.Error()) }
+
+// readFleet reads and parses the fleet file named file (- for stdin),
+// bounded by values.MaxFleetBytes, applying each entry over base. It
+// returns the name to show for the file, the good and the bad entries.
+func readFleet(in *input, file string, base *values.Values) (string, []values.Cluster, []*values.EntryError, error) {
+	data, err := in.readAtMost("--fleet", file, values.MaxFleetBytes)
+	if big, ok := err.(*tooLargeError); ok {
+		return "", nil, nil, fmt.Errorf("--fleet %s", values.TooLarge(big.file, big.size, big.limit))
+	}
+	if err != nil {
+		return "", nil, nil, err
+	}
+	name := displayName(file)
+	clusters, bad, err := values.LoadFleet(name, data, base)
+	if err != nil {
+		return "", nil, nil, fmt.Errorf("--fleet %s", indentErr(err))
+	}
+	return name, clusters, bad, nil
+}
+
+// badFleet lists a fleet's invalid entries, in line order, as one error
+// that says what was not done; nil when there are none.
+func badFleet(name string, bad []*values.EntryError, total int, notDone string) error {
+	if len(bad) == 0 {
+		return nil
+	}
+	values.SortEntryErrors(bad)
+	var b strings.Builder
+	fmt.Fprintf(&b, "--fleet %s: %d of %d clusters are invalid; %s:", name, len(bad), total, notDone)
+	for _, e := range bad {
+		b.WriteString("\n  " + indent(e.Error()))
+	}
+	return errors.New(b.String())
+}
 
 // warn writes warnings to stderr as kubectl does.
 func warn(s streams, prefix string, warnings []string) {
