@@ -28,11 +28,8 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
-	"k8s.io/client-go/discovery"
-	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/restmapper"
 	"sigs.k8s.io/yaml"
 
 	"github.com/typharender/typharender/render"
@@ -48,10 +45,8 @@ func TestAPIServer(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 
-	cs := kubernetes.NewForConfigOrDie(c.config)
-	dyn := dynamic.NewForConfigOrDie(c.config)
-	disco := discovery.NewDiscoveryClientForConfigOrDie(c.config)
-	mapper := restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(disco))
+	cl := c.clients()
+	cs, dyn, disco, mapper := cl.cs, cl.dyn, cl.disco, cl.mapper
 
 	info, err := disco.ServerVersion()
 	if err != nil {

@@ -15,12 +15,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/discovery"
-	"k8s.io/client-go/discovery/cached/memory"
-	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/restmapper"
 
 	"github.com/typharender/typharender/render"
 	"github.com/typharender/typharender/terway"
@@ -38,10 +34,8 @@ func TestAutoscalerOnAPIServer(t *testing.T) {
 	c := startCluster(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	cs := kubernetes.NewForConfigOrDie(c.config)
-	dyn := dynamic.NewForConfigOrDie(c.config)
-	disco := discovery.NewDiscoveryClientForConfigOrDie(c.config)
-	mapper := restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(disco))
+	cl := c.clients()
+	cs, dyn, disco, mapper := cl.cs, cl.dyn, cl.disco, cl.mapper
 	info, err := disco.ServerVersion()
 	if err != nil {
 		t.Fatal(err)

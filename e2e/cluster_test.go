@@ -26,7 +26,12 @@ import (
 	"testing"
 	"time"
 
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/discovery/cached/memory"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/restmapper"
 )
 
 // binEnv names the environment variable holding the directory with the
@@ -44,6 +49,25 @@ type cluster struct {
 	dir    string
 	config *rest.Config // admin (system:masters) client certificate
 	procs  []*process   // in start order; stopped in reverse
+}
+
+// clients are the admin clients the tests use on a cluster.
+type clients struct {
+	cs     *kubernetes.Clientset
+	dyn    *dynamic.DynamicClient
+	disco  *discovery.DiscoveryClient
+	mapper *restmapper.DeferredDiscoveryRESTMapper // kinds to resources, through discovery
+}
+
+// clients returns new admin clients of c.
+func (c *cluster) clients() clients {
+	disco := discovery.NewDiscoveryClientForConfigOrDie(c.config)
+	return clients{
+		cs:     kubernetes.NewForConfigOrDie(c.config),
+		dyn:    dynamic.NewForConfigOrDie(c.config),
+		disco:  disco,
+		mapper: restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(disco)),
+	}
 }
 
 // process is a started server. PIDs are logged and written to dir/pids so a

@@ -28,8 +28,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/wait"
-	"k8s.io/client-go/discovery"
-	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/restmapper"
@@ -406,14 +404,14 @@ type relayEnv struct {
 }
 
 func newRelayEnv(ctx context.Context, t *testing.T, c *cluster, nodeIP, bins string) *relayEnv {
-	disco := discovery.NewDiscoveryClientForConfigOrDie(c.config)
+	cl := c.clients()
 	return &relayEnv{
 		ctx:    ctx,
 		c:      c,
-		cs:     kubernetes.NewForConfigOrDie(c.config),
+		cs:     cl.cs,
 		ext:    apiextensionsclient.NewForConfigOrDie(c.config),
-		dyn:    dynamic.NewForConfigOrDie(c.config),
-		mapper: restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(disco)),
+		dyn:    cl.dyn,
+		mapper: cl.mapper,
 		nodeIP: nodeIP,
 		bins:   bins,
 	}
@@ -834,22 +832,17 @@ func statusLines(p *process) []string {
 	return out
 }
 
-func grepPrefix(path, prefix string) []string {
-	data, _ := os.ReadFile(path)
-	var out []string
-	for _, l := range strings.Split(string(data), "\n") {
-		if strings.HasPrefix(l, prefix) {
-			out = append(out, l)
-		}
-	}
-	return out
-}
+// grepPrefix returns the lines of the file at path that start with prefix.
+func grepPrefix(path, prefix string) []string { return grepLines(path, prefix, strings.HasPrefix) }
 
-func grepFile(path, substr string) []string {
+// grepFile returns the lines of the file at path that contain substr.
+func grepFile(path, substr string) []string { return grepLines(path, substr, strings.Contains) }
+
+func grepLines(path, s string, match func(line, s string) bool) []string {
 	data, _ := os.ReadFile(path)
 	var out []string
 	for _, l := range strings.Split(string(data), "\n") {
-		if strings.Contains(l, substr) {
+		if match(l, s) {
 			out = append(out, l)
 		}
 	}
