@@ -211,12 +211,7 @@ func checkServiceSelector(c *Context) {
 			c.report(o, selLine, "has no selector: it selects no Typha pods, so it has no endpoints for Felix; set spec.selector to %s: %s", render.AppLabel, render.Name)
 			continue
 		}
-		var deps []*Object
-		for _, d := range c.typha {
-			if d.Namespace == o.Namespace || d.Namespace == "" || o.Namespace == "" {
-				deps = append(deps, d)
-			}
-		}
+		deps := c.typhaFor(o.Namespace)
 		if len(deps) == 0 {
 			c.skip("the Typha Deployment among the inputs", "the Service's selector is compared with its pod labels")
 			continue

@@ -296,6 +296,40 @@ func checkTyphaContainerPort(c *Context) {
 // to each other: the same, or one not given (applied with -n).
 func namespaceMatch(a, b string) bool { return a == b || a == "" || b == "" }
 
+// typhaFor returns the Typha Deployments an object in namespace ns goes
+// with (namespaceMatch), worked out once per namespace: the cross-object
+// rules ask for every Service and PodDisruptionBudget, and a tree with
+// thousands of each would otherwise pair them all anew.
+func (c *Context) typhaFor(ns string) []*Object {
+	if deps, ok := c.typhaByNS[ns]; ok {
+		return deps
+	}
+	var deps []*Object
+	for _, d := range c.typha {
+		if namespaceMatch(d.Namespace, ns) {
+			deps = append(deps, d)
+		}
+	}
+	if c.typhaByNS == nil {
+		c.typhaByNS = map[string][]*Object{}
+	}
+	c.typhaByNS[ns] = deps
+	return deps
+}
+
+// portNames returns the names of a workload's container ports, in order.
+func portNames(d *Object) []string {
+	var names []string
+	for _, ctr := range containers(d) {
+		for _, p := range items(get(ctr, "ports")) {
+			if n := scalar(get(p, "name")); n != "" {
+				names = append(names, n)
+			}
+		}
+	}
+	return names
+}
+
 func checkServiceTargetPortName(c *Context) {
 	for _, o := range c.services {
 		port := typhaPort(o)
@@ -303,33 +337,21 @@ func checkServiceTargetPortName(c *Context) {
 		if tp == nil || tp.Tag != "!!str" || tp.Value == "" {
 			continue // a number, or unset (the port): service-port-number's concern
 		}
-		var deps []*Object
-		for _, d := range c.typha {
-			if namespaceMatch(d.Namespace, o.Namespace) {
-				deps = append(deps, d)
-			}
-		}
+		deps := c.typhaFor(o.Namespace)
 		if len(deps) == 0 {
 			c.skip("the Typha Deployment among the inputs", "a named targetPort is looked up among its container ports")
 			continue
 		}
+		if slices.ContainsFunc(deps, func(d *Object) bool { return slices.Contains(portNames(d), tp.Value) }) {
+			continue
+		}
 		var names []string
-		found := false
 		for _, d := range deps {
-			for _, ctr := range containers(d) {
-				for _, p := range items(get(ctr, "ports")) {
-					n := scalar(get(p, "name"))
-					if n == tp.Value {
-						found = true
-					}
-					if n != "" && !slices.Contains(names, n) {
-						names = append(names, n)
-					}
+			for _, n := range portNames(d) {
+				if !slices.Contains(names, n) {
+					names = append(names, n)
 				}
 			}
-		}
-		if found {
-			continue
 		}
 		have := "none is named"
 		if len(names) > 0 {
@@ -356,12 +378,7 @@ func checkPDBSelector(c *Context) {
 		}
 		spec := get(o.root, "spec")
 		line := lineOf(keyNode(spec, "selector"), lineOf(keyNode(o.root, "spec"), o.Line))
-		var deps []*Object
-		for _, d := range c.typha {
-			if namespaceMatch(d.Namespace, o.Namespace) {
-				deps = append(deps, d)
-			}
-		}
+		deps := c.typhaFor(o.Namespace)
 		if len(deps) == 0 {
 			c.skip("the Typha Deployment among the inputs", "the PodDisruptionBudget's selector is compared with its pod labels")
 			continue

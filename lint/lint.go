@@ -54,7 +54,8 @@ type Context struct {
 	services   []*Object // Typha Services: calico-typha, or named by felix_relay_service
 	allSvcs    []*Object
 	eniConfigs []*Object
-	relayNames map[string]bool // the Services eni-configs' felix_relay_service names
+	relayNames map[string]bool      // the Services eni-configs' felix_relay_service names
+	typhaByNS  map[string][]*Object // typhaFor's answers, by namespace
 
 	autoscalerTargets []cpaTarget // what cluster-proportional-autoscalers among the inputs scale
 
