@@ -20,8 +20,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -48,7 +50,9 @@ const (
 type cluster struct {
 	dir    string
 	config *rest.Config // admin (system:masters) client certificate
-	procs  []*process   // in start order; stopped in reverse
+
+	mu    sync.Mutex // guards procs: the simulated cluster starts processes from its controllers
+	procs []*process // in start order; stopped in reverse
 }
 
 // clients are the admin clients the tests use on a cluster.
@@ -78,15 +82,18 @@ type process struct {
 	logPath string
 	exited  chan struct{} // closed when Wait returns
 	waitErr error
-	stopped bool // stop has run
+
+	mu      sync.Mutex // stop may be called from several goroutines
+	stopped bool       // stop has run
 }
 
 // startCluster starts etcd and kube-apiserver and waits for /readyz. Both are
 // stopped by t.Cleanup on every exit path of the test, including t.Fatal and a
 // failed start. If the test binary itself dies (panic, -timeout, SIGKILL), the
 // kernel kills the servers through Pdeathsig, and each runs in its own
-// process group so that nothing it forks survives either.
-func startCluster(t *testing.T) *cluster {
+// process group so that nothing it forks survives either. apiserverArgs are
+// added to kube-apiserver's flags.
+func startCluster(t *testing.T, apiserverArgs ...string) *cluster {
 	t.Helper()
 	binDir := os.Getenv(binEnv)
 	if binDir == "" {
@@ -128,18 +135,18 @@ func startCluster(t *testing.T) *cluster {
 		return bytes.Contains(body, []byte(`"health":"true"`))
 	})
 
-	apiserver := c.start(t, filepath.Join(binDir, "kube-apiserver"),
+	apiserver := c.start(t, filepath.Join(binDir, "kube-apiserver"), append([]string{
 		"--bind-address=127.0.0.1",
 		"--advertise-address=127.0.0.1",
-		"--secure-port="+strconv.Itoa(apiPort),
-		"--etcd-servers="+etcdClient,
-		"--cert-dir="+filepath.Join(c.dir, "apiserver-certs"),
-		"--tls-cert-file="+filepath.Join(pki, "apiserver.crt"),
-		"--tls-private-key-file="+filepath.Join(pki, "apiserver.key"),
-		"--client-ca-file="+filepath.Join(pki, "ca.crt"),
+		"--secure-port=" + strconv.Itoa(apiPort),
+		"--etcd-servers=" + etcdClient,
+		"--cert-dir=" + filepath.Join(c.dir, "apiserver-certs"),
+		"--tls-cert-file=" + filepath.Join(pki, "apiserver.crt"),
+		"--tls-private-key-file=" + filepath.Join(pki, "apiserver.key"),
+		"--client-ca-file=" + filepath.Join(pki, "ca.crt"),
 		"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
-		"--service-account-key-file="+filepath.Join(pki, "sa.pub"),
-		"--service-account-signing-key-file="+filepath.Join(pki, "sa.key"),
+		"--service-account-key-file=" + filepath.Join(pki, "sa.pub"),
+		"--service-account-signing-key-file=" + filepath.Join(pki, "sa.key"),
 		"--service-cluster-ip-range=10.96.0.0/16",
 		// The kubernetes Service's endpoints would have to be a routable
 		// address; nothing here needs them.
@@ -149,7 +156,7 @@ func startCluster(t *testing.T) *cluster {
 		"--profiling=false",
 		"--enable-priority-and-fairness=false",
 		"--v=1",
-	)
+	}, apiserverArgs...)...)
 
 	c.config = &rest.Config{
 		Host: fmt.Sprintf("https://127.0.0.1:%d", apiPort),
@@ -195,29 +202,46 @@ func (c *cluster) startProcess(t *testing.T, name, bin string, env []string, arg
 	defer logFile.Close() // the child holds its own descriptor
 
 	cmd := exec.Command(bin, args...)
-	cmd.Dir = c.dir
 	cmd.Stdout = logFile
 	cmd.Stderr = logFile
 	cmd.Env = env
+	p, err := c.launch(t, name, cmd, logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// launch starts cmd, whose output the caller has directed to logPath, with
+// the guarantees of startProcess. It is safe to call from any goroutine
+// while the test runs.
+func (c *cluster) launch(t *testing.T, name string, cmd *exec.Cmd, logPath string) (*process, error) {
+	if cmd.Dir == "" {
+		cmd.Dir = c.dir
+	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{
 		Setpgid:   true,            // signal the whole group on stop
 		Pdeathsig: syscall.SIGKILL, // die with the test binary (panic, timeout)
 	}
 	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", name, err)
+		return nil, fmt.Errorf("start %s: %w", name, err)
 	}
 	p := &process{name: name, cmd: cmd, logPath: logPath, exited: make(chan struct{})}
 	go func() {
 		p.waitErr = cmd.Wait()
 		close(p.exited)
 	}()
+	c.mu.Lock()
 	c.procs = append(c.procs, p)
+	c.mu.Unlock()
 	t.Logf("started %s pid %d (log %s)", name, cmd.Process.Pid, logPath)
 	c.writePIDs(t)
-	return p
+	return p, nil
 }
 
 func (c *cluster) writePIDs(t *testing.T) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	var b strings.Builder
 	for _, p := range c.procs {
 		fmt.Fprintf(&b, "%s %d\n", p.name, p.cmd.Process.Pid)
@@ -234,6 +258,8 @@ func (c *cluster) writePIDs(t *testing.T) {
 
 // pids returns the process IDs of the servers, in start order.
 func (c *cluster) pids() []int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	var pids []int
 	for _, p := range c.procs {
 		pids = append(pids, p.cmd.Process.Pid)
@@ -245,14 +271,19 @@ func (c *cluster) pids() []int {
 // group, SIGKILL after stopTimeout. On a failed test the tail of each log is
 // printed.
 func (c *cluster) stop(t *testing.T) {
-	for i := len(c.procs) - 1; i >= 0; i-- {
-		c.procs[i].stop(t)
+	c.mu.Lock()
+	procs := slices.Clone(c.procs)
+	c.mu.Unlock()
+	for i := len(procs) - 1; i >= 0; i-- {
+		procs[i].stop(t)
 	}
 }
 
 // stop ends p and its process group (SIGTERM, SIGKILL after stopTimeout) and
 // logs the tail of its log if the test failed. A second call does nothing.
 func (p *process) stop(t *testing.T) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	if p.stopped {
 		return
 	}

@@ -19,4 +19,17 @@
 // hack/e2e-netns.sh creates, whose only non-loopback address it finds in
 // TYPHARENDER_E2E_NODE_IP. Without either it skips and says why; with
 // CI=true it fails instead.
+//
+// TestSimulatedCluster (and the rehearsal built on it) runs a simulated
+// Terway cluster of 520 nodes from real parts (simcluster_test.go):
+// kube-controller-manager, kube-scheduler and kubectl of the API server's
+// version and kwok v0.8.0, all from hack/e2e-binaries.sh; Terway's
+// DaemonSet and eni-config from its chart; a test double of Terway's policy
+// container (terwaydouble_test.go) that runs each node's Felix 3.24.5 in one
+// felixsim process; real Typha processes for the Typha pods
+// (typhakubelet_test.go), each in a network namespace of its node's
+// (netns_test.go). felixsim and the Typha builds come from
+// hack/calico-binaries.sh (TYPHARENDER_E2E_CALICO_BIN); without them it
+// skips, or fails under CI=true. TYPHARENDER_E2E_FELIX_NODES=N runs a
+// smaller cluster for a quick local run.
 package e2e

@@ -1,0 +1,268 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"runtime"
+	"sync"
+
+	"golang.org/x/sys/unix"
+)
+
+// nodeNetns is the network namespace of one simulated node that runs a
+// hostNetwork process of its own (a Typha pod): Typha binds 0.0.0.0:5473,
+// 0.0.0.0:9093 and localhost:9098 there, as on a real node, and several
+// Typha pods on several nodes do not collide. The namespace has only its
+// loopback, up. Two kinds of forwarder join it to the e2e's own namespace
+// (hack/e2e-netns.sh), where every node's address lives and every other
+// server runs:
+//
+//   - publish: a listener on the node's address in the e2e namespace,
+//     forwarding each connection to the same port on the loopback of the
+//     node's namespace, as a container runtime's userland proxy publishes a
+//     port. Felix reaches Typha at the address the Endpoints name, the API
+//     server's pod proxy reaches the metrics port, and nothing in the plan's
+//     commands changes;
+//   - reach: a listener on the node's loopback forwarding to an address of
+//     the e2e namespace: the API server, which listens on 127.0.0.1 there,
+//     is at the same 127.0.0.1:port inside the node, so a kubeconfig works
+//     unchanged in both.
+//
+// The namespace is made on a thread of this process and held by a file
+// descriptor; processes enter it with nsenter(1) (util-linux, like the
+// unshare that hack/e2e-netns.sh uses). Close ends the forwarders and
+// releases the namespace.
+type nodeNetns struct {
+	fd     int // the namespace, held open
+	dialer chan dialReq
+	done   chan struct{}
+
+	mu        sync.Mutex
+	listeners []net.Listener
+	closed    bool
+}
+
+type dialReq struct {
+	addr  string
+	reply chan dialResult
+}
+
+type dialResult struct {
+	conn     net.Conn
+	listener net.Listener // for a listen request ("@host:port")
+	err      error
+}
+
+// newNodeNetns makes a network namespace with its loopback up.
+func newNodeNetns() (*nodeNetns, error) {
+	res := make(chan error, 1)
+	ns := &nodeNetns{fd: -1, dialer: make(chan dialReq), done: make(chan struct{})}
+	go func() {
+		// The thread enters the new namespace and never leaves it: it
+		// stays locked, so the runtime ends it with this goroutine.
+		runtime.LockOSThread()
+		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
+			res <- fmt.Errorf("unshare(CLONE_NEWNET): %w", err)
+			return
+		}
+		fd, err := unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			res <- fmt.Errorf("open the new network namespace: %w", err)
+			return
+		}
+		ns.fd = fd
+		if err := loopbackUp(); err != nil {
+			res <- err
+			return
+		}
+		res <- nil
+		ns.serveDials()
+	}()
+	if err := <-res; err != nil {
+		if ns.fd >= 0 {
+			unix.Close(ns.fd)
+		}
+		return nil, err
+	}
+	return ns, nil
+}
+
+// loopbackUp sets lo up in the calling thread's network namespace.
+func loopbackUp() error {
+	s, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("socket: %w", err)
+	}
+	defer unix.Close(s)
+	ifr, err := unix.NewIfreq("lo")
+	if err != nil {
+		return err
+	}
+	if err := unix.IoctlIfreq(s, unix.SIOCGIFFLAGS, ifr); err != nil {
+		return fmt.Errorf("SIOCGIFFLAGS lo: %w", err)
+	}
+	ifr.SetUint16(ifr.Uint16() | unix.IFF_UP)
+	if err := unix.IoctlIfreq(s, unix.SIOCSIFFLAGS, ifr); err != nil {
+		return fmt.Errorf("SIOCSIFFLAGS lo up: %w", err)
+	}
+	return nil
+}
+
+// serveDials runs on the namespace's own thread: every socket it makes
+// belongs to the namespace, and keeps it after the thread is gone.
+func (ns *nodeNetns) serveDials() {
+	for {
+		select {
+		case req := <-ns.dialer:
+			var r dialResult
+			if req.addr[0] == '@' { // a listener: "@host:port"
+				r.listener, r.err = net.Listen("tcp", req.addr[1:])
+			} else {
+				r.conn, r.err = net.Dial("tcp", req.addr)
+			}
+			req.reply <- r
+		case <-ns.done:
+			return
+		}
+	}
+}
+
+// Dial connects to addr inside the namespace.
+func (ns *nodeNetns) Dial(ctx context.Context, addr string) (net.Conn, error) {
+	reply := make(chan dialResult, 1)
+	select {
+	case ns.dialer <- dialReq{addr: addr, reply: reply}:
+	case <-ns.done:
+		return nil, errors.New("the node's network namespace is closed")
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	r := <-reply
+	return r.conn, r.err
+}
+
+// DialContext is Dial in the signature of net.Dialer.DialContext.
+func (ns *nodeNetns) DialContext(ctx context.Context, _, addr string) (net.Conn, error) {
+	return ns.Dial(ctx, addr)
+}
+
+// Publish forwards connections to outerAddr (host:port in the e2e
+// namespace) to the same port on the namespace's loopback.
+func (ns *nodeNetns) Publish(outerAddr string) error {
+	_, port, err := net.SplitHostPort(outerAddr)
+	if err != nil {
+		return err
+	}
+	l, err := net.Listen("tcp", outerAddr)
+	if err != nil {
+		return fmt.Errorf("publish %s: %w", outerAddr, err)
+	}
+	inner := net.JoinHostPort("127.0.0.1", port)
+	ns.serve(l, func(ctx context.Context) (net.Conn, error) { return ns.Dial(ctx, inner) })
+	return nil
+}
+
+// Reach forwards connections to innerAddr (host:port on the namespace's
+// loopback) to outerAddr in the e2e namespace.
+func (ns *nodeNetns) Reach(innerAddr, outerAddr string) error {
+	reply := make(chan dialResult, 1)
+	select {
+	case ns.dialer <- dialReq{addr: "@" + innerAddr, reply: reply}:
+	case <-ns.done:
+		return errors.New("the node's network namespace is closed")
+	}
+	r := <-reply
+	if r.err != nil {
+		return fmt.Errorf("listen on %s in the node's namespace: %w", innerAddr, r.err)
+	}
+	var d net.Dialer
+	ns.serve(r.listener, func(ctx context.Context) (net.Conn, error) {
+		return d.DialContext(ctx, "tcp", outerAddr)
+	})
+	return nil
+}
+
+// serve accepts on l until Close, joining each connection to one from dial.
+// A connection whose other side cannot be reached is closed at once, as a
+// proxy does.
+func (ns *nodeNetns) serve(l net.Listener, dial func(context.Context) (net.Conn, error)) {
+	ns.mu.Lock()
+	if ns.closed {
+		ns.mu.Unlock()
+		l.Close()
+		return
+	}
+	ns.listeners = append(ns.listeners, l)
+	ns.mu.Unlock()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return // closed
+			}
+			go func() {
+				defer c.Close()
+				ctx, cancel := context.WithCancel(context.Background())
+				go func() {
+					select {
+					case <-ns.done:
+					case <-ctx.Done():
+					}
+					cancel()
+				}()
+				defer cancel()
+				o, err := dial(ctx)
+				if err != nil {
+					return
+				}
+				defer o.Close()
+				pipe(c, o)
+			}()
+		}
+	}()
+}
+
+// pipe copies both ways until either side ends, then closes both.
+func pipe(a, b net.Conn) {
+	done := make(chan struct{}, 2)
+	cp := func(dst, src net.Conn) {
+		_, _ = io.Copy(dst, src)
+		if tc, ok := dst.(*net.TCPConn); ok {
+			_ = tc.CloseWrite()
+		}
+		done <- struct{}{}
+	}
+	go cp(a, b)
+	go cp(b, a)
+	<-done
+	<-done
+}
+
+// NsenterArgs are the arguments that run a command in the namespace:
+// nsenter --net=/proc/PID/fd/FD -- CMD..., with this process's PID and the
+// namespace's descriptor.
+func (ns *nodeNetns) NsenterArgs() []string {
+	return []string{fmt.Sprintf("--net=/proc/%d/fd/%d", os.Getpid(), ns.fd), "--"}
+}
+
+// Close ends every forwarder (open connections drop) and releases the
+// namespace; a process still running in it keeps it until it exits.
+func (ns *nodeNetns) Close() {
+	ns.mu.Lock()
+	defer ns.mu.Unlock()
+	if ns.closed {
+		return
+	}
+	ns.closed = true
+	close(ns.done)
+	for _, l := range ns.listeners {
+		l.Close()
+	}
+	unix.Close(ns.fd)
+}
