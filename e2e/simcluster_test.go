@@ -24,13 +24,13 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	authenticationv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
+	apiextensionsclient "k8s.io/apiextensions-apiserver/pkg/client/clientset/clientset"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
@@ -99,6 +99,7 @@ type simCluster struct {
 	t          *testing.T
 	ctx        context.Context
 	cl         clients
+	ext        apiextensionsclient.Interface
 	bins       string // hack/e2e-binaries.sh's directory
 	calicoBins string // hack/calico-binaries.sh's directory
 	apiAddr    string // host:port of the API server
@@ -112,6 +113,7 @@ type simCluster struct {
 	felix  *felixsim
 	terway *terwayDouble
 	typha  *typhaKubelet
+	core   []*process // the servers: if one exits, the cluster is broken
 
 	mu      sync.Mutex
 	timings []timing // how long each phase of the start took
@@ -175,6 +177,7 @@ func startSimCluster(t *testing.T, ctx context.Context, o simOptions) *simCluste
 	}
 	s.apiAddr = u.Host
 	s.cl = s.clients()
+	s.ext = apiextensionsclient.NewForConfigOrDie(s.config)
 	s.kubeconfig = filepath.Join(s.dir, "kubeconfig-admin")
 	s.writeAdminKubeconfig(t, s.kubeconfig)
 	waitForNamespace(ctx, t, s.cl.cs, terway.ENIConfigNamespace)
@@ -202,6 +205,9 @@ func startSimCluster(t *testing.T, ctx context.Context, o simOptions) *simCluste
 		s.terway = startTerwayDouble(t, s, s.felix, ds.Spec.Selector.MatchLabels)
 		s.typha = startTyphaKubelet(t, s, s.typhaBinary)
 	})
+	s.cluster.mu.Lock()
+	s.core = slices.Clone(s.procs)
+	s.cluster.mu.Unlock()
 	s.phase(fmt.Sprintf("create %d nodes, all Ready", len(s.nodes)), func() { s.createNodes(t) })
 	s.phase("Terway on every node but the virtual ones", func() { s.waitDaemonSet(t, rolloutBound) })
 	s.phase(fmt.Sprintf("every Felix (%d) in sync with the API server", o.felixNodes), func() {
@@ -217,6 +223,29 @@ const (
 	rolloutBound = 5 * time.Minute
 	nodesBound   = 3 * time.Minute
 )
+
+// poll calls cond every interval until it returns true; it fails after
+// bound, or at once when one of the cluster's servers has exited (with the
+// end of its log).
+func (s *simCluster) poll(bound, interval time.Duration, cond func(context.Context) bool) error {
+	ctx, cancel := context.WithTimeout(s.ctx, bound)
+	defer cancel()
+	for {
+		if cond(ctx) {
+			return nil
+		}
+		for _, p := range s.core {
+			if exited(p) {
+				return fmt.Errorf("%s exited (%v); its last lines:\n%s", p.name, p.waitErr, tail(p.logPath, 15))
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("not within %v", bound)
+		case <-time.After(interval):
+		}
+	}
+}
 
 // phase runs f and records how long it took.
 func (s *simCluster) phase(what string, f func()) {
@@ -411,6 +440,10 @@ func (s *simCluster) startKwok(t *testing.T) {
 		conf.Write(raw)
 	}
 	confPath := filepath.Join(s.dir, "kwok.yaml")
+	if strings.Contains(confPath, ",") {
+		// kwok's --config is a list flag: a comma splits the path.
+		t.Fatalf("kwok's configuration path %s has a comma, which kwok --config reads as two paths: name the test without one", confPath)
+	}
 	if err := os.WriteFile(confPath, conf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -482,10 +515,10 @@ func (s *simCluster) createNodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	var notReady []string
-	err := wait.PollUntilContextTimeout(s.ctx, 500*time.Millisecond, nodesBound, true, func(ctx context.Context) (bool, error) {
+	err := s.poll(nodesBound, 500*time.Millisecond, func(ctx context.Context) bool {
 		list, err := cs.CoreV1().Nodes().List(ctx, metav1.ListOptions{ResourceVersion: "0"})
 		if err != nil {
-			return false, nil
+			return false
 		}
 		notReady = notReady[:0]
 		for _, n := range list.Items {
@@ -499,10 +532,10 @@ func (s *simCluster) createNodes(t *testing.T) {
 				notReady = append(notReady, n.Name)
 			}
 		}
-		return len(list.Items) == len(s.nodes) && len(notReady) == 0, nil
+		return len(list.Items) == len(s.nodes) && len(notReady) == 0
 	})
 	if err != nil {
-		t.Fatalf("nodes not Ready within %v: %d not Ready, e.g. %v; kwok's log:\n%s", nodesBound, len(notReady), head(notReady, 5), tail(filepath.Join(s.dir, "kwok.log"), 20))
+		t.Fatalf("nodes not Ready: %v; %d not Ready, e.g. %v; kwok's log:\n%s", err, len(notReady), head(notReady, 5), tail(filepath.Join(s.dir, "kwok.log"), 20))
 	}
 }
 
@@ -560,18 +593,18 @@ func (s *simCluster) waitDaemonSet(t *testing.T, bound time.Duration) {
 	t.Helper()
 	want := int32(len(s.nodes) - len(s.nodesOf(virtualNode)))
 	var last appsv1.DaemonSetStatus
-	err := wait.PollUntilContextTimeout(s.ctx, time.Second, bound, true, func(ctx context.Context) (bool, error) {
+	err := s.poll(bound, time.Second, func(ctx context.Context) bool {
 		ds, err := s.cl.cs.AppsV1().DaemonSets(terway.ENIConfigNamespace).Get(ctx, "terway-eniip", metav1.GetOptions{})
 		if err != nil {
-			return false, nil
+			return false
 		}
 		last = ds.Status
 		st := ds.Status
 		return st.ObservedGeneration >= ds.Generation && st.DesiredNumberScheduled == want &&
-			st.UpdatedNumberScheduled == want && st.NumberReady == want && st.NumberAvailable == want, nil
+			st.UpdatedNumberScheduled == want && st.NumberReady == want && st.NumberAvailable == want
 	})
 	if err != nil {
-		t.Fatalf("Terway's DaemonSet not on all %d Terway nodes within %v: status %+v", want, bound, last)
+		t.Fatalf("Terway's DaemonSet not on all %d Terway nodes: %v; status %+v", want, err, last)
 	}
 }
 
@@ -580,12 +613,12 @@ func (s *simCluster) waitDaemonSet(t *testing.T, bound time.Duration) {
 func (s *simCluster) waitFelix(t *testing.T, mode, svc string, bound time.Duration) {
 	t.Helper()
 	var why string
-	err := wait.PollUntilContextTimeout(s.ctx, time.Second, bound, true, func(ctx context.Context) (bool, error) {
+	err := s.poll(bound, time.Second, func(ctx context.Context) bool {
 		why = s.felixNot(ctx, mode, svc)
-		return why == "", nil
+		return why == ""
 	})
 	if err != nil {
-		t.Fatalf("Felix not in sync in %s mode on every Felix node within %v: %s", mode, bound, why)
+		t.Fatalf("Felix not in sync in %s mode on every Felix node: %v: %s", mode, err, why)
 	}
 }
 
