@@ -114,6 +114,11 @@ func (f *felixsim) start(ctx context.Context, spec felixClientSpec) error {
 	return f.do(ctx, http.MethodPost, "/clients", spec, nil)
 }
 
+// startAll starts (or replaces) several nodes' Felix in one request.
+func (f *felixsim) startAll(ctx context.Context, specs []felixClientSpec) error {
+	return f.do(ctx, http.MethodPost, "/clients", specs, nil)
+}
+
 // stop stops one node's Felix, as a Felix that exits.
 func (f *felixsim) stop(ctx context.Context, node string) error {
 	return f.do(ctx, http.MethodDelete, "/clients/"+url.PathEscape(node), nil, nil)

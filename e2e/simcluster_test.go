@@ -113,7 +113,6 @@ type simCluster struct {
 	felix  *felixsim
 	terway *terwayDouble
 	typha  *typhaKubelet
-	core   []*process // the servers: if one exits, the cluster is broken
 
 	mu      sync.Mutex
 	timings []timing // how long each phase of the start took
@@ -188,12 +187,16 @@ func startSimCluster(t *testing.T, ctx context.Context, o simOptions) *simCluste
 			"--kube-api-qps=200", "--kube-api-burst=400", "--v=1")
 		s.start(t, filepath.Join(bins, "kube-scheduler"), kc, "--leader-elect=false", "--secure-port=0", "--v=1")
 	})
-	s.phase("install Terway's objects", func() {
-		for _, f := range []string{"rbac.yaml", "crds.yaml", "eni-config.yaml", "daemonset.yaml"} {
+	s.phase("start kwok", func() { s.startKwok(t) })
+	// The nodes first, then Terway: each Felix that starts lists every node
+	// and pod, and watches them (what Typha is for), so Felix agents
+	// started while nodes are still being created slow everything down.
+	s.phase(fmt.Sprintf("create %d nodes, all Ready", len(s.nodes)), func() { s.createNodes(t) })
+	s.phase("install Terway's objects but its DaemonSet", func() {
+		for _, f := range []string{"rbac.yaml", "crds.yaml", "eni-config.yaml"} {
 			s.apply(t, filepath.Join("testdata", "terway", f))
 		}
 	})
-	s.phase("start kwok", func() { s.startKwok(t) })
 
 	s.terwayKC = filepath.Join(s.dir, "kubeconfig-terway")
 	if _, err := s.saKubeconfig(ctx, terway.ENIConfigNamespace, terwaySA, nil, s.terwayKC); err != nil {
@@ -201,15 +204,18 @@ func startSimCluster(t *testing.T, ctx context.Context, o simOptions) *simCluste
 	}
 	s.phase("start felixsim, the Terway double and the Typha kubelet", func() {
 		s.felix = startFelixsim(t, s.cluster, calico, s.terwayKC)
-		ds := s.terwayDaemonSet(t)
+		ds := s.readDaemonSetFile(t)
 		s.terway = startTerwayDouble(t, s, s.felix, ds.Spec.Selector.MatchLabels)
 		s.typha = startTyphaKubelet(t, s, s.typhaBinary)
 	})
-	s.cluster.mu.Lock()
-	s.core = slices.Clone(s.procs)
-	s.cluster.mu.Unlock()
-	s.phase(fmt.Sprintf("create %d nodes, all Ready", len(s.nodes)), func() { s.createNodes(t) })
-	s.phase("Terway on every node but the virtual ones", func() { s.waitDaemonSet(t, rolloutBound) })
+	s.phase("Terway's DaemonSet on every node but the virtual ones", func() {
+		s.terway.hold()
+		s.apply(t, filepath.Join("testdata", "terway", "daemonset.yaml"))
+		s.waitDaemonSet(t, rolloutBound)
+		if err := s.terway.release(ctx); err != nil {
+			t.Fatalf("start Felix on the Terway nodes: %v", err)
+		}
+	})
 	s.phase(fmt.Sprintf("every Felix (%d) in sync with the API server", o.felixNodes), func() {
 		s.waitFelix(t, felixDirect, "", rolloutBound)
 	})
@@ -224,6 +230,9 @@ const (
 	nodesBound   = 3 * time.Minute
 )
 
+// coreServers are the processes without which the cluster is broken.
+var coreServers = map[string]bool{"etcd": true, "kube-apiserver": true, "kube-controller-manager": true, "kube-scheduler": true, "kwok": true, felixsimName: true}
+
 // poll calls cond every interval until it returns true; it fails after
 // bound, or at once when one of the cluster's servers has exited (with the
 // end of its log).
@@ -234,8 +243,11 @@ func (s *simCluster) poll(bound, interval time.Duration, cond func(context.Conte
 		if cond(ctx) {
 			return nil
 		}
-		for _, p := range s.core {
-			if exited(p) {
+		s.cluster.mu.Lock()
+		procs := slices.Clone(s.procs)
+		s.cluster.mu.Unlock()
+		for _, p := range procs {
+			if coreServers[p.name] && exited(p) {
 				return fmt.Errorf("%s exited (%v); its last lines:\n%s", p.name, p.waitErr, tail(p.logPath, 15))
 			}
 		}
@@ -577,14 +589,18 @@ func (s *simCluster) fastClient(t *testing.T) kubernetes.Interface {
 	return kubernetes.NewForConfigOrDie(cfg)
 }
 
-// terwayDaemonSet returns Terway's DaemonSet as the cluster stores it.
-func (s *simCluster) terwayDaemonSet(t *testing.T) *appsv1.DaemonSet {
+// readDaemonSetFile returns Terway's DaemonSet as testdata has it.
+func (s *simCluster) readDaemonSetFile(t *testing.T) *appsv1.DaemonSet {
 	t.Helper()
-	ds, err := s.cl.cs.AppsV1().DaemonSets(terway.ENIConfigNamespace).Get(s.ctx, "terway-eniip", metav1.GetOptions{})
+	data, err := os.ReadFile(filepath.Join("testdata", "terway", "daemonset.yaml"))
 	if err != nil {
-		t.Fatalf("Terway's DaemonSet: %v", err)
+		t.Fatal(err)
 	}
-	return ds
+	var ds appsv1.DaemonSet
+	if err := yaml.UnmarshalStrict(data, &ds); err != nil {
+		t.Fatalf("testdata/terway/daemonset.yaml: %v", err)
+	}
+	return &ds
 }
 
 // waitDaemonSet waits until Terway's DaemonSet has a current, Ready pod on
@@ -604,7 +620,7 @@ func (s *simCluster) waitDaemonSet(t *testing.T, bound time.Duration) {
 			st.UpdatedNumberScheduled == want && st.NumberReady == want && st.NumberAvailable == want
 	})
 	if err != nil {
-		t.Fatalf("Terway's DaemonSet not on all %d Terway nodes: %v; status %+v", want, err, last)
+		t.Fatalf("Terway's DaemonSet not on all %d Terway nodes: %v; status %+v\n%s", want, err, last, s.diagnose())
 	}
 }
 
@@ -618,7 +634,7 @@ func (s *simCluster) waitFelix(t *testing.T, mode, svc string, bound time.Durati
 		return why == ""
 	})
 	if err != nil {
-		t.Fatalf("Felix not in sync in %s mode on every Felix node: %v: %s", mode, err, why)
+		t.Fatalf("Felix not in sync in %s mode on every Felix node: %v: %s\n%s", mode, err, why, s.diagnose())
 	}
 }
 
@@ -778,6 +794,64 @@ func (s *simCluster) typhaBinary(image string) (string, error) {
 	return "", fmt.Errorf("image %q: no Typha %s build here (looked for %s)", image, tag, strings.Join(candidates, ", "))
 }
 
+// diagnose says what the servers cost so far and how the API server
+// answered, for a failure message: CPU seconds and resident memory per
+// process, and the API server's requests by response code.
+func (s *simCluster) diagnose() string {
+	var b strings.Builder
+	s.cluster.mu.Lock()
+	procs := slices.Clone(s.procs)
+	s.cluster.mu.Unlock()
+	b.WriteString("CPU seconds so far:")
+	for _, p := range procs {
+		if coreServers[p.name] {
+			fmt.Fprintf(&b, " %s %.0f,", p.name, cpuSeconds(p.cmd.Process.Pid))
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	raw, err := s.cl.cs.CoreV1().RESTClient().Get().AbsPath("/metrics").DoRaw(ctx)
+	if err != nil {
+		fmt.Fprintf(&b, "\nthe API server's /metrics: %v", err)
+		return b.String()
+	}
+	codes := map[string]float64{}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if !strings.HasPrefix(line, "apiserver_request_total{") {
+			continue
+		}
+		i := strings.Index(line, `code="`)
+		f := strings.Fields(line)
+		var v float64
+		if i < 0 || len(f) < 2 {
+			continue
+		}
+		fmt.Sscanf(f[len(f)-1], "%g", &v)
+		codes[line[i+6:i+9]] += v
+	}
+	fmt.Fprintf(&b, "\nthe API server's requests by code: %v", codes)
+	return b.String()
+}
+
+// cpuSeconds is the user and system CPU time of process pid so far.
+func cpuSeconds(pid int) float64 {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	i := bytes.LastIndexByte(data, ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(string(data[i+2:]))
+	if len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseFloat(f[11], 64)
+	stime, _ := strconv.ParseFloat(f[12], 64)
+	return (utime + stime) / 100 // USER_HZ
+}
+
 // rss returns the resident memory of each process started so far, in MiB,
 // by name (summed over processes of the same name prefix up to the first
 // digit-led suffix, e.g. every typha-NODE-N as "typha").
@@ -797,12 +871,31 @@ func (s *simCluster) rss() map[string]float64 {
 		for _, line := range strings.Split(string(data), "\n") {
 			if f := strings.Fields(line); len(f) == 3 && f[0] == "VmRSS:" {
 				kb, _ := strconv.ParseFloat(f[1], 64)
-				name := p.name
-				if strings.HasPrefix(name, "typha-") {
-					name = "typha (all)"
-				}
-				out[name] += kb / 1024
+				out[costName(p.name)] += kb / 1024
 			}
+		}
+	}
+	return out
+}
+
+// costName groups processes for the cost figures: every Typha as one.
+func costName(name string) string {
+	if strings.HasPrefix(name, "typha-") {
+		return "typha (all)"
+	}
+	return name
+}
+
+// cpu returns the CPU seconds each running process has used so far, by
+// costName.
+func (s *simCluster) cpu() map[string]float64 {
+	out := map[string]float64{}
+	s.cluster.mu.Lock()
+	procs := slices.Clone(s.procs)
+	s.cluster.mu.Unlock()
+	for _, p := range procs {
+		if !exited(p) {
+			out[costName(p.name)] += cpuSeconds(p.cmd.Process.Pid)
 		}
 	}
 	return out

@@ -222,6 +222,14 @@ func (s *simCluster) logCost(t *testing.T, when string) {
 		fmt.Fprintf(&b, " %s %.0f,", n, rss[n])
 	}
 	fmt.Fprintf(&b, " in all %.0f", total)
+	cpu := s.cpu()
+	total = 0
+	b.WriteString("\n  CPU seconds so far:")
+	for _, n := range names {
+		fmt.Fprintf(&b, " %s %.0f,", n, cpu[n])
+		total += cpu[n]
+	}
+	fmt.Fprintf(&b, " in all %.0f", total)
 	t.Logf("simulated cluster (%d nodes: %d Felix, %d exclusive-ENI, %d virtual), %s:%s", len(s.nodes),
 		len(s.nodesOf(felixNode)), len(s.nodesOf(exclusiveENINode)), len(s.nodesOf(virtualNode)), when, b.String())
 }

@@ -57,6 +57,8 @@ type terwayDouble struct {
 	mu      sync.Mutex
 	current map[string]*terwayPod // node name -> the pod whose Felix runs there
 	started []terwayStart         // every start, in order
+	held    []felixClientSpec     // Felix starts deferred while holding (the cluster's bring-up)
+	holding bool
 }
 
 // terwayPod is what one Terway pod read at its start.
@@ -246,11 +248,43 @@ func (d *terwayDouble) start(ctx context.Context, pod *corev1.Pod) (*terwayPod, 
 		return nil, err
 	}
 	if tp.felix != nil {
-		if err := d.felix.start(ctx, *tp.felix); err != nil {
-			return nil, err
+		d.mu.Lock()
+		holding := d.holding
+		if holding {
+			d.held = append(d.held, *tp.felix)
+		}
+		d.mu.Unlock()
+		if !holding {
+			if err := d.felix.start(ctx, *tp.felix); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return tp, nil
+}
+
+// hold defers the start of Felix (not the reading of eni-config, which
+// happens when each pod starts) until release: the simulated cluster's
+// bring-up starts Terway on every node at once, and every Felix started
+// while the others' pods are still being created would receive each of
+// those pods' events, N² in all, which is what Typha is for but not what
+// the rehearsal measures. The rehearsal itself never holds.
+func (d *terwayDouble) hold() {
+	d.mu.Lock()
+	d.holding = true
+	d.mu.Unlock()
+}
+
+// release starts every held Felix, in one request.
+func (d *terwayDouble) release(ctx context.Context) error {
+	d.mu.Lock()
+	held := d.held
+	d.held, d.holding = nil, false
+	d.mu.Unlock()
+	if len(held) == 0 {
+		return nil
+	}
+	return d.felix.startAll(ctx, held)
 }
 
 // terwayPolicyContainer is the Terway DaemonSet's container that runs
