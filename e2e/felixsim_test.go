@@ -69,7 +69,7 @@ func startFelixsim(t *testing.T, c *cluster, bins, kubeconfig string) *felixsim 
 	p := c.startProcess(t, felixsimName, filepath.Join(bins, felixsimName),
 		[]string{"PATH=/usr/bin:/bin", "HOME=" + c.dir},
 		"--kubeconfig="+kubeconfig, "--listen="+listen, "--log-format=cri")
-	f := &felixsim{proc: p, base: "http://" + listen, http: &http.Client{Timeout: 30 * time.Second}}
+	f := &felixsim{proc: p, base: "http://" + listen, http: &http.Client{Timeout: 2 * time.Minute}}
 	waitHTTP(t, p, f.base+"/healthz", http.DefaultClient, func([]byte) bool { return true })
 	return f
 }

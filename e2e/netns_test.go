@@ -45,6 +45,7 @@ type nodeNetns struct {
 
 	mu        sync.Mutex
 	listeners []net.Listener
+	published map[string]net.Listener // by outer address
 	closed    bool
 }
 
@@ -62,7 +63,7 @@ type dialResult struct {
 // newNodeNetns makes a network namespace with its loopback up.
 func newNodeNetns() (*nodeNetns, error) {
 	res := make(chan error, 1)
-	ns := &nodeNetns{fd: -1, dialer: make(chan dialReq), done: make(chan struct{})}
+	ns := &nodeNetns{fd: -1, dialer: make(chan dialReq), done: make(chan struct{}), published: map[string]net.Listener{}}
 	go func() {
 		// The thread enters the new namespace and never leaves it: it
 		// stays locked, so the runtime ends it with this goroutine.
@@ -165,7 +166,21 @@ func (ns *nodeNetns) Publish(outerAddr string) error {
 	}
 	inner := net.JoinHostPort("127.0.0.1", port)
 	ns.serve(l, func(ctx context.Context) (net.Conn, error) { return ns.Dial(ctx, inner) })
+	ns.mu.Lock()
+	ns.published[outerAddr] = l
+	ns.mu.Unlock()
 	return nil
+}
+
+// Unpublish stops forwarding outerAddr: a connection to it is refused, as
+// through a firewall that rejects it. Connections already open stay.
+func (ns *nodeNetns) Unpublish(outerAddr string) {
+	ns.mu.Lock()
+	defer ns.mu.Unlock()
+	if l := ns.published[outerAddr]; l != nil {
+		l.Close()
+		delete(ns.published, outerAddr)
+	}
 }
 
 // Reach forwards connections to innerAddr (host:port on the namespace's

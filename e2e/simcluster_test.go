@@ -175,6 +175,9 @@ func startSimCluster(t *testing.T, ctx context.Context, o simOptions) *simCluste
 		t.Fatal(err)
 	}
 	s.apiAddr = u.Host
+	// A request may wait long on a busy API server (500 direct Felix
+	// agents listing); 30 s, the harness's default, is too short.
+	s.config.Timeout = 2 * time.Minute
 	s.cl = s.clients()
 	s.ext = apiextensionsclient.NewForConfigOrDie(s.config)
 	s.kubeconfig = filepath.Join(s.dir, "kubeconfig-admin")
@@ -199,7 +202,7 @@ func startSimCluster(t *testing.T, ctx context.Context, o simOptions) *simCluste
 	})
 
 	s.terwayKC = filepath.Join(s.dir, "kubeconfig-terway")
-	if _, err := s.saKubeconfig(ctx, terway.ENIConfigNamespace, terwaySA, nil, s.terwayKC); err != nil {
+	if _, err := s.saKubeconfig(ctx, terway.ENIConfigNamespace, terwaySA, s.terwayKC); err != nil {
 		t.Fatal(err)
 	}
 	s.phase("start felixsim, the Terway double and the Typha kubelet", func() {
@@ -226,7 +229,7 @@ func startSimCluster(t *testing.T, ctx context.Context, o simOptions) *simCluste
 // Bounds of the simulated cluster's start, each well above what was
 // measured on the busy 2-core VM (see the README's e2e section).
 const (
-	rolloutBound = 5 * time.Minute
+	rolloutBound = 10 * time.Minute
 	nodesBound   = 3 * time.Minute
 )
 
@@ -346,12 +349,9 @@ func (s *simCluster) writeAdminKubeconfig(t *testing.T, path string) {
 }
 
 // saKubeconfig writes a kubeconfig holding a token of ServiceAccount ns/sa
-// (bound to pod, as the kubelet's are, when pod is not nil) to path.
-func (s *simCluster) saKubeconfig(ctx context.Context, ns, sa string, pod *corev1.Pod, path string) (string, error) {
+// to path.
+func (s *simCluster) saKubeconfig(ctx context.Context, ns, sa, path string) (string, error) {
 	req := &authenticationv1.TokenRequest{Spec: authenticationv1.TokenRequestSpec{ExpirationSeconds: ptr(int64(6 * 3600))}}
-	if pod != nil {
-		req.Spec.BoundObjectRef = &authenticationv1.BoundObjectReference{Kind: "Pod", APIVersion: "v1", Name: pod.Name, UID: pod.UID}
-	}
 	tr, err := s.cl.cs.CoreV1().ServiceAccounts(ns).CreateToken(ctx, sa, req, metav1.CreateOptions{})
 	if err != nil {
 		return "", fmt.Errorf("TokenRequest for ServiceAccount %s/%s: %w", ns, sa, err)
@@ -362,6 +362,29 @@ func (s *simCluster) saKubeconfig(ctx context.Context, ns, sa string, pod *corev
 	cfg.Contexts["e2e"] = &clientcmdapi.Context{Cluster: "e2e", AuthInfo: "sa"}
 	cfg.CurrentContext = "e2e"
 	return path, clientcmd.WriteToFile(*cfg, path)
+}
+
+// writeServiceAccountVolume writes what the kubelet projects into a pod's
+// ServiceAccount volume into dir: a token of the pod's ServiceAccount bound
+// to the pod, the cluster's CA and the pod's namespace.
+func (s *simCluster) writeServiceAccountVolume(ctx context.Context, pod *corev1.Pod, dir string) error {
+	req := &authenticationv1.TokenRequest{Spec: authenticationv1.TokenRequestSpec{
+		ExpirationSeconds: ptr(int64(6 * 3600)),
+		BoundObjectRef:    &authenticationv1.BoundObjectReference{Kind: "Pod", APIVersion: "v1", Name: pod.Name, UID: pod.UID},
+	}}
+	tr, err := s.cl.cs.CoreV1().ServiceAccounts(pod.Namespace).CreateToken(ctx, pod.Spec.ServiceAccountName, req, metav1.CreateOptions{})
+	if err != nil {
+		return fmt.Errorf("TokenRequest for ServiceAccount %s/%s: %w", pod.Namespace, pod.Spec.ServiceAccountName, err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for name, data := range map[string][]byte{"token": []byte(tr.Status.Token), "ca.crt": s.config.CAData, "namespace": []byte(pod.Namespace)} {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // apply server-side applies every object of a YAML file as the admin.

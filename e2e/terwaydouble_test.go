@@ -157,7 +157,8 @@ func (d *terwayDouble) handle(pod *corev1.Pod) {
 		delete(d.current, node)
 		d.mu.Unlock()
 		if cur.felix != nil {
-			if err := d.felix.stop(ctx, node); err != nil && ctx.Err() == nil {
+			err := d.retry(ctx, "stop Felix of "+node, func() error { return d.felix.stop(ctx, node) })
+			if err != nil && ctx.Err() == nil {
 				d.t.Errorf("Terway double: stop Felix of %s (pod %s went): %v", node, pod.Name, err)
 			}
 		}
@@ -169,7 +170,12 @@ func (d *terwayDouble) handle(pod *corev1.Pod) {
 	if pod.Status.Phase != corev1.PodRunning || !podReady(pod) {
 		return
 	}
-	tp, err := d.start(ctx, pod)
+	var tp *terwayPod
+	err := d.retry(ctx, "start pod "+pod.Name+" on "+node, func() error {
+		var err error
+		tp, err = d.start(ctx, pod)
+		return err
+	})
 	if err != nil {
 		if ctx.Err() == nil {
 			d.t.Errorf("Terway double: start pod %s on %s: %v", pod.Name, node, err)
@@ -184,6 +190,31 @@ func (d *terwayDouble) handle(pod *corev1.Pod) {
 	}
 	d.started = append(d.started, st)
 	d.mu.Unlock()
+}
+
+// retryBound is how long the double retries a start or stop that fails
+// (the API server or felixsim not answering in time, on a busy machine),
+// as the kubelet retries a container.
+const retryBound = 3 * time.Minute
+
+// retry calls f until it succeeds, the test ends, or retryBound passes.
+func (d *terwayDouble) retry(ctx context.Context, what string, f func() error) error {
+	deadline := time.Now().Add(retryBound)
+	for {
+		err := f()
+		if err == nil || ctx.Err() != nil {
+			return err
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%w (retried for %v)", err, retryBound)
+		}
+		d.t.Logf("Terway double: %s: %v; retrying", what, err)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(2 * time.Second):
+		}
+	}
 }
 
 // start does what the pod's policy container does when it starts.

@@ -43,9 +43,14 @@ import (
 //     Felix's discovery, the API server's pod proxy and kubectl port-forward
 //     reach them;
 //   - its environment is the container's, resolved as the kubelet does, and
-//     its datastore credentials are a token of the pod's ServiceAccount bound
-//     to the pod (TokenRequest, as the kubelet mounts it), in a kubeconfig for
-//     the API server at the same 127.0.0.1 address as outside;
+//     it reaches the API server as in-cluster clients do: the pod's
+//     ServiceAccount volume (a token bound to the pod from TokenRequest, the
+//     CA, the namespace) at /var/run/secrets/kubernetes.io/serviceaccount in
+//     a mount namespace of its own, and KUBERNETES_SERVICE_HOST/PORT naming
+//     the API server at 127.0.0.1, which the node's namespace forwards (the
+//     kubelet names the kubernetes Service, which kube-proxy forwards). So
+//     Typha's connection rebalancing, which reads the API server with the
+//     in-cluster configuration only, works too;
 //   - the pod's status is written as a kubelet writes it, and Ready follows
 //     the container's readinessProbe, sent to the real Typha: kwok's
 //     pod-ready stage, which would mark the pod Ready at once, leaves these
@@ -66,9 +71,10 @@ type typhaKubelet struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	mu   sync.Mutex
-	pods map[types.UID]*typhaPod
-	runs int // processes started, for unique log names
+	mu      sync.Mutex
+	pods    map[types.UID]*typhaPod
+	runs    int            // processes started, for unique log names
+	blocked map[int32]bool // node ports a firewall rejects (blockPort)
 }
 
 // typhaPod is one Typha pod this kubelet runs.
@@ -84,11 +90,15 @@ type typhaPod struct {
 	done      chan struct{}
 
 	mu       sync.Mutex
+	ns       *nodeNetns
 	proc     *process
 	ready    bool
 	restarts int
 	events   []string // what happened, timestamped, for failure messages
 }
+
+// saMountPath is where a pod's ServiceAccount volume is mounted.
+const saMountPath = "/var/run/secrets/kubernetes.io/serviceaccount"
 
 // Typha pods: the rendered Deployment's.
 var typhaPodLabels = map[string]string{render.AppLabel: render.Name}
@@ -96,7 +106,7 @@ var typhaPodLabels = map[string]string{render.AppLabel: render.Name}
 // startTyphaKubelet runs the kubelet until the test ends.
 func startTyphaKubelet(t *testing.T, s *simCluster, binFor func(image string) (string, error)) *typhaKubelet {
 	ctx, cancel := context.WithCancel(s.ctx)
-	k := &typhaKubelet{s: s, t: t, binFor: binFor, ctx: ctx, cancel: cancel, pods: map[types.UID]*typhaPod{}}
+	k := &typhaKubelet{s: s, t: t, binFor: binFor, ctx: ctx, cancel: cancel, pods: map[types.UID]*typhaPod{}, blocked: map[int32]bool{}}
 	t.Cleanup(k.shutdown) // runs after the informer's cleanup: no event arrives during shutdown
 	s.podInformer(t, render.Namespace, typhaPodLabels, cache.ResourceEventHandlerFuncs{
 		AddFunc:    func(obj any) { k.sync(obj.(*corev1.Pod)) },
@@ -150,6 +160,28 @@ func (k *typhaKubelet) sync(pod *corev1.Pod) {
 		defer close(p.done)
 		p.run(pod.DeepCopy())
 	}()
+}
+
+// blockPort makes every node refuse connections to port from other nodes,
+// now and for Typha pods started later, as a security group without a rule
+// for it does (rejecting); the pods' processes still listen and their
+// probes, sent on the node itself, still pass.
+func (k *typhaKubelet) blockPort(port int32) {
+	k.mu.Lock()
+	k.blocked[port] = true
+	pods := make([]*typhaPod, 0, len(k.pods))
+	for _, p := range k.pods {
+		pods = append(pods, p)
+	}
+	k.mu.Unlock()
+	for _, p := range pods {
+		p.mu.Lock()
+		ns, node := p.ns, p.node
+		p.mu.Unlock()
+		if ns != nil {
+			ns.Unpublish(net.JoinHostPort(node.ip, strconv.Itoa(int(port))))
+		}
+	}
 }
 
 // kill stops the pod's Typha, if it runs.
@@ -271,11 +303,21 @@ func (p *typhaPod) run(pod *corev1.Pod) {
 		p.note("%v", err)
 		return
 	}
+	p.mu.Lock()
+	p.ns = ns
+	p.mu.Unlock()
 	for _, cp := range p.container.Ports {
 		if cp.Protocol != "" && cp.Protocol != corev1.ProtocolTCP {
 			continue
 		}
 		addr := net.JoinHostPort(node.ip, strconv.Itoa(int(cp.ContainerPort)))
+		k.mu.Lock()
+		blocked := k.blocked[cp.ContainerPort]
+		k.mu.Unlock()
+		if blocked {
+			p.note("port %d is blocked (blockPort): not published on %s", cp.ContainerPort, node.ip)
+			continue
+		}
 		if err := ns.Publish(addr); err != nil {
 			// Another process has the node's port: a real node would
 			// refuse the pod's host port too.
@@ -295,14 +337,20 @@ func (p *typhaPod) run(pod *corev1.Pod) {
 		waiting("CreateContainerConfigError", err.Error())
 		return
 	}
-	kubeconfig, err := k.s.saKubeconfig(ctx, pod.Namespace, pod.Spec.ServiceAccountName, pod, filepath.Join(k.s.dir, "typha-"+pod.Name+".kubeconfig"))
-	if err != nil {
+	// The ServiceAccount's volume, as the kubelet projects it: a token bound
+	// to the pod, the cluster's CA and the namespace.
+	tokenDir := filepath.Join(k.s.dir, "pods", pod.Namespace+"_"+pod.Name+"_serviceaccount")
+	if err := k.s.writeServiceAccountVolume(ctx, pod, tokenDir); err != nil {
 		waiting("CreateContainerConfigError", "ServiceAccount token: "+err.Error())
 		return
 	}
-	// KUBECONFIG stands for the token the kubelet mounts: client-go reads
-	// one or the other.
-	cmdEnv := append(envStrings(env), "KUBECONFIG="+kubeconfig)
+	_, apiPort, _ := net.SplitHostPort(k.s.apiAddr)
+	// The pod's env: the container's, the image's PATH, and the API server
+	// as in-cluster clients find it (the kubelet gives the kubernetes
+	// Service's address, which kube-proxy forwards; here the node's
+	// loopback forwards it).
+	cmdEnv := append(envStrings(env), "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+		"KUBERNETES_SERVICE_HOST=127.0.0.1", "KUBERNETES_SERVICE_PORT="+apiPort)
 
 	p.logPath = filepath.Join(k.s.dir, "pods", pod.Namespace+"_"+pod.Name+"_"+p.container.Name+".log")
 	if err := os.MkdirAll(filepath.Dir(p.logPath), 0o755); err != nil {
@@ -324,12 +372,24 @@ func (p *typhaPod) run(pod *corev1.Pod) {
 		p.note("nsenter (util-linux) is needed to run Typha in the node's network namespace: %v", err)
 		return
 	}
+	unshare, err := exec.LookPath("unshare")
+	if err != nil {
+		p.note("unshare (util-linux) is needed to give Typha its ServiceAccount volume: %v", err)
+		return
+	}
 	start := func() error {
 		k.mu.Lock()
 		k.runs++
 		name := fmt.Sprintf("typha-%s-%d", node.name, k.runs)
 		k.mu.Unlock()
-		cmd := exec.Command(nsenter, append(ns.NsenterArgs(), bin)...)
+		// In the node's network namespace, and a mount namespace of its
+		// own where the ServiceAccount volume is at the path in-cluster
+		// clients read (/var/run is /run; an empty tmpfs hides the
+		// host's /run from Typha, which does not use it).
+		args := append(ns.NsenterArgs(), unshare, "--mount", "--propagation", "private", "--",
+			"/bin/sh", "-c", `mount -t tmpfs -o size=1m tmpfs /run && mkdir -p `+saMountPath+` && mount --bind "$0" `+saMountPath+` && exec "$@"`,
+			tokenDir, bin)
+		cmd := exec.Command(nsenter, args...)
 		cmd.Env = cmdEnv
 		cmd.Stdout = clog.writer("stdout")
 		cmd.Stderr = clog.writer("stderr")
