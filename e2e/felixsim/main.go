@@ -62,7 +62,7 @@
 //	GET    /clients/{node}/keys  {"key": value-as-JSON, ...}
 //	GET    /seen?key=K       {"node": "<RFC3339Nano>"}; &detail=1: {"node": {"seen","revision","deleted"}}
 //	GET    /summary          {"clients","byStatus","byKeysHash","connects","restarts"}
-//	GET    /stats            the process: goroutines, heap, RSS, CPU seconds
+//	GET    /stats            the process: goroutines, heap, RSS, CPU seconds; ?gc=1 collects garbage first
 //	GET    /healthz          200 "ok"
 //
 // # Logs
@@ -92,6 +92,7 @@ import (
 	"net/http"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"sort"
 	"strconv"
 	"strings"
@@ -270,6 +271,9 @@ func (s *sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case path == "/summary" && r.Method == http.MethodGet:
 		writeJSON(w, s.summary())
 	case path == "/stats" && r.Method == http.MethodGet:
+		if r.URL.Query().Get("gc") == "1" {
+			debug.FreeOSMemory() // a GC, and the freed memory back to the OS: RSS without garbage
+		}
 		writeJSON(w, processStats(len(s.all())))
 	default:
 		httpError(w, http.StatusNotFound, "%s %s: not part of felixsim's interface (see its doc comment)", r.Method, path)

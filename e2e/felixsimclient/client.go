@@ -196,9 +196,14 @@ func (s *Sim) Summary(ctx context.Context) (Summary, error) {
 	return out, err
 }
 
-// Stats reads the felixsim process's own figures.
-func (s *Sim) Stats(ctx context.Context) (Stats, error) {
+// Stats reads the felixsim process's own figures; with gc, after a garbage
+// collection that returns freed memory to the OS.
+func (s *Sim) Stats(ctx context.Context, gc bool) (Stats, error) {
 	var out Stats
-	err := s.do(ctx, http.MethodGet, "/stats", nil, http.StatusOK, &out)
+	path := "/stats"
+	if gc {
+		path += "?gc=1"
+	}
+	err := s.do(ctx, http.MethodGet, path, nil, http.StatusOK, &out)
 	return out, err
 }
