@@ -162,7 +162,7 @@ func (fx *felix) waitSeen(t *testing.T, key string, deleted bool, since time.Tim
 // lines returns the Felix's log lines that contain s.
 func (fx *felix) lines(s string) []string { return grepFile(fx.logPath, s) }
 
-// keysWithPrefix counts the Felix's keys that start with prefix.
+// keysWithPrefix returns the Felix's keys that start with prefix.
 func (fx *felix) keysWithPrefix(t *testing.T, prefix string) []string {
 	t.Helper()
 	keys, err := fx.sim.Keys(fx.sim.env.ctx, fx.node)
