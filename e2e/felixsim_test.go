@@ -3,130 +3,173 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
-	"net/url"
+	"net"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/typharender/typharender/e2e/felixsimclient"
 )
 
-// felixsimName is the Felix 3.24.5 simulator in hack/calico-binaries.sh's
-// directory (e2e/felixsim/main.go, built in the v3.24.5 tree; its interface
-// is agreed in the relay issue's FELIXSIM.md): one process, one Felix client
-// per simulated node.
-const felixsimName = "felixsim"
-
-// Felix modes of a felixsim client.
+// Environment set by hack/e2e.sh for the tests that run Calico v3.24+.
 const (
-	felixDirect = "direct" // libcalico-go's felix syncer against the API server
-	felixTypha  = "typha"  // typha/pkg/discovery over the Service's Endpoints, then typha/pkg/syncclient
+	calicoBinEnv  = "TYPHARENDER_E2E_CALICO_BIN"  // hack/calico-binaries.sh's directory
+	calicoSkipEnv = "TYPHARENDER_E2E_CALICO_SKIP" // why there are no Calico binaries
+	felixsimName  = "felixsim"                    // e2e/felixsim/main.go, built in the v3.24.5 tree
 )
 
-// Statuses of a felixsim client, as Felix's syncer reports them.
-const felixInSync = "in-sync"
-
-// felixsim is the running simulator and its control API.
-type felixsim struct {
-	proc *process
-	base string // http://127.0.0.1:PORT
-	http *http.Client
-}
-
-// felixClientSpec starts one node's Felix (POST /clients).
-type felixClientSpec struct {
-	Node           string `json:"node"`
-	Mode           string `json:"mode"`
-	TyphaNamespace string `json:"typhaNamespace,omitempty"`
-	TyphaService   string `json:"typhaService,omitempty"`
-	LogPath        string `json:"logPath"`
-}
-
-// felixClientState is one row of GET /clients.
-type felixClientState struct {
-	Node        string `json:"node"`
-	Mode        string `json:"mode"`
-	Status      string `json:"status"`
-	TyphaAddr   string `json:"typhaAddr"`
-	InSyncSince string `json:"inSyncSince"`
-	Connects    int    `json:"connects"`
-	Keys        int    `json:"keys"`
-	KeysHash    string `json:"keysHash"`
-}
-
-// startFelixsim runs the simulator as kubeconfig's user (Terway's
-// ServiceAccount: Felix runs in Terway's policy container) and waits for its
-// control API.
-func startFelixsim(t *testing.T, c *cluster, bins, kubeconfig string) *felixsim {
+// calicoBinaries returns hack/calico-binaries.sh's directory, or skips.
+func calicoBinaries(t *testing.T) string {
 	t.Helper()
-	port := freePorts(t, 1)[0]
-	listen := "127.0.0.1:" + strconv.Itoa(port)
-	p := c.startProcess(t, felixsimName, filepath.Join(bins, felixsimName),
-		[]string{"PATH=/usr/bin:/bin", "HOME=" + c.dir},
-		"--kubeconfig="+kubeconfig, "--listen="+listen, "--log-format=cri")
-	f := &felixsim{proc: p, base: "http://" + listen, http: &http.Client{Timeout: 2 * time.Minute}}
-	waitHTTP(t, p, f.base+"/healthz", http.DefaultClient, func([]byte) bool { return true })
-	return f
+	names := []string{felixsimName}
+	for _, tc := range typhaVersionCases {
+		if !tc.old {
+			names = append(names, tc.binary)
+		}
+	}
+	return binaryDir(t, calicoBinEnv, calicoSkipEnv, "hack/calico-binaries.sh", names...)
 }
 
-func (f *felixsim) do(ctx context.Context, method, path string, body, out any) error {
-	var rd io.Reader
-	if body != nil {
-		data, err := json.Marshal(body)
+// felixSim is a running felixsim: simulated Felix 3.24.5 agents.
+type felixSim struct {
+	*felixsimclient.Sim
+	p   *process
+	env *relayEnv
+}
+
+// startFelixSim runs felixsim as the identity of kubeconfig (Felix runs as
+// Terway's ServiceAccount), with args added to its flags, and waits until
+// it serves. It is stopped when t ends.
+func (e *relayEnv) startFelixSim(t *testing.T, bin, kubeconfig string, args ...string) *felixSim {
+	t.Helper()
+	listen := net.JoinHostPort("127.0.0.1", strconv.Itoa(freePorts(t, 1)[0]))
+	p := e.c.startProcess(t, felixsimName, bin, []string{"PATH=/usr/bin:/bin", "HOME=" + e.c.dir},
+		append([]string{"--kubeconfig=" + kubeconfig, "--listen=" + listen}, args...)...)
+	t.Cleanup(func() { p.stop(t) })
+	f := &felixSim{Sim: felixsimclient.New(listen), p: p, env: e}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		err := f.Healthy(e.ctx)
+		if err == nil {
+			return f
+		}
+		if exited(p) {
+			t.Fatalf("felixsim exited: %v\n%s", p.waitErr, tail(p.logPath, 20))
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("felixsim does not serve on %s: %v\n%s", listen, err, tail(p.logPath, 20))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// felix is one simulated Felix of a felixSim.
+type felix struct {
+	sim     *felixSim
+	node    string
+	logPath string
+}
+
+// start starts node's Felix in typha mode, finding Typha as Felix does
+// from the Service Terway names (felix_relay_service); it is stopped when t
+// ends.
+func (f *felixSim) start(t *testing.T, node string) *felix {
+	t.Helper()
+	logPath := filepath.Join(f.env.c.dir, "felix-"+node+".log")
+	err := f.Start(f.env.ctx, felixsimclient.Spec{
+		Node: node, Mode: felixsimclient.ModeTypha,
+		TyphaNamespace: typhaNamespace, TyphaService: f.env.felixService,
+		LogPath: logPath,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("started simulated Felix 3.24.5 %s (log %s)", node, logPath)
+	fx := &felix{sim: f, node: node, logPath: logPath}
+	t.Cleanup(func() {
+		if err := f.Stop(context.Background(), node); err != nil && !exited(f.p) {
+			t.Errorf("stop Felix %s: %v", node, err)
+		}
+		if t.Failed() {
+			t.Logf("last lines of %s:\n%s", logPath, tail(logPath, 30))
+		}
+	})
+	return fx
+}
+
+// row returns the Felix's current row.
+func (fx *felix) row(t *testing.T) felixsimclient.Client {
+	t.Helper()
+	if exited(fx.sim.p) {
+		t.Fatalf("felixsim exited: %v\n%s", fx.sim.p.waitErr, tail(fx.sim.p.logPath, 20))
+	}
+	row, err := fx.sim.Client(fx.sim.env.ctx, fx.node)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return row
+}
+
+// waitFor polls the Felix's row until ok, and returns the row and how long
+// it took; after bound it fails with what the Felix and Typha said.
+func (fx *felix) waitFor(t *testing.T, what string, bound time.Duration, typha *process, ok func(felixsimclient.Client) bool) (felixsimclient.Client, time.Duration) {
+	t.Helper()
+	start := time.Now()
+	for {
+		row := fx.row(t)
+		if ok(row) {
+			return row, time.Since(start)
+		}
+		if time.Since(start) > bound {
+			t.Fatalf("Felix %s: not %s within %v (now %+v); its log:\n%s\n%s\n%s; Typha's last lines:\n%s",
+				fx.node, what, bound, row, tail(fx.logPath, 15), fx.sim.env.discoveryFacts(), typhaConfig(typha), tail(typha.logPath, 15))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// waitSeen waits until the Felix holds key (or, with deleted, has seen it
+// deleted) and returns how long after since it first saw that.
+func (fx *felix) waitSeen(t *testing.T, key string, deleted bool, since time.Time, bound time.Duration, typha *process) time.Duration {
+	t.Helper()
+	start := time.Now()
+	for {
+		seen, err := fx.sim.Seen(fx.sim.env.ctx, key)
 		if err != nil {
-			return err
+			t.Fatal(err)
 		}
-		rd = bytes.NewReader(data)
+		if s, ok := seen[fx.node]; ok && s.Deleted == deleted && !s.Seen.Before(since) {
+			return s.Seen.Sub(since)
+		}
+		if time.Since(start) > bound {
+			t.Fatalf("Felix %s: no %s of %s within %v (it has %+v); its log:\n%s\nTypha's last lines:\n%s",
+				fx.node, map[bool]string{true: "deletion", false: "update"}[deleted], key, bound, seen[fx.node], tail(fx.logPath, 15), tail(typha.logPath, 15))
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, f.base+path, rd)
+}
+
+// lines returns the Felix's log lines that contain s.
+func (fx *felix) lines(s string) []string { return grepFile(fx.logPath, s) }
+
+// keysWithPrefix returns the Felix's keys that start with prefix.
+func (fx *felix) keysWithPrefix(t *testing.T, prefix string) []string {
+	t.Helper()
+	keys, err := fx.sim.Keys(fx.sim.env.ctx, fx.node)
 	if err != nil {
-		return err
+		t.Fatal(err)
 	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := f.http.Do(req)
-	if err != nil {
-		return fmt.Errorf("felixsim %s %s: %w", method, path, err)
-	}
-	data, err := readAll(resp)
-	if err != nil {
-		return fmt.Errorf("felixsim %s %s: %w", method, path, err)
-	}
-	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("felixsim %s %s: HTTP %d: %s", method, path, resp.StatusCode, bytes.TrimSpace(data))
-	}
-	if out != nil {
-		if err := json.Unmarshal(data, out); err != nil {
-			return fmt.Errorf("felixsim %s %s: %w: %.200s", method, path, err, data)
+	var out []string
+	for k := range keys {
+		if strings.HasPrefix(k, prefix) {
+			out = append(out, k)
 		}
 	}
-	return nil
+	return out
 }
 
-// start starts (or replaces) one node's Felix.
-func (f *felixsim) start(ctx context.Context, spec felixClientSpec) error {
-	return f.do(ctx, http.MethodPost, "/clients", spec, nil)
-}
-
-// startAll starts (or replaces) several nodes' Felix in one request.
-func (f *felixsim) startAll(ctx context.Context, specs []felixClientSpec) error {
-	return f.do(ctx, http.MethodPost, "/clients", specs, nil)
-}
-
-// stop stops one node's Felix, as a Felix that exits.
-func (f *felixsim) stop(ctx context.Context, node string) error {
-	return f.do(ctx, http.MethodDelete, "/clients/"+url.PathEscape(node), nil, nil)
-}
-
-// clients returns every client's state, sorted by node.
-func (f *felixsim) clients(ctx context.Context) ([]felixClientState, error) {
-	var out []felixClientState
-	err := f.do(ctx, http.MethodGet, "/clients", nil, &out)
-	return out, err
-}
+func (fx *felix) String() string { return fmt.Sprintf("Felix %s", fx.node) }

@@ -40,6 +40,7 @@ import (
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	"sigs.k8s.io/yaml"
 
+	"github.com/typharender/typharender/e2e/felixsimclient"
 	"github.com/typharender/typharender/terway"
 )
 
@@ -58,12 +59,6 @@ import (
 // added to the namespace's loopback: the API server reaches kwok's
 // kubelet-like server on it for logs, exec and port-forward, and Felix
 // reaches Typha on it.
-
-// Environment set by hack/e2e.sh.
-const (
-	calicoBinEnv  = "TYPHARENDER_E2E_CALICO_BIN"  // hack/calico-binaries.sh's directory: calico-typha-vX.Y.Z and felixsim
-	calicoSkipEnv = "TYPHARENDER_E2E_CALICO_SKIP" // why there is none
-)
 
 // The binaries of hack/e2e-binaries.sh the simulated cluster needs besides
 // etcd and kube-apiserver.
@@ -110,7 +105,7 @@ type simCluster struct {
 	nodes  []simNode
 	byName map[string]*simNode
 
-	felix  *felixsim
+	felix  *felixSim
 	terway *terwayDouble
 	typha  *typhaKubelet
 
@@ -136,17 +131,7 @@ func simBins(t *testing.T) (bins, calico string) {
 			t.Fatalf("%s=%s: %v (run hack/e2e-binaries.sh)", binEnv, bins, err)
 		}
 	}
-	calico = os.Getenv(calicoBinEnv)
-	if calico == "" {
-		why := os.Getenv(calicoSkipEnv)
-		if why == "" {
-			why = calicoBinEnv + " is not set (run `make e2e`)"
-		}
-		skipOrFail(t, why)
-	}
-	if _, err := os.Stat(filepath.Join(calico, felixsimName)); err != nil {
-		t.Fatalf("%s=%s: %v (run hack/calico-binaries.sh)", calicoBinEnv, calico, err)
-	}
+	calico = calicoBinaries(t)
 	return bins, calico
 }
 
@@ -206,7 +191,8 @@ func startSimCluster(t *testing.T, ctx context.Context, o simOptions) *simCluste
 		t.Fatal(err)
 	}
 	s.phase("start felixsim, the Terway double and the Typha kubelet", func() {
-		s.felix = startFelixsim(t, s.cluster, calico, s.terwayKC)
+		env := &relayEnv{ctx: ctx, c: s.cluster}
+		s.felix = env.startFelixSim(t, filepath.Join(calico, felixsimName), s.terwayKC, "--log-format=cri")
 		ds := s.readDaemonSetFile(t)
 		s.terway = startTerwayDouble(t, s, s.felix, ds.Spec.Selector.MatchLabels)
 		s.typha = startTyphaKubelet(t, s, s.typhaBinary)
@@ -220,7 +206,7 @@ func startSimCluster(t *testing.T, ctx context.Context, o simOptions) *simCluste
 		}
 	})
 	s.phase(fmt.Sprintf("every Felix (%d) in sync with the API server", o.felixNodes), func() {
-		s.waitFelix(t, felixDirect, "", rolloutBound)
+		s.waitFelix(t, felixsimclient.ModeDirect, "", rolloutBound)
 	})
 	s.timings = append(s.timings, timing{"cluster start in all", time.Since(begin)})
 	return s
@@ -664,7 +650,7 @@ func (s *simCluster) waitFelix(t *testing.T, mode, svc string, bound time.Durati
 // felixNot says how the Felix clients differ from "one per Felix node, in
 // mode, in sync", or "" when they do not.
 func (s *simCluster) felixNot(ctx context.Context, mode, svc string) string {
-	clients, err := s.felix.clients(ctx)
+	clients, err := s.felix.Clients(ctx)
 	if err != nil {
 		return err.Error()
 	}
@@ -682,7 +668,7 @@ func (s *simCluster) felixNot(ctx context.Context, mode, svc string) string {
 		seen++
 		if c.Mode != mode {
 			problems = append(problems, fmt.Sprintf("%s: mode %s", c.Node, c.Mode))
-		} else if c.Status != felixInSync {
+		} else if c.Status != felixsimclient.StatusInSync {
 			problems = append(problems, fmt.Sprintf("%s: %s (Typha %q)", c.Node, c.Status, c.TyphaAddr))
 		}
 	}

@@ -19,6 +19,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 
+	"github.com/typharender/typharender/e2e/felixsimclient"
 	"github.com/typharender/typharender/render"
 	"github.com/typharender/typharender/terway"
 )
@@ -72,7 +73,7 @@ func TestSimulatedCluster(t *testing.T) {
 					t.Errorf("exclusive-ENI node %s: Terway pod %v, engine %q; want a pod with no engine", n.name, ok, tp.engine)
 				}
 			case felixNode:
-				if !ok || tp.engine != terway.EngineFelix || tp.felix == nil || tp.felix.Mode != felixDirect {
+				if !ok || tp.engine != terway.EngineFelix || tp.felix == nil || tp.felix.Mode != felixsimclient.ModeDirect {
 					t.Errorf("Felix node %s: Terway pod %v, engine %q, Felix %+v; want Felix, direct", n.name, ok, tp.engine, tp.felix)
 				}
 			}
@@ -163,16 +164,16 @@ func TestSimulatedCluster(t *testing.T) {
 		if err != nil {
 			t.Fatalf("no new Terway pod on %s after deleting %s", felixNodeName, firstPod)
 		}
-		if tp.felix == nil || tp.felix.Mode != felixTypha || tp.felix.TyphaService != render.Name {
+		if tp.felix == nil || tp.felix.Mode != felixsimclient.ModeTypha || tp.felix.TyphaService != render.Name {
 			t.Fatalf("the new Terway pod %s runs Felix %+v; want typha mode through %s", tp.name, tp.felix, render.Name)
 		}
 		env := s.kubectl(t, "-n", "kube-system", "exec", tp.name, "-c", terwayPolicyContainer, "--", "env")
 		if !slices.Contains(strings.Split(env, "\n"), "FELIX_TYPHAK8SSERVICENAME="+render.Name) {
 			t.Errorf("kubectl exec %s -c policy -- env lacks FELIX_TYPHAK8SSERVICENAME=%s:\n%s", tp.name, render.Name, env)
 		}
-		var c felixClientState
+		var c felixsimclient.Client
 		err = wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
-			clients, err := s.felix.clients(ctx)
+			clients, err := s.felix.Clients(ctx)
 			if err != nil {
 				return false, nil
 			}
@@ -181,7 +182,7 @@ func TestSimulatedCluster(t *testing.T) {
 					c = x
 				}
 			}
-			return c.Mode == felixTypha && c.Status == felixInSync, nil
+			return c.Mode == felixsimclient.ModeTypha && c.Status == felixsimclient.StatusInSync, nil
 		})
 		if err != nil {
 			t.Fatalf("Felix of %s not in sync through Typha: %+v", felixNodeName, c)
@@ -191,7 +192,7 @@ func TestSimulatedCluster(t *testing.T) {
 		// Felix still watches the API server.
 		direct := 0
 		for _, p := range s.terway.running() {
-			if p.felix != nil && p.felix.Mode == felixDirect {
+			if p.felix != nil && p.felix.Mode == felixsimclient.ModeDirect {
 				direct++
 			}
 		}

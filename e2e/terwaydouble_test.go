@@ -17,6 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/cache"
 
+	"github.com/typharender/typharender/e2e/felixsimclient"
 	"github.com/typharender/typharender/terway"
 )
 
@@ -49,7 +50,7 @@ import (
 type terwayDouble struct {
 	s     *simCluster
 	t     *testing.T
-	felix *felixsim
+	felix *felixSim
 
 	queues []chan *corev1.Pod // per-node order: a node's events go to one worker
 	wg     sync.WaitGroup
@@ -57,7 +58,7 @@ type terwayDouble struct {
 	mu      sync.Mutex
 	current map[string]*terwayPod // node name -> the pod whose Felix runs there
 	started []terwayStart         // every start, in order
-	held    []felixClientSpec     // Felix starts deferred while holding (the cluster's bring-up)
+	held    []felixsimclient.Spec     // Felix starts deferred while holding (the cluster's bring-up)
 	holding bool
 }
 
@@ -68,7 +69,7 @@ type terwayPod struct {
 	node    string
 	engine  terway.Engine
 	why     string // the setting that decided the engine
-	felix   *felixClientSpec
+	felix   *felixsimclient.Spec
 	env     []corev1.EnvVar
 	logPath string
 	at      time.Time
@@ -78,7 +79,7 @@ type terwayPod struct {
 type terwayStart struct {
 	pod, node string
 	engine    terway.Engine
-	mode      string // felixDirect or felixTypha when the engine is Felix
+	mode      string // felixsimclient.ModeDirect or felixsimclient.ModeTypha when the engine is Felix
 	service   string // the Typha Service in typha mode
 	at        time.Time
 }
@@ -87,7 +88,7 @@ const terwayWorkers = 8
 
 // startTerwayDouble runs the double for the DaemonSet pods that match
 // selector, until the test ends.
-func startTerwayDouble(t *testing.T, s *simCluster, felix *felixsim, selector map[string]string) *terwayDouble {
+func startTerwayDouble(t *testing.T, s *simCluster, felix *felixSim, selector map[string]string) *terwayDouble {
 	d := &terwayDouble{s: s, t: t, felix: felix, current: map[string]*terwayPod{}}
 	for range terwayWorkers {
 		q := make(chan *corev1.Pod, 1024)
@@ -157,7 +158,7 @@ func (d *terwayDouble) handle(pod *corev1.Pod) {
 		delete(d.current, node)
 		d.mu.Unlock()
 		if cur.felix != nil {
-			err := d.retry(ctx, "stop Felix of "+node, func() error { return d.felix.stop(ctx, node) })
+			err := d.retry(ctx, "stop Felix of "+node, func() error { return d.felix.Stop(ctx, node) })
 			if err != nil && ctx.Err() == nil {
 				d.t.Errorf("Terway double: stop Felix of %s (pod %s went): %v", node, pod.Name, err)
 			}
@@ -268,9 +269,9 @@ func (d *terwayDouble) start(ctx context.Context, pod *corev1.Pod) (*terwayPod, 
 		return nil, err
 	}
 	if tp.engine == terway.EngineFelix {
-		spec := &felixClientSpec{Node: tp.node, Mode: felixDirect, LogPath: tp.logPath}
+		spec := &felixsimclient.Spec{Node: tp.node, Mode: felixsimclient.ModeDirect, LogPath: tp.logPath}
 		if svc, ok := typhaServiceOf(env); ok {
-			spec.Mode, spec.TyphaNamespace, spec.TyphaService = felixTypha, terway.ENIConfigNamespace, svc
+			spec.Mode, spec.TyphaNamespace, spec.TyphaService = felixsimclient.ModeTypha, terway.ENIConfigNamespace, svc
 		}
 		tp.felix = spec
 	}
@@ -286,7 +287,7 @@ func (d *terwayDouble) start(ctx context.Context, pod *corev1.Pod) (*terwayPod, 
 		}
 		d.mu.Unlock()
 		if !holding {
-			if err := d.felix.start(ctx, *tp.felix); err != nil {
+			if err := d.felix.Start(ctx, *tp.felix); err != nil {
 				return nil, err
 			}
 		}
@@ -315,7 +316,7 @@ func (d *terwayDouble) release(ctx context.Context) error {
 	if len(held) == 0 {
 		return nil
 	}
-	return d.felix.startAll(ctx, held)
+	return d.felix.Start(ctx, held...)
 }
 
 // terwayPolicyContainer is the Terway DaemonSet's container that runs
