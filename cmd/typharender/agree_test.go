@@ -10,15 +10,23 @@ import (
 	"testing"
 )
 
-// findingRE matches a finding as render prints it ("Warning: warning
-// [ID] ...") and as lint -o text prints it ("file:line: warning [ID] ...").
-var findingRE = regexp.MustCompile(`(?m)(?:^Warning: |: )(warning|error) \[([a-z0-9-]+)\] `)
+// findingRE matches a finding as render prints it ("Warning: [ID] ..."
+// or "Warning: [ID] (error) ...") and as lint -o text prints it
+// ("file:line: warning [ID] ...").
+var findingRE = regexp.MustCompile(`(?m)(?:^Warning: (?:cluster [a-z0-9-]+: )?\[([a-z0-9-]+)\] (\(error\) )?|: (warning|error) \[([a-z0-9-]+)\] )`)
 
 // findings returns the "severity ID" pairs in out, sorted.
 func findings(out string) []string {
 	var got []string
 	for _, m := range findingRE.FindAllStringSubmatch(out, -1) {
-		got = append(got, m[1]+" "+m[2])
+		switch {
+		case m[1] != "" && m[2] != "":
+			got = append(got, "error "+m[1])
+		case m[1] != "":
+			got = append(got, "warning "+m[1])
+		default:
+			got = append(got, m[3]+" "+m[4])
+		}
 	}
 	slices.Sort(got)
 	return got
@@ -96,6 +104,29 @@ func TestRenderAndLintAgree(t *testing.T) {
 			if got, want := findings(rerr.String()), findings(lout.String()); !slices.Equal(got, want) {
 				t.Errorf("render %v (eni-config %q) prints %q; lint of its output says %q", renderArgs[1:], e, got, want)
 			}
+		}
+	}
+}
+
+// TestFindingWarningPrefix: a finding render prints reads "Warning: [ID]
+// message" for a warning, never "Warning: warning [ID]", and says its
+// severity only when it is an error.
+func TestFindingWarningPrefix(t *testing.T) {
+	t.Parallel()
+	var out, errOut bytes.Buffer
+	code := run([]string{"render", "--region", "cn-hangzhou", "--nodes", "1000", "--kube-version", "v1.24.6-aliyun.1",
+		"--set", "image.registry=registry.cn-beijing.aliyuncs.com",
+		"--eni-config", filepath.Join("testdata", "input", "eni-config-relay-block.yaml")}, nil, &out, &errOut)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	stderr := errOut.String()
+	if strings.Contains(stderr, "Warning: warning") || strings.Contains(stderr, "Warning: error") {
+		t.Errorf("stderr repeats the word warning or puts the severity first:\n%s", stderr)
+	}
+	for _, want := range []string{"Warning: [image-region-public-endpoint] Deployment kube-system/calico-typha: ", "Warning: [eni-relay-service-value] (error) ConfigMap kube-system/eni-config: "} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
 		}
 	}
 }

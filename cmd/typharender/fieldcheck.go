@@ -53,11 +53,16 @@ func fieldFindings(o render.Options, rendered []byte, eni *corev1.ConfigMap) (sh
 	return shown, report, nil
 }
 
-// warnFindings writes findings to stderr as warnings, with their severity
-// and rule ID as lint prints them: "Warning: warning [ID] message".
+// warnFindings writes findings to stderr as warnings, with their rule ID:
+// "Warning: [ID] message", and "Warning: [ID] (error) message" for a
+// finding lint counts as an error.
 func warnFindings(s streams, prefix string, findings []lint.Finding) {
 	for _, f := range findings {
-		fmt.Fprintf(s.ErrOut, "Warning: %s%s [%s] %s\n", prefix, f.Severity, f.Rule, f.Message)
+		sev := ""
+		if f.Severity != lint.Warning {
+			sev = "(" + f.Severity.String() + ") "
+		}
+		fmt.Fprintf(s.ErrOut, "Warning: %s[%s] %s%s\n", prefix, f.Rule, sev, f.Message)
 	}
 }
 
