@@ -50,6 +50,7 @@ func TestENIConfig(t *testing.T) {
 		{name: "a secret", args: []string{"eni-config", "--mode", "typha", "-"}, stdin: "apiVersion: v1\nkind: Secret\nmetadata:\n  name: eni-config\n  namespace: kube-system\ndata: {}\n", code: 2},
 		{name: "a secret in a list", args: []string{"eni-config", "--mode", "typha", "-"}, stdin: "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Secret\n  metadata: {name: eni-config, namespace: kube-system}\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: eni-config, namespace: kube-system}\n", code: 2},
 		{name: "too large", args: []string{"eni-config", "--mode", "typha", "-"}, stdin: strings.Repeat("#", maxENIConfigBytes+1), code: 2},
+		{name: "larger than the API server stores", args: []string{"eni-config", "--mode", "typha", "-"}, stdin: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: eni-config\n  namespace: kube-system\ndata:\n  eni_conf: " + strings.Repeat("x", 3_000_000) + "\n", code: 2},
 		{name: "unknown field", args: []string{"eni-config", "--mode", "typha", "-"}, stdin: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: eni-config\n  namespace: kube-system\ndatta: {}\n", code: 2},
 	})
 }
