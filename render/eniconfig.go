@@ -112,8 +112,9 @@ func EditENIConfig(cm *corev1.ConfigMap, mode Mode) (*ENIConfigEdit, error) {
 // checkConfigMapSize returns an error when the API server would refuse
 // cm for its size: the values of data and binaryData may hold
 // corev1.MaxSecretSize (1 MiB) in all [kubernetes
-// pkg/apis/core/validation/validation.go, ValidateConfigMap]. verb says
-// holds them: "hold" for the input, or for the edit.
+// pkg/apis/core/validation/validation.go, ValidateConfigMap]. verb is
+// how the message says it: "hold" for the input, "would hold, after the
+// edit," for the edit.
 func checkConfigMapSize(cm *corev1.ConfigMap, verb string) error {
 	total := 0
 	for _, v := range cm.Data {
