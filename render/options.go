@@ -163,7 +163,7 @@ func (o Options) resolve() (resolved, error) {
 		fail("Nodes", o.Nodes, fmt.Sprintf("is out of range: want the cluster's node count, %d to %d", sizing.MinNodes, sizing.MaxNodes), nodesErr)
 	}
 	if o.Replicas < 0 {
-		fail("Replicas", o.Replicas, "is below 1: want 1 or more, or 0 for the recommendation", nil)
+		fail("Replicas", o.Replicas, "is below 1: want 1 or more, or leave it unset for the recommendation", nil)
 	} else if nodesErr == nil {
 		// Cannot fail: both inputs were checked above.
 		a, _ := sizing.AdviseReplicas(o.Nodes, o.Replicas)

@@ -286,7 +286,7 @@ func TestOptionErrorText(t *testing.T) {
 		{name: "region as given", opts: with(func(o *render.Options) { o.Region = "CN-HANGZHOU " }), value: "CN-HANGZHOU ",
 			want: `Region "CN-HANGZHOU ": is not a region ID: want lowercase letters, digits and dashes, such as cn-hangzhou, ap-southeast-1 or cn-shanghai-finance-1 (dots, slashes, colons, upper case and spaces would change the image host); did you mean cn-hangzhou?`},
 		{name: "number", opts: with(func(o *render.Options) { o.Replicas = -1 }), value: -1,
-			want: `Replicas -1: is below 1: want 1 or more, or 0 for the recommendation`},
+			want: `Replicas -1: is below 1: want 1 or more, or leave it unset for the recommendation`},
 		{name: "quantity", opts: with(func(o *render.Options) {
 			o.Resources.Limits = corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("-100m")}
 		}), want: `Resources.Limits[cpu] -100m: is negative: want zero or more`},

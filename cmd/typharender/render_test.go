@@ -47,6 +47,7 @@ func TestRender(t *testing.T) {
 		// values.yaml has tag v3.20.2 and 1200 nodes: --set wins over it, and
 		// --nodes over --set (1500 nodes -> 8 replicas; 200 would give 3).
 		{name: "set wins over file and flag over set", args: []string{"render", "-f", "testdata/input/values.yaml", "--set", "image.tag=v3.20.3,nodes=100", "--set", "nodes=200", "--nodes", "1500"}},
+		{name: "replicas 0 is refused", args: args([]string{"render", "--set", "replicas=0"}, cluster), code: 2},
 		{name: "later set wins", args: args([]string{"render", "--set", "replicas=7,logSeverity=debug", "--set", "replicas=9"}, cluster)},
 		{name: "values from stdin", args: []string{"render", "-f", "-"}, stdin: "region: cn-hangzhou\nnodes: 1000\nkubeVersion: v1.30.7-aliyun.1\nreplicas: 6\n"},
 		{name: "set escaped dots and commas", args: args([]string{"render", "--set", `labels.app\.kubernetes\.io/name=typha,annotations.example\.com/note=a\,b`}, cluster)},

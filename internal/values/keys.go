@@ -79,10 +79,10 @@ var rows = []row{
 		doc:     "pins the image as repository:tag@digest; `sha256:` and 64 hex digits",
 	},
 	{
-		key: "replicas", field: "Replicas", set: count(func(o *render.Options) *int { return &o.Replicas }),
+		key: "replicas", field: "Replicas", set: nonZero(count(func(o *render.Options) *int { return &o.Replicas }), "is not a replica count: want 1 or more, or leave replicas out (or null) for the recommendation"),
 		accepts: "a replica count such as 5, or null for the recommendation",
 		example: "replicas=7",
-		doc:     "Typha replicas, 1 or more; default one per 200 nodes, at least 3",
+		doc:     "Typha replicas, 1 or more (0 is refused); leave it out, or null, for the default: one per 200 nodes, at least 3",
 	},
 	{
 		key: "labels.<key>", field: "Labels", set: stringMap(func(o *render.Options) *map[string]string { return &o.Labels }),
@@ -223,6 +223,23 @@ func count(field func(*render.Options) *int) setter {
 		// A 0 that was given is reported by render as out of range.
 		missing: func(o *render.Options, set bool) bool { return *field(o) == 0 && !set },
 	}
+}
+
+// nonZero refuses a number that parses as 0, with reason after the
+// quoted value: for a key whose 0 would otherwise mean the default
+// (render.Options' zero value), so that only an absent or null key asks
+// for the default.
+func nonZero(c setter, reason string) setter {
+	apply := c.apply
+	c.apply = func(o *render.Options, name string, value *string, want string) string {
+		if value != nil {
+			if n, err := strconv.Atoi(strings.TrimSpace(*value)); err == nil && n == 0 {
+				return fmt.Sprintf("%q %s", *value, reason)
+			}
+		}
+		return apply(o, name, value, want)
+	}
+	return c
 }
 
 // boolean is true or false; surrounding space is ignored.
