@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -30,8 +31,27 @@ func mustRender(t *testing.T, o render.Options) *render.Result {
 	return res
 }
 
+// guideDepartures applies to objects decoded from the guide's manifest
+// what typharender renders differently on purpose, each a decision of its
+// own, so that everything else is still compared with the guide.
+func guideDepartures(objs []render.Object) {
+	for _, o := range objs {
+		d, ok := o.(*appsv1.Deployment)
+		if !ok {
+			continue
+		}
+		// Off ACK's virtual nodes (TestTyphaStaysOffVirtualNodes).
+		d.Spec.Template.Spec.Affinity = &corev1.Affinity{NodeAffinity: &corev1.NodeAffinity{
+			RequiredDuringSchedulingIgnoredDuringExecution: &corev1.NodeSelector{NodeSelectorTerms: []corev1.NodeSelectorTerm{{
+				MatchExpressions: []corev1.NodeSelectorRequirement{{Key: "type", Operator: corev1.NodeSelectorOpNotIn, Values: []string{"virtual-kubelet"}}},
+			}}},
+		}}
+	}
+}
+
 // TestMatchesGuide: with defaults, 1.21 or later and at most 600 nodes, the
-// objects are the guide's manifest with the region filled in.
+// objects are the guide's manifest with the region filled in, apart from
+// guideDepartures.
 func TestMatchesGuide(t *testing.T) {
 	t.Parallel()
 	guide, err := os.ReadFile("../testdata/guide/calico-typha.yaml")
@@ -49,6 +69,7 @@ func TestMatchesGuide(t *testing.T) {
 			t.Parallel()
 			want, err := render.Decode(bytes.ReplaceAll(guide, []byte(terway.RegionPlaceholder), []byte(tc.region)))
 			require.NoError(t, err)
+			guideDepartures(want)
 			res := mustRender(t, render.Options{Region: tc.region, Nodes: tc.nodes, KubeVersion: tc.version})
 			got := res.Objects()
 			require.Len(t, got, len(want))
@@ -357,4 +378,54 @@ func TestRegistryStyle(t *testing.T) {
 		assert.Equal(t, tc.image, res.Image)
 		assert.Equal(t, tc.image, res.Deployment.Spec.Template.Spec.Containers[0].Image)
 	}
+}
+
+// TestTyphaStaysOffVirtualNodes: Typha tolerates every taint and selects
+// Linux nodes, which ACK's virtual nodes (type=virtual-kubelet, ECI) also
+// are; with hostNetwork it cannot run there. A required node affinity
+// keeps it off them, as Terway's own DaemonSet does.
+func TestTyphaStaysOffVirtualNodes(t *testing.T) {
+	t.Parallel()
+	for _, v := range []string{"v1.16.9-aliyun.1", "v1.24.6-aliyun.1", "v1.35.2-aliyun.1"} {
+		res := mustRender(t, render.Options{Region: "cn-hangzhou", Nodes: 1000, KubeVersion: v})
+		pod := res.Deployment.Spec.Template.Spec
+		require.NotNil(t, pod.Affinity, v)
+		require.NotNil(t, pod.Affinity.NodeAffinity, v)
+		req := pod.Affinity.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution
+		require.NotNil(t, req, v)
+		virtual := &corev1.Node{}
+		virtual.Labels = map[string]string{"kubernetes.io/os": "linux", terway.LabelVirtualNode: terway.VirtualKubelet}
+		ecs := &corev1.Node{}
+		ecs.Labels = map[string]string{"kubernetes.io/os": "linux", "node.kubernetes.io/instance-type": "ecs.g7.xlarge"}
+		assert.False(t, matchesNodeSelector(req, virtual), "%s: Typha may land on a virtual node", v)
+		assert.True(t, matchesNodeSelector(req, ecs), "%s: Typha may not land on an ECS node", v)
+	}
+}
+
+// matchesNodeSelector evaluates the In/NotIn/Exists/DoesNotExist match
+// expressions of sel against node's labels, as the scheduler does: the
+// terms are ORed, the expressions of a term ANDed.
+func matchesNodeSelector(sel *corev1.NodeSelector, node *corev1.Node) bool {
+	for _, term := range sel.NodeSelectorTerms {
+		ok := true
+		for _, e := range term.MatchExpressions {
+			v, has := node.Labels[e.Key]
+			switch e.Operator {
+			case corev1.NodeSelectorOpIn:
+				ok = ok && has && slices.Contains(e.Values, v)
+			case corev1.NodeSelectorOpNotIn:
+				ok = ok && !(has && slices.Contains(e.Values, v))
+			case corev1.NodeSelectorOpExists:
+				ok = ok && has
+			case corev1.NodeSelectorOpDoesNotExist:
+				ok = ok && !has
+			default:
+				return false
+			}
+		}
+		if ok && len(term.MatchExpressions) > 0 {
+			return true
+		}
+	}
+	return false
 }
