@@ -96,9 +96,16 @@ func (r *resolved) service() *corev1.Service {
 func (r *resolved) deployment() *appsv1.Deployment {
 	replicas := int32(r.advice.Replicas)
 	revisions := int32(2)
+	meta := r.meta()
+	if len(r.vouched) > 0 {
+		if meta.Annotations == nil {
+			meta.Annotations = map[string]string{}
+		}
+		meta.Annotations[VouchAnnotation] = vouchValue(r.vouched)
+	}
 	d := &appsv1.Deployment{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
-		ObjectMeta: r.meta(),
+		ObjectMeta: meta,
 		Spec: appsv1.DeploymentSpec{
 			Replicas:             &replicas,
 			RevisionHistoryLimit: &revisions,

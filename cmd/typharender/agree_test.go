@@ -70,7 +70,16 @@ func TestRenderAndLintAgree(t *testing.T) {
 	}
 	for _, registry := range []string{"registry-vpc.cn-beijing.aliyuncs.com", "registry.cn-beijing.aliyuncs.com",
 		"registry-cn-beijing-vpc.ack.aliyuncs.com", "registry-intl.ap-southeast-1.aliyuncs.com", "team-registry-vpc.cn-hangzhou.cr.aliyuncs.com"} {
-		clusters = append(clusters, cluster{region: "cn-hangzhou", version: "1.30", nodes: "1000", extra: []string{"--set", "image.registry=" + registry}})
+		// Below 1.25, where the default image is in the cluster's own
+		// registry, and from 1.25 with a repository of the person's own.
+		clusters = append(clusters,
+			cluster{region: "cn-hangzhou", version: "1.24", nodes: "1000", extra: []string{"--set", "image.registry=" + registry}},
+			cluster{region: "cn-hangzhou", version: "1.30", nodes: "1000", extra: []string{"--set", "image.registry=" + registry + ",image.repository=my-namespace/typha"}})
+	}
+	// From 1.25: the guide's tag vouched for, a tag that is no release, and
+	// a tag the Terway-only rules would refuse, vouched for.
+	for _, set := range []string{"image.tag=v3.20.2,vouch.endpointSliceV1=true", "image.tag=latest", "image.tag=v3.32.1,vouch.tierCRD=true,vouch.felixModernPolicyKeys=true"} {
+		clusters = append(clusters, cluster{region: "cn-hangzhou", version: "1.35", nodes: "1000", extra: []string{"--set", set}})
 	}
 	// The day-two keys: the autoscaler owns the replica count (lint sees its
 	// Deployment targeting Typha), metrics and zone spread add to the pod.

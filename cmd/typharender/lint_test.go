@@ -149,7 +149,7 @@ func TestLint(t *testing.T) {
 
 		// Terway: an eni-config among the inputs, or --terway, asks for the relay.
 		{name: "plain calico", args: []string{"lint", "-v", "--kube-version", "1.30", upstream + "calico-v3.31.7/calico-typha.yaml"}},
-		{name: "terway flag", args: []string{"lint", "--terway", "--kube-version", "1.30", upstream + "calico-v3.31.7/calico-typha.yaml"}},
+		{name: "terway flag", args: []string{"lint", "--terway", "--kube-version", "1.30", upstream + "calico-v3.31.7/calico-typha.yaml"}, code: 1},
 
 		// Real trees: hidden directories, non-objects and excludes.
 		{name: "real tree", args: []string{"lint", "-v", "--exclude", "templates", "--exclude", "generated/*", "$TMP/repo"}, setup: realTree},

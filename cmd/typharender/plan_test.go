@@ -36,8 +36,8 @@ func TestPlan(t *testing.T) {
 		{name: "typha ipvlan refused", args: args([]string{"plan", "--mode", "typha", "--eni-config", filepath.Join(fixtures, "terway-eniip.yaml")}, cluster), code: 2},
 		{name: "typha ebpf refused", args: args([]string{"plan", "--mode", "typha", "--eni-config", "testdata/input/eni-config-ebpf.yaml"}, cluster), code: 2},
 		{name: "typha datapathv2 refused", args: args([]string{"plan", "--mode", "typha", "--eni-config", "testdata/input/eni-config-datapathv2.yaml"}, cluster), code: 2},
-		{name: "fail on warning", args: args([]string{"plan", "--mode", "typha", "--fail-on", "warning"}, cluster), code: 1},
-		{name: "fail on error passes", args: args([]string{"plan", "--mode", "typha", "--fail-on", "error"}, cluster)},
+		{name: "fail on warning", args: args([]string{"plan", "--mode", "typha", "--fail-on", "warning", "--set", "image.tag=latest"}, cluster), code: 1},
+		{name: "fail on error passes", args: args([]string{"plan", "--mode", "typha", "--fail-on", "error", "--set", "image.tag=latest"}, cluster)},
 		{name: "bad fail-on", args: args([]string{"plan", "--mode", "typha", "--fail-on", "info"}, cluster), code: 2},
 	})
 }
