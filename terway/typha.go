@@ -341,7 +341,7 @@ var defaultTyphas = [...]DefaultTypha{
 		Why:    "the guide's image: Typha v3.20.2 from the cluster's own Alibaba Cloud registry, which syncs where discovery.k8s.io/v1beta1 is served (before 1.25)",
 		Source: "the guide, calico-typha.yaml (registry-vpc.{REGION-ID}.aliyuncs.com/acs/typha:v3.20.2)"},
 	{Since: versioning.New(1, 25), Image: TyphaImage{Registry: "quay.io", Repository: "calico/typha", Tag: "v3.24.5"},
-		Why: "Typha v3.24.5, the Calico release of the Felix Terway ships (v1.5.1 to v1.17.5): it lists EndpointSlices through discovery.k8s.io/v1, speaks Felix 3.24.5's protocol and needs only what Terway's ClusterRole and CRDs give; ACK documents no acs/typha tag after v3.20.2, so the image is Calico's own, from quay.io",
+		Why:    "Typha v3.24.5, the Calico release of the Felix Terway ships (v1.5.1 to v1.17.5): it lists EndpointSlices through discovery.k8s.io/v1, speaks Felix 3.24.5's protocol and needs only what Terway's ClusterRole and CRDs give; ACK documents no acs/typha tag after v3.20.2, so the image is Calico's own, from quay.io",
 		Source: "terway deploy/images/policy/Dockerfile (calico-felix at Calico v3.24.5, commit f1a1611a); calico hack/release/pkg/builder/builder.go at v3.24.5 (release images pushed to quay.io/calico); measured: Ready in 2 s and a Felix 3.24.5 client in sync, as Terway's ServiceAccount with Terway's CRDs, on kube-apiserver 1.37 (e2e TestTyphaVersions/v3.24.5)"},
 }
 
