@@ -11,6 +11,7 @@ import (
 
 	"github.com/typharender/typharender/internal/english"
 	"github.com/typharender/typharender/internal/errs"
+	"github.com/typharender/typharender/internal/values"
 	"github.com/typharender/typharender/lint"
 	"github.com/typharender/typharender/render"
 	"github.com/typharender/typharender/rollout"
@@ -223,10 +224,17 @@ func (f *planFlags) write(s streams, plan *rollout.Result, heading string, data 
 	}
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "# %s: %s\n", heading, plan.Summary)
+	undo := false
 	for i, step := range plan.Steps {
+		if step.Undo && !undo {
+			undo = true
+			fmt.Fprintf(&b, "\n# Undo path: run these steps only after a gate says STOP, from the step it names to the end.\n")
+		}
 		fmt.Fprintf(&b, "\n%d. %s\n", i+1, step.Title)
 		for _, cmd := range step.Commands {
-			fmt.Fprintf(&b, "   %s\n", cmd)
+			// A gate's script spans lines: each stays indented, which bash
+			// ignores, so the block pastes as it is.
+			fmt.Fprintf(&b, "   %s\n", strings.ReplaceAll(cmd, "\n", "\n   "))
 		}
 		for _, n := range step.Notes {
 			fmt.Fprintf(&b, "   # %s\n", n)
@@ -258,6 +266,11 @@ func planError(err error) error {
 					line += " (--allow-no-felix plans it anyway)"
 				}
 				out = append(out, line)
+				continue
+			}
+			if key := values.KeyForField(oe.Field); key != oe.Field {
+				// A field of the cluster's values, such as LogSeverity.
+				out = append(out, fmt.Sprintf("%s %s %s", key, oe.ValueString(), oe.Reason))
 				continue
 			}
 		}
@@ -292,9 +305,21 @@ func renderCommand(c *cobra.Command, f *valueFlags) string {
 }
 
 type stepData struct {
-	Title    string   `json:"title"`
-	Commands []string `json:"commands"`
-	Notes    []string `json:"notes"`
+	Title    string    `json:"title"`
+	Commands []string  `json:"commands"`
+	Notes    []string  `json:"notes"`
+	Target   string    `json:"target,omitempty"` // rollout.Target: cluster, local, cloud or registry
+	Gate     *gateData `json:"gate,omitempty"`   // a gate step: how to judge its one command
+	Undo     bool      `json:"undo,omitempty"`   // on the undo path: only after a gate's STOP
+}
+
+// gateData is a rollout.Gate as -o json prints it.
+type gateData struct {
+	Name           string `json:"name"`
+	Pass           string `json:"pass"`     // the last stdout line starts with it (exit 0): go on
+	Stop           string `json:"stop"`     // the last stdout line starts with it (exit 1): stop
+	UndoFrom       int    `json:"undoFrom"` // the step the undo path starts at; 0: nothing to undo
+	TimeoutSeconds int    `json:"timeoutSeconds"`
 }
 
 type planJSON struct {
@@ -320,7 +345,11 @@ func planData(p *rollout.Result) planJSON {
 		out.Findings = append(out.Findings, finding{Rule: f.Rule, Severity: f.Severity.String(), Message: f.Message})
 	}
 	for _, s := range p.Steps {
-		out.Steps = append(out.Steps, stepData{Title: s.Title, Commands: append([]string{}, s.Commands...), Notes: append([]string{}, s.Notes...)})
+		sd := stepData{Title: s.Title, Commands: append([]string{}, s.Commands...), Notes: append([]string{}, s.Notes...), Target: string(s.Target), Undo: s.Undo}
+		if g := s.Gate; g != nil {
+			sd.Gate = &gateData{Name: string(g.Name), Pass: rollout.GatePass, Stop: rollout.GateStop, UndoFrom: g.UndoFrom, TimeoutSeconds: int(g.Timeout / time.Second)}
+		}
+		out.Steps = append(out.Steps, sd)
 	}
 	return out
 }
