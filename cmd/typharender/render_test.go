@@ -23,6 +23,7 @@ func TestRender(t *testing.T) {
 		{name: "policy v1beta1 before 1.21", args: []string{"render", "--region", "cn-hangzhou", "--nodes", "1000", "--kube-version", "v1.20.11-aliyun.1"}},
 		{name: "small cluster warns", args: []string{"render", "--region", "cn-hangzhou", "--nodes", "50", "--kube-version", "v1.30.7-aliyun.1"}},
 		{name: "unknown region warns", args: []string{"render", "--region", "xx-nowhere-1", "--nodes", "1000", "--kube-version", "v1.30.7-aliyun.1"}},
+		{name: "a region one edit from a known one is refused", args: []string{"render", "--region", "cn-shangai", "--nodes", "1000", "--kube-version", "v1.35.2-aliyun.1"}, code: 2},
 		{name: "help", args: []string{"render", "--help"}},
 
 		// Field truth: what render says of its own output is what lint says.
