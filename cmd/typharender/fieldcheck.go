@@ -45,12 +45,19 @@ func fieldFindings(o render.Options, rendered []byte, eni *corev1.ConfigMap) (sh
 	if err != nil {
 		return nil, nil, failure(fmt.Errorf("checking the rendering: %w", err))
 	}
+	return shownFindings(report), report, nil
+}
+
+// shownFindings are a report's warnings and errors, less those render's
+// own warnings already say.
+func shownFindings(report *lint.Report) []lint.Finding {
+	var shown []lint.Finding
 	for _, f := range report.Findings {
 		if f.Severity >= lint.Warning && !coveredBySizing(f.Rule) {
 			shown = append(shown, f)
 		}
 	}
-	return shown, report, nil
+	return shown
 }
 
 // warnFindings writes findings to stderr as warnings, with their rule ID:

@@ -7,6 +7,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
@@ -14,6 +15,7 @@ import (
 	"github.com/typharender/typharender/internal/diff"
 	"github.com/typharender/typharender/internal/english"
 	"github.com/typharender/typharender/internal/values"
+	"github.com/typharender/typharender/lint"
 	"github.com/typharender/typharender/render"
 	"github.com/typharender/typharender/rollout"
 )
@@ -150,14 +152,14 @@ func (f *renderFlags) run(c *cobra.Command, s streams) error {
 		return err
 	}
 	in := &input{stdin: s.In, errOut: s.ErrOut}
-	if f.fleet != "" && (gate || f.eniConfig != "") {
-		return usageError(c, errors.New("--fail-on and --eni-config check one cluster's rendering; with --fleet, lint the fleet's output instead"))
+	if f.fleet != "" && f.eniConfig != "" {
+		return usageError(c, errors.New("--eni-config with --fleet: it is one cluster's ConfigMap; lint each cluster's eni-config with its rendering instead (typharender lint --fleet)"))
 	}
 	if f.fleet != "" {
 		if set := f.clusterFlagsSet(c); len(set) > 0 {
 			return usageError(c, fmt.Errorf("%s with --fleet: each fleet entry gives its own region, nodes and kubeVersion; use -f or --set for values common to every entry", strings.Join(set, ", ")))
 		}
-		return f.runFleet(c, s, in)
+		return f.runFleet(c, s, in, failOn, gate)
 	}
 
 	v, err := f.values(c, in)
@@ -218,7 +220,7 @@ func (f *renderFlags) run(c *cobra.Command, s streams) error {
 	return writeErr(err)
 }
 
-func (f *renderFlags) runFleet(c *cobra.Command, s streams, in *input) error {
+func (f *renderFlags) runFleet(c *cobra.Command, s streams, in *input, failOn lint.Severity, gate bool) error {
 	base, err := f.base(in)
 	if err != nil {
 		return err
@@ -233,24 +235,91 @@ func (f *renderFlags) runFleet(c *cobra.Command, s streams, in *input) error {
 	}
 	// Encoding is most of the work: each cluster on any core, in order,
 	// each distinct object once (one Layout for the fleet).
+	// Each cluster's rendering is checked with lint's rules for its own
+	// facts, as render checks one cluster's; parsing is most of that, so
+	// each distinct file is parsed once.
 	var layout render.Layout
+	var parsed parseCache
 	perCluster := make([][]render.File, len(good))
+	shown := make([][]lint.Finding, len(good))
+	fails := make([]bool, len(good))
 	if err := parallel(len(good), func(i int) error {
-		fs, err := layout.Files(good[i].Result.Objects()...)
+		g := good[i]
+		fs, err := layout.Files(g.Result.Objects()...)
+		if err != nil {
+			return err
+		}
 		perCluster[i] = fs
-		return err
+		var objs []*lint.Object
+		for _, fl := range fs[:len(fs)-1] { // the last is the kustomization.yaml
+			o, err := parsed.parse(fl.Data)
+			if err != nil {
+				return fmt.Errorf("checking cluster %s: %w", g.Cluster.Name, err)
+			}
+			objs = append(objs, o...)
+		}
+		report, err := lint.Lint(objs, lint.RenderingFacts(g.Cluster.Values.Options()))
+		if err != nil {
+			return fmt.Errorf("checking cluster %s: %w", g.Cluster.Name, err)
+		}
+		shown[i], fails[i] = shownFindings(report), gate && failsOn(failOn, g.Result.Warnings, report)
+		return nil
 	}); err != nil {
 		return failure(err)
 	}
 	var files []render.File
+	failed := 0
 	for i, g := range good {
-		warn(s, "cluster "+g.Cluster.Name+": ", g.Result.Warnings)
+		prefix := "cluster " + g.Cluster.Name + ": "
+		warn(s, prefix, g.Result.Warnings)
+		warnFindings(s, prefix, shown[i])
+		if fails[i] {
+			failed++
+		}
 		for _, fl := range perCluster[i] {
 			fl.Name = g.Cluster.Name + "/" + fl.Name
 			files = append(files, fl)
 		}
 	}
+	if failed > 0 {
+		return failure(fmt.Errorf("%d of %s have warnings or findings at or above %s (--fail-on %s): nothing written", failed, english.Count(len(good), "cluster"), failOn, failOn))
+	}
 	return f.writeDir(c, s, files, true)
+}
+
+// parseCache parses each distinct rendered file once, for the fleet's
+// checks: a fleet's clusters share most of their objects (a Layout encodes
+// each distinct one once). It keeps at most maxParsed files; past that it
+// parses without keeping. Lint only reads what Parse returns, so the
+// clusters' checks share the objects.
+type parseCache struct {
+	mu sync.Mutex
+	m  map[string][]*lint.Object
+}
+
+// maxParsed bounds the cache: a parsed object is about 20 KB of nodes.
+const maxParsed = 4096
+
+func (c *parseCache) parse(data []byte) ([]*lint.Object, error) {
+	c.mu.Lock()
+	objs, ok := c.m[string(data)]
+	c.mu.Unlock()
+	if ok {
+		return objs, nil
+	}
+	objs, err := lint.Parse(lint.RenderingName, data)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if c.m == nil {
+		c.m = map[string][]*lint.Object{}
+	}
+	if len(c.m) < maxParsed {
+		c.m[string(data)] = objs
+	}
+	c.mu.Unlock()
+	return objs, nil
 }
 
 // writeDir writes files to --output-dir, or compares them with --check DIR.

@@ -50,7 +50,7 @@ func TestRender(t *testing.T) {
 		{name: "fail on warning", args: args([]string{"render", "--fail-on", "warning", "--set", "image.tag=latest"}, cluster), code: 1},
 		{name: "fail on error passes warnings", args: args([]string{"render", "--fail-on", "error", "--set", "image.tag=latest"}, cluster)},
 		{name: "fail on error", args: []string{"render", "--fail-on", "error", "--set", "image.registry=registry-vpc.cn-beijing.aliyuncs.com", "--region", "cn-hangzhou", "--nodes", "1000", "--kube-version", "v1.24.6-aliyun.1"}, code: 1},
-		{name: "fail-on with fleet", args: []string{"render", "--fleet", "testdata/input/fleet.yaml", "--output-dir", "out", "--fail-on", "warning"}, code: 2},
+		{name: "eni-config with fleet", args: []string{"render", "--fleet", "testdata/input/fleet.yaml", "--output-dir", "out", "--eni-config", "x.yaml"}, code: 2},
 
 		// Values: -f files in order, then --set in order, then flags.
 		{name: "values file", args: []string{"render", "-f", "testdata/input/values.yaml"}},
@@ -433,6 +433,19 @@ func TestRenderFleet(t *testing.T) {
 				noTempLeft(t, tmp)
 			},
 		},
+		// Every cluster's warnings, lint's findings included, with its name;
+		// --fail-on means for a fleet what it means for one cluster.
+		{name: "fleet warns with each cluster name", args: []string{"render", "--fleet", "testdata/input/fleet-warns.yaml", "--output-dir", "$TMP/fleet"},
+			after: func(t *testing.T, tmp string) {
+				checkOutputDir(t, filepath.Join(tmp, "fleet", "staging-shanghai"), render.Options{Region: "cn-shanghai", Nodes: 300, KubeVersion: "v1.35.2-aliyun.1", Tag: "latest"})
+			}},
+		{name: "fleet fails on warning and writes nothing", args: []string{"render", "--fleet", "testdata/input/fleet-warns.yaml", "--output-dir", "$TMP/fleet", "--fail-on", "warning"}, code: 1,
+			after: func(t *testing.T, tmp string) {
+				if _, err := os.Stat(filepath.Join(tmp, "fleet")); !os.IsNotExist(err) {
+					t.Errorf("wrote %s under --fail-on: %v", filepath.Join(tmp, "fleet"), err)
+				}
+			}},
+		{name: "fleet passes fail on error", args: []string{"render", "--fleet", "testdata/input/fleet-warns.yaml", "--output-dir", "$TMP/fleet", "--fail-on", "error", "--quiet"}},
 		{name: "fleet needs output dir", args: []string{"render", "--fleet", "testdata/input/fleet.yaml"}, code: 2},
 		{name: "fleet with cluster flags", args: []string{"render", "--fleet", "testdata/input/fleet.yaml", "--output-dir", "$TMP/fleet", "--region", "cn-hangzhou", "--nodes", "5"}, code: 2},
 		{name: "fleet of the wrong shape", args: []string{"render", "--fleet", "testdata/input/fleet-shape.yaml", "--output-dir", "$TMP/fleet"}, code: 2},
