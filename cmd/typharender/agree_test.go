@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -136,6 +137,65 @@ func TestFindingWarningPrefix(t *testing.T) {
 	for _, want := range []string{"Warning: [image-region-public-endpoint] Deployment kube-system/calico-typha: ", "Warning: [eni-relay-service-value] (error) ConfigMap kube-system/eni-config: "} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+}
+
+// TestFailOnOneMeaning: --fail-on means the same on render (one cluster or
+// a fleet), plan, lint and size: exit 1 when a warning or finding the
+// command reports is at or above the severity, its own warnings counting
+// as warnings; the help says so in the same words everywhere.
+func TestFailOnOneMeaning(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	latest := filepath.Join(dir, "latest.yaml")
+	cluster := []string{"--region", "cn-hangzhou", "--nodes", "1000", "--kube-version", "v1.35.2-aliyun.1"}
+	var out, errOut bytes.Buffer
+	if code := run(append([]string{"render", "--set", "image.tag=latest"}, cluster...), nil, &out, &errOut); code != 0 {
+		t.Fatalf("render: %d %s", code, errOut.String())
+	}
+	if err := os.WriteFile(latest, out.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fleet := filepath.Join("testdata", "input", "fleet-warns.yaml")
+	small := []string{"--region", "cn-hangzhou", "--nodes", "50", "--kube-version", "v1.35.2-aliyun.1"}
+	for _, tc := range []struct {
+		name string
+		args []string // without --fail-on
+	}{
+		// A warning finding: Typha's image at latest.
+		{"render", append([]string{"render", "--set", "image.tag=latest"}, cluster...)},
+		{"render fleet", []string{"render", "--fleet", fleet, "--output-dir", filepath.Join(dir, "fleet")}},
+		{"plan", append([]string{"plan", "--mode", "typha", "--set", "image.tag=latest"}, cluster...)},
+		{"lint", append([]string{"lint", "--terway", latest}, cluster...)},
+		// A warning of the command's own: Typha is not needed at 50 nodes.
+		{"render own warning", append([]string{"render"}, small...)},
+		{"plan own warning", append([]string{"plan", "--mode", "typha"}, small...)},
+		{"size own warning", []string{"size", "--nodes", "50"}},
+	} {
+		for sev, want := range map[string]int{"warning": 1, "error": 0} {
+			var out, errOut bytes.Buffer
+			if code := run(append(slices.Clone(tc.args), "--fail-on", sev), nil, &out, &errOut); code != want {
+				t.Errorf("%s --fail-on %s: exit %d, want %d; stderr:\n%s", tc.name, sev, code, want, errOut.String())
+			}
+		}
+	}
+	var usage []string
+	for _, cmd := range []string{"render", "plan", "lint", "size"} {
+		var out bytes.Buffer
+		run([]string{cmd, "--help"}, nil, &out, io.Discard)
+		for _, line := range strings.Split(out.String(), "\n") {
+			if strings.Contains(line, "--fail-on string") {
+				usage = append(usage, strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(line), `(default "error")`)))
+			}
+		}
+	}
+	if len(usage) != 4 {
+		t.Fatalf("--fail-on in %d helps, want 4: %q", len(usage), usage)
+	}
+	for _, u := range usage[1:] {
+		if strings.Join(strings.Fields(u), " ") != strings.Join(strings.Fields(usage[0]), " ") {
+			t.Errorf("--fail-on reads %q here and %q in render's help", u, usage[0])
 		}
 	}
 }

@@ -118,7 +118,7 @@ Warnings go to stderr.`,
 	fl.StringVar(&f.check, "check", "", "compare the rendering with this file (- for stdin), or with this directory as --output-dir writes it; exit 1 with a unified diff when they differ")
 	fl.StringVar(&f.fleet, "fleet", "", "render every cluster in this fleet file into --output-dir/<name>/")
 	fl.StringVar(&f.eniConfig, "eni-config", "", "the cluster's eni-config ConfigMap (kubectl -n kube-system get cm eni-config -o yaml), or - for stdin: check the rendering against it (is Felix the policy engine? does felix_relay_service name this Service?)")
-	f.failOn.register(c)
+	f.failOn.register(c, "")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "with --output-dir, print one summary line instead of a line per file written or removed")
 	_ = c.RegisterFlagCompletionFunc("output", fixedCompletion("yaml", "json"))
 	_ = c.MarkFlagDirname("output-dir")
