@@ -43,6 +43,11 @@ var ErrNotENIConfig = errors.New("not Terway's eni-config ConfigMap")
 // more than corev1.MaxSecretSize (1 MiB) in all, before or after the edit.
 var ErrENIConfigTooLarge = errors.New("eni-config is larger than the API server stores")
 
+// ErrNoFelix is wrapped by the error of [ENIConfigEdit.CheckFelix] when,
+// after a Typha edit, eni-config makes another engine than Felix enforce
+// NetworkPolicy, where Typha serves no one.
+var ErrNoFelix = errors.New("felix is not the NetworkPolicy engine")
+
 // Change is one data key an edit sets.
 type Change struct {
 	Key     string // the data key
@@ -136,6 +141,24 @@ func (e *ENIConfigEdit) set(key, value string) {
 	}
 	e.ConfigMap.Data[key] = value
 	e.Changes = append(e.Changes, Change{Key: key, Existed: existed, Before: old, After: value})
+}
+
+// CheckFelix returns, for a Typha edit, an error wrapping [ErrNoFelix]
+// when the cluster would have another engine than Felix once the edit is
+// applied (the edit turns a disabled NetworkPolicy back on), as
+// terway.ReadEngine reads it, naming the setting that decided; nil for
+// Felix, for a disable-policy edit, and for an eni-config ReadEngine
+// cannot read (Terway fails to start on it, and so does the plan's
+// pre-flight gate).
+func (e *ENIConfigEdit) CheckFelix() error {
+	if e.Mode != ModeTypha {
+		return nil
+	}
+	r, err := terway.ReadEngine(e.ConfigMap.Data)
+	if err != nil || r.Engine == terway.EngineFelix {
+		return nil
+	}
+	return fmt.Errorf("%w: eni-config's %s %s: Typha relays only for Felix and would serve no one", ErrNoFelix, r.Decided(), r.Reason)
 }
 
 // MergePatch returns the JSON merge patch that makes the same change on

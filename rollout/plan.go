@@ -57,8 +57,9 @@ type Options struct {
 
 // ErrNoFelix is wrapped by the error of a ModeTypha plan whose
 // eni-config makes another engine than Felix enforce NetworkPolicy; set
-// Options.AllowNoFelix to plan it anyway.
-var ErrNoFelix = errors.New("felix is not the NetworkPolicy engine")
+// Options.AllowNoFelix to plan it anyway. It is render.ErrNoFelix, which
+// render.ENIConfigEdit.CheckFelix returns for the same eni-config.
+var ErrNoFelix = render.ErrNoFelix
 
 // Step is one step of a rollout.
 //

@@ -160,7 +160,7 @@ func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("broken p
 func TestWriteFailure(t *testing.T) {
 	for _, args := range [][]string{
 		{"render", "--region", "cn-hangzhou", "--nodes", "1000", "--kube-version", "v1.30.7-aliyun.1"},
-		{"eni-config", "--mode", "typha", "../../testdata/eniconfig/terway-eniip.yaml"},
+		{"eni-config", "--mode", "typha", "../../testdata/eniconfig/terway-eniip-veth.yaml"},
 		{"size", "--nodes", "1000", "-o", "json"},
 		{"plan", "--mode", "disable-policy"},
 	} {
