@@ -452,6 +452,18 @@ func (b *planBuilder) restrictPort() Step {
 
 func (b *planBuilder) disablePolicy() {
 	b.plan.Summary = "disable NetworkPolicy: Terway stops running Felix against the API server"
+	// Where Cilium is the engine, Terway keeps running it, with policy
+	// enforcement off [terway cmd/terway-cli/policy.go, runCilium:
+	// --enable-policy=never when NetworkPolicy is disabled].
+	var cilium *terway.Reading
+	if e := b.plan.Edit; e != nil {
+		if r, err := terway.ReadEngine(e.ConfigMap.Data); err == nil && r.Key != terway.KeyDisableNetworkPolicy && r.Engine == terway.EngineCilium {
+			cilium = &r
+		}
+	}
+	if cilium != nil {
+		b.plan.Summary = "disable NetworkPolicy: Terway keeps running Cilium, which stops enforcing it"
+	}
 	b.backup()
 	patch := Step{Title: "Turn NetworkPolicy off", Target: TargetCluster}
 	switch e := b.plan.Edit; {
@@ -464,6 +476,9 @@ func (b *planBuilder) disablePolicy() {
 		patch.Notes = changeNotes(e)
 	}
 	patch.Notes = append(patch.Notes, "After Terway restarts, NetworkPolicy objects stay in the cluster but no longer control traffic between pods.")
+	if cilium != nil {
+		patch.Notes = append(patch.Notes, fmt.Sprintf("eni-config's %s %s: Felix does not run here, so this does not take Felix's watches off the API server. Terway keeps running Cilium, its datapath, with --enable-policy=never; Cilium still watches the API server, so this does not relieve it as it does on a Felix cluster (terway cmd/terway-cli/policy.go, runCilium).", cilium.Decided(), cilium.Reason))
+	}
 	b.step(patch)
 	b.restartIfNeeded(fmt.Sprintf("%s: \"true\"", terway.KeyDisableNetworkPolicy))
 	b.step(Step{

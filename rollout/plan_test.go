@@ -506,3 +506,46 @@ func TestPlanCountsInEnglish(t *testing.T) {
 		t.Errorf("save notes %q", notes)
 	}
 }
+
+// TestPlanDisablePolicyOnCilium: where Cilium enforces NetworkPolicy
+// (IPVlan, DataPath V2, network_policy_provider ebpf), turning it off does
+// not stop Felix, which does not run: Terway keeps running Cilium with
+// --enable-policy=never, and Cilium still watches the API server. The plan
+// said "Terway stops running Felix" before.
+func TestPlanDisablePolicyOnCilium(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		data map[string]string
+	}{
+		{"ipvlan", nil},
+		{"datapathv2", map[string]string{terway.KeyCNIConf: `{"type": "terway", "eniip_virtual_type": "datapathv2"}`}},
+		{"ebpf", map[string]string{terway.KeyCNIConf: `{"type": "terway", "network_policy_provider": "ebpf"}`}},
+	} {
+		cm := loadENIConfig(t, "terway-eniip.yaml")
+		if tc.data != nil {
+			cm.Data = tc.data
+		}
+		p, err := Plan(Options{Mode: render.ModeDisablePolicy, ENIConfig: cm})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(p.Summary, "Felix") || !strings.Contains(p.Summary, "Cilium") {
+			t.Errorf("%s: summary %q", tc.name, p.Summary)
+		}
+		notes := strings.Join(step(t, p, "Turn NetworkPolicy off").Notes, " ")
+		for _, want := range []string{"--enable-policy=never", "still watches the API server"} {
+			if !strings.Contains(notes, want) {
+				t.Errorf("%s: patch notes %q lack %q", tc.name, notes, want)
+			}
+		}
+	}
+	// Felix's cluster: as before.
+	p, err := Plan(Options{Mode: render.ModeDisablePolicy, ENIConfig: loadENIConfig(t, "terway-eniip-veth.yaml")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Summary != "disable NetworkPolicy: Terway stops running Felix against the API server" {
+		t.Errorf("Felix summary %q", p.Summary)
+	}
+}

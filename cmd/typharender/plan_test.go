@@ -24,6 +24,7 @@ func TestPlan(t *testing.T) {
 		{name: "typha old cluster", args: []string{"plan", "--mode", "typha", "--region", "cn-beijing", "--nodes", "80", "--kube-version", "v1.20.11-aliyun.1"}},
 		{name: "typha json", args: args([]string{"plan", "--mode", "typha", "-o", "json"}, cluster)},
 		{name: "disable policy", args: []string{"plan", "--mode", "disable-policy"}},
+		{name: "disable policy where Cilium enforces it", args: []string{"plan", "--mode", "disable-policy", "--eni-config", filepath.Join(fixtures, "terway-eniip.yaml")}},
 		{name: "disable policy exact", args: []string{"plan", "--mode", "disable-policy", "--eni-config", filepath.Join(fixtures, "already-typha.yaml"), "--terway-daemonset", "terway"}},
 		{name: "help", args: []string{"plan", "--help"}},
 		{name: "typha at 1.24", args: []string{"plan", "--mode", "typha", "--region", "cn-hangzhou", "--nodes", "1000", "--kube-version", "v1.24.6-aliyun.1"}},
