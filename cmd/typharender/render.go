@@ -327,29 +327,33 @@ func (f *renderFlags) writeDir(c *cobra.Command, s streams, files []render.File,
 	if f.checkDir {
 		return checkTree(s, f.check, files, fleet, f.command(c, "--output-dir", f.check))
 	}
-	removed, err := writeTree(f.outputDir, files, fleet)
+	res, err := writeTree(f.outputDir, files, fleet)
 	if f.quiet {
 		if err == nil {
-			fmt.Fprintln(s.Out, writeSummary(f.outputDir, files, removed, fleet))
+			fmt.Fprintln(s.Out, writeSummary(f.outputDir, files, res, fleet))
 		}
 		return err
 	}
-	for _, p := range removed {
+	for _, p := range res.removed {
 		fmt.Fprintf(s.Out, "removed %s\n", p)
 	}
 	if err != nil {
 		return err
 	}
-	for _, fl := range files {
-		fmt.Fprintf(s.Out, "wrote %s\n", joinPath(f.outputDir, fl.Name))
+	for _, p := range res.written {
+		fmt.Fprintf(s.Out, "wrote %s\n", p)
+	}
+	if same := len(files) - len(res.written); same > 0 {
+		fmt.Fprintf(s.Out, "left %s as rendered already, unchanged\n", english.Count(same, "file"))
 	}
 	return nil
 }
 
 // writeSummary is --quiet's line for a directory written: "wrote 50000
-// files for 10000 clusters into fleet/ (removed 2)".
-func writeSummary(dir string, files []render.File, removed []string, fleet bool) string {
-	line := "wrote " + english.Count(len(files), "file")
+// files for 10000 clusters into fleet/ (removed 2)", or "wrote 3 files
+// for 10000 clusters into fleet/ (49997 unchanged)".
+func writeSummary(dir string, files []render.File, res treeResult, fleet bool) string {
+	line := "wrote " + english.Count(len(res.written), "file")
 	if fleet {
 		clusters := map[string]bool{}
 		for _, fl := range files {
@@ -359,8 +363,15 @@ func writeSummary(dir string, files []render.File, removed []string, fleet bool)
 		line += " for " + english.Count(len(clusters), "cluster")
 	}
 	line += " into " + dir
-	if len(removed) > 0 {
-		line += fmt.Sprintf(" (removed %d)", len(removed))
+	var notes []string
+	if same := len(files) - len(res.written); same > 0 {
+		notes = append(notes, fmt.Sprintf("%d unchanged", same))
+	}
+	if len(res.removed) > 0 {
+		notes = append(notes, fmt.Sprintf("removed %d", len(res.removed)))
+	}
+	if len(notes) > 0 {
+		line += " (" + strings.Join(notes, ", ") + ")"
 	}
 	return line
 }

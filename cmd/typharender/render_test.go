@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -187,7 +188,7 @@ func TestRenderOutputDir(t *testing.T) {
 		},
 		{
 			name: "output dir replaces a previous rendering", args: args([]string{"render", "--output-dir", "$TMP/out"}, cluster),
-			golden: "render/output-dir",
+			golden: "render/output-dir-replaces-a-previous-rendering",
 			setup:  writeOld,
 			after: func(t *testing.T, tmp string) {
 				checkOutputDir(t, filepath.Join(tmp, "out"), hangzhou)
@@ -196,7 +197,7 @@ func TestRenderOutputDir(t *testing.T) {
 		},
 		{
 			name: "output dir keeps files typharender did not write", args: args([]string{"render", "--output-dir", "$TMP/out"}, cluster),
-			golden: "render/output-dir",
+			golden: "render/output-dir-replaces-a-previous-rendering",
 			setup: func(t *testing.T, tmp string) {
 				writeOld(t, tmp)
 				for _, name := range []string{"README.md", ".gitkeep", "notes/keep.yaml"} {
@@ -239,7 +240,7 @@ func TestRenderOutputDir(t *testing.T) {
 		},
 		{
 			name: "output dir leaves unchanged files alone", args: args([]string{"render", "--output-dir", "$TMP/out"}, cluster),
-			golden: "render/output-dir",
+			golden: "render/output-dir-replaces-a-previous-rendering",
 			setup: func(t *testing.T, tmp string) {
 				writeOld(t, tmp)
 				// Mark the files the new rendering does not change: the
@@ -446,6 +447,20 @@ func TestRenderFleet(t *testing.T) {
 				}
 			}},
 		{name: "fleet passes fail on error", args: []string{"render", "--fleet", "testdata/input/fleet-warns.yaml", "--output-dir", "$TMP/fleet", "--fail-on", "error", "--quiet"}},
+		// A re-render writes only what changed, and says so: it used to say
+		// "wrote" for every file, changed or not.
+		{name: "fleet rendered again writes only what changed", args: []string{"render", "--fleet", "testdata/input/fleet.yaml", "--output-dir", "$TMP/fleet", "--set", "logSeverity=debug"},
+			setup: func(t *testing.T, tmp string) {
+				if code := run([]string{"render", "--fleet", "testdata/input/fleet.yaml", "--output-dir", filepath.Join(tmp, "fleet")}, nil, io.Discard, io.Discard); code != 0 {
+					t.Fatalf("setup: exit %d", code)
+				}
+			}},
+		{name: "fleet rendered again quiet", args: []string{"render", "--fleet", "testdata/input/fleet.yaml", "--output-dir", "$TMP/fleet", "--quiet"},
+			setup: func(t *testing.T, tmp string) {
+				if code := run([]string{"render", "--fleet", "testdata/input/fleet.yaml", "--output-dir", filepath.Join(tmp, "fleet")}, nil, io.Discard, io.Discard); code != 0 {
+					t.Fatalf("setup: exit %d", code)
+				}
+			}},
 		{name: "fleet needs output dir", args: []string{"render", "--fleet", "testdata/input/fleet.yaml"}, code: 2},
 		{name: "fleet with cluster flags", args: []string{"render", "--fleet", "testdata/input/fleet.yaml", "--output-dir", "$TMP/fleet", "--region", "cn-hangzhou", "--nodes", "5"}, code: 2},
 		{name: "fleet of the wrong shape", args: []string{"render", "--fleet", "testdata/input/fleet-shape.yaml", "--output-dir", "$TMP/fleet"}, code: 2},
