@@ -207,12 +207,17 @@ func (f *lintFlags) finish(s streams, report *lint.Report, format lint.Format, f
 	if err := lint.Write(s.Out, format, report); err != nil {
 		return failure(fmt.Errorf("writing the report: %w", err))
 	}
-	if f.verbose {
+	switch {
+	case f.verbose:
 		for _, n := range st.notes {
 			fmt.Fprintln(s.ErrOut, n)
 		}
 		for _, sk := range report.Skipped {
 			fmt.Fprintf(s.ErrOut, "Skipped %s: %s\n", sk.Rule, sk.Reason)
+		}
+	case !f.quiet:
+		for _, line := range skippedLines(report.Skipped) {
+			fmt.Fprintln(s.ErrOut, line)
 		}
 	}
 	if !f.quiet && (f.verbose || st.files >= bigRun || st.clusters > 0) {
@@ -222,6 +227,35 @@ func (f *lintFlags) finish(s streams, report *lint.Report, format lint.Format, f
 		return &exitError{code: exitFail, err: fmt.Errorf("%s (--fail-on %s)", report.Summary(), failOn), silent: f.quiet}
 	}
 	return nil
+}
+
+// skippedLines say once which rules were skipped, grouped by what would
+// run them: "lint: skipped 3 rules that need --kube-version: a, b, c
+// (--verbose says why)".
+func skippedLines(skipped []lint.Skip) []string {
+	var order []string
+	rules := map[string][]string{}
+	for _, sk := range skipped {
+		needs, _, _ := strings.Cut(sk.Reason, ": ")
+		if _, ok := rules[needs]; !ok {
+			order = append(order, needs)
+		}
+		rules[needs] = append(rules[needs], sk.Rule)
+	}
+	var lines []string
+	for i, needs := range order {
+		ids := rules[needs]
+		what, verb := strings.TrimPrefix(needs, "needs "), "need"
+		if len(ids) == 1 {
+			verb = "needs"
+		}
+		line := fmt.Sprintf("lint: skipped %s that %s %s: %s", english.Count(len(ids), "rule"), verb, what, strings.Join(ids, ", "))
+		if i == len(order)-1 {
+			line += " (--verbose says why)"
+		}
+		lines = append(lines, line)
+	}
+	return lines
 }
 
 // summaryLine: "Linted 5 files, 12 objects: 1 error, 0 warnings, 2 info (31ms)".

@@ -264,3 +264,32 @@ func TestLintFleetPastMaxFiles(t *testing.T) {
 		t.Errorf("stderr %q, want a line starting %q; stdout %q", errOut.String(), want, out.String())
 	}
 }
+
+// TestLintSaysWhatItSkipped: without the facts a rule needs, lint says on
+// stderr, once, which rules it skipped and what would run them; it used
+// to say so only with --verbose. --quiet keeps it quiet.
+func TestLintSaysWhatItSkipped(t *testing.T) {
+	t.Parallel()
+	typha := filepath.Join("..", "..", "lint", "testdata", "fixtures", "typha.yaml")
+	var out, errOut bytes.Buffer
+	if code := run([]string{"lint", typha}, nil, &out, &errOut); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	stderr := errOut.String()
+	for _, want := range []string{
+		"skipped 3 rules that need --kube-version: pdb-api-not-served, pdb-api-deprecated, typha-endpointslice-api",
+		"skipped 2 rules that need --nodes: typha-replicas-below-recommended, typha-replicas-not-below-nodes",
+		"skipped 2 rules that need --region: image-region-mismatch, image-region-public-endpoint",
+		"skipped 3 rules that need --terway: typha-relay-not-configured, typha-tier-crd, typha-felix-refused",
+		"(--verbose says why)",
+	} {
+		if strings.Count(stderr, want) != 1 {
+			t.Errorf("stderr says %q %d times, want once:\n%s", want, strings.Count(stderr, want), stderr)
+		}
+	}
+	errOut.Reset()
+	run([]string{"lint", "-q", typha}, nil, &out, &errOut)
+	if errOut.Len() != 0 {
+		t.Errorf("--quiet: stderr %q", errOut.String())
+	}
+}
