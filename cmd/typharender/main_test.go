@@ -173,3 +173,41 @@ func TestWriteFailure(t *testing.T) {
 		}
 	}
 }
+
+// TestFirstCommand: the README's first command, the one .ci/run checks
+// against a golden file, renders that golden's bytes and says nothing on
+// stderr: a Typha that syncs, with no warning. (It used to warn: the
+// guide's v3.20.2 on 1.30.)
+func TestFirstCommand(t *testing.T) {
+	readme := string(readFile(t, filepath.Join("..", "..", "README.md")))
+	_, block, ok := strings.Cut(readme, "```sh\n")
+	if !ok {
+		t.Fatal("README has no sh block")
+	}
+	first, _, _ := strings.Cut(block, "\n")
+	args, ok := strings.CutPrefix(first, "go run ./cmd/typharender ")
+	if !ok {
+		t.Fatalf("the README's first command is %q", first)
+	}
+	ci := string(readFile(t, filepath.Join("..", "..", ".ci", "run")))
+	ciCmd := regexp.MustCompile(`go run \./cmd/typharender (render [^\n]*?) \\\n\s*([^\n]*) --check (\S+)`).FindStringSubmatch(ci)
+	if ciCmd == nil {
+		t.Fatal(".ci/run does not check the first command against a golden")
+	}
+	if got := ciCmd[1] + " " + ciCmd[2]; got != args {
+		t.Errorf(".ci/run checks %q, the README runs %q", got, args)
+	}
+	var out, errOut bytes.Buffer
+	if code := run(strings.Fields(args), nil, &out, &errOut); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	if errOut.Len() != 0 {
+		t.Errorf("the first command warns:\n%s", errOut.String())
+	}
+	if want := readFile(t, filepath.Join("..", "..", ciCmd[3])); !bytes.Equal(out.Bytes(), want) {
+		t.Errorf("the first command does not render %s", ciCmd[3])
+	}
+	if !bytes.Contains(out.Bytes(), []byte("image: quay.io/calico/typha:v3.24.5")) {
+		t.Error("the first command does not render Typha v3.24.5")
+	}
+}
