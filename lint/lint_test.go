@@ -375,3 +375,36 @@ func TestSelectors(t *testing.T) {
 		})
 	}
 }
+
+// TestTyphaTagNotRelease: latest, no tag and a branch name cannot be
+// checked against the version table; a release, with or without a
+// digest, can.
+func TestTyphaTagNotRelease(t *testing.T) {
+	t.Parallel()
+	for image, want := range map[string]string{
+		"quay.io/calico/typha:latest":  `tag "latest", which names no Typha release`,
+		"quay.io/calico/typha":         "no tag (the registry serves latest)",
+		"quay.io/calico/typha:master":  `tag "master"`,
+		"quay.io/calico/typha@sha256:" + strings.Repeat("ab", 32): "no tag, only a digest,",
+		"quay.io/calico/typha:v3.24.5": "",
+		"registry-vpc.cn-hangzhou.aliyuncs.com/acs/typha:v3.20.2-aliyun.1": "",
+	} {
+		doc := "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: calico-typha, namespace: kube-system}\nspec:\n  selector: {matchLabels: {k8s-app: calico-typha}}\n  template:\n    metadata: {labels: {k8s-app: calico-typha}}\n    spec:\n      containers:\n      - name: calico-typha\n        image: " + image + "\n"
+		objs, err := lint.Parse("d.yaml", []byte(doc))
+		require.NoError(t, err)
+		r, err := lint.Lint(objs, lint.Facts{KubeVersion: "1.24"})
+		require.NoError(t, err)
+		var got []string
+		for _, f := range r.Findings {
+			if f.Rule == lint.RuleTyphaTagNotRelease {
+				got = append(got, f.Message)
+			}
+		}
+		if want == "" {
+			assert.Empty(t, got, image)
+			continue
+		}
+		require.Len(t, got, 1, image)
+		assert.Contains(t, got[0], want, image)
+	}
+}

@@ -42,11 +42,21 @@ func newPlanCmd(s streams) *cobra.Command {
 		Long: `Print the vendor guide's rollout as numbered steps, each with the exact
 commands to run and what to check.
 
---mode typha: check Terway, save and apply the Typha manifests, wait for
-the Deployment's rollout, back up and patch eni-config, restart Terway
-with kubectl rollout restart, and verify. The cluster is given as for
+--mode typha: each step is proved in the cluster before the next can hurt.
+Pre-flight gates (Terway v1.6.1 or later passes felix_relay_service to
+Felix; the live eni-config makes Felix the policy engine; a throwaway pod
+pulls the Typha image), save and apply the manifests, the in-sync gate
+(every Typha pod's log shows every syncer in sync, felix among them)
+before eni-config is patched, back up and patch eni-config, the canary
+gate (one Terway pod restarted, its Felix in sync through Typha) before
+the rolling restart, the rollout gate (nothing stuck, one Felix per node
+that runs Felix connected), and last the undo path. A gate is one bash
+script: its last line starts with "OK: " (exit 0) to go on, or "STOP: "
+(exit 1) with the reason and the step its undo starts at. -o json gives
+each step's gate, undo and target as data. The cluster is given as for
 render (--region, --nodes, --kube-version, -f, --set); the save step
-repeats them as a typharender render command.
+repeats them as a typharender render command. A Typha rendered to log
+above info is refused: the in-sync gate reads its info lines.
 
 --mode disable-policy: back up and patch eni-config, restart Terway, and
 verify; no Typha objects. The cluster flags are not used.
@@ -66,9 +76,9 @@ disable-policy). The cluster flags are not used.
 
 Terway is restarted only when the patch changes eni-config: with
 --eni-config and nothing to change, the plan says so and how to check the
-running pods instead. With metrics.enabled, the typha plan's last step
-counts the Felix agents connected to each Typha replica through the API
-server's pod proxy; with autoscaler.enabled it waits for the autoscaler's
+running pods instead. With metrics.enabled, the rollout gate sums the
+Felix agents connected to the Typha replicas through the API server's pod
+proxy; with autoscaler.enabled the in-sync gate waits for the autoscaler's
 replicas. --nodes-from and --kube-version-from read the node count and
 version from kubectl output, as for render.
 

@@ -76,16 +76,23 @@ region, nodes, kubeVersion and any other values key. -f and --set apply to
 every entry; an entry's own keys win. If any entry is invalid, nothing is
 written and every invalid entry is listed.
 
+The Typha image is the guide's below Kubernetes 1.25 and Calico's
+quay.io/calico/typha:v3.24.5 from 1.25, where the guide's v3.20.2 never
+syncs Felix. A release the version table says cannot serve Terway's Felix
+in the cluster (v3.20 to v3.22 from 1.25, v3.29 and later) is refused
+(exit 2) unless vouched for with the one vouch.* key that lifts it; the
+claim is written on the Deployment, and the typha plan's gates prove it.
+
 The rendering is checked with lint's rules for the cluster it describes
 (and against the cluster's eni-config with --eni-config): what lint would
-say of the output, such as a Typha that cannot list EndpointSlices on
-Kubernetes 1.25 or later, is printed as a warning with its rule ID.
+say of the output, such as a Typha image at latest, is printed as a
+warning with its rule ID; in a fleet, after "cluster NAME: ".
 --fail-on warning|error exits 1, writing nothing, when a warning or
-finding reaches that severity (for CI).
+finding reaches that severity (for CI), for one cluster or a fleet.
 
 Warnings go to stderr.`,
-		Example: `  # The guide's manifests for a 1,000-node cluster in cn-hangzhou
-  typharender render --region cn-hangzhou --nodes 1000 --kube-version v1.30.7-aliyun.1
+		Example: `  # The manifests for a 1,000-node cluster in cn-hangzhou
+  typharender render --region cn-hangzhou --nodes 1000 --kube-version v1.36.1-aliyun.1
 
   # Node count and version from kubectl, with replicas that follow the
   # cluster, metrics and zone spread
@@ -95,7 +102,10 @@ Warnings go to stderr.`,
     --set autoscaler.enabled=true,metrics.enabled=true,zoneSpread.enabled=true
 
   # Pin the image and add resources, Helm-style
-  typharender render -f values.yaml --set image.tag=v3.20.2 --set resources.requests.cpu=250m
+  typharender render -f values.yaml --set image.tag=v3.28.5 --set resources.requests.cpu=250m
+
+  # Through a mirror of Calico's image (the typha plan gives the skopeo copy)
+  typharender render -f values.yaml --set image.registry=team-registry-vpc.cn-hangzhou.cr.aliyuncs.com
 
   # A kustomize directory for a GitOps repository
   typharender render --region cn-hangzhou --nodes 1000 --kube-version v1.30.7-aliyun.1 --output-dir typha/
