@@ -382,11 +382,11 @@ func TestSelectors(t *testing.T) {
 func TestTyphaTagNotRelease(t *testing.T) {
 	t.Parallel()
 	for image, want := range map[string]string{
-		"quay.io/calico/typha:latest":  `tag "latest", which names no Typha release`,
-		"quay.io/calico/typha":         "no tag (the registry serves latest)",
-		"quay.io/calico/typha:master":  `tag "master"`,
-		"quay.io/calico/typha@sha256:" + strings.Repeat("ab", 32): "no tag, only a digest,",
-		"quay.io/calico/typha:v3.24.5": "",
+		"quay.io/calico/typha:latest":                                      `tag "latest", which names no Typha release`,
+		"quay.io/calico/typha":                                             "no tag (the registry serves latest)",
+		"quay.io/calico/typha:master":                                      `tag "master"`,
+		"quay.io/calico/typha@sha256:" + strings.Repeat("ab", 32):          "no tag, only a digest,",
+		"quay.io/calico/typha:v3.24.5":                                     "",
 		"registry-vpc.cn-hangzhou.aliyuncs.com/acs/typha:v3.20.2-aliyun.1": "",
 	} {
 		doc := "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: calico-typha, namespace: kube-system}\nspec:\n  selector: {matchLabels: {k8s-app: calico-typha}}\n  template:\n    metadata: {labels: {k8s-app: calico-typha}}\n    spec:\n      containers:\n      - name: calico-typha\n        image: " + image + "\n"
