@@ -8,8 +8,9 @@ import (
 	"io"
 	"net/url"
 	"path/filepath"
-	"runtime/debug"
 	"strings"
+
+	"github.com/typharender/typharender/internal/buildinfo"
 )
 
 // Format is an output format for [Write].
@@ -205,47 +206,11 @@ func sarifURI(path string) string {
 	return (&url.URL{Path: filepath.ToSlash(path)}).String()
 }
 
-// modulePath is typharender's module.
-const modulePath = "github.com/typharender/typharender"
-
-// toolVersion returns the version of typharender in the running binary,
-// as SARIF's tool.driver.version: the module's version whether it is the
-// main module (the CLI) or a dependency of the program that imports lint;
-// "(devel)" when the build records none (a build from a clone, a test).
-// The same binary always gives the same answer.
-func toolVersion() string {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "(devel)"
-	}
-	return moduleVersionIn(bi)
-}
-
-func moduleVersionIn(bi *debug.BuildInfo) string {
-	m := &bi.Main
-	if m.Path != modulePath {
-		m = nil
-		for _, d := range bi.Deps {
-			if d.Path == modulePath {
-				m = d
-				break
-			}
-		}
-	}
-	if m != nil && m.Replace != nil {
-		m = m.Replace
-	}
-	if m == nil || m.Version == "" {
-		return "(devel)"
-	}
-	return m.Version
-}
-
 func writeSARIF(buf *bytes.Buffer, r *Report) error {
 	rules := Rules()
 	index := make(map[string]int, len(rules))
 	run := sarifRun{
-		Tool:        sarifTool{Driver: sarifDriver{Name: "typharender", Version: toolVersion()}},
+		Tool:        sarifTool{Driver: sarifDriver{Name: "typharender", Version: buildinfo.Version()}},
 		Invocations: []sarifInvocation{{ExecutionSuccessful: true, Notifications: []sarifNotification{}}},
 		Results:     []sarifResult{},
 	}

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -135,20 +134,6 @@ func TestCompletion(t *testing.T) {
 		{name: "complete output", args: []string{"__complete", "render", "-o", ""}},
 		{name: "complete region", args: []string{"__complete", "render", "--region", "cn-sh"}},
 	})
-}
-
-func TestModuleVersion(t *testing.T) {
-	for _, tt := range []struct{ in, want string }{
-		{"v1.2.3", "v1.2.3"},
-		{"v0.0.0-20261127131136-f257677abcde", "v0.0.0-20261127131136-f257677abcde"},
-		{"", "(devel)"},
-		{"(devel)", "(devel)"},
-	} {
-		bi := &debug.BuildInfo{Main: debug.Module{Path: "github.com/typharender/typharender", Version: tt.in}}
-		if got := moduleVersion(bi); got != tt.want {
-			t.Errorf("moduleVersion(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
 }
 
 // failingWriter fails every write, as a closed pipe does.
