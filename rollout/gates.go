@@ -119,8 +119,9 @@ const (
 	// in-sync [calico typha/pkg/snapcache/cache.go, fillBatchFromInputQueue:
 	// log.WithField("status", obj).Info(...), at the v3.20.2-typha pins,
 	// v3.24.5 (line 243) and v3.28.5 (line 300)]. The line names no
-	// syncer, but every syncer (felix, bgp, tunnel-ip-allocation, and from
-	// v3.21 node-status) is a watchersyncer that sends wait-for-ready once
+	// syncer, but every syncer (felix, bgp and tunnel-ip-allocation at
+	// v3.20.2; node-status too at v3.24.5 and v3.28.5, typha/pkg/daemon
+	// CreateServer) is a watchersyncer that sends wait-for-ready once
 	// when it starts and in-sync once, when all its watchers have synced
 	// [libcalico-go lib/backend/watchersyncer/watchersyncer.go, run and
 	// processResult; watchercache.go sends its first in-sync once]. So a
