@@ -339,8 +339,8 @@ const rolloutCompleteScript script = `(
   [ "${updated:-0}" -eq "$desired" ] && [ "${available:-0}" -eq "$desired" ] || stop "Terway's DaemonSet $ds has ${updated:-0} of $desired pods restarted and ${available:-0} available: the restart is stuck (kubectl -n kube-system rollout status ds/$ds)"
   IFS='|' read -r want ready <<< "$(kubectl -n kube-system get deploy <<NAME>> -o jsonpath='{.spec.replicas}|{.status.readyReplicas}')"
   [ "${ready:-0}" -ge "${want:-1}" ] || stop "Typha has ${ready:-0} of ${want:-1} replicas ready"
-  felix=$(kubectl get nodes -l '<<FELIXNODES>>' -o name | wc -l) || stop "cannot list the nodes"
-  felix=$((felix + 0))
+  names=$(kubectl get nodes -l '<<FELIXNODES>>' -o name) || stop "cannot list the nodes"
+  felix=$(printf '%s\n' "$names" | grep -c .)
 <<COUNT>>
 )`
 

@@ -456,6 +456,11 @@ func TestGateRolloutComplete(t *testing.T) {
 		r.stops(t, "2 Felix agents connected across the Typha replicas after 5m, not one per node that runs Felix (3)")
 	})
 	cmd, _ := gateOf(t, plan135(t, nil), GateRolloutComplete)
+	t.Run("cannot list the nodes", func(t *testing.T) {
+		t.Parallel()
+		r := runGate(t, cmd, []rule{ds("4|4|4"), typha, {Match: `^get nodes`, Out: "", Code: 1}})
+		r.stops(t, "cannot list the nodes")
+	})
 	t.Run("stuck", func(t *testing.T) {
 		t.Parallel()
 		r := runGate(t, cmd, []rule{ds("4|3|4")})
