@@ -37,6 +37,7 @@ import (
 	"github.com/typharender/typharender/render"
 	"github.com/typharender/typharender/rollout"
 	"github.com/typharender/typharender/terway"
+	"github.com/typharender/typharender/versioning"
 )
 
 // Environment set by hack/e2e.sh for the relay tests.
@@ -211,7 +212,28 @@ func newTerwayEnv(ctx context.Context, t *testing.T, nodeIP string) *relayEnv {
 
 // renderOptions are the options of the relay cases' rendering with Typha tag.
 func (e *relayEnv) renderOptions(tag string) render.Options {
-	return render.Options{Region: relayRegion, Nodes: relayNodes, KubeVersion: e.kubeVersion, Tag: tag}
+	o := render.Options{Region: relayRegion, Nodes: relayNodes, KubeVersion: e.kubeVersion, Tag: tag}
+	// These tests run every Typha release, those render refuses for this
+	// cluster too (issue 20): vouch for exactly the claims a release needs
+	// to be rendered, as a person trying it would. The claims change
+	// nothing Typha runs with (only the Deployment's vouch annotation).
+	if r, ok := terway.ParseRelease(tag); ok {
+		kube, err := versioning.Parse(e.kubeVersion)
+		if err != nil {
+			panic(err) // the API server's own version
+		}
+		for _, f := range terway.CheckTypha(r, kube, terway.CurrentFelix()) {
+			switch f.Claim {
+			case terway.ClaimEndpointSliceV1:
+				o.Vouch.EndpointSliceV1 = true
+			case terway.ClaimTierCRD:
+				o.Vouch.TierCRD = true
+			case terway.ClaimFelixModernPolicyKeys:
+				o.Vouch.FelixModernPolicyKeys = true
+			}
+		}
+	}
+	return o
 }
 
 // applyRendered renders opts and applies every object as EncodeYAML writes

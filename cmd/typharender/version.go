@@ -5,7 +5,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/typharender/typharender/render"
 	"github.com/typharender/typharender/terway"
 )
 
@@ -15,12 +14,21 @@ func newVersionCmd(s streams, version string) *cobra.Command {
 		Short: "Print the typharender version and the default Typha image",
 		Long: `Print the typharender module version, as the Go build recorded it
 ("(devel)" when built from a checkout), and the Typha image rendered by
-default, with the guide's region placeholder.`,
+default for each range of Kubernetes versions, with the guide's region
+placeholder where the image is in the cluster's own registry.`,
 		Example: `  typharender version`,
 		Args:    noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			fmt.Fprintf(s.Out, "typharender %s\n", version)
-			fmt.Fprintf(s.Out, "default Typha image: %s/%s:%s\n", terway.DefaultRegistry(terway.RegionPlaceholder), render.DefaultRepository, render.DefaultTag)
+			rows := terway.DefaultTyphas()
+			for i, row := range rows {
+				span := row.Since.String() + " and later"
+				if i+1 < len(rows) {
+					next := rows[i+1].Since
+					span = fmt.Sprintf("%s to %d.%d", row.Since, next.Major(), next.Minor()-1)
+				}
+				fmt.Fprintf(s.Out, "default Typha image, Kubernetes %s: %s\n", span, row.Image.Ref(terway.DefaultRegistry(terway.RegionPlaceholder)))
+			}
 			return nil
 		},
 	}
