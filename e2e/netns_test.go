@@ -34,10 +34,11 @@ import (
 //     is at the same 127.0.0.1:port inside the node, so a kubeconfig works
 //     unchanged in both.
 //
-// The namespace is made on a thread of this process and held by a file
-// descriptor; processes enter it with nsenter(1) (util-linux, like the
-// unshare that hack/e2e-netns.sh uses). Close ends the forwarders and
-// releases the namespace.
+// The namespace is made on a thread of this process, which serves the
+// namespace's dials and listens until Close and then returns to the e2e's
+// namespace, and it is held by a file descriptor; processes enter it with
+// nsenter(1) (util-linux, like the unshare that hack/e2e-netns.sh uses).
+// Close ends the forwarders and releases the namespace.
 type nodeNetns struct {
 	fd     int // the namespace, held open
 	dialer chan dialReq
@@ -65,9 +66,29 @@ func newNodeNetns() (*nodeNetns, error) {
 	res := make(chan error, 1)
 	ns := &nodeNetns{fd: -1, dialer: make(chan dialReq), done: make(chan struct{}), published: map[string]net.Listener{}}
 	go func() {
-		// The thread enters the new namespace and never leaves it: it
-		// stays locked, so the runtime ends it with this goroutine.
+		// The thread enters the new namespace for as long as the namespace
+		// is served, then goes back to the e2e's and is unlocked. It must
+		// not end with the goroutine (as a thread locked at its end does):
+		// the kernel sends Pdeathsig when the *thread* that started a
+		// process ends, and this thread may have started any of the
+		// cluster's servers before (measured: kube-apiserver was killed
+		// when the first Typha pod's namespace closed).
 		runtime.LockOSThread()
+		home, err := unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			runtime.UnlockOSThread()
+			res <- fmt.Errorf("open this thread's network namespace: %w", err)
+			return
+		}
+		defer func() {
+			if err := unix.Setns(home, unix.CLONE_NEWNET); err != nil {
+				// Stay locked: the thread ends, which is safer than
+				// running other goroutines in the wrong namespace.
+				panic(fmt.Sprintf("e2e: cannot return a thread to the e2e's network namespace: %v", err))
+			}
+			unix.Close(home)
+			runtime.UnlockOSThread()
+		}()
 		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
 			res <- fmt.Errorf("unshare(CLONE_NEWNET): %w", err)
 			return

@@ -109,8 +109,9 @@ type simCluster struct {
 	terway *terwayDouble
 	typha  *typhaKubelet
 
-	mu      sync.Mutex
-	timings []timing // how long each phase of the start took
+	mu       sync.Mutex
+	timings  []timing          // how long each phase of the start took
+	workdirs map[string]string // each rehearsal scenario's working directory
 }
 
 type timing struct {
@@ -424,17 +425,18 @@ var (
 
 // kwokStages are the stages kwok runs, from its module
 // (kustomize/stage/node/fast, node/heartbeat-with-lease, pod/fast; see
-// testdata/kwok/README.md), with one change: pod-ready leaves the Typha
-// pods alone (their readiness is the real Typha's, see typhaKubelet).
+// testdata/kwok/README.md), with one change: pod-ready leaves the pods
+// that run a Typha image alone (they run for real, and their readiness is
+// the real Typha's: see typhaKubelet).
 var kwokStages = []string{"node-initialize.yaml", "node-heartbeat-with-lease.yaml", "pod-ready.yaml", "pod-complete.yaml", "pod-delete.yaml"}
 
 // typhaPodsExcluded is the selector requirement added to kwok's pod-ready
-// stage: pods without the Typha label (render.AppLabel) or with another
-// value.
+// stage: pods none of whose containers runs a Typha image (see
+// runsTyphaImage; typhaKubelet runs those).
 var typhaPodsExcluded = map[string]any{
-	"key":      `.metadata.labels."k8s-app"`,
+	"key":      `[.spec.containers[].image | contains("` + typhaImageMarker + `")] | any`,
 	"operator": "NotIn",
-	"values":   []any{"calico-typha"},
+	"values":   []any{"true"},
 }
 
 // startKwok installs kwok's CRDs and starts it with its stages.

@@ -58,7 +58,7 @@ type terwayDouble struct {
 	mu      sync.Mutex
 	current map[string]*terwayPod // node name -> the pod whose Felix runs there
 	started []terwayStart         // every start, in order
-	held    []felixsimclient.Spec     // Felix starts deferred while holding (the cluster's bring-up)
+	held    []felixsimclient.Spec // Felix starts deferred while holding (the cluster's bring-up)
 	holding bool
 }
 

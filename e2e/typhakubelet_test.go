@@ -4,13 +4,16 @@ package e2e
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -28,20 +31,25 @@ import (
 	"github.com/typharender/typharender/render"
 )
 
-// typhaKubelet is the kubelet of the simulated cluster's Typha pods: where
-// kwok pretends, it runs. Every pod labelled k8s-app=calico-typha in
-// kube-system (the rendered Deployment's pods), once the scheduler has put
-// it on a node, becomes a real Typha process:
+// typhaKubelet is the kubelet of the simulated cluster's pods that run a
+// Typha image: where kwok pretends, it runs. Every pod of kube-system with
+// a container image REGISTRY/.../typha:TAG (the rendered Deployment's pods,
+// and the plan's image-pull check), once the scheduler has put it on a
+// node, becomes a real Typha process:
 //
 //   - the binary is the one its image names (binFor: e.g.
 //     quay.io/calico/typha:v3.24.5 is calico-typha-v3.24.5 from
-//     hack/calico-binaries.sh); an image with no binary cannot be pulled
-//     (ErrImagePull), and the pod never runs;
-//   - it runs in a network namespace of the node's own (nodeNetns), so that
-//     several Typhas bind 5473, 9093 and 9098 as they would on their nodes;
-//     the pod's container ports are published on the node's address, where
-//     Felix's discovery, the API server's pod proxy and kubectl port-forward
-//     reach them;
+//     hack/calico-binaries.sh): that is what "the node can pull the image"
+//     means here. An image with no binary cannot be pulled (ErrImagePull,
+//     then ImagePullBackOff), and the pod never runs. The container's
+//     command, if it has one, must start with calico-typha, the image's
+//     binary; its arguments and args are passed on, and restartPolicy is
+//     followed (the image-pull check runs calico-typha --version once);
+//   - it runs in a network namespace of its own: for a hostNetwork pod the
+//     node's (nodeNetns), so that several Typhas bind 5473, 9093 and 9098
+//     as they would on their nodes, with the pod's container ports
+//     published on the node's address, where Felix's discovery, the API
+//     server's pod proxy and kubectl port-forward reach them;
 //   - its environment is the container's, resolved as the kubelet does, and
 //     it reaches the API server as in-cluster clients do: the pod's
 //     ServiceAccount volume (a token bound to the pod from TokenRequest, the
@@ -71,10 +79,11 @@ type typhaKubelet struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	mu      sync.Mutex
-	pods    map[types.UID]*typhaPod
-	runs    int            // processes started, for unique log names
-	blocked map[int32]bool // node ports a firewall rejects (blockPort)
+	mu       sync.Mutex
+	pods     map[types.UID]*typhaPod
+	runs     int               // processes started, for unique log names
+	blocked  map[int32]bool    // node ports a firewall rejects (blockPort)
+	imageIDs map[string]string // by binary
 }
 
 // typhaPod is one Typha pod this kubelet runs.
@@ -89,26 +98,35 @@ type typhaPod struct {
 	stop      chan struct{}
 	done      chan struct{}
 
-	mu       sync.Mutex
-	ns       *nodeNetns
-	proc     *process
-	ready    bool
-	restarts int
-	events   []string // what happened, timestamped, for failure messages
+	mu          sync.Mutex
+	exitCode    int  // of a container that ran to its end
+	ranToEnd    bool // it did (restartPolicy Never, or OnFailure with status 0)
+	hostNetwork bool
+	ns          *nodeNetns
+	proc        *process
+	ready       bool
+	restarts    int
+	events      []string // what happened, timestamped, for failure messages
 }
 
 // saMountPath is where a pod's ServiceAccount volume is mounted.
 const saMountPath = "/var/run/secrets/kubernetes.io/serviceaccount"
 
-// Typha pods: the rendered Deployment's.
-var typhaPodLabels = map[string]string{render.AppLabel: render.Name}
+// typhaImageMarker is in the image of every container this kubelet runs
+// (and kwok leaves alone: see typhaPodsExcluded): REGISTRY/.../typha:TAG.
+const typhaImageMarker = "/typha:"
+
+// runsTyphaImage reports whether a container of pod runs a Typha image.
+func runsTyphaImage(pod *corev1.Pod) bool {
+	return slices.ContainsFunc(pod.Spec.Containers, func(c corev1.Container) bool { return strings.Contains(c.Image, typhaImageMarker) })
+}
 
 // startTyphaKubelet runs the kubelet until the test ends.
 func startTyphaKubelet(t *testing.T, s *simCluster, binFor func(image string) (string, error)) *typhaKubelet {
 	ctx, cancel := context.WithCancel(s.ctx)
-	k := &typhaKubelet{s: s, t: t, binFor: binFor, ctx: ctx, cancel: cancel, pods: map[types.UID]*typhaPod{}, blocked: map[int32]bool{}}
+	k := &typhaKubelet{s: s, t: t, binFor: binFor, ctx: ctx, cancel: cancel, pods: map[types.UID]*typhaPod{}, blocked: map[int32]bool{}, imageIDs: map[string]string{}}
 	t.Cleanup(k.shutdown) // runs after the informer's cleanup: no event arrives during shutdown
-	s.podInformer(t, render.Namespace, typhaPodLabels, cache.ResourceEventHandlerFuncs{
+	s.podInformer(t, render.Namespace, nil, cache.ResourceEventHandlerFuncs{
 		AddFunc:    func(obj any) { k.sync(obj.(*corev1.Pod)) },
 		UpdateFunc: func(_, obj any) { k.sync(obj.(*corev1.Pod)) },
 		DeleteFunc: func(obj any) {
@@ -137,6 +155,9 @@ func (k *typhaKubelet) shutdown() {
 // sync starts a pod that has a node and is not running yet, and stops one
 // that is being deleted.
 func (k *typhaKubelet) sync(pod *corev1.Pod) {
+	if !runsTyphaImage(pod) {
+		return
+	}
 	if pod.DeletionTimestamp != nil {
 		k.kill(pod.UID, "terminating")
 		return
@@ -184,6 +205,43 @@ func (k *typhaKubelet) blockPort(port int32) {
 	}
 }
 
+// unblockPort undoes blockPort: the port is published again on every node
+// whose hostNetwork Typha pod runs.
+func (k *typhaKubelet) unblockPort(port int32) {
+	k.mu.Lock()
+	delete(k.blocked, port)
+	pods := make([]*typhaPod, 0, len(k.pods))
+	for _, p := range k.pods {
+		pods = append(pods, p)
+	}
+	k.mu.Unlock()
+	for _, p := range pods {
+		p.mu.Lock()
+		ns, node, hostNetwork := p.ns, p.node, p.hostNetwork
+		p.mu.Unlock()
+		if ns == nil || !hostNetwork || !slices.ContainsFunc(p.container.Ports, func(cp corev1.ContainerPort) bool { return cp.ContainerPort == port }) {
+			continue
+		}
+		if err := ns.Publish(net.JoinHostPort(node.ip, strconv.Itoa(int(port)))); err != nil {
+			p.note("publish port %d again: %v", port, err)
+		}
+	}
+}
+
+// exitedPod returns the exit status of the container of a pod named name
+// that ran to its end (restartPolicy Never), if one did.
+func (k *typhaKubelet) exitedPod(name string) (code int, ok bool) {
+	for _, p := range k.all() {
+		p.mu.Lock()
+		c, done := p.exitCode, p.ranToEnd
+		p.mu.Unlock()
+		if p.name == name && done {
+			return c, true
+		}
+	}
+	return 0, false
+}
+
 // kill stops the pod's Typha, if it runs.
 func (k *typhaKubelet) kill(uid types.UID, why string) {
 	k.mu.Lock()
@@ -195,14 +253,15 @@ func (k *typhaKubelet) kill(uid types.UID, why string) {
 	}
 }
 
-// running returns the pods whose Typha process runs, by node name.
+// running returns the hostNetwork pods whose Typha process runs (at most
+// one per node: they share its ports), by node name.
 func (k *typhaKubelet) running() map[string]*typhaPod {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	out := map[string]*typhaPod{}
 	for _, p := range k.pods {
 		p.mu.Lock()
-		if p.proc != nil && !exited(p.proc) {
+		if p.hostNetwork && p.proc != nil && !exited(p.proc) {
 			out[p.node.name] = p
 		}
 		p.mu.Unlock()
@@ -278,18 +337,42 @@ func (p *typhaPod) run(pod *corev1.Pod) {
 			}}
 		})
 	}
-	if node.kind == virtualNode {
+	hostNetwork := pod.Spec.HostNetwork
+	p.mu.Lock()
+	p.hostNetwork = hostNetwork
+	p.mu.Unlock()
+	if hostNetwork && node.kind == virtualNode {
 		waiting("HostNetworkUnsupported", fmt.Sprintf("node %s is a virtual node (%s): no host network for a hostNetwork pod", node.name, "type=virtual-kubelet"))
-		return
-	}
-	if !pod.Spec.HostNetwork {
-		waiting("NotHostNetwork", "the Typha kubelet runs hostNetwork pods only, as the rendered Deployment's are")
 		return
 	}
 	bin, err := k.binFor(p.container.Image)
 	if err != nil {
 		waiting("ErrImagePull", err.Error())
+		select { // the kubelet backs off from the next pull
+		case <-time.After(2 * time.Second):
+		case <-p.stop:
+			return
+		}
+		waiting("ImagePullBackOff", "Back-off pulling image "+strconv.Quote(p.container.Image)+": "+err.Error())
 		return
+	}
+	var args []string
+	if c := p.container.Command; len(c) > 0 {
+		if c[0] != "calico-typha" && c[0] != "/calico-typha" {
+			waiting("CreateContainerError", fmt.Sprintf("exec: %q: executable file not found in $PATH (the image's binary is calico-typha)", c[0]))
+			return
+		}
+		args = append(args, c[1:]...)
+	}
+	args = append(args, p.container.Args...)
+	imageID, err := k.imageID(bin)
+	if err != nil {
+		p.note("%v", err)
+		return
+	}
+	podIP := ""
+	if hostNetwork {
+		podIP = node.ip
 	}
 
 	// The node's network namespace and its forwarders.
@@ -307,6 +390,9 @@ func (p *typhaPod) run(pod *corev1.Pod) {
 	p.ns = ns
 	p.mu.Unlock()
 	for _, cp := range p.container.Ports {
+		if !hostNetwork {
+			break // a pod network the simulated cluster does not have: nothing reaches its ports
+		}
 		if cp.Protocol != "" && cp.Protocol != corev1.ProtocolTCP {
 			continue
 		}
@@ -340,9 +426,15 @@ func (p *typhaPod) run(pod *corev1.Pod) {
 	// The ServiceAccount's volume, as the kubelet projects it: a token bound
 	// to the pod, the cluster's CA and the namespace.
 	tokenDir := filepath.Join(k.s.dir, "pods", pod.Namespace+"_"+pod.Name+"_serviceaccount")
-	if err := k.s.writeServiceAccountVolume(ctx, pod, tokenDir); err != nil {
-		waiting("CreateContainerConfigError", "ServiceAccount token: "+err.Error())
+	if err := os.MkdirAll(tokenDir, 0o755); err != nil {
+		p.note("%v", err)
 		return
+	}
+	if am := pod.Spec.AutomountServiceAccountToken; am == nil || *am {
+		if err := k.s.writeServiceAccountVolume(ctx, pod, tokenDir); err != nil {
+			waiting("CreateContainerConfigError", "ServiceAccount token: "+err.Error())
+			return
+		}
 	}
 	_, apiPort, _ := net.SplitHostPort(k.s.apiAddr)
 	// The pod's env: the container's, the image's PATH, and the API server
@@ -363,7 +455,11 @@ func (p *typhaPod) run(pod *corev1.Pod) {
 		return
 	}
 	defer clog.Close()
-	if err := k.s.kwokPodObjects(ctx, pod, p.logPath, map[string][]corev1.EnvVar{p.container.Name: env}, p.container.Ports, node.ip); err != nil {
+	var ports []corev1.ContainerPort
+	if hostNetwork {
+		ports = p.container.Ports
+	}
+	if err := k.s.kwokPodObjects(ctx, pod, p.logPath, map[string][]corev1.EnvVar{p.container.Name: env}, ports, node.ip); err != nil {
 		p.note("kwok objects: %v", err)
 	}
 
@@ -386,10 +482,10 @@ func (p *typhaPod) run(pod *corev1.Pod) {
 		// own where the ServiceAccount volume is at the path in-cluster
 		// clients read (/var/run is /run; an empty tmpfs hides the
 		// host's /run from Typha, which does not use it).
-		args := append(ns.NsenterArgs(), unshare, "--mount", "--propagation", "private", "--",
+		argv := append(ns.NsenterArgs(), unshare, "--mount", "--propagation", "private", "--",
 			"/bin/sh", "-c", `mount -t tmpfs -o size=1m tmpfs /run && mkdir -p `+saMountPath+` && mount --bind "$0" `+saMountPath+` && exec "$@"`,
 			tokenDir, bin)
-		cmd := exec.Command(nsenter, args...)
+		cmd := exec.Command(nsenter, append(argv, args...)...)
 		cmd.Env = cmdEnv
 		cmd.Stdout = clog.writer("stdout")
 		cmd.Stderr = clog.writer("stderr")
@@ -405,7 +501,9 @@ func (p *typhaPod) run(pod *corev1.Pod) {
 		p.writeStatus(ctx, func(st *corev1.PodStatus) {
 			st.Phase = corev1.PodRunning
 			st.HostIP, st.HostIPs = node.ip, []corev1.HostIP{{IP: node.ip}}
-			st.PodIP, st.PodIPs = node.ip, []corev1.PodIP{{IP: node.ip}}
+			if podIP != "" {
+				st.PodIP, st.PodIPs = podIP, []corev1.PodIP{{IP: podIP}}
+			}
 			if st.StartTime == nil {
 				st.StartTime = &now
 			}
@@ -413,13 +511,13 @@ func (p *typhaPod) run(pod *corev1.Pod) {
 			setCondition(st, corev1.ContainersReady, corev1.ConditionFalse)
 			setCondition(st, corev1.PodReady, corev1.ConditionFalse)
 			st.ContainerStatuses = []corev1.ContainerStatus{{
-				Name: p.container.Name, Image: p.container.Image, ImageID: "e2e://" + bin,
+				Name: p.container.Name, Image: p.container.Image, ImageID: imageID,
 				ContainerID: fmt.Sprintf("e2e://%d", proc.cmd.Process.Pid),
 				Started:     ptr(true), RestartCount: int32(p.restarts),
 				State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: now}},
 			}}
 		})
-		p.note("Typha %s started, pid %d, env %s", filepath.Base(bin), proc.cmd.Process.Pid, strings.Join(envStrings(env), " "))
+		p.note("Typha %s %s started, pid %d, env %s", filepath.Base(bin), strings.Join(args, " "), proc.cmd.Process.Pid, strings.Join(envStrings(env), " "))
 		return nil
 	}
 	if err := start(); err != nil {
@@ -457,6 +555,11 @@ func (p *typhaPod) run(pod *corev1.Pod) {
 			return
 		case <-exitedC:
 			code := proc.cmd.ProcessState.ExitCode()
+			if policy := pod.Spec.RestartPolicy; policy == corev1.RestartPolicyNever || (policy == corev1.RestartPolicyOnFailure && code == 0) {
+				p.terminated(ctx, code)
+				<-p.stop // the pod stays, terminated, until it is deleted
+				return
+			}
 			p.note("Typha exited (%v); restarting in %v; last lines:\n%s", proc.waitErr, backoff, tail(p.logPath, 5))
 			p.setReady(ctx, false)
 			p.writeStatus(ctx, func(st *corev1.PodStatus) {
@@ -499,6 +602,59 @@ func (p *typhaPod) run(pod *corev1.Pod) {
 			}
 		}
 	}
+}
+
+// terminated writes the status of a pod whose container exited for good
+// (restartPolicy Never, or OnFailure with exit status 0).
+func (p *typhaPod) terminated(ctx context.Context, code int) {
+	phase, reason := corev1.PodSucceeded, "Completed"
+	if code != 0 {
+		phase, reason = corev1.PodFailed, "Error"
+	}
+	p.note("the container exited with status %d: pod %s", code, phase)
+	p.mu.Lock()
+	p.ready = false
+	p.exitCode, p.ranToEnd = code, true
+	p.mu.Unlock()
+	p.writeStatus(ctx, func(st *corev1.PodStatus) {
+		st.Phase = phase
+		setCondition(st, corev1.ContainersReady, corev1.ConditionFalse)
+		setCondition(st, corev1.PodReady, corev1.ConditionFalse)
+		for i := range st.ContainerStatuses {
+			cs := &st.ContainerStatuses[i]
+			started := metav1.Now()
+			if cs.State.Running != nil {
+				started = cs.State.Running.StartedAt
+			}
+			cs.Ready, cs.Started = false, ptr(false)
+			cs.State = corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: int32(code), Reason: reason, StartedAt: started, FinishedAt: metav1.Now()}}
+		}
+	})
+}
+
+// imageID is the image ID the kubelet reports for bin: the sha256 of the
+// binary that stands for the image, computed once.
+func (k *typhaKubelet) imageID(bin string) (string, error) {
+	k.mu.Lock()
+	id, ok := k.imageIDs[bin]
+	k.mu.Unlock()
+	if ok {
+		return id, nil
+	}
+	f, err := os.Open(bin)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	id = fmt.Sprintf("sha256:%x", h.Sum(nil))
+	k.mu.Lock()
+	k.imageIDs[bin] = id
+	k.mu.Unlock()
+	return id, nil
 }
 
 // setReady writes the Ready condition and the container's ready flag.
