@@ -41,8 +41,8 @@ func typhaPlanArgs(extra ...string) []string {
 }
 
 // TestRehearsal is the dress rehearsal: on one simulated Terway cluster of
-// 500 Felix nodes (and exclusive-ENI and virtual ones), every command of
-// the plans a person runs, in order, through bash with the real kubectl,
+// 500 Felix nodes (and 10 exclusive-ENI and 10 virtual ones), every command
+// of the plans a person runs, in order, through bash with the real kubectl,
 // each judged as its step says, while the invariants are sampled:
 //
 //  1. the typha plan with one command broken on purpose (a wrong label
@@ -53,30 +53,21 @@ func typhaPlanArgs(extra ...string) []string {
 //     as it was;
 //  3. with a Typha that never becomes Ready (v3.29.7, vouched for, and no
 //     Tier CRD), the same;
-//  4. with Typha's port blocked between nodes, so the canary's Felix cannot
-//     reach Typha: the canary gate stops the plan before the rolling
-//     restart, and the undo path restores eni-config and Felix;
 //  5. the typha plan, as printed, to the end: every Felix through Typha,
 //     one connection per Felix node, fewer WATCH requests on the API server;
 //  6. its rollback (plan --mode rollback --from typha): Felix direct again,
-//     Typha's objects gone, the BGPPeer CRD kept, eni-config the backup's;
-//  7. the disable-policy plan and 8. its rollback.
+//     Typha's objects gone, the BGPPeer CRD kept, eni-config the backup's.
 //
 // Each scenario starts from the cluster the one before left, which is
-// itself a check of "as it was".
+// itself a check of "as it was". Scenarios 4, 7 and 8, which restart every
+// Terway pod back to direct Felix one after another, are
+// TestRehearsalRestarts'.
 func TestRehearsal(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 75*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Minute)
 	defer cancel()
-	s := startSimCluster(t, ctx, simSize(t))
-	s.logCost(t, "after start")
+	s, scenario := rehearsalCluster(t, ctx, 500)
 	base := s.state(t)
 	felixNodes := len(s.nodesOf(felixNode))
-
-	scenario := func(name string, f func(t *testing.T, r *rehearsal)) {
-		start := time.Now()
-		t.Run(name, func(t *testing.T) { f(t, newRehearsal(t, s, name)) })
-		t.Logf("scenario %s took %v", name, time.Since(start).Round(time.Second))
-	}
 
 	scenario("1-broken-command-fails-naming-its-step", func(t *testing.T, r *rehearsal) {
 		doc := r.plan(planInputs, typhaPlanArgs()...)
@@ -103,6 +94,7 @@ func TestRehearsal(t *testing.T) {
 	})
 
 	scenario("2-stock-v3.20.2-stops-at-the-in-sync-gate", func(t *testing.T, r *rehearsal) {
+		typhaBinaries(t) // v3.20.2 as released, from hack/typha-binaries.sh
 		s.mustStopAt(t, r, rollout.GateTyphaInSync, terway.EndpointSliceLogLine, typhaPlanArgs("--set image.tag=v3.20.2 --set vouch.endpointSliceV1=true")...)
 		s.expectAsBefore(t, base, "after the undo path")
 	})
@@ -111,6 +103,80 @@ func TestRehearsal(t *testing.T) {
 		s.mustStopAt(t, r, rollout.GateTyphaInSync, "is not Ready after", typhaPlanArgs("--set image.tag=v3.29.7 --set vouch.tierCRD=true --timeout 90s")...)
 		s.expectAsBefore(t, base, "after the undo path")
 	})
+
+	var watchesDirect int
+	scenario("5-typha-plan-to-the-end", func(t *testing.T, r *rehearsal) {
+		var err error
+		if watchesDirect, err = s.watchCount(ctx); err != nil {
+			t.Fatal(err)
+		}
+		doc, inv := s.runToEnd(t, r, planInputs, strings.Join(typhaPlanArgs(), " "), func(doc planDoc) {
+			s.libraryAgrees(t, r, doc, render.Options{Metrics: true})
+		})
+		// eni-config changed once: the patch, after the in-sync gate
+		// passed and before the canary.
+		patched := runOf(t, r, doc, func(st planStep) bool { return strings.HasPrefix(st.Title, "Point Terway's Felix at Typha") })
+		inSync := runOf(t, r, doc, func(st planStep) bool { return st.Gate != nil && st.Gate.Name == string(rollout.GateTyphaInSync) })
+		if changes := inv.changes(); len(changes) != 1 || changes[0].at.Before(inSync.start.Add(inSync.took)) || changes[0].at.Before(patched.start) {
+			t.Errorf("eni-config changed at %v; want once, by the patch (at %v), after the in-sync gate passed (at %v)", changeTimes(changes), patched.start, inSync.start.Add(inSync.took))
+		}
+		conns, per, err := s.typhaConnections(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if conns != felixNodes {
+			t.Errorf("typha_connections_active sums to %d across the replicas %v; want %d, one per Felix node", conns, per, felixNodes)
+		}
+		watches, err := s.watchCount(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("after the typha plan: %d Felix agents connected to the Typha replicas %v; the API server's WATCH requests went from %d (every Felix direct) to %d", conns, per, watchesDirect, watches)
+		if watches >= watchesDirect/2 {
+			t.Errorf("the API server's WATCH requests fell from %d only to %d; want less than half", watchesDirect, watches)
+		}
+		s.logCost(t, "after the typha plan")
+	})
+
+	scenario("6-rollback-from-typha", func(t *testing.T, r *rehearsal) {
+		s.rollBack(t, r, "5-typha-plan-to-the-end", "--from typha --metrics")
+		now := s.expectRolledBack(t, r)
+		if len(now.typha) != 0 {
+			t.Errorf("Typha's objects after the rollback: %v; want none", now.typha)
+		}
+		if _, err := s.ext.ApiextensionsV1().CustomResourceDefinitions().Get(ctx, render.CRDName, metav1.GetOptions{}); err != nil {
+			t.Errorf("the BGPPeer CRD %s after the rollback: %v; want it kept", render.CRDName, err)
+		}
+		watches, err := s.watchCount(ctx)
+		if err == nil {
+			t.Logf("after the rollback the API server's WATCH requests are %d (%d before the typha plan)", watches, watchesDirect)
+		}
+	})
+
+	s.logCost(t, "at the end")
+}
+
+// TestRehearsalRestarts rehearses, the same way, the scenarios that restart
+// every Terway pod back to Felix without Typha, on a cluster of 100 Felix
+// nodes (and 2 exclusive-ENI and 2 virtual ones):
+//
+//  4. with Typha's port blocked between nodes, so the canary's Felix cannot
+//     reach Typha: the canary gate stops the plan before the rolling
+//     restart, and the undo path restores eni-config and Felix;
+//  7. the disable-policy plan and 8. its rollback.
+//
+// Each restarts all 510 Felix agents of a 500-node cluster back to
+// watching the API server directly: every one lists every pod and node and
+// receives every other pod's events, N² in all (what Typha is for). One
+// such restart costs about 11 CPU-minutes at 500 nodes (27 CPU-seconds
+// measured at 100, 25 times that at 500), and felixsim's memory reached
+// 12 GiB in one on the busy VM: TestRehearsal does one (its rollback), this
+// cluster the others. TYPHARENDER_E2E_FELIX_NODES sets both sizes.
+func TestRehearsalRestarts(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+	defer cancel()
+	s, scenario := rehearsalCluster(t, ctx, 100)
+	base := s.state(t)
 
 	scenario("4-canary-cannot-reach-typha-stops-before-the-rolling-restart", func(t *testing.T, r *rehearsal) {
 		// A security group without the rule for 5473: Typha runs and
@@ -145,92 +211,12 @@ func TestRehearsal(t *testing.T) {
 		}
 	})
 
-	var watchesDirect int
-	scenario("5-typha-plan-to-the-end", func(t *testing.T, r *rehearsal) {
-		var err error
-		if watchesDirect, err = s.watchCount(ctx); err != nil {
-			t.Fatal(err)
-		}
-		inv := s.watchInvariants(t)
-		doc := r.plan(planInputs, typhaPlanArgs()...)
-		s.libraryAgrees(t, r, doc, render.Options{Metrics: true})
-		out, err := r.execute(doc, s.gateOracle(felixNodes))
-		if err := completes(out, err); err != nil {
-			t.Fatal(err)
-		}
-		inv.end()
-		inv.expectClean(t, "during the typha plan", "")
-		// eni-config changed once: the patch, after the in-sync gate
-		// passed and before the canary.
-		patched := runOf(t, r, doc, func(st planStep) bool { return strings.HasPrefix(st.Title, "Point Terway's Felix at Typha") })
-		inSync := runOf(t, r, doc, func(st planStep) bool { return st.Gate != nil && st.Gate.Name == string(rollout.GateTyphaInSync) })
-		if changes := inv.changes(); len(changes) != 1 || changes[0].at.Before(inSync.start.Add(inSync.took)) || changes[0].at.Before(patched.start) {
-			t.Errorf("eni-config changed at %v; want once, by the patch (at %v), after the in-sync gate passed (at %v)", changeTimes(changes), patched.start, inSync.start.Add(inSync.took))
-		}
-		conns, per, err := s.typhaConnections(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if conns != felixNodes {
-			t.Errorf("typha_connections_active sums to %d across the replicas %v; want %d, one per Felix node", conns, per, felixNodes)
-		}
-		watches, err := s.watchCount(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("after the typha plan: %d Felix agents connected to the Typha replicas %v; the API server's WATCH requests went from %d (every Felix direct) to %d", conns, per, watchesDirect, watches)
-		if watches >= watchesDirect/2 {
-			t.Errorf("the API server's WATCH requests fell from %d only to %d; want less than half", watchesDirect, watches)
-		}
-		s.logCost(t, "after the typha plan")
-	})
-
-	scenario("6-rollback-from-typha", func(t *testing.T, r *rehearsal) {
-		prev := workdirOf(t, s, "5-typha-plan-to-the-end")
-		backupPath := filepath.Join(prev, rollout.ENIConfigBackup)
-		if err := os.Rename(backupPath, filepath.Join(r.dir, rollout.ENIConfigBackup)); err != nil {
-			t.Fatalf("the typha plan's backup: %v", err)
-		}
-		inv := s.watchInvariants(t)
-		doc := r.plan([]string{"kubectl -n kube-system get cm eni-config -o yaml > eni-config.yaml"},
-			"--mode rollback --from typha --eni-config eni-config.yaml --eni-config-backup "+rollout.ENIConfigBackup+" --metrics")
-		out, err := r.execute(doc, s.gateOracle(felixNodes))
-		if err := completes(out, err); err != nil {
-			t.Fatal(err)
-		}
-		inv.end()
-		inv.expectClean(t, "during the rollback", "")
-		s.waitFelix(t, felixsimclient.ModeDirect, "", felixSyncBound)
-		now := s.state(t)
-		backup := readConfigMap(t, filepath.Join(r.dir, rollout.ENIConfigBackup))
-		if !equalData(now.eniConfig, backup.Data) {
-			t.Errorf("eni-config after the rollback is not the backup's, byte for byte:\nnow:    %q\nbackup: %q", now.eniConfig, backup.Data)
-		}
-		if len(now.typha) != 0 {
-			t.Errorf("Typha's objects after the rollback: %v; want none", now.typha)
-		}
-		if _, err := s.ext.ApiextensionsV1().CustomResourceDefinitions().Get(ctx, render.CRDName, metav1.GetOptions{}); err != nil {
-			t.Errorf("the BGPPeer CRD %s after the rollback: %v; want it kept", render.CRDName, err)
-		}
-		watches, err := s.watchCount(ctx)
-		if err == nil {
-			t.Logf("after the rollback the API server's WATCH requests are %d (%d before the typha plan)", watches, watchesDirect)
-		}
-	})
-
 	scenario("7-disable-policy", func(t *testing.T, r *rehearsal) {
-		inv := s.watchInvariants(t)
-		doc := r.plan([]string{"kubectl -n kube-system get cm eni-config -o yaml > eni-config.yaml"}, "--mode disable-policy --eni-config eni-config.yaml")
-		out, err := r.execute(doc, s.gateOracle(felixNodes))
-		if err := completes(out, err); err != nil {
-			t.Fatal(err)
-		}
+		doc, _ := s.runToEnd(t, r, eniConfigInput, "--mode disable-policy --eni-config eni-config.yaml", nil)
 		verify := runOf(t, r, doc, func(st planStep) bool { return st.Title == "Verify" })
 		if got := strings.TrimSpace(verify.stdout); got != "true" {
 			t.Errorf("the disable-policy plan's Verify step prints %q; its note says it prints true", got)
 		}
-		inv.end()
-		inv.expectClean(t, "during the disable-policy plan", "")
 		clients, err := s.felix.Clients(ctx)
 		if err != nil {
 			t.Fatal(err)
@@ -246,30 +232,75 @@ func TestRehearsal(t *testing.T) {
 	})
 
 	scenario("8-rollback-from-disable-policy", func(t *testing.T, r *rehearsal) {
-		prev := workdirOf(t, s, "7-disable-policy")
-		if err := os.Rename(filepath.Join(prev, rollout.ENIConfigBackup), filepath.Join(r.dir, rollout.ENIConfigBackup)); err != nil {
-			t.Fatalf("the disable-policy plan's backup: %v", err)
-		}
-		inv := s.watchInvariants(t)
-		doc := r.plan([]string{"kubectl -n kube-system get cm eni-config -o yaml > eni-config.yaml"},
-			"--mode rollback --from disable-policy --eni-config eni-config.yaml --eni-config-backup "+rollout.ENIConfigBackup)
-		out, err := r.execute(doc, s.gateOracle(felixNodes))
-		if err := completes(out, err); err != nil {
-			t.Fatal(err)
-		}
-		inv.end()
-		inv.expectClean(t, "during the rollback", "")
-		s.waitFelix(t, felixsimclient.ModeDirect, "", felixSyncBound)
-		now := s.state(t)
-		backup := readConfigMap(t, filepath.Join(r.dir, rollout.ENIConfigBackup))
-		if !equalData(now.eniConfig, backup.Data) {
-			t.Errorf("eni-config after the rollback is not the backup's, byte for byte:\nnow:    %q\nbackup: %q", now.eniConfig, backup.Data)
-		}
+		s.rollBack(t, r, "7-disable-policy", "--from disable-policy")
+		now := s.expectRolledBack(t, r)
 		if !equalData(now.eniConfig, base.eniConfig) {
 			t.Errorf("eni-config after every plan and rollback is not the cluster's first: %q, first %q", now.eniConfig, base.eniConfig)
 		}
 	})
 	s.logCost(t, "at the end")
+}
+
+// rehearsalCluster starts a simulated cluster of felix Felix nodes for a
+// rehearsal and returns it with the function that runs one scenario on it:
+// a subtest with a working directory of its own, timed.
+func rehearsalCluster(t *testing.T, ctx context.Context, felix int) (*simCluster, func(string, func(*testing.T, *rehearsal))) {
+	t.Helper()
+	s := startSimCluster(t, ctx, simSize(t, felix))
+	s.logCost(t, "after start")
+	return s, func(name string, f func(t *testing.T, r *rehearsal)) {
+		start := time.Now()
+		t.Run(name, func(t *testing.T) { f(t, newRehearsal(t, s, name)) })
+		t.Logf("scenario %s took %v", name, time.Since(start).Round(time.Second))
+	}
+}
+
+// eniConfigInput is the plan input of the plans that need only eni-config.
+var eniConfigInput = []string{"kubectl -n kube-system get cm eni-config -o yaml > eni-config.yaml"}
+
+// runToEnd runs a plan, typharender plan ARGS after the inputs, which must
+// run to its end, with the invariants sampled throughout; before, if not
+// nil, sees the plan first. It returns the plan and the sampler.
+func (s *simCluster) runToEnd(t *testing.T, r *rehearsal, inputs []string, args string, before func(planDoc)) (planDoc, *invariants) {
+	t.Helper()
+	inv := s.watchInvariants(t)
+	doc := r.plan(inputs, args)
+	if before != nil {
+		before(doc)
+	}
+	out, err := r.execute(doc, s.gateOracle(len(s.nodesOf(felixNode))))
+	if err := completes(out, err); err != nil {
+		t.Fatal(err)
+	}
+	inv.end()
+	inv.expectClean(t, "during "+doc.Summary, "")
+	return doc, inv
+}
+
+// rollBack runs plan --mode rollback with the flags from (--from ...) and
+// the backup the plan of scenario prev took, moved into r's working
+// directory as a person keeps it beside the next plan.
+func (s *simCluster) rollBack(t *testing.T, r *rehearsal, prev, from string) {
+	t.Helper()
+	backup := filepath.Join(workdirOf(t, s, prev), rollout.ENIConfigBackup)
+	if err := os.Rename(backup, filepath.Join(r.dir, rollout.ENIConfigBackup)); err != nil {
+		t.Fatalf("the backup of scenario %s: %v", prev, err)
+	}
+	s.runToEnd(t, r, eniConfigInput, "--mode rollback "+from+" --eni-config eni-config.yaml --eni-config-backup "+rollout.ENIConfigBackup, nil)
+}
+
+// expectRolledBack checks what every rollback promises: every Felix node's
+// Felix in sync directly with the API server, and eni-config's data the
+// backup's in r's working directory, byte for byte. It returns the state.
+func (s *simCluster) expectRolledBack(t *testing.T, r *rehearsal) clusterState {
+	t.Helper()
+	s.waitFelix(t, felixsimclient.ModeDirect, "", felixSyncBound)
+	now := s.state(t)
+	backup := readConfigMap(t, filepath.Join(r.dir, rollout.ENIConfigBackup))
+	if !equalData(now.eniConfig, backup.Data) {
+		t.Errorf("eni-config after the rollback is not the backup's, byte for byte:\nnow:    %q\nbackup: %q", now.eniConfig, backup.Data)
+	}
+	return now
 }
 
 // completes turns a plan's outcome into the rehearsal's verdict for a plan

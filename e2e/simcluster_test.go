@@ -863,18 +863,11 @@ func cpuSeconds(pid int) float64 {
 	return (utime + stime) / 100 // USER_HZ
 }
 
-// rss returns the resident memory of each process started so far, in MiB,
-// by name (summed over processes of the same name prefix up to the first
-// digit-led suffix, e.g. every typha-NODE-N as "typha").
+// rss returns the resident memory of each running process, in MiB, by
+// costName.
 func (s *simCluster) rss() map[string]float64 {
 	out := map[string]float64{}
-	s.cluster.mu.Lock()
-	procs := slices.Clone(s.procs)
-	s.cluster.mu.Unlock()
-	for _, p := range procs {
-		if exited(p) {
-			continue
-		}
+	for _, p := range s.running() {
 		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
 		if err != nil {
 			continue
@@ -901,12 +894,20 @@ func costName(name string) string {
 // costName.
 func (s *simCluster) cpu() map[string]float64 {
 	out := map[string]float64{}
+	for _, p := range s.running() {
+		out[costName(p.name)] += cpuSeconds(p.cmd.Process.Pid)
+	}
+	return out
+}
+
+// running returns the processes started so far that still run.
+func (s *simCluster) running() []*process {
 	s.cluster.mu.Lock()
-	procs := slices.Clone(s.procs)
-	s.cluster.mu.Unlock()
-	for _, p := range procs {
+	defer s.cluster.mu.Unlock()
+	var out []*process
+	for _, p := range s.procs {
 		if !exited(p) {
-			out[costName(p.name)] += cpuSeconds(p.cmd.Process.Pid)
+			out = append(out, p)
 		}
 	}
 	return out

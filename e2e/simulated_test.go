@@ -24,20 +24,22 @@ import (
 	"github.com/typharender/typharender/terway"
 )
 
-// simSize is the simulated cluster's size: 500 Felix nodes (the issue's
-// floor), with 10 exclusive-ENI and 10 virtual nodes mixed in.
-// TYPHARENDER_E2E_FELIX_NODES=N makes a smaller (or larger) cluster for a
-// quick local run, with a fiftieth of N of each other kind (at least one).
-func simSize(t *testing.T) simOptions {
+// simSize is the simulated cluster's size: felix Felix nodes, with a
+// fiftieth as many exclusive-ENI and virtual nodes each (at least one)
+// mixed in. The rehearsal's cluster has 500 (the floor: 10
+// exclusive-ENI, 10 virtual); TestSimulatedCluster's, which checks the
+// parts, 100. TYPHARENDER_E2E_FELIX_NODES=N sets both, for a quick local run
+// or a larger one.
+func simSize(t *testing.T, felix int) simOptions {
 	t.Helper()
-	o := simOptions{felixNodes: 500, exclusiveENINodes: 10, virtualNodes: 10}
+	o := simOptions{felixNodes: felix, exclusiveENINodes: max(1, felix/50), virtualNodes: max(1, felix/50)}
 	if v := os.Getenv(felixNodesEnv); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 4 {
 			t.Fatalf("%s=%q: want a node count of 4 or more", felixNodesEnv, v)
 		}
 		o = simOptions{felixNodes: n, exclusiveENINodes: max(1, n/50), virtualNodes: max(1, n/50)}
-		t.Logf("%s=%d: a cluster of %d Felix nodes, not the full 500", felixNodesEnv, n, n)
+		t.Logf("%s=%d: a cluster of %d Felix nodes, not %d", felixNodesEnv, n, n, felix)
 	}
 	return o
 }
@@ -45,7 +47,7 @@ func simSize(t *testing.T) simOptions {
 const felixNodesEnv = "TYPHARENDER_E2E_FELIX_NODES"
 
 // TestSimulatedCluster proves the parts of the simulated Terway cluster the
-// rehearsal stands on, at full size: Terway runs where its chart puts it
+// rehearsal stands on, at 100 Felix nodes (the rehearsal runs 500): Terway runs where its chart puts it
 // and Felix where Terway runs it, in sync with the API server; kubectl's
 // logs and exec reach the policy container's log and env through kwok; the
 // rendered Typha Deployment runs as real Typha processes whose readiness the
@@ -56,7 +58,7 @@ const felixNodesEnv = "TYPHARENDER_E2E_FELIX_NODES"
 func TestSimulatedCluster(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
-	s := startSimCluster(t, ctx, simSize(t))
+	s := startSimCluster(t, ctx, simSize(t, 100))
 	s.logCost(t, "after start")
 
 	t.Run("Terway and Felix where the chart and Terway put them", func(t *testing.T) {
@@ -334,4 +336,49 @@ func metricValue(exposition, name string) (float64, bool) {
 func lastLine(s string) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	return lines[len(lines)-1]
+}
+
+// TestNothingLeftRunningSimulated proves for the simulated cluster what
+// TestNothingLeftRunning proves for the plain one: a test that fails, or a
+// test binary killed outright, leaves none of its processes behind, the
+// Typha pods' processes (in namespaces of their own, entered with nsenter
+// and unshare) included.
+func TestNothingLeftRunningSimulated(t *testing.T) {
+	simBins(t)
+	nothingLeftRunning(t, "TestSimHarnessCrashHelper", func(pids []pidLine) string {
+		seen := map[string]bool{}
+		for _, p := range pids {
+			seen[costName(p.name)] = true
+		}
+		var missing []string
+		for _, want := range []string{"etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok", felixsimName, "typha (all)"} {
+			if !seen[want] {
+				missing = append(missing, want)
+			}
+		}
+		if len(missing) > 0 {
+			return fmt.Sprintf("helper recorded no %v", missing)
+		}
+		return ""
+	})
+}
+
+// TestSimHarnessCrashHelper is not a test by itself: it runs only as the
+// child of TestNothingLeftRunningSimulated. It starts a small simulated
+// cluster with the rendered Typha running, then ends as crashEnv says.
+func TestSimHarnessCrashHelper(t *testing.T) {
+	how := os.Getenv(crashEnv)
+	if how == "" {
+		t.Skip("helper for TestNothingLeftRunningSimulated")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	s := startSimCluster(t, ctx, simOptions{felixNodes: 4, exclusiveENINodes: 1, virtualNodes: 1})
+	var buf bytes.Buffer
+	if err := render.EncodeYAML(&buf, s.renderTypha(t, render.Options{}).Objects()...); err != nil {
+		t.Fatal(err)
+	}
+	s.applyYAML(t, "rendered manifests", buf.Bytes())
+	s.kubectl(t, "-n", "kube-system", "rollout", "status", "deploy/calico-typha", "--timeout=2m")
+	endAs(t, how, s.pids())
 }

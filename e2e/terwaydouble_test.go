@@ -158,7 +158,13 @@ func (d *terwayDouble) handle(pod *corev1.Pod) {
 		delete(d.current, node)
 		d.mu.Unlock()
 		if cur.felix != nil {
-			err := d.retry(ctx, "stop Felix of "+node, func() error { return d.felix.Stop(ctx, node) })
+			err := d.retry(ctx, "stop Felix of "+node, func() error {
+				err := d.felix.Stop(ctx, node)
+				if err != nil && strings.Contains(err.Error(), "HTTP 404") {
+					return nil // an earlier try that timed out stopped it
+				}
+				return err
+			})
 			if err != nil && ctx.Err() == nil {
 				d.t.Errorf("Terway double: stop Felix of %s (pod %s went): %v", node, pod.Name, err)
 			}
@@ -307,16 +313,55 @@ func (d *terwayDouble) hold() {
 	d.mu.Unlock()
 }
 
-// release starts every held Felix, in one request.
+// release starts every held Felix, releaseBatch at a time, each batch
+// once the one before is in sync (or after releaseWait): 500 Felix agents
+// that list every pod and node of the cluster at once starve a busy
+// 2-core machine, until client keepalives time out and every watch starts
+// over (measured); in batches the same work finishes.
 func (d *terwayDouble) release(ctx context.Context) error {
 	d.mu.Lock()
 	held := d.held
 	d.held, d.holding = nil, false
 	d.mu.Unlock()
-	if len(held) == 0 {
-		return nil
+	for len(held) > 0 {
+		batch := held[:min(releaseBatch, len(held))]
+		held = held[len(batch):]
+		if err := d.retry(ctx, fmt.Sprintf("start %d held Felix agents", len(batch)), func() error { return d.felix.Start(ctx, batch...) }); err != nil {
+			return err
+		}
+		deadline := time.Now().Add(releaseWait)
+		for time.Now().Before(deadline) && ctx.Err() == nil {
+			if d.inSync(ctx, batch) {
+				break
+			}
+			time.Sleep(time.Second)
+		}
 	}
-	return d.felix.Start(ctx, held...)
+	return nil
+}
+
+// How the held Felix agents start (release).
+const (
+	releaseBatch = 50
+	releaseWait  = 3 * time.Minute
+)
+
+// inSync reports whether every client of specs is in sync.
+func (d *terwayDouble) inSync(ctx context.Context, specs []felixsimclient.Spec) bool {
+	clients, err := d.felix.Clients(ctx)
+	if err != nil {
+		return false
+	}
+	status := make(map[string]string, len(clients))
+	for _, c := range clients {
+		status[c.Node] = c.Status
+	}
+	for _, sp := range specs {
+		if status[sp.Node] != felixsimclient.StatusInSync {
+			return false
+		}
+	}
+	return true
 }
 
 // terwayPolicyContainer is the Terway DaemonSet's container that runs

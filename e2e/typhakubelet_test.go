@@ -190,12 +190,8 @@ func (k *typhaKubelet) sync(pod *corev1.Pod) {
 func (k *typhaKubelet) blockPort(port int32) {
 	k.mu.Lock()
 	k.blocked[port] = true
-	pods := make([]*typhaPod, 0, len(k.pods))
-	for _, p := range k.pods {
-		pods = append(pods, p)
-	}
 	k.mu.Unlock()
-	for _, p := range pods {
+	for _, p := range k.all() {
 		p.mu.Lock()
 		ns, node := p.ns, p.node
 		p.mu.Unlock()
@@ -210,12 +206,8 @@ func (k *typhaKubelet) blockPort(port int32) {
 func (k *typhaKubelet) unblockPort(port int32) {
 	k.mu.Lock()
 	delete(k.blocked, port)
-	pods := make([]*typhaPod, 0, len(k.pods))
-	for _, p := range k.pods {
-		pods = append(pods, p)
-	}
 	k.mu.Unlock()
-	for _, p := range pods {
+	for _, p := range k.all() {
 		p.mu.Lock()
 		ns, node, hostNetwork := p.ns, p.node, p.hostNetwork
 		p.mu.Unlock()
