@@ -1,7 +1,7 @@
 # typharender. `make help` lists the targets.
 GO ?= go
 
-.PHONY: help build test vet fmt golden fuzz check bench validate e2e krm examples
+.PHONY: help build test vet fmt golden fuzz check bench validate e2e krm examples hooks
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
@@ -53,3 +53,6 @@ krm: ## build the KRM function for kustomize and kpt into bin/typharender-krm
 
 examples: ## build what the examples need (bin/typharender-krm included), run every example, and test the KRM function with a pinned kustomize (installs it into the user cache)
 	bash hack/examples.sh
+
+hooks: ## test the pre-commit hooks with the real pre-commit (try-repo and run) against a clone of HEAD (needs pre-commit: apt-get install pre-commit)
+	bash hack/precommit.sh
