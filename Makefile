@@ -1,7 +1,7 @@
 # typharender. `make help` lists the targets.
 GO ?= go
 
-.PHONY: help build test vet fmt golden fuzz check bench validate e2e krm examples hooks
+.PHONY: help build test vet fmt golden fuzz check bench validate e2e krm examples hooks release-check
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
@@ -56,3 +56,6 @@ examples: ## build what the examples need (bin/typharender-krm included), run ev
 
 hooks: ## test the pre-commit hooks with the real pre-commit (try-repo and run) against a clone of HEAD (needs pre-commit: apt-get install pre-commit)
 	bash hack/precommit.sh
+
+release-check: ## tag a clone of HEAD as the release it pins and go install the CLI at that version from it, as users will (docs/releasing.md)
+	bash hack/release-check.sh
