@@ -89,55 +89,46 @@ func dig(v any, path ...any) any {
 	return v
 }
 
+// checkSchema validates the YAML file against one of SchemaStore's
+// schemas, then checks that the schema rejects each broken copy of it.
+func checkSchema(t *testing.T, schema, file string, broken map[string]func(doc map[string]any)) {
+	t.Helper()
+	sch := storeSchema(t, schema)
+	doc := readYAML(t, file)
+	require.NoError(t, validateValue(t, sch, doc))
+	for name, breakIt := range broken {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			copied := clone(t, doc)
+			breakIt(copied)
+			assert.Error(t, validateValue(t, sch, copied))
+		})
+	}
+}
+
 // TestActionMetadataSchema: action.yml is valid against SchemaStore's
 // github-action.json, and the schema rejects broken copies of it.
 func TestActionMetadataSchema(t *testing.T) {
 	t.Parallel()
-	sch := storeSchema(t, "github-action.json")
-	action := readYAML(t, actionFile)
-	require.NoError(t, validateValue(t, sch, action))
-
-	for name, breakIt := range map[string]func(a map[string]any){
+	checkSchema(t, "github-action.json", actionFile, map[string]func(a map[string]any){
 		"an input without description": func(a map[string]any) { delete(dig(a, "inputs", "paths").(map[string]any), "description") },
-		"an output without value": func(a map[string]any) {
-			delete(dig(a, "outputs", "exit-code").(map[string]any), "value")
-		},
-		"a run step without shell": func(a map[string]any) { delete(dig(a, "runs", "steps", 1).(map[string]any), "shell") },
-		"an unknown key":           func(a map[string]any) { a["input"] = map[string]any{} },
-		"runs using node":          func(a map[string]any) { dig(a, "runs").(map[string]any)["using"] = "node" },
-	} {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			broken := clone(t, action)
-			breakIt(broken)
-			assert.Error(t, validateValue(t, sch, broken))
-		})
-	}
+		"an output without value":      func(a map[string]any) { delete(dig(a, "outputs", "exit-code").(map[string]any), "value") },
+		"a run step without shell":     func(a map[string]any) { delete(dig(a, "runs", "steps", 1).(map[string]any), "shell") },
+		"an unknown key":               func(a map[string]any) { a["input"] = map[string]any{} },
+		"runs using node":              func(a map[string]any) { dig(a, "runs").(map[string]any)["using"] = "node" },
+	})
 }
 
 // TestWorkflowSchema: the example workflow is valid against SchemaStore's
 // github-workflow.json, and the schema rejects broken copies of it.
 func TestWorkflowSchema(t *testing.T) {
 	t.Parallel()
-	sch := storeSchema(t, "github-workflow.json")
-	wf := readYAML(t, workflowFile)
-	require.NoError(t, validateValue(t, sch, wf))
-
-	for name, breakIt := range map[string]func(w map[string]any){
-		"no on":                 func(w map[string]any) { delete(w, "on") },
-		"a job without runs-on": func(w map[string]any) { delete(dig(w, "jobs", "lint").(map[string]any), "runs-on") },
-		"a bad permission":      func(w map[string]any) { w["permissions"].(map[string]any)["security-events"] = "admin" },
-		"a step with uses and shell": func(w map[string]any) {
-			dig(w, "jobs", "lint", "steps", 1).(map[string]any)["shell"] = "bash"
-		},
-	} {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			broken := clone(t, wf)
-			breakIt(broken)
-			assert.Error(t, validateValue(t, sch, broken))
-		})
-	}
+	checkSchema(t, "github-workflow.json", workflowFile, map[string]func(w map[string]any){
+		"no on":                      func(w map[string]any) { delete(w, "on") },
+		"a job without runs-on":      func(w map[string]any) { delete(dig(w, "jobs", "lint").(map[string]any), "runs-on") },
+		"a bad permission":           func(w map[string]any) { w["permissions"].(map[string]any)["security-events"] = "admin" },
+		"a step with uses and shell": func(w map[string]any) { dig(w, "jobs", "lint", "steps", 1).(map[string]any)["shell"] = "bash" },
+	})
 }
 
 var (
