@@ -9,8 +9,11 @@
 # command as the module's origin, through a git url.insteadOf in a git
 # config of its own and GOPRIVATE (no proxy, no checksum database for it;
 # every other module comes from the module proxy and is checked against
-# the checksum database as usual). A module cache of its own keeps the
-# stand-in out of the user's.
+# the checksum database as usual). A module cache of its own, in the user
+# cache (TYPHARENDER_CACHE, as make validate's), keeps the stand-in out of
+# the user's module cache; the stand-in and Go's clones of git origins are
+# removed from it before each run, the other modules stay, so that Go's
+# build cache serves a second run.
 #
 #   go install github.com/typharender/typharender/cmd/typharender@vX.Y.Z
 #     -> typharender version prints vX.Y.Z, which go version -m records
@@ -23,7 +26,6 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 module=github.com/typharender/typharender
 work=$(mktemp -d)
-# The module cache is read-only; -modcacherw below lets this remove it.
 trap 'rm -rf "$work"' EXIT
 failures=0
 fail() {
@@ -60,11 +62,18 @@ git clone -q --bare "$src" "$work/origin.git"
 export GIT_CONFIG_GLOBAL=$work/gitconfig
 git config --file "$GIT_CONFIG_GLOBAL" url."file://$work/origin.git".insteadOf "https://$module"
 export GOPRIVATE=$module
-export GOMODCACHE=$work/modcache
+cache_root=${TYPHARENDER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/typharender}
+user_modcache=$(go env GOMODCACHE)
+export GOMODCACHE=$cache_root/release-check/gomodcache
+for stale in "$GOMODCACHE/github.com/typharender" "$GOMODCACHE/cache/download/github.com/typharender" "$GOMODCACHE/cache/vcs"; do
+	if [[ -e $stale ]]; then
+		chmod -R u+w "$stale" && rm -rf "$stale"
+	fi
+done
 export GOFLAGS=-modcacherw
 export GOWORK=off
 # Modules already in the user's cache come from it; the rest from the proxy.
-GOPROXY="file://$(go env GOMODCACHE)/cache/download,$(go env GOPROXY)"
+GOPROXY="file://$user_modcache/cache/download,$(go env GOPROXY)"
 export GOPROXY
 
 # The README's install line, verbatim.
@@ -96,7 +105,7 @@ fi
 
 # Built in a checkout of the release: the version Go derives from git.
 unset GOPRIVATE GIT_CONFIG_GLOBAL GOPROXY
-export GOMODCACHE=$(GOMODCACHE= GOFLAGS= go env GOMODCACHE)
+export GOMODCACHE=$user_modcache
 export GOFLAGS=
 git clone -q --branch "$version" "$work/origin.git" "$work/co" 2>/dev/null
 co=$work/co
