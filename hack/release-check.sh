@@ -72,6 +72,12 @@ for stale in "$GOMODCACHE/github.com/typharender" "$GOMODCACHE/cache/download/gi
 done
 export GOFLAGS=-modcacherw
 export GOWORK=off
+# The go command indexes a module in the module cache once, keyed by its
+# directory alone (cmd/go/internal/modindex, moduleHash, Go 1.26), in the
+# build cache: the stand-in of another commit at the same version would
+# be read from that index (files it lacks missing from the build). Off for
+# the stand-in's install; the build cache still serves the compiles.
+export GODEBUG=goindex=0
 # Modules already in the user's cache come from it; the rest from the proxy.
 GOPROXY="file://$user_modcache/cache/download,$(go env GOPROXY)"
 export GOPROXY
@@ -104,7 +110,7 @@ else
 fi
 
 # Built in a checkout of the release: the version Go derives from git.
-unset GOPRIVATE GIT_CONFIG_GLOBAL GOPROXY
+unset GOPRIVATE GIT_CONFIG_GLOBAL GOPROXY GODEBUG
 export GOMODCACHE=$user_modcache
 export GOFLAGS=
 git clone -q --branch "$version" "$work/origin.git" "$work/co" 2>/dev/null
