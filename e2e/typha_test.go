@@ -210,27 +210,26 @@ func newTerwayEnv(ctx context.Context, t *testing.T, nodeIP string) *relayEnv {
 	return env
 }
 
-// renderOptions are the options of the relay cases' rendering with Typha tag.
+// renderOptions are the options of the relay cases' rendering with Typha
+// tag. A tag the version table refuses on this cluster is rendered with
+// the claims that lift its refusal (render.Vouch), so that its Typha runs
+// with the environment render gives it; TestTyphaVersions checks that the
+// table's refusals are exactly the releases that do not serve Felix.
 func (e *relayEnv) renderOptions(tag string) render.Options {
 	o := render.Options{Region: relayRegion, Nodes: relayNodes, KubeVersion: e.kubeVersion, Tag: tag}
-	// These tests run every Typha release, those render refuses for this
-	// cluster too (issue 20): vouch for exactly the claims a release needs
-	// to be rendered, as a person trying it would. The claims change
-	// nothing Typha runs with (only the Deployment's vouch annotation).
-	if r, ok := terway.ParseRelease(tag); ok {
-		kube, err := versioning.Parse(e.kubeVersion)
-		if err != nil {
-			panic(err) // the API server's own version
-		}
-		for _, f := range terway.CheckTypha(r, kube, terway.CurrentFelix()) {
-			switch f.Claim {
-			case terway.ClaimEndpointSliceV1:
-				o.Vouch.EndpointSliceV1 = true
-			case terway.ClaimTierCRD:
-				o.Vouch.TierCRD = true
-			case terway.ClaimFelixModernPolicyKeys:
-				o.Vouch.FelixModernPolicyKeys = true
-			}
+	rel, ok := terway.ParseRelease(tag)
+	kube, err := versioning.Parse(e.kubeVersion)
+	if !ok || err != nil {
+		return o
+	}
+	for _, f := range terway.CheckTypha(rel, kube, terway.CurrentFelix()) {
+		switch f.Claim {
+		case terway.ClaimEndpointSliceV1:
+			o.Vouch.EndpointSliceV1 = true
+		case terway.ClaimTierCRD:
+			o.Vouch.TierCRD = true
+		case terway.ClaimFelixModernPolicyKeys:
+			o.Vouch.FelixModernPolicyKeys = true
 		}
 	}
 	return o
