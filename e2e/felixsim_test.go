@@ -48,12 +48,12 @@ type felixSim struct {
 }
 
 // startFelixSim runs felixsim as the identity of kubeconfig (Felix runs as
-// Terway's ServiceAccount) and waits until it serves. It is stopped when t
-// ends.
-func (e *relayEnv) startFelixSim(t testing.TB, bin, kubeconfig string) *felixSim {
+// Terway's ServiceAccount), with env added to its environment, and waits
+// until it serves. It is stopped when t ends.
+func (e *relayEnv) startFelixSim(t testing.TB, bin, kubeconfig string, env ...string) *felixSim {
 	t.Helper()
 	listen := net.JoinHostPort("127.0.0.1", strconv.Itoa(freePorts(t, 1)[0]))
-	p := e.c.startProcess(t, felixsimName, bin, []string{"PATH=/usr/bin:/bin", "HOME=" + e.c.dir},
+	p := e.c.startProcess(t, felixsimName, bin, append([]string{"PATH=/usr/bin:/bin", "HOME=" + e.c.dir}, env...),
 		"--kubeconfig="+kubeconfig, "--listen="+listen)
 	t.Cleanup(func() { p.stop(t) })
 	f := &felixSim{Sim: felixsimclient.New(listen), p: p, env: e}

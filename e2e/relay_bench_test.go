@@ -22,12 +22,19 @@ import (
 // Settings of BenchmarkRelay (make bench-relay sets the first).
 const (
 	relayOutEnv     = "TYPHARENDER_BENCH_RELAY_OUT"      // where the JSON result goes (required)
-	relayDirectEnv  = "TYPHARENDER_BENCH_RELAY_DIRECT"   // agents direct, a comma-separated list (default 50,100,200)
+	relayDirectEnv  = "TYPHARENDER_BENCH_RELAY_DIRECT"   // agents direct, a comma-separated list (default 50,100,200; none: no phase)
 	relayTyphaEnv   = "TYPHARENDER_BENCH_RELAY_TYPHA"    // agents through Typha (default 100,1000,5000)
 	relayObjectsEnv = "TYPHARENDER_BENCH_RELAY_OBJECTS"  // namespaces,nodes,pods,policies (default 50,1000,4000,2000)
 	relayWindowEnv  = "TYPHARENDER_BENCH_RELAY_WINDOW"   // the steady window (default 30s)
 	relayFailEnv    = "TYPHARENDER_BENCH_RELAY_FAILOVER" // agents through Typha at which failover and faults run (default 1000)
 )
+
+// relayTyphaTag is the Typha the long form renders and runs: the one that
+// serves Terway's Felix 3.24.5 (TestTyphaVersions) and the release Felix
+// itself is built from. (render's default below Kubernetes 1.25, and in
+// this tree on every version, is the guide's v3.20.2, which relays no
+// Kubernetes Services to Felix 3.24.5; see TestRelayShape.)
+const relayTyphaTag = "v3.24.5"
 
 // relayRun is what one run of the benchmark does.
 type relayRun struct {
@@ -66,6 +73,7 @@ type relayResult struct {
 	TyphaStopped  string            `json:"typhaStopped,omitempty"`
 	Failover      *failoverResult   `json:"failover,omitempty"`
 	Faults        []faultResult     `json:"faults,omitempty"`
+	DirectFaults  []faultResult     `json:"directFaults,omitempty"` // the API server restart with the most agents direct
 	Summary       relaySummary      `json:"summary"`
 }
 
@@ -157,7 +165,7 @@ func BenchmarkRelay(b *testing.B) {
 		typha:    []int{100, 1000, 5000},
 		failover: 1000,
 		set: phaseSettings{
-			window: 30 * time.Second, churn: 20, rounds: 3,
+			window: 30 * time.Second, churn: 2, rounds: 3,
 			opBound: 3 * time.Minute, converge: true, settleWait: time.Minute,
 		},
 		syncBase: 3 * time.Minute, syncPerAgent: 200 * time.Millisecond,
@@ -191,11 +199,16 @@ func BenchmarkRelay(b *testing.B) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Hour)
 	defer cancel()
-	res := runRelay(ctx, b, run, "make bench-relay")
-	if err := writeJSONFile(out, res); err != nil {
-		b.Fatal(err)
-	}
-	b.Logf("wrote %s", out)
+	var res relayResult
+	// What was measured is written even when the run stops early.
+	defer func() {
+		if err := writeJSONFile(out, res); err != nil {
+			b.Error(err)
+			return
+		}
+		b.Logf("wrote %s", out)
+	}()
+	runRelay(ctx, b, run, "make bench-relay", &res)
 	s := res.Summary
 	if s.RatioAt1000 != nil {
 		b.ReportMetric(*s.RatioAt1000, "%-watches@1000")
@@ -212,6 +225,9 @@ func BenchmarkRelay(b *testing.B) {
 
 func intList(t testing.TB, name, v string) []int {
 	t.Helper()
+	if v == "none" {
+		return nil
+	}
 	var out []int
 	for _, f := range strings.Split(v, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
@@ -225,10 +241,15 @@ func intList(t testing.TB, name, v string) []int {
 
 // runRelay runs the benchmark and returns its result. Phases that cannot
 // finish are recorded, and N stops growing in that mode.
-func runRelay(ctx context.Context, t testing.TB, run relayRun, command string) relayResult {
+func runRelay(ctx context.Context, t testing.TB, run relayRun, command string, res *relayResult) {
 	t.Helper()
-	res := relayResult{Schema: 1, Command: command, Started: time.Now().UTC().Format(time.RFC3339),
+	*res = relayResult{Schema: 1, Command: command, Started: time.Now().UTC().Format(time.RFC3339),
 		Objects: run.objects, Churn: run.set.churn, Window: run.set.window.Seconds()}
+	// A run that stops early still says what it measured.
+	defer func() {
+		res.Summary = summarize(*res)
+		res.Finished = time.Now().UTC().Format(time.RFC3339)
+	}()
 	res.Machine = readMachine()
 	// Tokens outlive the run.
 	b := newRelayBench(ctx, t, run.objects, 12*time.Hour)
@@ -237,9 +258,17 @@ func runRelay(ctx context.Context, t testing.TB, run relayRun, command string) r
 	res.EmptyWatches, res.EmptyByRes = empty.totalWatches(), empty.watches
 	t.Logf("empty cluster: %d WATCH requests %v", res.EmptyWatches, empty.watches)
 
-	for _, n := range run.direct {
+	for i, n := range run.direct {
 		var ph loadPhase
-		b.runLoadPhase(t, felixsimclient.ModeDirect, n, run.settings(n), res.EmptyWatches, &ph, nil)
+		var then func(sim *felixSim)
+		if i == len(run.direct)-1 && run.failover > 0 {
+			// The same API server restart as through Typha, with the
+			// most agents direct: each re-lists and watches again.
+			then = func(sim *felixSim) {
+				res.DirectFaults = append(res.DirectFaults, b.fault(t, sim, n, "apiserver-restart", 5*time.Second, run.settings(n)))
+			}
+		}
+		b.runLoadPhase(t, felixsimclient.ModeDirect, n, run.settings(n), res.EmptyWatches, &ph, then)
 		t.Logf("direct %d: %s", n, phaseLine(ph))
 		res.Direct = append(res.Direct, ph)
 		b.waitWatchesBack(t, res.EmptyWatches)
@@ -249,7 +278,11 @@ func runRelay(ctx context.Context, t testing.TB, run relayRun, command string) r
 		}
 	}
 	for _, n := range run.typha {
-		r := b.renderFor(t, n, "")
+		if why := memoryShort(res.Typha, n); why != "" {
+			res.TyphaStopped = fmt.Sprintf("stopped before %d agents through Typha: %s", n, why)
+			break
+		}
+		r := b.renderFor(t, n, relayTyphaTag)
 		bin := b.renderedBinary(t)
 		b.stopReplicas(t)
 		var ph loadPhase
@@ -276,9 +309,46 @@ func runRelay(ctx context.Context, t testing.TB, run relayRun, command string) r
 		b.waitWatchesBack(t, res.EmptyWatches+derefOr(ph.WatchesWithoutClients, 0))
 	}
 	b.stopReplicas(t)
-	res.Summary = summarize(res)
-	res.Finished = time.Now().UTC().Format(time.RFC3339)
-	return res
+}
+
+// memoryShort says why n agents would not fit in this machine's memory
+// beside what else runs on it, judged from the largest phase so far:
+// felixsim's heap per agent (after a GC, once in sync) times n, with a
+// quarter more, against seven tenths of MemAvailable (felixsim's soft
+// limit, see startSim). Empty when they fit (or nothing ran yet).
+func memoryShort(done []loadPhase, n int) string {
+	var last *loadPhase
+	for i := range done {
+		if done[i].Error == "" && done[i].FelixsimHeapMiB > 0 && (last == nil || done[i].Clients > last.Clients) {
+			last = &done[i]
+		}
+	}
+	if last == nil {
+		return ""
+	}
+	per := last.FelixsimHeapMiB / float64(last.Clients)
+	need := per * float64(n) * 1.25
+	avail := memAvailableMiB()
+	if need <= 0.7*avail {
+		return ""
+	}
+	return fmt.Sprintf("felixsim would need about %.1f GiB of heap (%.2f MiB per agent at %d agents, and a quarter more); %.1f GiB of memory is available beside the other work on this machine, and felixsim may use seven tenths of it",
+		need/1024, per, last.Clients, avail/1024)
+}
+
+// memAvailableMiB is /proc/meminfo's MemAvailable.
+func memAvailableMiB() float64 {
+	data, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		if f := strings.Fields(l); len(f) >= 2 && f[0] == "MemAvailable:" {
+			kb, _ := strconv.ParseFloat(f[1], 64)
+			return kb / 1024
+		}
+	}
+	return 0
 }
 
 func derefOr(p *int, d int) int {
@@ -290,8 +360,8 @@ func derefOr(p *int, d int) int {
 
 // phaseLine is a phase in one line, for the log.
 func phaseLine(ph loadPhase) string {
-	return fmt.Sprintf("sync %.1fs, watches %d (%.2f per agent), rejected %v, apiserver %.2f cores max %.0f MiB, propagation %+v, error %q",
-		ph.SyncSeconds, ph.Watches, ph.WatchesPerClient, ph.Rejected, ph.APIServer.CPUCores, ph.APIServer.MaxRSSMiB, ph.Propagation["all"], ph.Error)
+	return fmt.Sprintf("sync %.1fs, watches %d (%.2f per agent), rejected %v then %v, apiserver %.2f cores max %.0f MiB, propagation %+v, error %q",
+		ph.SyncSeconds, ph.Watches, ph.WatchesPerClient, ph.RejectedSync, ph.Rejected, ph.APIServer.CPUCores, ph.APIServer.MaxRSSMiB, ph.Propagation["all"], ph.Error)
 }
 
 // waitWatchesBack waits (up to 3 minutes) until the API server's WATCH
@@ -324,7 +394,7 @@ func summarize(res relayResult) relaySummary {
 		}
 		k := strconv.Itoa(ph.Clients)
 		s.APIServerRSSDirect[k], s.APIServerCPUDirect[k] = ph.APIServer.MaxRSSMiB, ph.APIServer.CPUCores
-		s.RejectedDirectMax = max(s.RejectedDirectMax, sumValues(ph.Rejected))
+		s.RejectedDirectMax = max(s.RejectedDirectMax, sumValues(ph.RejectedSync)+sumValues(ph.Rejected))
 	}
 	s.DirectFit = fitLine(xs, ys)
 	if !s.DirectAt1000Measured && s.DirectFit.Points >= 2 {
@@ -343,7 +413,7 @@ func summarize(res relayResult) relaySummary {
 		}
 		k := strconv.Itoa(ph.Clients)
 		s.APIServerRSSTypha[k], s.APIServerCPUTypha[k] = ph.APIServer.MaxRSSMiB, ph.APIServer.CPUCores
-		s.RejectedTyphaMax = max(s.RejectedTyphaMax, sumValues(ph.Rejected))
+		s.RejectedTyphaMax = max(s.RejectedTyphaMax, sumValues(ph.RejectedSync)+sumValues(ph.Rejected))
 		if ph.Clients == 1000 {
 			w := ph.Watches
 			s.TyphaAt1000 = &w
@@ -434,7 +504,7 @@ func (b *relayBench) versions(t testing.TB) map[string]string {
 		resp.Body.Close()
 		v["etcd"] = strings.TrimSpace(string(body))
 	}
-	b.renderFor(t, 1000, "")
+	b.renderFor(t, 1000, relayTyphaTag)
 	bin := b.renderedBinary(t)
 	if out, err := exec.Command(bin, "--version").CombinedOutput(); err == nil {
 		v["typha"] = strings.TrimSpace(string(out))

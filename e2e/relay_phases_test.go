@@ -40,15 +40,16 @@ type phaseSettings struct {
 // serverCost is what one server process (or all Typha replicas together)
 // spent in a phase.
 type serverCost struct {
-	CPUSecondsSync float64 `json:"cpuSecondsSync"`             // from the first agent's start until all were in sync
-	CPUCores       float64 `json:"cpuCores"`                   // over the steady window, with churn
-	RSSMiB         float64 `json:"rssMiB"`                     // at the end of the window
-	MaxRSSMiB      float64 `json:"maxRssMiB"`                  // the phase's maximum, read every second
-	CPUCoresIdle   float64 `json:"cpuCoresIdle,omitempty"`     // Typha: the same window with no agent
-	RSSMiBIdle     float64 `json:"rssMiBIdle,omitempty"`       // Typha: with no agent
-	ReadySeconds   float64 `json:"readySeconds,omitempty"`     // Typha: until every replica passed the rendered readinessProbe
-	PerReplicaRSS  []int   `json:"perReplicaRssMiB,omitempty"` // Typha: each replica at the end of the window
-	AgentsPerRepl  []int   `json:"agentsPerReplica,omitempty"` // Typha: agents connected to each replica
+	CPUSecondsSync   float64 `json:"cpuSecondsSync"`                // from the first agent's start until all were in sync
+	CPUCores         float64 `json:"cpuCores"`                      // over the steady window, with churn
+	RSSMiB           float64 `json:"rssMiB"`                        // mean over the window (read every second)
+	MaxRSSMiB        float64 `json:"maxRssMiB"`                     // the phase's maximum (sync, window, propagation), read every second
+	CPUCoresIdle     float64 `json:"cpuCoresIdle,omitempty"`        // Typha: the same window and churn with no agent
+	RSSMiBIdle       float64 `json:"rssMiBIdle,omitempty"`          // Typha: mean over that window
+	ReadySeconds     float64 `json:"readySeconds,omitempty"`        // Typha: until every replica passed the rendered readinessProbe
+	PerReplicaRSS    []int   `json:"perReplicaRssMiB,omitempty"`    // Typha: each replica's mean over the window
+	PerReplicaMaxRSS []int   `json:"perReplicaMaxRssMiB,omitempty"` // Typha: each replica's maximum in the phase
+	AgentsPerRepl    []int   `json:"agentsPerReplica,omitempty"`    // Typha: agents connected to each replica
 }
 
 // loadPhase is N agents direct or through R replicas.
@@ -57,13 +58,18 @@ type loadPhase struct {
 	Clients               int                    `json:"clients"`
 	Replicas              int                    `json:"replicas,omitempty"` // the rendered Deployment's, for a cluster of Clients nodes
 	Started               string                 `json:"started"`
-	LoadAverage           [2][3]float64          `json:"loadAverage"` // /proc/loadavg at the start and at the end
-	SyncSeconds           float64                `json:"syncSeconds"` // from the start request until every agent was in sync
-	Watches               int                    `json:"watches"`     // apiserver_longrunning_requests{verb="WATCH"} above the empty cluster's
+	LoadAverage           [2][3]float64          `json:"loadAverage"`          // /proc/loadavg at the start and at the end
+	SyncSeconds           float64                `json:"syncSeconds"`          // from the first start request until every agent was in sync
+	StartBatch            int                    `json:"startBatch"`           // agents started at once, the next batch when all are in sync (rolloutBatch)
+	Restarts              int                    `json:"felixRestarts"`        // Felix restarts (the kubelet's) until all were in sync
+	KeysPerAgent          int                    `json:"keysPerAgent"`         // what each agent holds (the first one's count)
+	FelixsimHeapMiB       float64                `json:"felixsimHeapInuseMiB"` // felixsim's Go heap in use after a GC, once all were in sync
+	Watches               int                    `json:"watches"`              // apiserver_longrunning_requests{verb="WATCH"} above the empty cluster's
 	WatchesByResource     map[string]int         `json:"watchesByResource"`
 	WatchesWithoutClients *int                   `json:"watchesWithoutClients,omitempty"` // typha: the replicas alone
 	WatchesPerClient      float64                `json:"watchesPerClient"`                // (Watches - WatchesWithoutClients) / Clients
-	Rejected              map[string]float64     `json:"rejected"`                        // apiserver_flowcontrol_rejected_requests_total during the phase, by reason
+	RejectedSync          map[string]float64     `json:"rejectedWhileSyncing"`            // apiserver_flowcontrol_rejected_requests_total from the agents' start until all were in sync, by "reason priority-level/flow-schema"
+	Rejected              map[string]float64     `json:"rejectedInSync"`                  // the same from then on: the window, the propagation rounds
 	APIServer             serverCost             `json:"apiserver"`
 	Etcd                  serverCost             `json:"etcd"`
 	Typha                 *serverCost            `json:"typha,omitempty"`
@@ -104,7 +110,8 @@ func (b *relayBench) snap(t testing.TB, sim *felixSim) snapshot {
 // runLoadPhase starts n agents in mode (through the replicas that run now,
 // for typha), waits until all are in sync and measures. The caller has
 // started the replicas; watchesEmpty is the empty cluster's WATCH count.
-// With then, the phase runs then(sim) before it stops the agents.
+// With then, the phase runs then(sim) after its own figures are taken and
+// before it stops the agents.
 func (b *relayBench) runLoadPhase(t testing.TB, mode string, n int, set phaseSettings, watchesEmpty int, ph *loadPhase, then func(sim *felixSim)) {
 	t.Helper()
 	ph.Mode, ph.Clients, ph.Replicas = mode, n, len(b.replicas)
@@ -117,43 +124,51 @@ func (b *relayBench) runLoadPhase(t testing.TB, mode string, n int, set phaseSet
 		w := m.totalWatches() - watchesEmpty
 		ph.WatchesWithoutClients = &w
 		ph.Typha = &serverCost{}
-		idle := b.replicaFigures(t)
-		ph.Typha.RSSMiBIdle = sumFigures(idle).rss / mib
-		if set.window > 0 {
-			b.churn.start(set.churn)
-			s0 := b.snap(t, nil)
-			time.Sleep(set.window)
-			s1 := b.snap(t, nil)
-			b.churn.pause()
-			ph.Typha.CPUCoresIdle = (sumFigures(s1.typha).cpu - sumFigures(s0.typha).cpu) / s1.at.Sub(s0.at).Seconds()
-		}
+		b.sampler.reset()
+		b.churn.start(set.churn)
+		s0 := b.snap(t, nil)
+		time.Sleep(max(set.window, 2*time.Second))
+		s1 := b.snap(t, nil)
+		b.churn.pause()
+		ph.Typha.CPUCoresIdle = (sumFigures(s1.typha).cpu - sumFigures(s0.typha).cpu) / s1.at.Sub(s0.at).Seconds()
+		ph.Typha.RSSMiBIdle = b.replicaRSS(b.sampler.reset(), rssStats.mean) / mib
 	}
-	b.sampler.reset()
 	sim := b.startSim(t)
 	defer func() {
 		sim.p.stop(t)
 		b.sampler.watch("felixsim", 0)
 	}()
+	b.sampler.reset()
 	before := b.scrape(t)
 	s0 := b.snap(t, sim)
 	specs := b.agentSpecs(mode, mode, 0, n)
+	ph.StartBatch = rolloutBatch(n)
 	start := time.Now()
-	if err := startAgents(b.e.ctx, sim, specs); err != nil {
-		ph.Error = err.Error()
-		return
-	}
-	if _, err := waitInSync(b.e.ctx, sim, n, set.syncBound); err != nil {
+	if err := startAgents(b.e.ctx, sim, specs, set.syncBound); err != nil {
 		ph.Error = fmt.Sprintf("%d agents %s: %v", n, mode, err)
-		ph.Rejected = diffRejected(before.rejected, b.scrape(t).rejected)
+		ph.RejectedSync = diffRejected(before.rejected, b.scrape(t).rejected)
+		b.phaseMaxima(ph, b.sampler.reset())
 		return
 	}
 	ph.SyncSeconds = time.Since(start).Seconds()
+	if sum, err := sim.Summary(b.e.ctx); err == nil {
+		ph.Restarts = sum.Restarts
+	}
+	if row, err := sim.Client(b.e.ctx, specs[0].Node); err == nil {
+		ph.KeysPerAgent = row.Keys
+	}
 	s1 := b.snap(t, sim)
+	synced := b.scrape(t)
+	ph.RejectedSync = diffRejected(before.rejected, synced.rejected)
 	ph.APIServer.CPUSecondsSync = s1.apiserver.cpu - s0.apiserver.cpu
 	ph.Etcd.CPUSecondsSync = s1.etcd.cpu - s0.etcd.cpu
 	ph.Felixsim.CPUSecondsSync = s1.fx.cpu - s0.fx.cpu
 	if ph.Typha != nil {
 		ph.Typha.CPUSecondsSync = sumFigures(s1.typha).cpu - sumFigures(s0.typha).cpu
+	}
+	syncMax := b.sampler.reset()
+	if st, err := sim.Stats(b.e.ctx, true); err == nil {
+		ph.FelixsimHeapMiB = float64(st.HeapInuse) / mib
 	}
 
 	m := b.settledWatches(t, set.settleWait)
@@ -167,21 +182,26 @@ func (b *relayBench) runLoadPhase(t testing.TB, mode string, n int, set phaseSet
 
 	b.churn.start(set.churn)
 	if set.window > 0 {
+		b.sampler.reset()
 		w0 := b.snap(t, sim)
 		time.Sleep(set.window)
 		w1 := b.snap(t, sim)
+		win := b.sampler.reset()
 		secs := w1.at.Sub(w0.at).Seconds()
 		ph.APIServer.CPUCores = (w1.apiserver.cpu - w0.apiserver.cpu) / secs
 		ph.Etcd.CPUCores = (w1.etcd.cpu - w0.etcd.cpu) / secs
 		ph.Felixsim.CPUCores = (w1.fx.cpu - w0.fx.cpu) / secs
-		ph.APIServer.RSSMiB, ph.Etcd.RSSMiB, ph.Felixsim.RSSMiB = w1.apiserver.rss/mib, w1.etcd.rss/mib, w1.fx.rss/mib
+		ph.APIServer.RSSMiB = win["kube-apiserver"].mean() / mib
+		ph.Etcd.RSSMiB = win["etcd"].mean() / mib
+		ph.Felixsim.RSSMiB = win["felixsim"].mean() / mib
 		if ph.Typha != nil {
 			ph.Typha.CPUCores = (sumFigures(w1.typha).cpu - sumFigures(w0.typha).cpu) / secs
-			ph.Typha.RSSMiB = sumFigures(w1.typha).rss / mib
-			for _, f := range w1.typha {
-				ph.Typha.PerReplicaRSS = append(ph.Typha.PerReplicaRSS, int(f.rss/mib+0.5))
+			ph.Typha.RSSMiB = b.replicaRSS(win, rssStats.mean) / mib
+			for _, r := range b.replicas {
+				ph.Typha.PerReplicaRSS = append(ph.Typha.PerReplicaRSS, int(win[r.name].mean()/mib+0.5))
 			}
 		}
+		b.phaseMaxima(ph, win)
 	}
 	if ph.Typha != nil {
 		ph.Typha.AgentsPerRepl = b.agentsPerReplica(t, sim)
@@ -208,19 +228,37 @@ func (b *relayBench) runLoadPhase(t testing.TB, mode string, n int, set phaseSet
 			ph.Error = err.Error()
 		}
 	}
+	ph.Rejected = diffRejected(synced.rejected, b.scrape(t).rejected)
+	b.phaseMaxima(ph, syncMax)
+	b.phaseMaxima(ph, b.sampler.reset())
 	if then != nil && ph.Error == "" {
 		then(sim)
 	}
-	ph.Rejected = diffRejected(before.rejected, b.scrape(t).rejected)
-	maxima := b.sampler.reset()
-	ph.APIServer.MaxRSSMiB = maxima["kube-apiserver"] / mib
-	ph.Etcd.MaxRSSMiB = maxima["etcd"] / mib
-	ph.Felixsim.MaxRSSMiB = maxima["felixsim"] / mib
+}
+
+// phaseMaxima raises the phase's maximum RSS figures to those of st.
+func (b *relayBench) phaseMaxima(ph *loadPhase, st map[string]rssStats) {
+	ph.APIServer.MaxRSSMiB = max(ph.APIServer.MaxRSSMiB, st["kube-apiserver"].max/mib)
+	ph.Etcd.MaxRSSMiB = max(ph.Etcd.MaxRSSMiB, st["etcd"].max/mib)
+	ph.Felixsim.MaxRSSMiB = max(ph.Felixsim.MaxRSSMiB, st["felixsim"].max/mib)
 	if ph.Typha != nil {
-		for _, r := range b.replicas {
-			ph.Typha.MaxRSSMiB += maxima[r.name] / mib
+		ph.Typha.MaxRSSMiB = max(ph.Typha.MaxRSSMiB, b.replicaRSS(st, func(r rssStats) float64 { return r.max })/mib)
+		if len(ph.Typha.PerReplicaMaxRSS) != len(b.replicas) {
+			ph.Typha.PerReplicaMaxRSS = make([]int, len(b.replicas))
+		}
+		for i, r := range b.replicas {
+			ph.Typha.PerReplicaMaxRSS[i] = max(ph.Typha.PerReplicaMaxRSS[i], int(st[r.name].max/mib+0.5))
 		}
 	}
+}
+
+// replicaRSS sums f over the running replicas' samples.
+func (b *relayBench) replicaRSS(st map[string]rssStats, f func(rssStats) float64) float64 {
+	var sum float64
+	for _, r := range b.replicas {
+		sum += f(st[r.name])
+	}
+	return sum
 }
 
 // agentsPerReplica counts the agents connected to each running replica.
@@ -228,7 +266,8 @@ func (b *relayBench) agentsPerReplica(t testing.TB, sim *felixSim) []int {
 	t.Helper()
 	rows, err := sim.Clients(b.e.ctx)
 	if err != nil {
-		t.Fatal(err)
+		t.Logf("agents per replica: %v", err)
+		return nil
 	}
 	port := b.typhaPort(t)
 	out := make([]int, len(b.replicas))
@@ -265,7 +304,10 @@ type failoverResult struct {
 	ClientsOnKilled    int           `json:"clientsOnKilled"`
 	EndpointsLag       float64       `json:"endpointsLagSeconds"` // from the kill until the Endpoints list the replica no more (the endpoints controller's part, modelled)
 	RecoverySeconds    float64       `json:"recoverySeconds"`     // from the kill until every agent of the killed replica was in sync again through another
+	RecoveryPerAgent   percentiles   `json:"recoveryPerAgent"`    // the same, per agent of the killed replica
+	FelixsimCPUSeconds float64       `json:"felixsimCpuSeconds"`  // what the simulated agents spent meanwhile, on this machine's shared cores
 	Reconnected        int           `json:"reconnected"`         // agents that connected again
+	FelixRestarts      int           `json:"felixRestarts"`       // Felix restarts meanwhile: one per agent of the killed replica, more if a reconnection failed
 	OthersDisturbed    int           `json:"othersDisturbed"`     // agents of the other replicas that left in-sync
 	ChangesDuring      int           `json:"changesDuring"`       // NetworkPolicy creates, changes and deletes made from the kill on
 	ChangesArrived     bool          `json:"changesArrived"`      // every agent holds each one's final state
@@ -397,7 +439,8 @@ func (b *relayBench) failover(t testing.TB, sim *felixSim, n int, set phaseSetti
 	victim := b.replicas[0]
 	rows, err := sim.Clients(b.e.ctx)
 	if err != nil {
-		t.Fatal(err)
+		res.Error = err.Error()
+		return res
 	}
 	affected := map[string]int{} // node -> connects before
 	for _, r := range rows {
@@ -406,6 +449,12 @@ func (b *relayBench) failover(t testing.TB, sim *felixSim, n int, set phaseSetti
 		}
 	}
 	res.Killed, res.ClientsOnKilled = victim.name, len(affected)
+	sum0, err := sim.Summary(b.e.ctx)
+	if err != nil {
+		res.Error = err.Error()
+		return res
+	}
+	fx0, _ := readProc(sim.p.cmd.Process.Pid)
 	b.churn.start(set.churn)
 	updates0 := b.churn.Updates.Load()
 	const changes = 24
@@ -424,9 +473,11 @@ func (b *relayBench) failover(t testing.TB, sim *felixSim, n int, set phaseSetti
 	for {
 		rows, err := sim.Clients(b.e.ctx)
 		if err != nil {
-			t.Fatal(err)
+			res.Error = err.Error()
+			break
 		}
 		back, inSync, latest, others := 0, 0, kill, 0
+		var each []time.Duration
 		for _, r := range rows {
 			since, _ := time.Parse(time.RFC3339Nano, r.InSyncSince)
 			if r.Status == felixsimclient.StatusInSync {
@@ -441,6 +492,7 @@ func (b *relayBench) failover(t testing.TB, sim *felixSim, n int, set phaseSetti
 			}
 			if r.Status == felixsimclient.StatusInSync && since.After(kill) && r.Connects > before && r.TyphaAddr != victim.addr(port) {
 				back++
+				each = append(each, since.Sub(kill))
 				if since.After(latest) {
 					latest = since
 				}
@@ -448,6 +500,10 @@ func (b *relayBench) failover(t testing.TB, sim *felixSim, n int, set phaseSetti
 		}
 		if back == len(affected) && inSync == n {
 			res.RecoverySeconds = latest.Sub(kill).Seconds()
+			res.RecoveryPerAgent = percentilesOf(each)
+			if fx1, err := readProc(sim.p.cmd.Process.Pid); err == nil {
+				res.FelixsimCPUSeconds = fx1.cpu - fx0.cpu
+			}
 			res.Reconnected, res.OthersDisturbed = back, others
 			break
 		}
@@ -455,7 +511,10 @@ func (b *relayBench) failover(t testing.TB, sim *felixSim, n int, set phaseSetti
 			res.Error = fmt.Sprintf("after %v: %d of %d agents of %s in sync again, %d of %d in sync", set.syncBound, back, len(affected), victim.name, inSync, n)
 			break
 		}
-		time.Sleep(250 * time.Millisecond)
+		time.Sleep(time.Second)
+	}
+	if sum, err := sim.Summary(b.e.ctx); err == nil {
+		res.FelixRestarts = sum.Restarts - sum0.Restarts
 	}
 	ops := <-done
 	res.PodUpdatesDuring = b.churn.Updates.Load() - updates0
@@ -484,28 +543,43 @@ func (b *relayBench) failover(t testing.TB, sim *felixSim, n int, set phaseSetti
 
 // faultResult is one fault of the datastore under load.
 type faultResult struct {
-	Name             string        `json:"name"`
-	How              string        `json:"how"`
-	Clients          int           `json:"clients"`
-	LoadAverage      [2][3]float64 `json:"loadAverage"`
-	DownSeconds      float64       `json:"apiserverDownSeconds,omitempty"`
-	RecoverySeconds  float64       `json:"recoverySeconds"` // from the API server's return (or the compaction) until every agent was in sync with every change made since
-	LeftInSync       int           `json:"agentsThatLeftInSync"`
-	ChangesArrived   bool          `json:"changesArrived"`
-	KeySetsEqual     bool          `json:"keySetsEqualApiServer"`
-	TyphaResyncs     int           `json:"typhaFullResyncs"` // Typha's "Full resync is required" lines meanwhile, all replicas
-	TyphaWatchErrors int           `json:"typhaWatchErrors"` // "Watch error received from Upstream" (an expired watch: 410 Gone)
-	Compacted        int64         `json:"compactedRevision,omitempty"`
-	Error            string        `json:"error,omitempty"`
+	Name            string             `json:"name"`
+	How             string             `json:"how"`
+	Clients         int                `json:"clients"`
+	LoadAverage     [2][3]float64      `json:"loadAverage"`
+	DownSeconds     float64            `json:"apiserverDownSeconds,omitempty"`
+	RecoverySeconds float64            `json:"recoverySeconds"` // from the API server's return (or the compaction) until every agent was in sync with every change made since
+	LeftInSync      int                `json:"agentsThatLeftInSync"`
+	ChangesArrived  bool               `json:"changesArrived"`
+	KeySetsEqual    bool               `json:"keySetsEqualApiServer"`
+	TyphaLog        map[string]int     `json:"typhaLogLines"` // lines of libcalico-go's watcher cache in the replicas' logs meanwhile (typhaLogMarks)
+	Compacted       int64              `json:"compactedRevision,omitempty"`
+	Rejected        map[string]float64 `json:"rejectedAfter,omitempty"` // apiserver_flowcontrol_rejected_requests_total of the API server that came back, until the agents recovered
+	Error           string             `json:"error,omitempty"`
 }
 
-// typhaLogCounts counts lines of every running replica's log.
-func (b *relayBench) typhaLogCounts() (resyncs, watchErrors int) {
+// typhaLogMarks are libcalico-go's watcher cache lines (v3.24.5,
+// libcalico-go/lib/backend/watchersyncer/watchercache.go) that say what a
+// replica's watches went through: a watch that could not be made again
+// (the API server away), a list from the last revision that the API server
+// refused as expired (410 Gone: the revision was compacted), an expired
+// watch (a 410 event on an open watch), and every attempt at a full list.
+var typhaLogMarks = map[string]string{
+	"watchNotRecreated": "Failed to create watcher",
+	"listExpired":       "Clearing cached watch revision for next List call",
+	"watchExpired":      "Watch error received from Upstream",
+	"fullResyncTries":   "Full resync is required",
+}
+
+// typhaLogCounts counts typhaLogMarks in every running replica's log.
+func (b *relayBench) typhaLogCounts() map[string]int {
+	out := map[string]int{}
 	for _, r := range b.replicas {
-		resyncs += len(grepFile(r.p.logPath, "Full resync is required"))
-		watchErrors += len(grepFile(r.p.logPath, "Watch error received from Upstream"))
+		for name, mark := range typhaLogMarks {
+			out[name] += len(grepFile(r.p.logPath, mark))
+		}
 	}
-	return
+	return out
 }
 
 // fault runs one fault with n agents in sync through the replicas:
@@ -519,7 +593,7 @@ func (b *relayBench) fault(t testing.TB, sim *felixSim, n int, name string, down
 	res = faultResult{Name: name, Clients: n}
 	res.LoadAverage[0] = loadAverage()
 	defer func() { res.LoadAverage[1] = loadAverage() }()
-	r0, w0 := b.typhaLogCounts()
+	logs0 := b.typhaLogCounts()
 	b.churn.start(set.churn)
 	nps := b.admin.NetworkingV1().NetworkPolicies(b.probeNS)
 	pre, err := nps.Create(b.e.ctx, benchPolicy(b.probeNS, name+"-before", 1), metav1.CreateOptions{})
@@ -575,12 +649,16 @@ func (b *relayBench) fault(t testing.TB, sim *felixSim, n int, name string, down
 		res.Error = err.Error()
 	}
 	res.RecoverySeconds = time.Since(back).Seconds()
+	if !stopped.IsZero() {
+		// A new API server's counters start at zero.
+		res.Rejected = diffRejected(nil, b.scrape(t).rejected)
+	}
 	if len(wrong) > 0 && res.Error == "" {
 		res.Error = "changes lost: " + strings.Join(wrong, "; ")
 	}
 	rows, err := sim.Clients(b.e.ctx)
-	if err != nil {
-		t.Fatal(err)
+	if err != nil && res.Error == "" {
+		res.Error = err.Error()
 	}
 	from := back
 	if !stopped.IsZero() {
@@ -599,8 +677,10 @@ func (b *relayBench) fault(t testing.TB, sim *felixSim, n int, name string, down
 	if err != nil && res.Error == "" {
 		res.Error = err.Error()
 	}
-	r1, w1 := b.typhaLogCounts()
-	res.TyphaResyncs, res.TyphaWatchErrors = r1-r0, w1-w0
+	res.TyphaLog = map[string]int{}
+	for name, n := range b.typhaLogCounts() {
+		res.TyphaLog[name] = n - logs0[name]
+	}
 	t.Logf("fault %s: %+v", name, res)
 	return res
 }

@@ -389,17 +389,30 @@ func readProc(pid int) (procFigures, error) {
 }
 
 // sampler reads the resident memory of named processes every second and
-// keeps each one's maximum since reset.
+// keeps, for each, the maximum and the mean since reset.
 type sampler struct {
-	mu   sync.Mutex
-	pids map[string]int
-	max  map[string]float64
-	quit chan struct{}
-	once sync.Once
+	mu    sync.Mutex
+	pids  map[string]int
+	stats map[string]rssStats
+	quit  chan struct{}
+	once  sync.Once
+}
+
+// rssStats are one process's RSS samples since a reset, in bytes.
+type rssStats struct {
+	max, sum float64
+	n        int
+}
+
+func (r rssStats) mean() float64 {
+	if r.n == 0 {
+		return 0
+	}
+	return r.sum / float64(r.n)
 }
 
 func newSampler() *sampler {
-	s := &sampler{pids: map[string]int{}, max: map[string]float64{}, quit: make(chan struct{})}
+	s := &sampler{pids: map[string]int{}, stats: map[string]rssStats{}, quit: make(chan struct{})}
 	go func() {
 		tick := time.NewTicker(time.Second)
 		defer tick.Stop()
@@ -421,9 +434,15 @@ func (s *sampler) sample() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for name, pid := range s.pids {
-		if f, err := readProc(pid); err == nil && f.rss > s.max[name] {
-			s.max[name] = f.rss
+		f, err := readProc(pid)
+		if err != nil {
+			continue
 		}
+		st := s.stats[name]
+		st.max = max(st.max, f.rss)
+		st.sum += f.rss
+		st.n++
+		s.stats[name] = st
 	}
 }
 
@@ -438,13 +457,13 @@ func (s *sampler) watch(name string, pid int) {
 	s.pids[name] = pid
 }
 
-// reset forgets the maxima and returns them.
-func (s *sampler) reset() map[string]float64 {
+// reset forgets the samples and returns them.
+func (s *sampler) reset() map[string]rssStats {
 	s.sample()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := s.max
-	s.max = map[string]float64{}
+	out := s.stats
+	s.stats = map[string]rssStats{}
 	return out
 }
 
@@ -453,7 +472,7 @@ func (s *sampler) reset() map[string]float64 {
 // apiMetrics is what the benchmark reads from the API server's /metrics.
 type apiMetrics struct {
 	watches  map[string]int     // apiserver_longrunning_requests{verb="WATCH"}, by resource (group/resource)
-	rejected map[string]float64 // apiserver_flowcontrol_rejected_requests_total, by reason
+	rejected map[string]float64 // apiserver_flowcontrol_rejected_requests_total, by "reason priority_level/flow_schema"
 }
 
 func (m apiMetrics) totalWatches() int {
@@ -532,7 +551,7 @@ func parseAPIMetrics(text string) (apiMetrics, error) {
 			m.watches[res] += int(v)
 			continue
 		}
-		m.rejected[labels["reason"]] += v
+		m.rejected[labels["reason"]+" "+labels["priority_level"]+"/"+labels["flow_schema"]] += v
 	}
 	return m, nil
 }
@@ -678,31 +697,56 @@ func sumFigures(fs []procFigures) procFigures {
 // startSim starts a felixsim for a phase; the caller stops it (sim.p.stop).
 func (b *relayBench) startSim(t testing.TB) *felixSim {
 	t.Helper()
-	sim := b.e.startFelixSim(t, filepath.Join(b.calico, felixsimName), b.kubeconfig)
+	// felixsim's heap grows with the agents (about 0.9 MiB each with 8,000
+	// keys): a soft limit at seven tenths of the memory available now makes
+	// its garbage collector work harder before it crowds out the rest.
+	limit := fmt.Sprintf("GOMEMLIMIT=%dMiB", int(0.7*memAvailableMiB()))
+	sim := b.e.startFelixSim(t, filepath.Join(b.calico, felixsimName), b.kubeconfig, limit)
+	// With thousands of agents syncing on two cores, felixsim answers
+	// slowly; what it answers is timed by its own clock.
+	sim.HTTP.Timeout = 10 * time.Minute
 	b.sampler.watch("felixsim", sim.p.cmd.Process.Pid)
 	return sim
 }
 
-// agentSpecs are n agents named prefix-00000 and up, in mode.
+// agentSpecs are n agents named prefix-00000 and up, in mode; every
+// hundredth one logs (Felix's own lines) into the cluster's directory.
 func (b *relayBench) agentSpecs(prefix, mode string, from, n int) []felixsimclient.Spec {
 	specs := make([]felixsimclient.Spec, n)
 	for i := range specs {
-		specs[i] = felixsimclient.Spec{Node: fmt.Sprintf("%s-%05d", prefix, from+i), Mode: mode}
+		node := fmt.Sprintf("%s-%05d", prefix, from+i)
+		specs[i] = felixsimclient.Spec{Node: node, Mode: mode}
 		if mode == felixsimclient.ModeTypha {
 			specs[i].TyphaService = b.e.felixService
+		}
+		if (from+i)%100 == 0 {
+			specs[i].LogPath = filepath.Join(b.e.c.dir, "felix-"+node+".log")
 		}
 	}
 	return specs
 }
 
-// startAgents starts specs in batches (a POST of thousands at once would
-// start thousands of discoveries in the same millisecond, which a real
-// cluster's Felix pods, started by their kubelets, do not do either).
-func startAgents(ctx context.Context, sim *felixSim, specs []felixsimclient.Spec) error {
-	const batch = 250
+// rolloutBatch is how many agents start at once: a twentieth of them, at
+// least 10, as a DaemonSet rollout of Terway (which restarts Felix) with
+// maxUnavailable 5% would. All of them at once would measure felixsim's
+// two shared cores instead: thousands of simulated Felix decoding their
+// snapshots together starve each other until Felix's 10 s wait for Typha's
+// hello runs out (measured: 1,476 restarts for 1,000 agents).
+func rolloutBatch(n int) int { return max(10, (n+19)/20) }
+
+// startAgents starts specs a batch at a time, the next batch when every
+// agent started so far is in sync, as a rollout goes on when the pods it
+// restarted are Ready.
+func startAgents(ctx context.Context, sim *felixSim, specs []felixsimclient.Spec, bound time.Duration) error {
+	batch := rolloutBatch(len(specs))
+	start := time.Now()
 	for i := 0; i < len(specs); i += batch {
-		if err := sim.Start(ctx, specs[i:min(i+batch, len(specs))]...); err != nil {
+		end := min(i+batch, len(specs))
+		if err := sim.Start(ctx, specs[i:end]...); err != nil {
 			return err
+		}
+		if _, err := waitInSync(ctx, sim, end, bound-time.Since(start)); err != nil {
+			return fmt.Errorf("batch %d-%d of %d: %v", i, end, len(specs), err)
 		}
 	}
 	return nil
