@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -26,18 +25,13 @@ const (
 // calicoBinaries returns hack/calico-binaries.sh's directory, or skips.
 func calicoBinaries(t testing.TB) string {
 	t.Helper()
-	dir := os.Getenv(calicoBinEnv)
-	if dir == "" {
-		why := os.Getenv(calicoSkipEnv)
-		if why == "" {
-			why = calicoBinEnv + " is not set (run `make e2e`)"
+	names := []string{felixsimName}
+	for _, tc := range typhaVersionCases {
+		if !tc.old {
+			names = append(names, tc.binary)
 		}
-		skipOrFail(t, why)
 	}
-	if _, err := os.Stat(filepath.Join(dir, felixsimName)); err != nil {
-		t.Fatalf("%s=%s: %v (run hack/calico-binaries.sh)", calicoBinEnv, dir, err)
-	}
-	return dir
+	return binaryDir(t, calicoBinEnv, calicoSkipEnv, "hack/calico-binaries.sh", names...)
 }
 
 // felixSim is a running felixsim: simulated Felix 3.24.5 agents.

@@ -37,6 +37,7 @@ import (
 	"github.com/typharender/typharender/render"
 	"github.com/typharender/typharender/rollout"
 	"github.com/typharender/typharender/terway"
+	"github.com/typharender/typharender/versioning"
 )
 
 // Environment set by hack/e2e.sh for the relay tests.
@@ -97,7 +98,7 @@ func TestTyphaRelay(t *testing.T) {
 	env.setEndpoints(t, true)
 	terwayKubeconfig := env.kubeconfigFor(t, terwaySA)
 
-	t.Run("c: typha_connections_active reads 1 with metrics enabled", func(t *testing.T) {
+	t.Run("a: typha_connections_active reads 1 with metrics enabled", func(t *testing.T) {
 		env.setBGPPeersCRD(t, true)
 		// Render again with the values key metrics.enabled and apply the
 		// Deployment, so that the container run is the one the cluster stores.
@@ -147,7 +148,7 @@ func TestTyphaRelay(t *testing.T) {
 		}
 	})
 
-	t.Run("d: the BGPPeer CRD only stops Typha re-listing bgppeers; Felix syncs with or without it", func(t *testing.T) {
+	t.Run("b: the BGPPeer CRD only stops Typha re-listing bgppeers; Felix syncs with or without it", func(t *testing.T) {
 		for _, present := range []bool{true, false} {
 			env.setBGPPeersCRD(t, present)
 			typha := env.startTypha(t, typhaControl, terwayKubeconfig)
@@ -164,7 +165,7 @@ func TestTyphaRelay(t *testing.T) {
 		}
 	})
 
-	t.Run("e: as a ServiceAccount without Terway's role Typha never turns Ready and logs forbidden", func(t *testing.T) {
+	t.Run("c: as a ServiceAccount without Terway's role Typha never turns Ready and logs forbidden", func(t *testing.T) {
 		env.setBGPPeersCRD(t, true)
 		env.createServiceAccount(t, saWithoutRole)
 		typha := env.startTypha(t, typhaControl, env.kubeconfigFor(t, saWithoutRole))
@@ -214,9 +215,29 @@ func newTerwayEnvOn(ctx context.Context, t testing.TB, c *cluster, nodeIP string
 	return env
 }
 
-// renderOptions are the options of the relay cases' rendering with Typha tag.
+// renderOptions are the options of the relay cases' rendering with Typha
+// tag. A tag the version table refuses on this cluster is rendered with
+// the claims that lift its refusal (render.Vouch), so that its Typha runs
+// with the environment render gives it; TestTyphaVersions checks that the
+// table's refusals are exactly the releases that do not serve Felix.
 func (e *relayEnv) renderOptions(tag string) render.Options {
-	return render.Options{Region: relayRegion, Nodes: relayNodes, KubeVersion: e.kubeVersion, Tag: tag}
+	o := render.Options{Region: relayRegion, Nodes: relayNodes, KubeVersion: e.kubeVersion, Tag: tag}
+	rel, ok := terway.ParseRelease(tag)
+	kube, err := versioning.Parse(e.kubeVersion)
+	if !ok || err != nil {
+		return o
+	}
+	for _, f := range terway.CheckTypha(rel, kube, terway.CurrentFelix()) {
+		switch f.Claim {
+		case terway.ClaimEndpointSliceV1:
+			o.Vouch.EndpointSliceV1 = true
+		case terway.ClaimTierCRD:
+			o.Vouch.TierCRD = true
+		case terway.ClaimFelixModernPolicyKeys:
+			o.Vouch.FelixModernPolicyKeys = true
+		}
+	}
+	return o
 }
 
 // applyRendered renders opts and applies every object as EncodeYAML writes
@@ -304,17 +325,25 @@ func metricLine(ctx context.Context, url, name string) string {
 // typhaBinaries returns hack/typha-binaries.sh's directory, or skips.
 func typhaBinaries(t testing.TB) string {
 	t.Helper()
-	dir := os.Getenv(typhaBinEnv)
+	return binaryDir(t, typhaBinEnv, typhaSkipEnv, "hack/typha-binaries.sh", typhaUpstream, typhaControl, felixClient)
+}
+
+// binaryDir returns the directory in env (set by hack/e2e.sh from what
+// script prints), after checking it holds names; without it the test skips
+// with the reason in skipEnv (or fails, under CI=true).
+func binaryDir(t *testing.T, env, skipEnv, script string, names ...string) string {
+	t.Helper()
+	dir := os.Getenv(env)
 	if dir == "" {
-		why := os.Getenv(typhaSkipEnv)
+		why := os.Getenv(skipEnv)
 		if why == "" {
-			why = typhaBinEnv + " is not set (run `make e2e`)"
+			why = env + " is not set (run `make e2e`)"
 		}
 		skipOrFail(t, why)
 	}
-	for _, name := range []string{typhaUpstream, typhaControl, felixClient} {
+	for _, name := range names {
 		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
-			t.Fatalf("%s=%s: %v (run hack/typha-binaries.sh)", typhaBinEnv, dir, err)
+			t.Fatalf("%s=%s: %v (run %s)", env, dir, err, script)
 		}
 	}
 	return dir

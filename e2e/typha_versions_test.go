@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -294,23 +295,24 @@ func (e *relayEnv) typhaStuck(t *testing.T, tc typhaVersionCase, typha *process,
 		}
 		t.Logf("Felix v3.20.2 client not in sync after %v; its statuses: %v", notInSyncBound, statusLines(client))
 	}
-	// The typha plan's EndpointSlice check greps Typha's log for
-	// terway.EndpointSliceLogLine: here is that line from a real Typha. It
-	// is logged at INFO: a Typha whose TYPHA_LOGSEVERITYSCREEN is warning
-	// or above does not log it, and a grep for it then finds nothing.
+	// The typha plan's in-sync gate counts terway.EndpointSliceLogLine in
+	// every Typha pod's log and names it when it stops: here is that line
+	// from a real Typha. It is logged at INFO: a Typha whose
+	// TYPHA_LOGSEVERITYSCREEN is warning or above does not log it (the plan
+	// refuses such a rendering).
 	errs := grepFile(typha.logPath, terway.EndpointSliceLogLine)
 	if len(errs) == 0 {
-		t.Fatalf("Typha's log lacks %q, the line the plan's verify step greps; its last lines:\n%s", terway.EndpointSliceLogLine, tail(typha.logPath, 20))
+		t.Fatalf("Typha's log lacks %q, the line the plan's in-sync gate names; its last lines:\n%s", terway.EndpointSliceLogLine, tail(typha.logPath, 20))
 	}
 	t.Logf("Typha logged %q %d times in %v; first: %s", terway.EndpointSliceLogLine, len(errs), notInSyncBound, errs[0])
-	// The typha plan for this cluster greps exactly that line.
 	plan, err := rollout.Plan(rollout.Options{Mode: render.ModeTypha, Cluster: e.renderOptions(tc.release)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	grep := "grep -c " + rollout.ShellQuote(terway.EndpointSliceLogLine)
-	if !slices.ContainsFunc(planCommands(plan), func(c string) bool { return strings.HasSuffix(c, grep) }) {
-		t.Errorf("the typha plan has no command ending in %q: %q", grep, planCommands(plan))
+	if !slices.ContainsFunc(plan.Steps, func(s rollout.Step) bool {
+		return s.Gate != nil && s.Gate.Name == rollout.GateTyphaInSync && strings.Contains(s.Commands[0], terway.EndpointSliceLogLine)
+	}) {
+		t.Errorf("the typha plan's in-sync gate does not look for %q: %q", terway.EndpointSliceLogLine, planCommands(plan))
 	}
 }
 
@@ -344,10 +346,11 @@ func (e *relayEnv) typhaRefuses(t *testing.T, typha *process, fx *felix) {
 	t.Logf("Felix 3.24.5 after %v: %+v; the end of its log:\n%s", refusedBound, row, tail(fx.logPath, 12))
 }
 
-// compareWithTable logs what terway/typha.go's version table and render's
-// warnings say of this release on this Kubernetes, beside what the run
-// will show (the case's outcome). The table is the library's; where they
-// disagree the table needs the run's answer (the report says which).
+// compareWithTable checks terway/typha.go's version table against the run:
+// the table finds no problem with this release on this Kubernetes exactly
+// when the run shows it serving Felix 3.24.5 (the case's outcome), and
+// render refuses the release, naming a claim that lifts it, exactly when
+// the table finds a problem. The subtest names are the table's sources.
 func compareWithTable(t *testing.T, tc typhaVersionCase, kube versioning.Version, res *render.Result) {
 	t.Helper()
 	rel, ok := terway.ParseRelease(tc.release)
@@ -360,13 +363,20 @@ func compareWithTable(t *testing.T, tc typhaVersionCase, kube versioning.Version
 	}
 	from, before := terway.TyphaWindow()
 	inWindow := !rel.Less(from) && rel.Less(before)
-	tableWorks := inWindow && len(problems) == 0
-	verdict := "agrees"
-	if tableWorks != (tc.want == syncs) {
-		verdict = "CONTRADICTS the run"
+	if works := len(problems) == 0; works != (tc.want == syncs) || inWindow != works {
+		t.Errorf("version table: %s in window [%s, %s) = %v, CheckTypha problems %v; the run: %s. The table contradicts the run",
+			rel, from, before, inWindow, problems, tc.want)
 	}
-	t.Logf("version table: window [%s, %s), %s inside=%v, CheckTypha problems %v; render warnings %q; the run: %s; the table %s",
-		from, before, rel, inWindow, problems, res.Warnings, tc.want, verdict)
+	_, err := render.Render(render.Options{Region: relayRegion, Nodes: relayNodes, KubeVersion: kube.String(), Tag: tc.release})
+	var oe *render.OptionError
+	switch refused := errors.As(err, &oe); {
+	case len(problems) == 0 && err != nil:
+		t.Errorf("render refuses %s, which the table lets through: %v", tc.release, err)
+	case len(problems) > 0 && (!refused || oe.Vouch == ""):
+		t.Errorf("render does not refuse %s (problems %v) naming a claim that lifts it: %v", tc.release, problems, err)
+	}
+	t.Logf("version table: %s in [%s, %s) = %v, problems %v; render (vouched as the table asks) warns %q; the run: %s; the table agrees",
+		rel, from, before, inWindow, problems, res.Warnings, tc.want)
 }
 
 // tierKeysDropped: every Tier in the cluster (Typha v3.29 and later create

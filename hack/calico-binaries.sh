@@ -31,9 +31,14 @@
 # .complete marker, so an interrupted build leaves nothing that looks done and
 # concurrent runs do not disturb each other.
 #
-# Measured on 2 cores (load from other builds present), `time hack/calico-binaries.sh`:
-#   cold, empty calico-bin, empty Go build cache and module cache: see below
-#   warm (everything cached): see below
+# Measured on 2 cores shared with other builds (load average 10 to 15),
+# `time hack/calico-binaries.sh ../shared/third_party/calico`:
+#   cold (empty calico-bin and Go build cache; module cache and toolchains
+#   already downloaded): 26 min wall, 15 min CPU (user+sys); per Typha 3 to
+#   8 min, felixsim 3 s after v3.24.5's Typha
+#   first run on this machine (empty calico-bin and module cache, toolchains
+#   downloaded from the proxy): 19 min wall
+#   warm (everything cached): 0.5 s
 #
 # Usage: hack/calico-binaries.sh DIR        DIR holds calico-v*.tar.xz and SHA256SUMS
 # Env:   TYPHARENDER_CACHE                  cache root (default ${XDG_CACHE_HOME:-$HOME/.cache}/typharender)

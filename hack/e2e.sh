@@ -60,33 +60,31 @@ missing() {
 	echo "e2e: $1; $2 will skip" >&2
 }
 
-typha_rel=shared/third_party/calico-typha-v3.20.2/src.tar.xz
-typha_src=${TYPHA_SRC:-$(shared "$typha_rel")}
-unset TYPHARENDER_E2E_TYPHA_BIN TYPHARENDER_E2E_TYPHA_SKIP
-if [[ -n "$typha_src" && -f "$typha_src" ]]; then
-	echo "e2e: Typha sources $typha_src" >&2
-	export TYPHARENDER_E2E_TYPHA_BIN
-	TYPHARENDER_E2E_TYPHA_BIN=$("$root/hack/typha-binaries.sh" "$typha_src")
-else
-	why="no Typha v3.20.2 sources: set TYPHA_SRC to calico-typha-v3.20.2/src.tar.xz or put it at ../$typha_rel"
-	[[ -n "${TYPHA_SRC:-}" ]] && why="TYPHA_SRC=$TYPHA_SRC: no such file"
-	missing "$why" "the v3.20.2 relay tests"
-	export TYPHARENDER_E2E_TYPHA_SKIP=$why
-fi
+# binaries NAME SRC FILE SCRIPT HINT TESTS: when the file SRC/FILE (SRC
+# itself if FILE is empty) exists, export TYPHARENDER_E2E_NAME_BIN as
+# `hack/SCRIPT SRC` prints it; otherwise TYPHARENDER_E2E_NAME_SKIP with why
+# (HINT says what to set), and with CI=true stop: TESTS must run.
+binaries() {
+	local name=$1 src=$2 file=$3 script=$4 hint=$5 tests=$6 why dir
+	unset "TYPHARENDER_E2E_${name}_BIN" "TYPHARENDER_E2E_${name}_SKIP"
+	if [[ -n "$src" && -f "$src${file:+/$file}" ]]; then
+		echo "e2e: $tests: sources $src" >&2
+		dir=$("$root/hack/$script" "$src")
+		export "TYPHARENDER_E2E_${name}_BIN=$dir"
+		return
+	fi
+	why="no sources for $tests: $hint"
+	[[ -n "$src" ]] && why="$src${file:+/$file}: no such file; $hint"
+	missing "$why" "$tests"
+	export "TYPHARENDER_E2E_${name}_SKIP=$why"
+}
 
+typha_rel=shared/third_party/calico-typha-v3.20.2/src.tar.xz
+binaries TYPHA "${TYPHA_SRC:-$(shared "$typha_rel")}" "" typha-binaries.sh \
+	"set TYPHA_SRC to calico-typha-v3.20.2/src.tar.xz or put it at ../$typha_rel" "the v3.20.2 relay tests"
 calico_rel=shared/third_party/calico
-calico_src=${CALICO_SRC:-$(shared "$calico_rel")}
-unset TYPHARENDER_E2E_CALICO_BIN TYPHARENDER_E2E_CALICO_SKIP
-if [[ -n "$calico_src" && -f "$calico_src/SHA256SUMS" ]]; then
-	echo "e2e: Calico sources $calico_src" >&2
-	export TYPHARENDER_E2E_CALICO_BIN
-	TYPHARENDER_E2E_CALICO_BIN=$("$root/hack/calico-binaries.sh" "$calico_src")
-else
-	why="no Calico sources: set CALICO_SRC to the directory of calico-v*.tar.xz and SHA256SUMS or put it at ../$calico_rel"
-	[[ -n "${CALICO_SRC:-}" ]] && why="CALICO_SRC=$CALICO_SRC: no SHA256SUMS there"
-	missing "$why" "TestTyphaVersions"
-	export TYPHARENDER_E2E_CALICO_SKIP=$why
-fi
+binaries CALICO "${CALICO_SRC:-$(shared "$calico_rel")}" SHA256SUMS calico-binaries.sh \
+	"set CALICO_SRC to the directory of calico-v*.tar.xz and SHA256SUMS or put it at ../$calico_rel" "TestTyphaVersions and TestFelixsimScale"
 
 cd "$root/e2e"
 TYPHARENDER_E2E_BIN=$bin go test -tags e2e -count=1 -timeout 30m -exec "$root/hack/e2e-netns.sh" -v "$@" ./...

@@ -97,5 +97,4 @@ func ExampleFromObjects() {
 	// Output:
 	// info typha-relay-not-configured Deployment kube-system/calico-typha
 	// error typha-replicas-not-below-nodes Deployment kube-system/calico-typha
-	// warning typha-endpointslice-api Deployment kube-system/calico-typha
 }

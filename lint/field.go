@@ -1,6 +1,7 @@
 package lint
 
 import (
+	"fmt"
 	pathpkg "path"
 	"strings"
 
@@ -31,24 +32,134 @@ func (c *Context) typhaReleases(fn func(o *Object, name string, img imageref.Ima
 	})
 }
 
-// typhaFinding reports the message of terway.CheckTypha's problem p.
-func (c *Context) typhaFinding(p terway.Problem, kube versioning.Version) {
+// typhaFinding reports the message of terway.CheckTypha's problem p,
+// unless the Deployment vouches for the claim that lifts it
+// (render.VouchAnnotation).
+func (c *Context) typhaFinding(p terway.Problem, kube versioning.Version, how string) {
 	c.typhaReleases(func(o *Object, name string, img imageref.Image, rel terway.Release, line int) {
 		for _, f := range terway.CheckTypha(rel, kube, terway.CurrentFelix()) {
-			if f.Problem == p {
-				c.report(o, line, "container %q image %s: %s", name, img, f.Message)
+			if f.Problem != p || vouchedClaims(o)[f.Claim] {
+				continue
 			}
+			c.report(o, line, "container %q image %s: %s; use %s%s, or, if %s, vouch for it with the annotation %s: %s (typharender render --set %s=true writes it)",
+				name, img, f.Message, f.Instead, how, f.Claim.Says(), render.VouchAnnotation, f.Claim, vouchKey(f.Claim))
 		}
 	})
 }
 
+// vouchKey is the values key that vouches for claim c, as render takes
+// it: vouch.endpointSliceV1 for Vouch.EndpointSliceV1.
+func vouchKey(c terway.Claim) string {
+	field := strings.TrimPrefix(render.VouchField(c), "Vouch.")
+	if field == "" {
+		return ""
+	}
+	return "vouch." + strings.ToLower(field[:1]) + field[1:]
+}
+
+// vouchedClaims returns the claims a Deployment's VouchAnnotation lists.
+func vouchedClaims(o *Object) map[terway.Claim]bool {
+	out := map[terway.Claim]bool{}
+	v, ok := stringMap(path(o.root, "metadata", "annotations"))[render.VouchAnnotation]
+	if !ok {
+		return out
+	}
+	for _, c := range strings.Split(v, ",") {
+		out[terway.Claim(strings.TrimSpace(c))] = true
+	}
+	return out
+}
+
 func checkTyphaEndpointSlice(c *Context) {
-	c.typhaFinding(terway.ProblemEndpointSlice, c.facts.version)
+	c.typhaFinding(terway.ProblemEndpointSlice, c.facts.version, " (Calico moved to discovery.k8s.io/v1 in v3.23.0)")
+}
+
+func checkTyphaTierCRD(c *Context) {
+	if len(c.typha) > 0 && !c.terwayShown() {
+		c.skipFact(FactTerway, "only Terway leaves out Calico's Tier CRD, which Typha v3.29 and later need (an eni-config among the inputs also shows Terway)")
+		return
+	}
+	// The Kubernetes version plays no part in this problem.
+	c.typhaFinding(terway.ProblemTierCRD, versioning.MinSupported(), "")
 }
 
 func checkTyphaFelixRefused(c *Context) {
+	if len(c.typha) > 0 && !c.terwayShown() {
+		c.skipFact(FactTerway, "only Terway's Felix (v3.24.5) lacks the policy keys Typha v3.32 and later demand (an eni-config among the inputs also shows Terway)")
+		return
+	}
 	// The Kubernetes version plays no part in this problem.
-	c.typhaFinding(terway.ProblemFelixRefused, versioning.MinSupported())
+	c.typhaFinding(terway.ProblemFelixRefused, versioning.MinSupported(), "")
+}
+
+// checkTyphaVouched reports the claims a Typha Deployment vouches for, so
+// that they stay in sight: each must be proved in the cluster.
+func checkTyphaVouched(c *Context) {
+	for _, d := range c.typha {
+		v, ok := stringMap(path(d.root, "metadata", "annotations"))[render.VouchAnnotation]
+		if !ok {
+			continue
+		}
+		var known, unknown []string
+		for _, cl := range strings.Split(v, ",") {
+			cl = strings.TrimSpace(cl)
+			if says := terway.Claim(cl).Says(); says != "" {
+				known = append(known, fmt.Sprintf("%s (%s)", cl, says))
+			} else {
+				unknown = append(unknown, fmt.Sprintf("%q", cl))
+			}
+		}
+		line := lineOf(get(path(d.root, "metadata", "annotations"), render.VouchAnnotation), d.Line)
+		msg := "vouches, with " + render.VouchAnnotation + ", for " + strings.Join(known, " and ")
+		if len(known) == 0 {
+			msg = "has " + render.VouchAnnotation + " with no claim typharender knows"
+		}
+		if len(unknown) > 0 {
+			msg += fmt.Sprintf("; %s: not a claim typharender knows (it knows %s), so it lifts nothing", strings.Join(unknown, ", "), claimList())
+		}
+		c.report(d, line, "%s: the typha plan's in-sync gate proves it in the cluster before eni-config changes", msg)
+	}
+}
+
+// claimList names every claim: "endpointslice-v1, tier-crd or felix-modern-policy-keys".
+func claimList() string {
+	var s []string
+	for _, c := range terway.Claims() {
+		s = append(s, string(c))
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " or " + s[len(s)-1]
+}
+
+// checkTyphaTagNotRelease: a Typha image whose tag is not a release
+// (latest, none, a branch) cannot be checked against the version table,
+// and latest or no tag may change under a running cluster.
+func checkTyphaTagNotRelease(c *Context) {
+	c.typhaImages(func(o *Object, name, ref string, line int) {
+		img, err := imageref.Parse(ref)
+		if err != nil || hasPlaceholder(ref) || (name != render.Name && pathpkg.Base(img.Repository) != "typha") {
+			return
+		}
+		if _, ok := terway.ParseRelease(img.Tag); ok {
+			return
+		}
+		what := fmt.Sprintf("tag %q", img.Tag)
+		switch {
+		case img.Tag == "" && img.Digest != "":
+			what = "no tag, only a digest,"
+		case img.Tag == "":
+			what = "no tag (the registry serves latest)"
+		}
+		c.report(o, line, "container %q image %s has %s, which names no Typha release: the version table cannot check it against the cluster and Terway's Felix%s; pin a release tag, such as %s",
+			name, ref, what, mutable(img), terway.DefaultTyphaFor(c.facts.version).Image.Tag)
+	})
+}
+
+// mutable adds, for a tag that moves, that the image may change.
+func mutable(img imageref.Image) string {
+	if img.Digest == "" && (img.Tag == "" || img.Tag == "latest") {
+		return ", and each node may pull a different image as the tag moves"
+	}
+	return ""
 }
 
 func checkImageRegionPublic(c *Context) {

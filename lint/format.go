@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+
+	"github.com/typharender/typharender/internal/buildinfo"
 )
 
 // Format is an output format for [Write].
@@ -132,8 +134,9 @@ type sarifTool struct {
 }
 
 type sarifDriver struct {
-	Name  string      `json:"name"`
-	Rules []sarifRule `json:"rules"`
+	Name    string      `json:"name"`
+	Version string      `json:"version"`
+	Rules   []sarifRule `json:"rules"`
 }
 
 type sarifText struct {
@@ -207,7 +210,7 @@ func writeSARIF(buf *bytes.Buffer, r *Report) error {
 	rules := Rules()
 	index := make(map[string]int, len(rules))
 	run := sarifRun{
-		Tool:        sarifTool{Driver: sarifDriver{Name: "typharender"}},
+		Tool:        sarifTool{Driver: sarifDriver{Name: "typharender", Version: buildinfo.Version()}},
 		Invocations: []sarifInvocation{{ExecutionSuccessful: true, Notifications: []sarifNotification{}}},
 		Results:     []sarifResult{},
 	}

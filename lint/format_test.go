@@ -116,8 +116,9 @@ func TestFormatSARIF(t *testing.T) {
 		Runs    []struct {
 			Tool struct {
 				Driver struct {
-					Name  string `json:"name"`
-					Rules []struct {
+					Name    string `json:"name"`
+					Version string `json:"version"`
+					Rules   []struct {
 						ID string `json:"id"`
 					} `json:"rules"`
 				} `json:"driver"`
@@ -144,6 +145,8 @@ func TestFormatSARIF(t *testing.T) {
 	require.Len(t, log.Runs, 1)
 	run := log.Runs[0]
 	assert.Equal(t, "typharender", run.Tool.Driver.Name)
+	// A test binary carries no module version: the module's own build says (devel).
+	assert.Equal(t, "(devel)", run.Tool.Driver.Version, "tool.driver.version")
 	require.Len(t, run.Tool.Driver.Rules, len(lint.Rules()))
 	require.Len(t, run.Results, len(r.Findings))
 	levels := map[lint.Severity]string{lint.Error: "error", lint.Warning: "warning", lint.Info: "note"}

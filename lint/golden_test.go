@@ -15,20 +15,19 @@ import (
 
 	"github.com/typharender/typharender/lint"
 	"github.com/typharender/typharender/render"
-	"github.com/typharender/typharender/versioning"
 )
 
 // goldenRE matches testdata/golden/<region>/<major.minor>-<nodes>.yaml.
 var goldenRE = regexp.MustCompile(`^(\d+\.\d+)-(\d+)\.yaml$`)
 
 // TestGoldenMatrixLintsClean: everything render emits lints as render
-// says it should for the facts it was rendered for. Alone, each rendering
-// has, from Kubernetes 1.25 on, the warning that the guide's Typha v3.20.2
-// lists EndpointSlices through an API the cluster no longer serves (render
-// warns the same); on a cluster known to run Terway, also the info that no
-// eni-config relay setting was seen (and none where nothing says so). With
-// the eni-config the guide's Typha edit makes of a cluster where Felix
-// enforces NetworkPolicy, the info goes.
+// says it should for the facts it was rendered for: clean, with the
+// default Typha of each version (the guide's v3.20.2 below 1.25, v3.24.5
+// from 1.25); on a cluster known to run Terway, with the info that no
+// eni-config relay setting was seen. Where nothing says the cluster runs
+// Terway, the rules that only hold there are skipped. With the eni-config
+// the guide's Typha edit makes of a cluster where Felix enforces
+// NetworkPolicy, the info goes.
 func TestGoldenMatrixLintsClean(t *testing.T) {
 	t.Parallel()
 	root := filepath.Join("..", "testdata", "golden")
@@ -49,17 +48,15 @@ func TestGoldenMatrixLintsClean(t *testing.T) {
 			nodes, err := strconv.Atoi(m[2])
 			require.NoError(t, err)
 			facts := lint.Facts{Nodes: nodes, KubeVersion: m[1], Region: region.Name()}
-			var field []string // what the field-truth rules say of the guide's defaults
-			if !versioning.MustParse(m[1]).LessThan(versioning.New(1, 25)) {
-				field = []string{lint.RuleTyphaEndpointSlice}
-			}
+			field := []string{} // what the field-truth rules say of the defaults: nothing
 			path := filepath.Join(root, region.Name(), file.Name())
 			t.Run(region.Name()+"/"+file.Name(), func(t *testing.T) {
 				t.Parallel()
-				// Nothing shows a Terway cluster: the relay rule is skipped.
+				// Nothing shows a Terway cluster: the rules that hold only
+				// there are skipped.
 				r := mustLint(t, []string{path}, facts)
 				assert.ElementsMatch(t, field, ruleIDs(r))
-				assert.Equal(t, []string{lint.RuleTyphaRelayNotConfigured}, skippedIDs(r))
+				assert.Equal(t, []string{lint.RuleTyphaRelayNotConfigured, lint.RuleTyphaTierCRD, lint.RuleTyphaFelixRefused}, skippedIDs(r))
 				assert.Equal(t, 4, r.Objects)
 				assert.Equal(t, len(field) > 0, r.Fails(lint.Warning))
 				assert.False(t, r.Fails(lint.Error))
@@ -86,29 +83,28 @@ func TestGoldenENIConfig(t *testing.T) {
 	tests := []struct {
 		file string
 		// alone: findings for the ConfigMap by itself; withTypha: with the
-		// rendered Typha manifests (1.30, so the guide's Typha warns about
-		// EndpointSlices) beside it.
+		// rendered Typha manifests (1.30: Typha v3.24.5) beside it.
 		alone, withTypha []string
 	}{
 		// IPVlan: Cilium enforces NetworkPolicy, so Typha serves no one.
-		{file: "eniconfig/terway-eniip.yaml", alone: []string{}, withTypha: []string{lint.RuleENIEngineNotFelix, lint.RuleTyphaRelayNotConfigured, lint.RuleTyphaEndpointSlice}},
-		{file: "eniconfig/terway-eniip-veth.yaml", alone: []string{}, withTypha: []string{lint.RuleTyphaRelayNotConfigured, lint.RuleTyphaEndpointSlice}},
-		{file: "eniconfig/no-policy-key.yaml", alone: []string{}, withTypha: []string{lint.RuleTyphaRelayNotConfigured, lint.RuleTyphaEndpointSlice}},
-		{file: "eniconfig/policy-disabled.yaml", alone: []string{}, withTypha: []string{lint.RuleTyphaRelayNotConfigured, lint.RuleTyphaEndpointSlice}},
-		{file: "eniconfig/already-typha.yaml", alone: []string{lint.RuleENIRelayServiceMissing}, withTypha: []string{lint.RuleTyphaEndpointSlice}},
+		{file: "eniconfig/terway-eniip.yaml", alone: []string{}, withTypha: []string{lint.RuleENIEngineNotFelix, lint.RuleTyphaRelayNotConfigured}},
+		{file: "eniconfig/terway-eniip-veth.yaml", alone: []string{}, withTypha: []string{lint.RuleTyphaRelayNotConfigured}},
+		{file: "eniconfig/no-policy-key.yaml", alone: []string{}, withTypha: []string{lint.RuleTyphaRelayNotConfigured}},
+		{file: "eniconfig/policy-disabled.yaml", alone: []string{}, withTypha: []string{lint.RuleTyphaRelayNotConfigured}},
+		{file: "eniconfig/already-typha.yaml", alone: []string{lint.RuleENIRelayServiceMissing}, withTypha: []string{}},
 		// The Typha edit points Felix at calico-typha: it needs the Service.
-		{file: "golden/eniconfig/terway-eniip-typha.yaml", alone: []string{lint.RuleENIEngineNotFelix, lint.RuleENIRelayServiceMissing}, withTypha: []string{lint.RuleENIEngineNotFelix, lint.RuleTyphaEndpointSlice}},
-		{file: "golden/eniconfig/terway-eniip-veth-typha.yaml", alone: []string{lint.RuleENIRelayServiceMissing}, withTypha: []string{lint.RuleTyphaEndpointSlice}},
-		{file: "golden/eniconfig/no-policy-key-typha.yaml", alone: []string{lint.RuleENIRelayServiceMissing}, withTypha: []string{lint.RuleTyphaEndpointSlice}},
-		{file: "golden/eniconfig/policy-disabled-typha.yaml", alone: []string{lint.RuleENIRelayServiceMissing}, withTypha: []string{lint.RuleTyphaEndpointSlice}},
-		{file: "golden/eniconfig/already-typha-typha.yaml", alone: []string{lint.RuleENIRelayServiceMissing}, withTypha: []string{lint.RuleTyphaEndpointSlice}},
+		{file: "golden/eniconfig/terway-eniip-typha.yaml", alone: []string{lint.RuleENIEngineNotFelix, lint.RuleENIRelayServiceMissing}, withTypha: []string{lint.RuleENIEngineNotFelix}},
+		{file: "golden/eniconfig/terway-eniip-veth-typha.yaml", alone: []string{lint.RuleENIRelayServiceMissing}, withTypha: []string{}},
+		{file: "golden/eniconfig/no-policy-key-typha.yaml", alone: []string{lint.RuleENIRelayServiceMissing}, withTypha: []string{}},
+		{file: "golden/eniconfig/policy-disabled-typha.yaml", alone: []string{lint.RuleENIRelayServiceMissing}, withTypha: []string{}},
+		{file: "golden/eniconfig/already-typha-typha.yaml", alone: []string{lint.RuleENIRelayServiceMissing}, withTypha: []string{}},
 		// Disabling NetworkPolicy is clean, except where a relay stays:
 		// render warns that it is unused, and so does lint.
-		{file: "golden/eniconfig/terway-eniip-disable-policy.yaml", alone: []string{}, withTypha: []string{lint.RuleENIEngineNotFelix, lint.RuleTyphaRelayNotConfigured, lint.RuleTyphaEndpointSlice}},
-		{file: "golden/eniconfig/terway-eniip-veth-disable-policy.yaml", alone: []string{}, withTypha: []string{lint.RuleENIEngineNotFelix, lint.RuleTyphaRelayNotConfigured, lint.RuleTyphaEndpointSlice}},
-		{file: "golden/eniconfig/no-policy-key-disable-policy.yaml", alone: []string{}, withTypha: []string{lint.RuleTyphaRelayNotConfigured, lint.RuleTyphaEndpointSlice}},
-		{file: "golden/eniconfig/policy-disabled-disable-policy.yaml", alone: []string{}, withTypha: []string{lint.RuleTyphaRelayNotConfigured, lint.RuleTyphaEndpointSlice}},
-		{file: "golden/eniconfig/already-typha-disable-policy.yaml", alone: []string{lint.RuleENIRelayServiceMissing, lint.RuleENIRelayUnused}, withTypha: []string{lint.RuleENIRelayUnused, lint.RuleTyphaEndpointSlice}},
+		{file: "golden/eniconfig/terway-eniip-disable-policy.yaml", alone: []string{}, withTypha: []string{lint.RuleENIEngineNotFelix, lint.RuleTyphaRelayNotConfigured}},
+		{file: "golden/eniconfig/terway-eniip-veth-disable-policy.yaml", alone: []string{}, withTypha: []string{lint.RuleENIEngineNotFelix, lint.RuleTyphaRelayNotConfigured}},
+		{file: "golden/eniconfig/no-policy-key-disable-policy.yaml", alone: []string{}, withTypha: []string{lint.RuleTyphaRelayNotConfigured}},
+		{file: "golden/eniconfig/policy-disabled-disable-policy.yaml", alone: []string{}, withTypha: []string{lint.RuleTyphaRelayNotConfigured}},
+		{file: "golden/eniconfig/already-typha-disable-policy.yaml", alone: []string{lint.RuleENIRelayServiceMissing, lint.RuleENIRelayUnused}, withTypha: []string{lint.RuleENIRelayUnused}},
 	}
 	for _, tc := range tests {
 		t.Run(strings.TrimSuffix(tc.file, ".yaml"), func(t *testing.T) {

@@ -51,7 +51,15 @@ func CheckRenderedYAML(o render.Options, rendered []byte, eniConfig *corev1.Conf
 	if err != nil {
 		return nil, err
 	}
-	// typharender renders for Terway clusters: Felix finds Typha through
-	// eni-config's felix_relay_service there.
-	return Lint(objs, Facts{Nodes: o.Nodes, KubeVersion: o.KubeVersion, Region: o.Region, Terway: true})
+	return Lint(objs, RenderingFacts(o))
+}
+
+// RenderingFacts are the facts [CheckRendering] lints a rendering with: the
+// cluster's nodes, version and region, on a Terway cluster (typharender
+// renders for Terway clusters: Felix finds Typha through eni-config's
+// felix_relay_service there). A caller that parses the rendering itself,
+// such as the CLI's fleet, which parses each distinct object once, lints
+// with them to get the same findings.
+func RenderingFacts(o render.Options) Facts {
+	return Facts{Nodes: o.Nodes, KubeVersion: o.KubeVersion, Region: o.Region, Terway: true}
 }

@@ -24,12 +24,16 @@ func TestCheckRendering(t *testing.T) {
 	}{
 		{"guide defaults at 1.24", render.Options{Region: "cn-hangzhou", Nodes: 1000, KubeVersion: "v1.24.6-aliyun.1"}, nil,
 			[]string{lint.RuleTyphaRelayNotConfigured}},
-		{"guide defaults at 1.30", render.Options{Region: "cn-hangzhou", Nodes: 1000, KubeVersion: "v1.30.7-aliyun.1"}, nil,
-			[]string{lint.RuleTyphaRelayNotConfigured, lint.RuleTyphaEndpointSlice}},
+		{"defaults at 1.30: Typha v3.24.5", render.Options{Region: "cn-hangzhou", Nodes: 1000, KubeVersion: "v1.30.7-aliyun.1"}, nil,
+			[]string{lint.RuleTyphaRelayNotConfigured}},
+		{"the guide's tag at 1.30, vouched for", render.Options{Region: "cn-hangzhou", Nodes: 1000, KubeVersion: "v1.30.7-aliyun.1", Tag: "v3.20.2", Vouch: render.Vouch{EndpointSliceV1: true}}, nil,
+			[]string{lint.RuleTyphaRelayNotConfigured, lint.RuleTyphaVouched}},
 		{"a tag in the window", render.Options{Region: "cn-hangzhou", Nodes: 1000, KubeVersion: "v1.30.7-aliyun.1", Tag: "v3.26.4"}, nil,
 			[]string{lint.RuleTyphaRelayNotConfigured}},
-		{"a tag Felix 3.24.5 cannot use", render.Options{Region: "cn-hangzhou", Nodes: 1000, KubeVersion: "v1.30.7-aliyun.1", Tag: "v3.32.1"}, nil,
-			[]string{lint.RuleTyphaRelayNotConfigured, lint.RuleTyphaFelixRefused}},
+		{"a tag Felix 3.24.5 cannot use, vouched for", render.Options{Region: "cn-hangzhou", Nodes: 1000, KubeVersion: "v1.30.7-aliyun.1", Tag: "v3.32.1", Vouch: render.Vouch{TierCRD: true, FelixModernPolicyKeys: true}}, nil,
+			[]string{lint.RuleTyphaRelayNotConfigured, lint.RuleTyphaVouched}},
+		{"a tag that is no release", render.Options{Region: "cn-hangzhou", Nodes: 1000, KubeVersion: "v1.30.7-aliyun.1", Tag: "latest"}, nil,
+			[]string{lint.RuleTyphaRelayNotConfigured, lint.RuleTyphaTagNotRelease}},
 		{"another region's VPC registry", render.Options{Region: "cn-hangzhou", Nodes: 1000, KubeVersion: "v1.24.6-aliyun.1", Registry: "registry-vpc.cn-beijing.aliyuncs.com"}, nil,
 			[]string{lint.RuleTyphaRelayNotConfigured, lint.RuleImageRegionMismatch}},
 		{"another region's public registry", render.Options{Region: "cn-hangzhou", Nodes: 1000, KubeVersion: "v1.24.6-aliyun.1", Registry: "registry.cn-beijing.aliyuncs.com"}, nil,
@@ -63,7 +67,7 @@ func TestCheckRendering(t *testing.T) {
 // CheckRendering, which encodes that YAML itself, gives the same findings.
 func TestCheckRenderedYAMLLines(t *testing.T) {
 	t.Parallel()
-	o := render.Options{Region: "cn-hangzhou", Nodes: 1000, KubeVersion: "v1.30.7-aliyun.1"}
+	o := render.Options{Region: "cn-hangzhou", Nodes: 1000, KubeVersion: "v1.30.7-aliyun.1", Tag: "latest"}
 	res, err := render.Render(o)
 	require.NoError(t, err)
 	var buf bytes.Buffer
@@ -73,16 +77,16 @@ func TestCheckRenderedYAMLLines(t *testing.T) {
 	lines := strings.Split(buf.String(), "\n")
 	var found bool
 	for _, f := range r.Findings {
-		if f.Rule != lint.RuleTyphaEndpointSlice {
+		if f.Rule != lint.RuleTyphaTagNotRelease {
 			continue
 		}
 		found = true
 		assert.Equal(t, lint.RenderingName, f.File)
 		require.Greater(t, f.Line, 0)
 		require.LessOrEqual(t, f.Line, len(lines))
-		assert.Contains(t, lines[f.Line-1], "image: registry-vpc.cn-hangzhou.aliyuncs.com/acs/typha:v3.20.2")
+		assert.Contains(t, lines[f.Line-1], "image: quay.io/calico/typha:latest")
 	}
-	assert.True(t, found, "no %s finding", lint.RuleTyphaEndpointSlice)
+	assert.True(t, found, "no %s finding", lint.RuleTyphaTagNotRelease)
 	again, err := lint.CheckRendering(o, res, nil)
 	require.NoError(t, err)
 	assert.Equal(t, r, again)

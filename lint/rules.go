@@ -26,7 +26,10 @@ const (
 	RuleENIRelayUnused           = "eni-relay-unused"
 	RuleTyphaRelayNotConfigured  = "typha-relay-not-configured"
 	RuleTyphaEndpointSlice       = "typha-endpointslice-api"
+	RuleTyphaTierCRD             = "typha-tier-crd"
 	RuleTyphaFelixRefused        = "typha-felix-refused"
+	RuleTyphaVouched             = "typha-vouched"
+	RuleTyphaTagNotRelease       = "typha-image-tag-not-release"
 	RuleImageRegionPublic        = "image-region-public-endpoint"
 	RuleENIEngineNotFelix        = "eni-engine-not-felix"
 	RuleENIRelayValue            = "eni-relay-service-value"
@@ -185,17 +188,32 @@ var rules = [...]Rule{
 		Why:    "until felix_relay_service is set and Terway restarts, every Felix keeps watching the API server and Typha serves no one",
 		Fix:    "set data.felix_relay_service: calico-typha in kube-system/eni-config (a top-level key, not part of eni_conf), restart Terway, and lint eni-config with the manifests",
 		Check:  checkTyphaRelayConfigured},
-	{ID: RuleTyphaEndpointSlice, Severity: Warning, Needs: FactKubeVersion,
+	{ID: RuleTyphaEndpointSlice, Severity: Error, Needs: FactKubeVersion,
 		NeedsWhy: "whether the cluster still serves discovery.k8s.io/v1beta1 depends on its version",
-		Checks:   "the Typha image tag is not v3.20 to v3.22 on Kubernetes 1.25 or later",
-		Why:      "Typha v3.20 to v3.22 lists EndpointSlices through discovery.k8s.io/v1beta1, removed in 1.25: it turns Ready but never brings Felix in sync, and Felix programs no NetworkPolicy until it is (measured with upstream v3.20.2 against Kubernetes 1.37)",
-		Fix:      "use a Typha image that carries the fix, or a tag from v3.23 to v3.31 (the window that works with the Felix Terway ships)",
+		Checks:   "the Typha image tag is not v3.20 to v3.22 on Kubernetes 1.25 or later, unless the Deployment vouches that the image lists EndpointSlices through discovery.k8s.io/v1 (typharender.github.io/vouch: endpointslice-v1)",
+		Why:      "Typha v3.20 to v3.22 lists EndpointSlices through discovery.k8s.io/v1beta1, removed in 1.25: it turns Ready but never brings Felix in sync, and Felix programs no NetworkPolicy until it is (measured with upstream v3.20.2 against Kubernetes 1.37); render refuses it",
+		Fix:      "use a Typha tag from v3.23 to v3.28 (typharender renders v3.24.5 from 1.25), or, for an image that carries the fix, vouch for it (render --set vouch.endpointSliceV1=true) and let the typha plan's in-sync gate prove it",
 		Check:    checkTyphaEndpointSlice},
-	{ID: RuleTyphaFelixRefused, Severity: Warning,
-		Checks: "the Typha image tag is below v3.32.0",
-		Why:    "Typha v3.32.0 and later disconnect Felix clients without modern policy keys, and every Terway since v1.5.1 ships Felix v3.24.5, which has none",
-		Fix:    "use a Typha tag from v3.23 to v3.31",
+	{ID: RuleTyphaTierCRD, Severity: Error,
+		Checks: "on a Terway cluster (an eni-config among the inputs, or the Terway fact), the Typha image tag is below v3.29.0, unless the Deployment vouches that the cluster has Calico's Tier CRD (typharender.github.io/vouch: tier-crd)",
+		Why:    "from v3.29 Typha creates Calico Tiers when it starts, and Terway installs no Tier CRD: it never turns Ready (measured with v3.29.7 and v3.31.7 as Terway's ServiceAccount with Terway's CRDs); render refuses it",
+		Fix:    "use a Typha tag from v3.23 to v3.28, or install Calico's Tier CRD and RBAC and vouch for it (render --set vouch.tierCRD=true)",
+		Check:  checkTyphaTierCRD},
+	{ID: RuleTyphaFelixRefused, Severity: Error,
+		Checks: "on a Terway cluster (an eni-config among the inputs, or the Terway fact), the Typha image tag is below v3.32.0, unless the Deployment vouches that every Felix sends modern policy keys (typharender.github.io/vouch: felix-modern-policy-keys)",
+		Why:    "Typha v3.32.0 and later disconnect Felix clients without modern policy keys, and every Terway since v1.5.1 ships Felix v3.24.5, which has none; render refuses it",
+		Fix:    "use a Typha tag from v3.23 to v3.28",
 		Check:  checkTyphaFelixRefused},
+	{ID: RuleTyphaVouched, Severity: Info,
+		Checks: "a Typha Deployment that vouches for a claim (typharender.github.io/vouch) is listed, with what it claims",
+		Why:    "a claim lifts a refusal that the version table would make; until the typha plan's in-sync gate proves it in the cluster, it is only a claim",
+		Fix:    "run the typha plan's gates before eni-config changes; remove the annotation (and the vouch.* key) when the image no longer needs it",
+		Check:  checkTyphaVouched},
+	{ID: RuleTyphaTagNotRelease, Severity: Warning,
+		Checks: "the Typha image tag names a release (vX.Y.Z), not latest, a branch or nothing",
+		Why:    "the version table cannot check an image that names no release, and latest or no tag may pull a different Typha on each node as the tag moves",
+		Fix:    "pin a release tag, such as v3.24.5 (v3.20.2 below Kubernetes 1.25)",
+		Check:  checkTyphaTagNotRelease},
 	{ID: RuleImageRegionPublic, Severity: Warning, Needs: FactRegion,
 		NeedsWhy: "the image's registry region is compared with the cluster's",
 		Checks:   "a Typha image from an Alibaba Cloud Container Registry public endpoint is in the cluster's own region",

@@ -38,6 +38,16 @@ func ParseMode(s string) (Mode, error) {
 // kube-system/eni-config.
 var ErrNotENIConfig = errors.New("not Terway's eni-config ConfigMap")
 
+// ErrENIConfigTooLarge is wrapped by the error of [EditENIConfig] for a
+// ConfigMap the API server would not store: data and binaryData values of
+// more than corev1.MaxSecretSize (1 MiB) in all, before or after the edit.
+var ErrENIConfigTooLarge = errors.New("eni-config is larger than the API server stores")
+
+// ErrNoFelix is wrapped by the error of [ENIConfigEdit.CheckFelix] when,
+// after a Typha edit, eni-config makes another engine than Felix enforce
+// NetworkPolicy, where Typha serves no one.
+var ErrNoFelix = errors.New("felix is not the NetworkPolicy engine")
+
 // Change is one data key an edit sets.
 type Change struct {
 	Key     string // the data key
@@ -72,6 +82,9 @@ func EditENIConfig(cm *corev1.ConfigMap, mode Mode) (*ENIConfigEdit, error) {
 	if _, err := ParseMode(string(mode)); err != nil {
 		return nil, err
 	}
+	if err := checkConfigMapSize(cm, "hold"); err != nil {
+		return nil, err
+	}
 	e := &ENIConfigEdit{Mode: mode, ConfigMap: cm.DeepCopy()}
 	// A typed client's Get leaves TypeMeta empty; the copy says what it
 	// is, so that EncodeYAML and EncodeJSON accept it.
@@ -95,7 +108,30 @@ func EditENIConfig(cm *corev1.ConfigMap, mode Mode) (*ENIConfigEdit, error) {
 			e.Warnings = append(e.Warnings, fmt.Sprintf("%s stays %q but is unused while NetworkPolicy is disabled; the Typha objects can be deleted", terway.KeyFelixRelayService, relay))
 		}
 	}
+	if err := checkConfigMapSize(e.ConfigMap, "would hold, after the edit,"); err != nil {
+		return nil, err
+	}
 	return e, nil
+}
+
+// checkConfigMapSize returns an error when the API server would refuse
+// cm for its size: the values of data and binaryData may hold
+// corev1.MaxSecretSize (1 MiB) in all [kubernetes
+// pkg/apis/core/validation/validation.go, ValidateConfigMap]. verb is
+// how the message says it: "hold" for the input, "would hold, after the
+// edit," for the edit.
+func checkConfigMapSize(cm *corev1.ConfigMap, verb string) error {
+	total := 0
+	for _, v := range cm.Data {
+		total += len(v)
+	}
+	for _, v := range cm.BinaryData {
+		total += len(v)
+	}
+	if total > corev1.MaxSecretSize {
+		return fmt.Errorf("%w: its data and binaryData values %s %d bytes, and the API server stores no ConfigMap with more than %d bytes (1 MiB): want the eni-config the cluster holds, as kubectl -n kube-system get cm eni-config -o yaml prints it", ErrENIConfigTooLarge, verb, total, corev1.MaxSecretSize)
+	}
+	return nil
 }
 
 func (e *ENIConfigEdit) set(key, value string) {
@@ -105,6 +141,24 @@ func (e *ENIConfigEdit) set(key, value string) {
 	}
 	e.ConfigMap.Data[key] = value
 	e.Changes = append(e.Changes, Change{Key: key, Existed: existed, Before: old, After: value})
+}
+
+// CheckFelix returns, for a Typha edit, an error wrapping [ErrNoFelix]
+// when the cluster would have another engine than Felix once the edit is
+// applied (the edit turns a disabled NetworkPolicy back on), as
+// terway.ReadEngine reads it, naming the setting that decided; nil for
+// Felix, for a disable-policy edit, and for an eni-config ReadEngine
+// cannot read (Terway fails to start on it, and so does the plan's
+// pre-flight gate).
+func (e *ENIConfigEdit) CheckFelix() error {
+	if e.Mode != ModeTypha {
+		return nil
+	}
+	r, err := terway.ReadEngine(e.ConfigMap.Data)
+	if err != nil || r.Engine == terway.EngineFelix {
+		return nil
+	}
+	return fmt.Errorf("%w: eni-config's %s %s: Typha relays only for Felix and would serve no one", ErrNoFelix, r.Decided(), r.Reason)
 }
 
 // MergePatch returns the JSON merge patch that makes the same change on

@@ -217,3 +217,35 @@ func TestEncodeJSONObject(t *testing.T) {
 		assert.True(t, strings.HasPrefix(one.String(), "{\n    \"apiVersion\": "), one.String())
 	}
 }
+
+// TestEditENIConfigTooLarge: the API server stores no ConfigMap whose data
+// and binaryData values add up to more than 1 MiB, so an eni-config over
+// it, or an edit that would take it over, is refused with the limit named.
+func TestEditENIConfigTooLarge(t *testing.T) {
+	t.Parallel()
+	meta := metav1.ObjectMeta{Name: "eni-config", Namespace: "kube-system"}
+	const limit = 1 << 20
+	for _, tc := range []struct {
+		name    string
+		data    map[string]string
+		binary  map[string][]byte
+		mode    render.Mode
+		refused bool
+	}{
+		{name: "exactly 1 MiB, nothing to add", data: map[string]string{"eni_conf": strings.Repeat("x", limit-len("true")), "disable_network_policy": "true"}, mode: render.ModeDisablePolicy},
+		{name: "3 MB, as the issue measured", data: map[string]string{"eni_conf": strings.Repeat("x", 3_000_000)}, mode: render.ModeDisablePolicy, refused: true},
+		{name: "one byte over in binaryData", data: map[string]string{"eni_conf": strings.Repeat("x", limit/2)}, binary: map[string][]byte{"blob": make([]byte, limit/2+1)}, mode: render.ModeTypha, refused: true},
+		{name: "the edit takes it over", data: map[string]string{"eni_conf": strings.Repeat("x", limit-4)}, mode: render.ModeTypha, refused: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := render.EditENIConfig(&corev1.ConfigMap{ObjectMeta: meta, Data: tc.data, BinaryData: tc.binary}, tc.mode)
+			if !tc.refused {
+				require.NoError(t, err)
+				return
+			}
+			require.ErrorIs(t, err, render.ErrENIConfigTooLarge)
+			assert.Contains(t, err.Error(), "1048576 bytes")
+		})
+	}
+}

@@ -27,8 +27,9 @@ const (
 	// ACK documents for its own DNS autoscaler: acs/cluster-proportional-autoscaler:1.8.4
 	// (ACK, "Optimize DNS resolution for an ACK cluster" / 优化集群DNS性能,
 	// which deploys registry.cn-hangzhou.aliyuncs.com/acs/cluster-proportional-autoscaler:1.8.4).
-	// The registry is the Typha image's, so the image comes from the
-	// cluster's own registry family and region.
+	// The registry is the one given for Typha (Registry), else the
+	// cluster's own Alibaba Cloud registry (RegistryStyle in the region),
+	// even where Typha's default image is on quay.io.
 	DefaultAutoscalerRepository = "acs/cluster-proportional-autoscaler"
 	DefaultAutoscalerTag        = "1.8.4"
 
@@ -81,10 +82,14 @@ func (r *resolved) resolveExtras() []error {
 	if r.Replicas != 0 {
 		fail("Replicas", r.Replicas, "is set, but the autoscaler sets the replicas: drop the replica count, or turn the autoscaler off")
 	}
+	// The autoscaler's image is ACK's (acs/): from the registry the person
+	// gave for Typha (a mirror that holds both), else from the cluster's
+	// own Alibaba Cloud registry, even where Typha's default is quay.io.
 	registry := r.AutoscalerRegistry
-	if registry == "" {
-		registry = r.Registry
-	} else if !imageref.IsRegistry(registry) {
+	switch {
+	case registry == "":
+		registry = r.autoscalerRegistry
+	case !imageref.IsRegistry(registry):
 		fail("AutoscalerRegistry", registry, "is not an image registry: want host[:port][/path] such as registry-vpc.cn-hangzhou.aliyuncs.com")
 	}
 	repo := r.AutoscalerRepository

@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
+	"github.com/typharender/typharender/terway"
 	"github.com/typharender/typharender/versioning"
 )
 
@@ -95,9 +96,16 @@ func (r *resolved) service() *corev1.Service {
 func (r *resolved) deployment() *appsv1.Deployment {
 	replicas := int32(r.advice.Replicas)
 	revisions := int32(2)
+	meta := r.meta()
+	if len(r.vouched) > 0 {
+		if meta.Annotations == nil {
+			meta.Annotations = map[string]string{}
+		}
+		meta.Annotations[VouchAnnotation] = vouchValue(r.vouched)
+	}
 	d := &appsv1.Deployment{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
-		ObjectMeta: r.meta(),
+		ObjectMeta: meta,
 		Spec: appsv1.DeploymentSpec{
 			Replicas:             &replicas,
 			RevisionHistoryLimit: &revisions,
@@ -109,6 +117,7 @@ func (r *resolved) deployment() *appsv1.Deployment {
 				},
 				Spec: corev1.PodSpec{
 					NodeSelector:       map[string]string{"kubernetes.io/os": "linux"},
+					Affinity:           notOnVirtualNodes(),
 					HostNetwork:        true,
 					Tolerations:        []corev1.Toleration{{Operator: corev1.TolerationOpExists}},
 					ServiceAccountName: ServiceAccount,
@@ -120,6 +129,23 @@ func (r *resolved) deployment() *appsv1.Deployment {
 	}
 	r.addExtras(d)
 	return d
+}
+
+// notOnVirtualNodes keeps Typha off ACK's virtual nodes
+// (type=virtual-kubelet, ECI), which are Linux nodes too: Typha tolerates
+// every taint, and runs with hostNetwork, which a virtual node does not
+// have. Terway's own DaemonSet has the same required term
+// [AliyunContainerService/terway, charts/terway/templates/terwayd/daemonset.yaml].
+func notOnVirtualNodes() *corev1.Affinity {
+	return &corev1.Affinity{NodeAffinity: &corev1.NodeAffinity{
+		RequiredDuringSchedulingIgnoredDuringExecution: &corev1.NodeSelector{
+			NodeSelectorTerms: []corev1.NodeSelectorTerm{{MatchExpressions: []corev1.NodeSelectorRequirement{{
+				Key:      terway.LabelVirtualNode,
+				Operator: corev1.NodeSelectorOpNotIn,
+				Values:   []string{terway.VirtualKubelet},
+			}}}},
+		},
+	}}
 }
 
 func (r *resolved) container() corev1.Container {

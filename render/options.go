@@ -18,12 +18,15 @@ import (
 	"github.com/typharender/typharender/versioning"
 )
 
-// Defaults from the vendor guide.
-const (
-	DefaultRepository  = "acs/typha"
-	DefaultTag         = "v3.20.2"
-	DefaultLogSeverity = "info"
-)
+// DefaultLogSeverity is Typha's log level by default, the guide's.
+const DefaultLogSeverity = "info"
+
+// VouchAnnotation is the Deployment annotation that records the claims
+// (terway.Claim, comma-separated, in the order of terway.Claims) a person
+// vouched for with Options.Vouch to lift a refusal: lint reads it, so that
+// it does not report a problem the rendering was vouched past. It is
+// reserved: Options.Annotations may not set it.
+const VouchAnnotation = "typharender.github.io/vouch"
 
 // Options describe one cluster and the overrides a Helm chart user expects.
 // The zero value of every optional field means the guide's default.
@@ -32,17 +35,29 @@ type Options struct {
 	Nodes       int    // required: the cluster's node count, 1 to 100000
 	KubeVersion string // required: as the cluster reports it, such as "v1.30.7-aliyun.1"
 
-	Registry string // default the VPC endpoint of RegistryStyle in Region; host[:port][/path]
+	// The Typha image. The default depends on KubeVersion, one row each
+	// in terway.DefaultTyphas: below 1.25 the guide's,
+	// registry-vpc.{Region}.aliyuncs.com/acs/typha:v3.20.2; from 1.25
+	// quay.io/calico/typha:v3.24.5 (the guide's v3.20.2 never syncs Felix
+	// there). Each field given replaces its part of the default; nothing
+	// given is ignored, and a combination that would name an image no one
+	// publishes is refused rather than guessed (see Validate).
+	Registry string // default the row's registry (quay.io), or, for the guide's row, the VPC endpoint of RegistryStyle in Region; host[:port][/path]
 
-	// RegistryStyle chooses the default registry's host: "guide"
-	// (registry-vpc.{Region}.aliyuncs.com, the default), "ack" (ACK's
-	// system images, registry-{Region}-vpc.ack.aliyuncs.com) or "intl"
-	// (registry-intl-vpc.{Region}.aliyuncs.com). Give it or Registry, not
-	// both.
+	// RegistryStyle chooses an Alibaba Cloud registry host in Region:
+	// "guide" (registry-vpc.{Region}.aliyuncs.com, the default below
+	// 1.25), "ack" (ACK's system images, registry-{Region}-vpc.ack.aliyuncs.com)
+	// or "intl" (registry-intl-vpc.{Region}.aliyuncs.com). Give it or
+	// Registry, not both. From 1.25 it needs Repository: the default
+	// image is not on those hosts.
 	RegistryStyle string
-	Repository    string // default "acs/typha"
-	Tag           string // default "v3.20.2"
+	Repository    string // default the row's: "acs/typha" below 1.25, "calico/typha" from 1.25
+	Tag           string // default the row's: "v3.20.2" below 1.25, "v3.24.5" from 1.25
 	Digest        string // default none; "sha256:<64 hex>" pins the image as repository:tag@digest
+
+	// Vouch lifts the refusal of a Typha release that terway.CheckTypha
+	// says cannot serve Terway's Felix in this cluster; see [Vouch].
+	Vouch Vouch
 
 	Replicas int // default max(3, ceil(Nodes/200)); 1 or more overrides it
 
@@ -61,6 +76,42 @@ type Options struct {
 	AutoscalerTag        string // default "1.8.4"
 }
 
+// Vouch is what a person vouches for to lift render's refusal of a Typha
+// release: terway.CheckTypha knows releases, not what a vendor patched
+// into an image or what else a cluster runs. Each field is one claim
+// (terway.Claim) that lifts one problem, nothing else. A claim that lifts
+// a refusal is recorded on the Deployment ([VouchAnnotation]); one that
+// lifts nothing is not, and is warned about. The typha plan's in-sync gate
+// (rollout.GateTyphaInSync) then proves the claim in the cluster before
+// eni-config is touched.
+type Vouch struct {
+	EndpointSliceV1       bool // default false; true: the image lists EndpointSlices through discovery.k8s.io/v1 (terway.ClaimEndpointSliceV1), lifting the refusal of Typha v3.20 to v3.22 on Kubernetes 1.25+
+	TierCRD               bool // default false; true: the cluster serves Calico's Tier CRD and Typha may create Tiers (terway.ClaimTierCRD), lifting the refusal of Typha v3.29 and later
+	FelixModernPolicyKeys bool // default false; true: every Felix sends modern policy keys (terway.ClaimFelixModernPolicyKeys), lifting the refusal of Typha v3.32 and later
+}
+
+// vouchFields maps each claim to its Vouch field, in terway.Claims order.
+var vouchFields = [...]struct {
+	claim terway.Claim
+	field string // as an OptionError names it
+	get   func(Vouch) bool
+}{
+	{terway.ClaimEndpointSliceV1, "Vouch.EndpointSliceV1", func(v Vouch) bool { return v.EndpointSliceV1 }},
+	{terway.ClaimTierCRD, "Vouch.TierCRD", func(v Vouch) bool { return v.TierCRD }},
+	{terway.ClaimFelixModernPolicyKeys, "Vouch.FelixModernPolicyKeys", func(v Vouch) bool { return v.FelixModernPolicyKeys }},
+}
+
+// VouchField returns the Options field that vouches for claim c, such as
+// "Vouch.EndpointSliceV1"; "" for a claim Vouch has no field for.
+func VouchField(c terway.Claim) string {
+	for _, f := range vouchFields {
+		if f.claim == c {
+			return f.field
+		}
+	}
+	return ""
+}
+
 // ErrInvalidOption is wrapped by every [OptionError].
 var ErrInvalidOption = errors.New("invalid option")
 
@@ -70,12 +121,22 @@ type OptionError struct {
 	Value  any    // the value given, as given: a string, a number, a *resource.Quantity...
 	Reason string // what is wrong and what would be accepted
 	Err    error  // the underlying error, if any (such as a versioning error)
+
+	// Vouch, for a refused Typha release, is the claim whose Vouch field
+	// (see [VouchField]) lifts the refusal: the second way out beside
+	// the one Reason names. "" for every other error.
+	Vouch terway.Claim
 }
 
 // Error reads "Field value: reason", with the value as [OptionError.ValueString]
-// shows it.
+// shows it; for a refusal that a claim lifts, "; or set Vouch.X to vouch
+// that ..." follows.
 func (e *OptionError) Error() string {
-	return e.Field + " " + e.ValueString() + ": " + e.Reason
+	msg := e.Field + " " + e.ValueString() + ": " + e.Reason
+	if e.Vouch != "" {
+		msg += "; or set " + VouchField(e.Vouch) + " to vouch that " + e.Vouch.Says() + ": " + e.Vouch.Proof()
+	}
+	return msg
 }
 
 // ValueString returns Value as Error shows it: a string (or a value of
@@ -122,6 +183,10 @@ type resolved struct {
 	advice   sizing.Advice
 	image    string
 	warnings []string
+	vouched  []terway.Claim // the claims that lifted a refusal, in terway.Claims order
+	regional string         // the Alibaba Cloud registry RegistryStyle names in Region
+
+	autoscalerRegistry string // the autoscaler image's default registry: Registry as given, else regional
 
 	autoscalerImage string // with Autoscaler: the cluster-proportional-autoscaler image reference
 }
@@ -163,7 +228,7 @@ func (o Options) resolve() (resolved, error) {
 		fail("Nodes", o.Nodes, fmt.Sprintf("is out of range: want the cluster's node count, %d to %d", sizing.MinNodes, sizing.MaxNodes), nodesErr)
 	}
 	if o.Replicas < 0 {
-		fail("Replicas", o.Replicas, "is below 1: want 1 or more, or 0 for the recommendation", nil)
+		fail("Replicas", o.Replicas, "is below 1: want 1 or more, or leave it unset for the recommendation", nil)
 	} else if nodesErr == nil {
 		// Cannot fail: both inputs were checked above.
 		a, _ := sizing.AdviseReplicas(o.Nodes, o.Replicas)
@@ -171,37 +236,7 @@ func (o Options) resolve() (resolved, error) {
 		r.warnings = append(r.warnings, a.Warnings...)
 	}
 
-	style := terway.Family(o.RegistryStyle)
-	switch {
-	case style == "":
-		style = terway.FamilyGuide
-	case !slices.Contains(terway.Families(), style):
-		fail("RegistryStyle", o.RegistryStyle, fmt.Sprintf("is not a registry style: want %s (registry-vpc.REGION.aliyuncs.com), %s (registry-REGION-vpc.ack.aliyuncs.com) or %s (registry-intl-vpc.REGION.aliyuncs.com)", terway.FamilyGuide, terway.FamilyACK, terway.FamilyIntl), nil)
-	case o.Registry != "":
-		fail("RegistryStyle", o.RegistryStyle, fmt.Sprintf("is given with the registry %q as well: the style only chooses the default registry's host; give one of them", o.Registry), nil)
-	}
-	if r.Registry == "" {
-		r.Registry = terway.RegistryFor(style, r.Region)
-	} else if err := checkRegistry(o.Registry); err != nil {
-		errs = append(errs, err)
-	}
-	if r.Repository == "" {
-		r.Repository = DefaultRepository
-	} else if !imageref.IsRepository(o.Repository) {
-		fail("Repository", o.Repository, "is not an image repository: want lowercase path components separated by slashes, such as acs/typha", nil)
-	}
-	if r.Tag == "" {
-		r.Tag = DefaultTag
-	} else if !imageref.IsTag(o.Tag) {
-		fail("Tag", o.Tag, "is not an image tag: want up to 128 letters, digits, '_', '.' and '-', not starting with '.' or '-', such as v3.20.2", nil)
-	}
-	if o.Digest != "" && !imageref.IsDigest(o.Digest) {
-		fail("Digest", o.Digest, "is not an image digest: want sha256: and 64 lowercase hex digits", nil)
-	}
-	r.image = r.Registry + "/" + r.Repository + ":" + r.Tag
-	if o.Digest != "" {
-		r.image += "@" + o.Digest
-	}
+	errs = append(errs, r.resolveImage()...)
 	errs = append(errs, r.resolveExtras()...)
 
 	if r.LogSeverity == "" {
@@ -223,6 +258,9 @@ func (o Options) resolve() (resolved, error) {
 	}
 	total := 0
 	for _, k := range slices.Sorted(maps.Keys(o.Annotations)) {
+		if k == VouchAnnotation {
+			fail(fmt.Sprintf("Annotations[%s]", k), o.Annotations[k], "is reserved: render records on the Deployment the claims given with Vouch that lift a refusal; vouch with Vouch instead", nil)
+		}
 		total += len(k) + len(o.Annotations[k])
 		// Kubernetes checks annotation keys in lower case, so does this.
 		if msgs := validation.IsQualifiedName(strings.ToLower(k)); len(msgs) > 0 {

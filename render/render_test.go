@@ -3,7 +3,9 @@ package render_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -30,8 +32,32 @@ func mustRender(t *testing.T, o render.Options) *render.Result {
 	return res
 }
 
+// guideDepartures applies to objects decoded from the guide's manifest
+// what typharender renders differently on purpose, each a decision of its
+// own, so that everything else is still compared with the guide.
+func guideDepartures(objs []render.Object, kube string) {
+	for _, o := range objs {
+		d, ok := o.(*appsv1.Deployment)
+		if !ok {
+			continue
+		}
+		// From 1.25, Typha v3.24.5 from quay.io: the guide's v3.20.2 never
+		// syncs there (terway.DefaultTyphas, TestDefaultTypha).
+		if !versioning.MustParse(kube).LessThan(versioning.New(1, 25)) {
+			d.Spec.Template.Spec.Containers[0].Image = "quay.io/calico/typha:v3.24.5"
+		}
+		// Off ACK's virtual nodes (TestTyphaStaysOffVirtualNodes).
+		d.Spec.Template.Spec.Affinity = &corev1.Affinity{NodeAffinity: &corev1.NodeAffinity{
+			RequiredDuringSchedulingIgnoredDuringExecution: &corev1.NodeSelector{NodeSelectorTerms: []corev1.NodeSelectorTerm{{
+				MatchExpressions: []corev1.NodeSelectorRequirement{{Key: "type", Operator: corev1.NodeSelectorOpNotIn, Values: []string{"virtual-kubelet"}}},
+			}}},
+		}}
+	}
+}
+
 // TestMatchesGuide: with defaults, 1.21 or later and at most 600 nodes, the
-// objects are the guide's manifest with the region filled in.
+// objects are the guide's manifest with the region filled in, apart from
+// guideDepartures.
 func TestMatchesGuide(t *testing.T) {
 	t.Parallel()
 	guide, err := os.ReadFile("../testdata/guide/calico-typha.yaml")
@@ -49,6 +75,7 @@ func TestMatchesGuide(t *testing.T) {
 			t.Parallel()
 			want, err := render.Decode(bytes.ReplaceAll(guide, []byte(terway.RegionPlaceholder), []byte(tc.region)))
 			require.NoError(t, err)
+			guideDepartures(want, tc.version)
 			res := mustRender(t, render.Options{Region: tc.region, Nodes: tc.nodes, KubeVersion: tc.version})
 			got := res.Objects()
 			require.Len(t, got, len(want))
@@ -217,7 +244,8 @@ func TestValidateErrors(t *testing.T) {
 func TestRenderTrimsRegion(t *testing.T) {
 	t.Parallel()
 	for _, region := range []string{"cn-hangzhou ", " cn-hangzhou", "cn-hangzhou\n"} {
-		res, err := render.Render(render.Options{Region: region, Nodes: 600, KubeVersion: "v1.30.7 "})
+		// 1.24: the guide's image, in the cluster's own registry.
+		res, err := render.Render(render.Options{Region: region, Nodes: 600, KubeVersion: "v1.24.6 "})
 		require.NoError(t, err, "%q", region)
 		assert.Equal(t, "registry-vpc.cn-hangzhou.aliyuncs.com/acs/typha:v3.20.2", res.Image, "%q", region)
 		assert.Empty(t, res.Warnings, "%q", region)
@@ -282,11 +310,11 @@ func TestOptionErrorText(t *testing.T) {
 		value any
 	}{
 		{name: "string", opts: with(func(o *render.Options) { o.Tag = "-v1" }), value: "-v1",
-			want: `Tag "-v1": is not an image tag: want up to 128 letters, digits, '_', '.' and '-', not starting with '.' or '-', such as v3.20.2`},
+			want: `Tag "-v1": is not an image tag: want up to 128 letters, digits, '_', '.' and '-', not starting with '.' or '-', such as v3.24.5`},
 		{name: "region as given", opts: with(func(o *render.Options) { o.Region = "CN-HANGZHOU " }), value: "CN-HANGZHOU ",
 			want: `Region "CN-HANGZHOU ": is not a region ID: want lowercase letters, digits and dashes, such as cn-hangzhou, ap-southeast-1 or cn-shanghai-finance-1 (dots, slashes, colons, upper case and spaces would change the image host); did you mean cn-hangzhou?`},
 		{name: "number", opts: with(func(o *render.Options) { o.Replicas = -1 }), value: -1,
-			want: `Replicas -1: is below 1: want 1 or more, or 0 for the recommendation`},
+			want: `Replicas -1: is below 1: want 1 or more, or leave it unset for the recommendation`},
 		{name: "quantity", opts: with(func(o *render.Options) {
 			o.Resources.Limits = corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("-100m")}
 		}), want: `Resources.Limits[cpu] -100m: is negative: want zero or more`},
@@ -329,32 +357,183 @@ func TestOptionErrorValueString(t *testing.T) {
 	}
 }
 
+// TestRegistryStyle: how Registry, RegistryStyle, Repository and Tag
+// replace the parts of the default image of each Kubernetes version, and
+// which combinations are refused rather than guessed.
 func TestRegistryStyle(t *testing.T) {
 	t.Parallel()
-	base := render.Options{Region: "ap-southeast-1", Nodes: 1000, KubeVersion: "v1.30.7-aliyun.1"}
 	for _, tc := range []struct {
-		style, registry, image, err string
+		kube                            string
+		style, registry, repository, tg string
+		image, err                      string
 	}{
-		{"", "", "registry-vpc.ap-southeast-1.aliyuncs.com/acs/typha:v3.20.2", ""},
-		{"guide", "", "registry-vpc.ap-southeast-1.aliyuncs.com/acs/typha:v3.20.2", ""},
-		{"ack", "", "registry-ap-southeast-1-vpc.ack.aliyuncs.com/acs/typha:v3.20.2", ""},
-		{"intl", "", "registry-intl-vpc.ap-southeast-1.aliyuncs.com/acs/typha:v3.20.2", ""},
-		{"", "mirror.example.com", "mirror.example.com/acs/typha:v3.20.2", ""},
-		{"ACK", "", "", `RegistryStyle "ACK": is not a registry style: want guide (registry-vpc.REGION.aliyuncs.com), ack (registry-REGION-vpc.ack.aliyuncs.com) or intl (registry-intl-vpc.REGION.aliyuncs.com)`},
-		{"enterprise", "", "", `RegistryStyle "enterprise": is not a registry style`},
-		{"ack", "mirror.example.com", "", `RegistryStyle "ack": is given with the registry "mirror.example.com" as well`},
+		// Below 1.25: the guide's image; the style picks its host.
+		{kube: "1.24", image: "registry-vpc.ap-southeast-1.aliyuncs.com/acs/typha:v3.20.2"},
+		{kube: "1.24", style: "guide", image: "registry-vpc.ap-southeast-1.aliyuncs.com/acs/typha:v3.20.2"},
+		{kube: "1.24", style: "ack", image: "registry-ap-southeast-1-vpc.ack.aliyuncs.com/acs/typha:v3.20.2"},
+		{kube: "1.24", style: "intl", image: "registry-intl-vpc.ap-southeast-1.aliyuncs.com/acs/typha:v3.20.2"},
+		{kube: "1.24", registry: "mirror.example.com", image: "mirror.example.com/acs/typha:v3.20.2"},
+		{kube: "1.24", style: "ACK", err: `RegistryStyle "ACK": is not a registry style: want guide (registry-vpc.REGION.aliyuncs.com), ack (registry-REGION-vpc.ack.aliyuncs.com) or intl (registry-intl-vpc.REGION.aliyuncs.com)`},
+		{kube: "1.24", style: "enterprise", err: `RegistryStyle "enterprise": is not a registry style`},
+		{kube: "1.24", style: "ack", registry: "mirror.example.com", err: `RegistryStyle "ack": is given with the registry "mirror.example.com" as well`},
+
+		// From 1.25: Calico's v3.24.5 from quay.io.
+		{kube: "1.30", image: "quay.io/calico/typha:v3.24.5"},
+		{kube: "1.30", tg: "v3.28.5", image: "quay.io/calico/typha:v3.28.5"},
+		{kube: "1.30", repository: "calico/typha", image: "quay.io/calico/typha:v3.24.5"},
+		// A mirror of the default: an Enterprise instance, or any registry.
+		{kube: "1.30", registry: "team-registry-vpc.ap-southeast-1.cr.aliyuncs.com", image: "team-registry-vpc.ap-southeast-1.cr.aliyuncs.com/calico/typha:v3.24.5"},
+		{kube: "1.30", registry: "mirror.example.com:5000/quay", image: "mirror.example.com:5000/quay/calico/typha:v3.24.5"},
+		// A Personal Edition host with a path: the namespace is the person's.
+		{kube: "1.30", registry: "registry-vpc.ap-southeast-1.aliyuncs.com/my-namespace", image: "registry-vpc.ap-southeast-1.aliyuncs.com/my-namespace/calico/typha:v3.24.5"},
+		// ... without one, calico/typha there is someone else's.
+		{kube: "1.30", registry: "registry-vpc.ap-southeast-1.aliyuncs.com", err: `Registry "registry-vpc.ap-southeast-1.aliyuncs.com": is an Alibaba Cloud Container Registry host whose namespaces belong to other accounts, or to Alibaba: registry-vpc.ap-southeast-1.aliyuncs.com/calico/typha there is whoever owns the calico namespace's, not Calico's`},
+		{kube: "1.30", registry: "registry-vpc.ap-southeast-1.aliyuncs.com", repository: "my-namespace/typha", image: "registry-vpc.ap-southeast-1.aliyuncs.com/my-namespace/typha:v3.24.5"},
+		// The style alone would name an image no one publishes.
+		{kube: "1.30", style: "ack", err: `RegistryStyle "ack": chooses an Alibaba Cloud registry host in the region, for ACK's acs/ images; on Kubernetes 1.30 the default image is quay.io/calico/typha:v3.24.5, which is not on that host`},
+		{kube: "1.30", style: "intl", repository: "my-namespace/typha", image: "registry-intl-vpc.ap-southeast-1.aliyuncs.com/my-namespace/typha:v3.24.5"},
+		// A repository without a registry: not quay.io/acs/typha.
+		{kube: "1.30", repository: "acs/typha", err: `Repository "acs/typha": is given without a registry, and on Kubernetes 1.30 the default registry, quay.io, goes with the default repository, calico/typha`},
+		{kube: "1.30", registry: "quay.io", repository: "my-org/typha", image: "quay.io/my-org/typha:v3.24.5"},
+		{kube: "1.30", style: "ACK", err: `RegistryStyle "ACK": is not a registry style`},
 	} {
-		o := base
-		o.RegistryStyle, o.Registry = tc.style, tc.registry
+		o := render.Options{Region: "ap-southeast-1", Nodes: 1000, KubeVersion: tc.kube,
+			RegistryStyle: tc.style, Registry: tc.registry, Repository: tc.repository, Tag: tc.tg}
+		name := fmt.Sprintf("%+v", o)
 		res, err := render.Render(o)
 		if tc.err != "" {
-			require.Error(t, err, tc.style)
+			require.Error(t, err, name)
 			assert.ErrorIs(t, err, render.ErrInvalidOption)
-			assert.Contains(t, err.Error(), tc.err)
+			assert.Contains(t, err.Error(), tc.err, name)
 			continue
 		}
-		require.NoError(t, err, tc.style)
-		assert.Equal(t, tc.image, res.Image)
-		assert.Equal(t, tc.image, res.Deployment.Spec.Template.Spec.Containers[0].Image)
+		require.NoError(t, err, name)
+		assert.Equal(t, tc.image, res.Image, name)
+		assert.Equal(t, tc.image, res.Deployment.Spec.Template.Spec.Containers[0].Image, name)
 	}
+}
+
+// TestTyphaStaysOffVirtualNodes: Typha tolerates every taint and selects
+// Linux nodes, which ACK's virtual nodes (type=virtual-kubelet, ECI) also
+// are; with hostNetwork it cannot run there. A required node affinity
+// keeps it off them, as Terway's own DaemonSet does.
+func TestTyphaStaysOffVirtualNodes(t *testing.T) {
+	t.Parallel()
+	for _, v := range []string{"v1.16.9-aliyun.1", "v1.24.6-aliyun.1", "v1.35.2-aliyun.1"} {
+		res := mustRender(t, render.Options{Region: "cn-hangzhou", Nodes: 1000, KubeVersion: v})
+		pod := res.Deployment.Spec.Template.Spec
+		require.NotNil(t, pod.Affinity, v)
+		require.NotNil(t, pod.Affinity.NodeAffinity, v)
+		req := pod.Affinity.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution
+		require.NotNil(t, req, v)
+		virtual := &corev1.Node{}
+		virtual.Labels = map[string]string{"kubernetes.io/os": "linux", terway.LabelVirtualNode: terway.VirtualKubelet}
+		ecs := &corev1.Node{}
+		ecs.Labels = map[string]string{"kubernetes.io/os": "linux", "node.kubernetes.io/instance-type": "ecs.g7.xlarge"}
+		assert.False(t, matchesNodeSelector(req, virtual), "%s: Typha may land on a virtual node", v)
+		assert.True(t, matchesNodeSelector(req, ecs), "%s: Typha may not land on an ECS node", v)
+	}
+}
+
+// matchesNodeSelector evaluates the In/NotIn/Exists/DoesNotExist match
+// expressions of sel against node's labels, as the scheduler does: the
+// terms are ORed, the expressions of a term ANDed.
+func matchesNodeSelector(sel *corev1.NodeSelector, node *corev1.Node) bool {
+	for _, term := range sel.NodeSelectorTerms {
+		ok := true
+		for _, e := range term.MatchExpressions {
+			v, has := node.Labels[e.Key]
+			switch e.Operator {
+			case corev1.NodeSelectorOpIn:
+				ok = ok && has && slices.Contains(e.Values, v)
+			case corev1.NodeSelectorOpNotIn:
+				ok = ok && !(has && slices.Contains(e.Values, v))
+			case corev1.NodeSelectorOpExists:
+				ok = ok && has
+			case corev1.NodeSelectorOpDoesNotExist:
+				ok = ok && !has
+			default:
+				return false
+			}
+		}
+		if ok && len(term.MatchExpressions) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// TestRefusedTypha: a Typha release the version table says cannot serve
+// Terway's Felix in the cluster is refused, naming both ways out (the
+// default, or the Vouch field of the one claim that lifts it); vouched, it
+// renders, with the claim recorded on the Deployment and nowhere else.
+func TestRefusedTypha(t *testing.T) {
+	t.Parallel()
+	base := func(kube, tag string, v render.Vouch) render.Options {
+		return render.Options{Region: "cn-hangzhou", Nodes: 1000, KubeVersion: kube, Tag: tag, Vouch: v}
+	}
+	for _, tc := range []struct {
+		name     string
+		opts     render.Options
+		claims   []terway.Claim // refused: the claim of each OptionError, in order
+		contains []string       // in the error
+		vouched  string         // rendered: the Deployment's VouchAnnotation
+		warning  string         // rendered: a warning that holds this
+	}{
+		{name: "the guide's tag on 1.35", opts: base("v1.35.2-aliyun.1", "v3.20.2", render.Vouch{}),
+			claims: []terway.Claim{terway.ClaimEndpointSliceV1},
+			contains: []string{`Tag "v3.20.2": Typha v3.20.2 lists EndpointSlices through discovery.k8s.io/v1beta1, which Kubernetes 1.35 no longer serves`,
+				"leave the tag unset for the default, v3.24.5 (quay.io/calico/typha:v3.24.5 on Kubernetes 1.35), or use a Typha tag from v3.23 to v3.28",
+				"; or set Vouch.EndpointSliceV1 to vouch that this Typha image lists EndpointSlices through discovery.k8s.io/v1: the typha plan's in-sync gate proves it"}},
+		{name: "vouched: it lists EndpointSlices through v1", opts: base("v1.35.2-aliyun.1", "v3.20.2", render.Vouch{EndpointSliceV1: true}), vouched: "endpointslice-v1"},
+		{name: "the guide's tag on 1.24 needs no claim", opts: base("v1.24.6-aliyun.1", "v3.20.2", render.Vouch{EndpointSliceV1: true}),
+			warning: "a claim lifts nothing: Typha v3.20.2 on Kubernetes 1.24 needs no vouching that this Typha image lists EndpointSlices through discovery.k8s.io/v1"},
+		{name: "v3.29 needs Calico's Tier CRD", opts: base("v1.24.6-aliyun.1", "v3.29.7", render.Vouch{EndpointSliceV1: true}),
+			claims: []terway.Claim{terway.ClaimTierCRD}, contains: []string{"creates Calico Tiers", "Vouch.TierCRD", "leave the tag unset for the default, v3.20.2 (registry-vpc.cn-hangzhou.aliyuncs.com/acs/typha:v3.20.2 on Kubernetes 1.24)"}},
+		{name: "vouched: the cluster has the Tier CRD", opts: base("v1.35.2-aliyun.1", "v3.31.7", render.Vouch{TierCRD: true}), vouched: "tier-crd"},
+		{name: "v3.32 has two problems", opts: base("v1.35.2-aliyun.1", "v3.32.1", render.Vouch{TierCRD: true}),
+			claims: []terway.Claim{terway.ClaimFelixModernPolicyKeys}, contains: []string{"modern policy keys", "Vouch.FelixModernPolicyKeys"}},
+		{name: "v3.32 vouched twice", opts: base("v1.35.2-aliyun.1", "v3.32.1", render.Vouch{TierCRD: true, FelixModernPolicyKeys: true}), vouched: "tier-crd,felix-modern-policy-keys"},
+		{name: "the default needs no claim", opts: base("v1.35.2-aliyun.1", "", render.Vouch{FelixModernPolicyKeys: true}),
+			warning: "a claim lifts nothing: Typha v3.24.5 on Kubernetes 1.35 needs no vouching that every Felix in this cluster sends modern policy keys"},
+		{name: "latest cannot be checked", opts: base("v1.35.2-aliyun.1", "latest", render.Vouch{EndpointSliceV1: true}),
+			warning: `a claim lifts nothing: the Typha tag "latest" is not a release the version table can check`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			res, err := render.Render(tc.opts)
+			if len(tc.claims) > 0 {
+				require.Error(t, err)
+				var got []terway.Claim
+				for _, e := range errs.Flatten(err) {
+					var oe *render.OptionError
+					require.ErrorAs(t, e, &oe)
+					assert.Equal(t, "Tag", oe.Field)
+					got = append(got, oe.Vouch)
+				}
+				assert.Equal(t, tc.claims, got)
+				for _, c := range tc.contains {
+					assert.Contains(t, err.Error(), c)
+				}
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.vouched, res.Deployment.Annotations[render.VouchAnnotation])
+			for _, o := range res.Objects() {
+				if o != res.Deployment {
+					assert.NotContains(t, o.GetAnnotations(), render.VouchAnnotation, "only the Deployment records the claims")
+				}
+			}
+			assert.NotContains(t, res.Deployment.Spec.Template.Annotations, render.VouchAnnotation, "a claim does not roll the pods")
+			if tc.warning == "" {
+				assert.Empty(t, res.Warnings)
+			} else {
+				require.Len(t, res.Warnings, 1)
+				assert.Contains(t, res.Warnings[0], tc.warning)
+			}
+		})
+	}
+	err := render.Options{Region: "cn-hangzhou", Nodes: 1000, KubeVersion: "1.35", Annotations: map[string]string{render.VouchAnnotation: "endpointslice-v1"}}.Validate()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `Annotations[typharender.github.io/vouch] "endpointslice-v1": is reserved`)
 }

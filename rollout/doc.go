@@ -4,6 +4,13 @@
 // (render.ModeDisablePolicy), the kubectl commands to run in order and
 // what to check after each.
 //
+// The typha plan proves each step in the cluster before the next can hurt:
+// steps with a [Gate] (pre-flight, Typha in sync before eni-config is
+// patched, a canary before the rolling restart, the rollout) run one bash
+// script that ends with a line starting [GatePass] or [GateStop], and a STOP
+// names where the undo path (the steps with Undo set, [Rollback]'s) starts.
+// [Step] documents how to run a plan as a person would.
+//
 // It runs nothing and does no cluster I/O. It imports render, which
 // renders the objects and edits eni-config; render never imports it. A
 // plan is built from a few reusable steps (back up eni-config, patch it,

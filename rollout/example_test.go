@@ -10,8 +10,8 @@ import (
 func ExamplePlan() {
 	plan, err := rollout.Plan(rollout.Options{
 		Mode:          render.ModeTypha,
-		Cluster:       render.Options{Region: "cn-hangzhou", Nodes: 1000, KubeVersion: "v1.30.7-aliyun.1"},
-		RenderCommand: "typharender render --region cn-hangzhou --nodes 1000 --kube-version v1.30.7-aliyun.1",
+		Cluster:       render.Options{Region: "cn-hangzhou", Nodes: 1000, KubeVersion: "v1.35.2-aliyun.1"},
+		RenderCommand: "typharender render --region cn-hangzhou --nodes 1000 --kube-version v1.35.2-aliyun.1",
 	})
 	if err != nil {
 		fmt.Println(err)
@@ -19,41 +19,34 @@ func ExamplePlan() {
 	}
 	fmt.Println(plan.Summary)
 	for i, step := range plan.Steps {
-		fmt.Printf("%d. %s\n", i+1, step.Title)
-		for _, c := range step.Commands {
-			fmt.Println("   " + c)
+		switch {
+		case step.Gate != nil && step.Gate.UndoFrom > 0:
+			fmt.Printf("%d. %s [gate %s; on STOP undo from %d]\n", i+1, step.Title, step.Gate.Name, step.Gate.UndoFrom)
+		case step.Gate != nil:
+			fmt.Printf("%d. %s [gate %s]\n", i+1, step.Title, step.Gate.Name)
+		default:
+			fmt.Printf("%d. %s\n", i+1, step.Title)
 		}
 	}
 	// Output:
-	// deploy Typha (5 replicas for 1000 nodes, Kubernetes 1.30) and relay Felix through it
-	// 1. Check that Terway is up to date
-	//    kubectl -n kube-system get ds terway-eniip -o jsonpath='{.spec.template.spec.containers[*].image}{"\n"}'
-	// 2. Save the Typha manifests
-	//    typharender render --region cn-hangzhou --nodes 1000 --kube-version v1.30.7-aliyun.1 > calico-typha.yaml
-	// 3. Allow Typha's port 5473 only from the cluster's nodes
-	//    aliyun ecs DescribeSecurityGroupAttribute --RegionId cn-hangzhou --SecurityGroupId SG_ID --Direction ingress
-	//    aliyun ecs AuthorizeSecurityGroup --RegionId cn-hangzhou --SecurityGroupId SG_ID --IpProtocol tcp --PortRange 5473/5473 --SourceGroupId SG_ID --Policy accept --Description typha
-	// 4. Apply the manifests
-	//    kubectl apply --dry-run=server -f calico-typha.yaml
-	//    kubectl diff -f calico-typha.yaml
-	//    kubectl apply -f calico-typha.yaml
-	// 5. Wait for Typha
-	//    kubectl -n kube-system rollout status deploy/calico-typha --timeout=5m
-	//    kubectl get pods -l k8s-app=calico-typha -n kube-system
-	// 6. Back up eni-config
-	//    kubectl -n kube-system get cm eni-config -o yaml > eni-config.backup.yaml
-	// 7. Point Terway's Felix at Typha
-	//    kubectl -n kube-system patch cm eni-config --type merge -p '{"data":{"felix_relay_service":"calico-typha"}}'
-	// 8. Restart Terway
-	//    kubectl -n kube-system rollout restart ds/terway-eniip
-	//    kubectl -n kube-system rollout status ds/terway-eniip
-	// 9. Verify
-	//    kubectl -n kube-system get cm eni-config -o jsonpath='{.data.felix_relay_service}{"\n"}'
-	//    kubectl get pods -l k8s-app=calico-typha -n kube-system
-	//    kubectl -n kube-system exec ds/terway-eniip -c policy -- env | grep -E '^(FELIX_TYPHAK8SSERVICENAME|DISABLE_POLICY)='
-	//    kubectl -n kube-system logs ds/terway-eniip -c policy | grep -i typha
-	// 10. Check that Typha can list EndpointSlices
-	//    kubectl -n kube-system logs -l k8s-app=calico-typha --prefix --since=5m --tail=-1 | grep -c 'Unable to list K8s EndpointSlice resources'
+	// deploy Typha (5 replicas for 1000 nodes, Kubernetes 1.35) and relay Felix through it
+	// 1. Pre-flight: Terway passes felix_relay_service to Felix [gate terway-version]
+	// 2. Pre-flight: Felix enforces NetworkPolicy [gate felix-engine]
+	// 3. Pre-flight: the cluster can pull the Typha image [gate image-pull]
+	// 4. Save the Typha manifests
+	// 5. Allow Typha's port 5473 only from the cluster's nodes
+	// 6. Apply the manifests
+	// 7. Wait for Typha, and check that every pod is in sync [gate typha-in-sync; on STOP undo from 17]
+	// 8. Back up eni-config
+	// 9. Point Terway's Felix at Typha
+	// 10. Canary: restart one Terway pod, and check that its Felix syncs through Typha [gate canary; on STOP undo from 13]
+	// 11. Restart the rest of Terway
+	// 12. Check the rollout: every Felix uses Typha, nothing is stuck [gate rollout-complete; on STOP undo from 13]
+	// 13. Undo: Back up eni-config as it is now
+	// 14. Undo: Stop relaying Felix through Typha
+	// 15. Undo: Restart Terway
+	// 16. Undo: Verify that Felix runs without Typha [gate felix-without-typha]
+	// 17. Undo: Delete Typha
 }
 
 func ExamplePlan_disablePolicy() {
@@ -91,6 +84,10 @@ func ExampleRollback() {
 	fmt.Println(plan.Summary)
 	for i, step := range plan.Steps {
 		fmt.Printf("%d. %s\n", i+1, step.Title)
+		if step.Gate != nil {
+			fmt.Printf("   (gate %s: a bash script that prints OK: or STOP:)\n", step.Gate.Name)
+			continue
+		}
 		for _, c := range step.Commands {
 			fmt.Println("   " + c)
 		}
@@ -105,9 +102,7 @@ func ExampleRollback() {
 	//    kubectl -n kube-system rollout restart ds/terway-eniip
 	//    kubectl -n kube-system rollout status ds/terway-eniip
 	// 4. Verify that Felix runs without Typha
-	//    kubectl -n kube-system get cm eni-config -o jsonpath='{.data.felix_relay_service}{"\n"}'
-	//    kubectl -n kube-system get ds terway-eniip
-	//    kubectl -n kube-system exec ds/terway-eniip -c policy -- env | grep -E '^(FELIX_TYPHAK8SSERVICENAME|DISABLE_POLICY)='
+	//    (gate felix-without-typha: a bash script that prints OK: or STOP:)
 	// 5. Delete Typha
 	//    kubectl -n kube-system delete deployment,serviceaccount,configmap,role,rolebinding calico-typha-autoscaler --ignore-not-found
 	//    kubectl delete clusterrole,clusterrolebinding calico-typha-autoscaler --ignore-not-found

@@ -18,7 +18,6 @@ import (
 	"github.com/typharender/typharender/lint"
 	"github.com/typharender/typharender/render"
 	"github.com/typharender/typharender/terway"
-	"github.com/typharender/typharender/versioning"
 )
 
 // note is an OptionError value shown as it is, not quoted.
@@ -58,14 +57,25 @@ type Options struct {
 
 // ErrNoFelix is wrapped by the error of a ModeTypha plan whose
 // eni-config makes another engine than Felix enforce NetworkPolicy; set
-// Options.AllowNoFelix to plan it anyway.
-var ErrNoFelix = errors.New("felix is not the NetworkPolicy engine")
+// Options.AllowNoFelix to plan it anyway. It is render.ErrNoFelix, which
+// render.ENIConfigEdit.CheckFelix returns for the same eni-config.
+var ErrNoFelix = render.ErrNoFelix
 
 // Step is one step of a rollout.
+//
+// To run a plan as a person would: run each step's commands in order, in
+// bash; every command must exit 0 (a step's notes say what a failure
+// means). A gate step (Gate set) decides whether to go on: see [Gate].
+// The steps with Undo set are the undo path: skip them unless a gate says
+// STOP, and then run them from the step it names to the end. Target says
+// where the commands act.
 type Step struct {
 	Title    string   // what the step does
-	Commands []string // exact shell commands, in order; none when the step needs no command
+	Commands []string // exact shell commands, in order; none when the step needs no command; a gate's is a multi-line bash script
 	Notes    []string // what to check, and why
+	Target   Target   // where the commands act; "" for a step with no command
+	Gate     *Gate    // makes the step a gate; nil for every other step
+	Undo     bool     // on the undo path: run only after a gate's STOP, from the step it names
 }
 
 // Result is what [Plan] returns.
@@ -134,6 +144,13 @@ func Plan(o Options) (*Result, error) {
 			p.Warnings = append(p.Warnings, edit.Warnings...)
 		}
 	}
+	if mode == render.ModeTypha {
+		switch strings.ToLower(o.Cluster.LogSeverity) {
+		case "warning", "error", "fatal":
+			errs = append(errs, &render.OptionError{Field: "LogSeverity", Value: o.Cluster.LogSeverity,
+				Reason: fmt.Sprintf("hides the info lines the plan's in-sync gate reads (%q): roll out with info, the default, or debug, and lower it afterwards", TyphaStatusLine)})
+		}
+	}
 	if p.Edit != nil && mode == render.ModeTypha && !o.AllowNoFelix {
 		// The engine the cluster has once the plan's own edit is applied
 		// (it turns a disabled NetworkPolicy back on).
@@ -163,7 +180,7 @@ func Plan(o Options) (*Result, error) {
 
 	b := planBuilder{plan: p, ds: ds, manifest: manifest, timeout: timeout, renderCmd: o.RenderCommand, clusterRegion: strings.TrimSpace(o.Cluster.Region)}
 	if mode == render.ModeTypha {
-		b.typha()
+		b.typha(o)
 	} else {
 		b.disablePolicy()
 	}
@@ -195,22 +212,97 @@ type planBuilder struct {
 	timeout       time.Duration
 	renderCmd     string
 	clusterRegion string
+
+	// Where each gate's undo path starts, by step index: undoPoint of the
+	// gates added so far.
+	gateUndo map[int]undoPoint
 }
+
+// undoPoint is where a gate's undo path starts.
+type undoPoint int
+
+const (
+	undoNothing     undoPoint = iota // nothing changed yet
+	undoTypha                        // Typha is applied; eni-config is not patched
+	undoENIConfig                    // eni-config is patched
+	undoPointsCount                  // how many
+)
 
 func (b *planBuilder) step(s Step) { b.plan.Steps = append(b.plan.Steps, s) }
 
-func (b *planBuilder) typha() {
+// timeoutOr returns the Deployment rollout timeout, or d when none is set
+// (a rollback has none).
+func (b *planBuilder) timeoutOr(d time.Duration) time.Duration {
+	if b.timeout == 0 {
+		return d
+	}
+	return b.timeout
+}
+
+// gate adds a gate step whose stop undoes from u.
+func (b *planBuilder) gate(s Step, u undoPoint) {
+	if b.gateUndo == nil {
+		b.gateUndo = map[int]undoPoint{}
+	}
+	b.gateUndo[len(b.plan.Steps)] = u
+	b.step(s)
+}
+
+// finishGates numbers the undo path each gate stops into, given the index
+// of the step where each undo point's path begins, and fills it into the
+// gates' commands.
+func (b *planBuilder) finishGates(from [undoPointsCount]int) {
+	last := len(b.plan.Steps)
+	for i, u := range b.gateUndo {
+		s := &b.plan.Steps[i]
+		undo := "nothing was changed"
+		if u != undoNothing {
+			n := from[u] + 1
+			s.Gate.UndoFrom = n
+			undo = fmt.Sprintf("undo from step %d (steps %d to %d)", n, n, last)
+			if n == last {
+				undo = fmt.Sprintf("undo with step %d", n)
+			}
+		}
+		cmd := script(s.Commands[0]).fill("UNDO", undo)
+		if left := leftPlaceholder(cmd); left != "" {
+			panic("rollout: gate " + string(s.Gate.Name) + " has an unfilled placeholder " + left)
+		}
+		s.Commands[0] = cmd
+		s.Notes = append(s.Notes, gateNote(s.Gate))
+	}
+}
+
+// gateNote says how to read a gate: the last line of the gate's output.
+func gateNote(g *Gate) string {
+	what := "a STOP here needs no undo: nothing was changed"
+	if g.UndoFrom > 0 {
+		what = fmt.Sprintf("on a STOP, run the undo path from step %d to the end", g.UndoFrom)
+	}
+	return fmt.Sprintf("Gate %s: go on only when the command's last line starts with %q (it exits 0); %s. It decides within %s.", g.Name, strings.TrimSpace(GatePass), what, english.Duration(g.Timeout))
+}
+
+// typha is the typha plan: pre-flight gates, the apply, the in-sync gate,
+// the patch, the canary, the rolling restart, the rollout gate, and the
+// undo path, in that order: nothing that can hurt runs before the gate
+// that proves it safe.
+func (b *planBuilder) typha(o Options) {
 	res := b.plan.Rendering
 	a := res.Advice
 	b.plan.Summary = fmt.Sprintf("deploy Typha (%s for %s, Kubernetes %s) and relay Felix through it", english.Count(a.Replicas, "replica"), english.Count(a.Nodes, "node"), res.Version)
 	m := ShellQuote(b.manifest)
+	e := b.plan.Edit
+	patched := e != nil && slices.ContainsFunc(e.Changes, func(c render.Change) bool { return c.Key == terway.KeyDisableNetworkPolicy })
 
-	b.step(Step{
-		Title:    "Check that Terway is up to date",
-		Commands: []string{fmt.Sprintf(`kubectl -n kube-system get ds %s -o jsonpath='{.spec.template.spec.containers[*].image}{"\n"}'`, b.ds)},
-		Notes:    []string{"The guide starts from the latest Terway: if this is not the latest version, upgrade Terway in the ACK console (Operations > Add-ons) first."},
-	})
-	save := Step{Title: "Save the Typha manifests", Notes: []string{
+	b.gate(b.gateTerwayVersion(), undoNothing)
+	if !o.AllowNoFelix {
+		b.gate(b.gateFelixEngine(patched), undoNothing)
+	}
+	if s, ok := b.mirrorStep(); ok {
+		b.step(s)
+	}
+	b.gate(b.gateImagePull(), undoNothing)
+	save := Step{Title: "Save the Typha manifests", Target: TargetLocal, Notes: []string{
 		fmt.Sprintf("Service, Deployment (%s, image %s), PodDisruptionBudget (%s) and the BGPPeer CustomResourceDefinition.", english.Count(a.Replicas, "replica"), res.Image, res.PodDisruptionBudget.GetObjectKind().GroupVersionKind().GroupVersion()),
 	}}
 	if res.Autoscaler != nil {
@@ -223,39 +315,32 @@ func (b *planBuilder) typha() {
 	}
 	b.step(save)
 	b.step(b.restrictPort())
-	b.step(Step{
-		Title: "Apply the manifests",
+	apply := Step{
+		Title:  "Apply the manifests",
+		Target: TargetCluster,
 		Commands: []string{
 			"kubectl apply --dry-run=server -f " + m,
-			"kubectl diff -f " + m,
+			"kubectl diff -f " + m + " || test $? -eq 1",
 			"kubectl apply -f " + m,
 		},
 		Notes: []string{
 			"The dry run lets the API server validate every object before anything changes.",
-			"kubectl diff shows what the apply will change in the cluster; it exits 1 when there are differences (expected on a first apply) and above 1 on an error.",
+			"kubectl diff shows what the apply will change in the cluster; it exits 1 when there are differences (expected on a first apply), which the command accepts, and above 1 on an error, which stops it.",
 		},
-	})
-	wait := Step{
-		Title: "Wait for Typha",
-		Commands: []string{
-			fmt.Sprintf("kubectl -n %s rollout status deploy/%s --timeout=%s", render.Namespace, render.Name, english.Duration(b.timeout)),
-			fmt.Sprintf("kubectl get pods -l %s=%s -n %s", render.AppLabel, render.Name, render.Namespace),
-		},
-		Notes: []string{fmt.Sprintf("Expect %d pods, each 1/1 READY and Running, before you continue: Felix needs Typha once Terway restarts.", a.Replicas)},
 	}
 	if res.Autoscaler != nil {
-		wait.Commands = append(wait.Commands[:1:1], waitReplicas(a.Replicas, b.timeout), wait.Commands[1])
-		wait.Notes = append(wait.Notes, autoscalerNotes(a.Replicas)...)
+		apply.Notes = append(apply.Notes, autoscalerNotes(a.Replicas)[1])
 	}
-	b.step(wait)
+	b.step(apply)
+	b.gate(b.gateTyphaInSync(), undoTypha)
 	b.backup()
-	patch := Step{Title: "Point Terway's Felix at Typha"}
-	switch e := b.plan.Edit; {
+	b.plan.Steps[len(b.plan.Steps)-1].Notes = []string{"Keep it: the undo path at the end of this plan restores eni-config's keys from the cluster's eni-config the plan was given, or, without one, removes felix_relay_service (the old disable_network_policy, if the patch changes it, is in this file)."}
+	patch := Step{Title: "Point Terway's Felix at Typha", Target: TargetCluster}
+	switch {
 	case e == nil:
 		patch.Commands = []string{patchCommand(map[string]string{terway.KeyFelixRelayService: render.Name})}
 		patch.Notes = []string{
-			fmt.Sprintf("If eni-config has a %s key, it must be \"false\": Terway reads any other value (\"False\", \"true\", empty lines) as disabled. Check it with:", terway.KeyDisableNetworkPolicy),
-			fmt.Sprintf(`kubectl -n kube-system get cm eni-config -o jsonpath='{.data.%s}{"\n"}'`, terway.KeyDisableNetworkPolicy),
+			fmt.Sprintf("If eni-config has a %s key, it must be \"false\": Terway reads any other value (\"False\", \"true\", empty lines) as disabled; the pre-flight gate checked it.", terway.KeyDisableNetworkPolicy),
 			"For the exact patch, give the plan the cluster's eni-config (kubectl -n kube-system get cm eni-config -o yaml).",
 		}
 	case len(e.Changes) == 0:
@@ -265,11 +350,77 @@ func (b *planBuilder) typha() {
 		patch.Notes = changeNotes(e)
 	}
 	b.step(patch)
-	b.restartIfNeeded(fmt.Sprintf("%s: %s", terway.KeyFelixRelayService, render.Name))
-	b.step(b.verifyTypha())
-	if !res.Version.LessThan(endpointSliceV1Only) {
-		b.step(b.endpointSliceCheck())
+	relaying := e != nil && len(e.Changes) == 0 // Felix used Typha before this plan
+	if relaying {
+		b.restartIfNeeded(fmt.Sprintf("%s: %s", terway.KeyFelixRelayService, render.Name))
+	} else {
+		b.gate(b.gateCanary(), undoENIConfig)
+		b.restartRest(e != nil)
 	}
+	b.gate(b.gateRolloutComplete(), undoENIConfig)
+
+	// The undo path.
+	var from [undoPointsCount]int
+	if relaying {
+		from[undoTypha] = len(b.plan.Steps)
+		from[undoENIConfig] = from[undoTypha]
+		b.step(undoStep(Step{
+			Title:  "Roll Typha back to the version Felix used before",
+			Target: TargetCluster,
+			Commands: []string{
+				fmt.Sprintf("kubectl -n %s rollout undo deploy/%s", render.Namespace, render.Name),
+				fmt.Sprintf("kubectl -n %s rollout status deploy/%s --timeout=%s", render.Namespace, render.Name, english.Duration(b.timeout)),
+			},
+			Notes: []string{fmt.Sprintf("eni-config named %s before this plan, so Felix used a Typha already: this brings back its previous Deployment revision rather than deleting Typha, which every Felix relies on.", render.Name)},
+		}))
+	} else {
+		ro := RollbackOptions{From: render.ModeTypha, Backup: o.ENIConfig, TerwayDaemonSet: b.ds, Metrics: b.metrics()}
+		if e != nil {
+			ro.ENIConfig = e.ConfigMap // what the cluster has after the plan's patch
+		}
+		from[undoENIConfig] = len(b.plan.Steps)
+		steps := b.rollbackSteps(ro)
+		for _, s := range steps {
+			b.step(undoStep(s))
+		}
+		from[undoTypha] = len(b.plan.Steps) - 1 // the last: delete Typha
+		del := &b.plan.Steps[len(b.plan.Steps)-1]
+		del.Notes = append(del.Notes, fmt.Sprintf("After a STOP before eni-config was patched, this is the whole undo: Typha goes, and nothing else changed. If eni-config named %s before this plan (the backup shows it), roll Typha back instead: kubectl -n %s rollout undo deploy/%s.", render.Name, render.Namespace, render.Name))
+	}
+	from[undoNothing] = -1
+	b.finishGates(from)
+	mustBeFilled(b.plan)
+}
+
+// mustBeFilled panics on a placeholder left in a command: a bug in this
+// package, which its tests catch.
+func mustBeFilled(p *Result) {
+	for _, s := range p.Steps {
+		for _, c := range s.Commands {
+			if left := leftPlaceholder(c); left != "" {
+				panic("rollout: step " + s.Title + " has an unfilled placeholder " + left)
+			}
+		}
+	}
+}
+
+// undoStep marks s as a step of the undo path.
+func undoStep(s Step) Step {
+	s.Undo = true
+	s.Title = "Undo: " + s.Title
+	return s
+}
+
+// restartRest restarts every Terway pod after the canary.
+func (b *planBuilder) restartRest(exact bool) {
+	b.restart()
+	last := &b.plan.Steps[len(b.plan.Steps)-1]
+	last.Title = "Restart the rest of Terway"
+	note := "The canary's Felix is in sync through Typha: now every Terway pod restarts to read the patched eni-config (the canary's pod restarts once more)."
+	if !exact {
+		note = "The canary's Felix is in sync through Typha: now every Terway pod restarts to read eni-config (the canary's pod restarts once more)."
+	}
+	last.Notes = append([]string{note}, last.Notes...)
 }
 
 // restrictPort is the mitigation for Typha's plaintext port: Typha here
@@ -278,8 +429,9 @@ func (b *planBuilder) typha() {
 // node it runs on, so only the cluster's own nodes may reach that port.
 func (b *planBuilder) restrictPort() Step {
 	region := b.clusterRegion
-	return Step{
-		Title: fmt.Sprintf("Allow Typha's port %d only from the cluster's nodes", render.Port),
+	s := Step{
+		Title:  fmt.Sprintf("Allow Typha's port %d only from the cluster's nodes", render.Port),
+		Target: TargetCloud,
 		Commands: []string{
 			fmt.Sprintf("aliyun ecs DescribeSecurityGroupAttribute --RegionId %s --SecurityGroupId SG_ID --Direction ingress", region),
 			fmt.Sprintf("aliyun ecs AuthorizeSecurityGroup --RegionId %s --SecurityGroupId SG_ID --IpProtocol tcp --PortRange %d/%d --SourceGroupId SG_ID --Policy accept --Description typha", region, render.Port, render.Port),
@@ -290,39 +442,30 @@ func (b *planBuilder) restrictPort() Step {
 			fmt.Sprintf("The first command lists its inbound rules: revoke (aliyun ecs RevokeSecurityGroup) any that admits TCP %d, or all ports, from 0.0.0.0/0 or from addresses beyond the cluster's nodes; the second admits the nodes themselves, which is all Felix needs.", render.Port),
 		},
 	}
-}
-
-// endpointSliceV1Only is the first Kubernetes that serves EndpointSlices
-// only through discovery.k8s.io/v1.
-var endpointSliceV1Only = versioning.New(1, 25)
-
-// endpointSliceCheck looks for the one fault that leaves Typha Ready yet
-// useless on Kubernetes 1.25 and later: a Typha that lists EndpointSlices
-// through discovery.k8s.io/v1beta1 (terway.EndpointSliceLogLine).
-func (b *planBuilder) endpointSliceCheck() Step {
-	from, before := terway.TyphaWindow()
-	notes := []string{
-		fmt.Sprintf("The command counts, across every Typha pod's last 5 minutes of log, the line a Typha from v3.20 to v3.22 (before %s) logs every second on Kubernetes 1.25 and later: it lists EndpointSlices through discovery.k8s.io/v1beta1, which the cluster no longer serves, so it stays Ready but never brings Felix in sync, and Felix programs no NetworkPolicy until it is.", from),
-		fmt.Sprintf("0 is right. Any other count: switch to a Typha image that carries the fix, or a tag from %s to v%d.%d, re-apply the manifests and run the check again; until then Felix enforces no new policy.", from, before.Major, before.Minor-1),
+	if b.metrics() {
+		s.Title = fmt.Sprintf("Allow Typha's ports %d and %d only from the cluster's nodes", render.Port, render.MetricsPort)
+		s.Commands = append(s.Commands, fmt.Sprintf("aliyun ecs AuthorizeSecurityGroup --RegionId %s --SecurityGroupId SG_ID --IpProtocol tcp --PortRange %d/%d --SourceGroupId SG_ID --Policy accept --Description typha-metrics", region, render.MetricsPort, render.MetricsPort))
+		s.Notes = append(s.Notes, fmt.Sprintf("With metrics.enabled Typha also serves its metrics on port %d of every node it runs on, on all interfaces: the third command admits the nodes to it, as for %d; revoke any wider rule for %d as well. The rollout gate reads the metrics through the API server's pod proxy, which connects to the node from the API server's addresses: if it times out, admit those addresses to %d too.", render.MetricsPort, render.Port, render.MetricsPort, render.MetricsPort))
 	}
-	for _, f := range b.plan.Findings {
-		if f.Rule == lint.RuleTyphaEndpointSlice {
-			notes = append(notes, "This plan's image is such a Typha (lint rule "+lint.RuleTyphaEndpointSlice+"): expect a count above 0 unless ACK's image carries the fix.")
-			break
-		}
-	}
-	return Step{
-		Title: "Check that Typha can list EndpointSlices",
-		Commands: []string{fmt.Sprintf("kubectl -n %s logs -l %s=%s --prefix --since=5m --tail=-1 | grep -c %s",
-			render.Namespace, render.AppLabel, render.Name, ShellQuote(terway.EndpointSliceLogLine))},
-		Notes: notes,
-	}
+	return s
 }
 
 func (b *planBuilder) disablePolicy() {
 	b.plan.Summary = "disable NetworkPolicy: Terway stops running Felix against the API server"
+	// Where Cilium is the engine, Terway keeps running it, with policy
+	// enforcement off [terway cmd/terway-cli/policy.go, runCilium:
+	// --enable-policy=never when NetworkPolicy is disabled].
+	var cilium *terway.Reading
+	if e := b.plan.Edit; e != nil {
+		if r, err := terway.ReadEngine(e.ConfigMap.Data); err == nil && r.Key != terway.KeyDisableNetworkPolicy && r.Engine == terway.EngineCilium {
+			cilium = &r
+		}
+	}
+	if cilium != nil {
+		b.plan.Summary = "disable NetworkPolicy: Terway keeps running Cilium, which stops enforcing it"
+	}
 	b.backup()
-	patch := Step{Title: "Turn NetworkPolicy off"}
+	patch := Step{Title: "Turn NetworkPolicy off", Target: TargetCluster}
 	switch e := b.plan.Edit; {
 	case e == nil:
 		patch.Commands = []string{patchCommand(map[string]string{terway.KeyDisableNetworkPolicy: "true"})}
@@ -333,16 +476,21 @@ func (b *planBuilder) disablePolicy() {
 		patch.Notes = changeNotes(e)
 	}
 	patch.Notes = append(patch.Notes, "After Terway restarts, NetworkPolicy objects stay in the cluster but no longer control traffic between pods.")
+	if cilium != nil {
+		patch.Notes = append(patch.Notes, fmt.Sprintf("eni-config's %s %s: Felix does not run here, so this does not take Felix's watches off the API server. Terway keeps running Cilium, its datapath, with --enable-policy=never; Cilium still watches the API server, so this does not relieve it as it does on a Felix cluster (terway cmd/terway-cli/policy.go, runCilium).", cilium.Decided(), cilium.Reason))
+	}
 	b.step(patch)
 	b.restartIfNeeded(fmt.Sprintf("%s: \"true\"", terway.KeyDisableNetworkPolicy))
 	b.step(Step{
 		Title:    "Verify",
+		Target:   TargetCluster,
 		Commands: []string{fmt.Sprintf(`kubectl -n kube-system get cm eni-config -o jsonpath='{.data.%s}{"\n"}'`, terway.KeyDisableNetworkPolicy)},
 		Notes:    []string{"The command prints true, and every Terway pod has restarted."},
 	})
 	if e := b.plan.Edit; e != nil && e.ConfigMap.Data[terway.KeyFelixRelayService] != "" {
 		b.step(Step{
 			Title:    "Optional: remove Typha",
+			Target:   TargetCluster,
 			Commands: []string{fmt.Sprintf("kubectl -n %s delete deployment,service,poddisruptionbudget %s", render.Namespace, render.Name)},
 			Notes:    []string{fmt.Sprintf("eni-config still names %s in %s, but nothing uses Typha while NetworkPolicy is off. The BGPPeer CustomResourceDefinition is left in place: deleting it deletes every BGPPeer.", render.Name, terway.KeyFelixRelayService)},
 		})
@@ -356,6 +504,7 @@ func (b *planBuilder) backup() {
 	}
 	b.step(Step{
 		Title:    "Back up eni-config",
+		Target:   TargetCluster,
 		Commands: []string{"kubectl -n kube-system get cm eni-config -o yaml > " + ENIConfigBackup},
 		Notes:    []string{undo},
 	})
@@ -379,7 +528,8 @@ func revertCommand(e *render.ENIConfigEdit) string {
 
 func (b *planBuilder) restart() {
 	b.step(Step{
-		Title: "Restart Terway",
+		Title:  "Restart Terway",
+		Target: TargetCluster,
 		Commands: []string{
 			fmt.Sprintf("kubectl -n kube-system rollout restart ds/%s", b.ds),
 			fmt.Sprintf("kubectl -n kube-system rollout status ds/%s", b.ds),

@@ -50,49 +50,162 @@ func titles(p *Result) []string {
 
 var cluster1000 = render.Options{Region: "cn-hangzhou", Nodes: 1000, KubeVersion: "v1.30.7-aliyun.1"}
 
+// TestPlanTypha: on Kubernetes 1.35 the typha plan proves each step
+// before the next one can hurt: the pre-flight gates before anything
+// changes, the in-sync gate before eni-config is patched, the canary
+// before the rolling restart, and the rollout gate after it; the undo
+// path comes last, and each gate's STOP names where it starts.
 func TestPlanTypha(t *testing.T) {
 	t.Parallel()
-	p, err := Plan(Options{Mode: render.ModeTypha, Cluster: cluster1000, RenderCommand: "typharender render --region cn-hangzhou --nodes 1000 --kube-version v1.30.7-aliyun.1"})
+	c := cluster1000
+	c.KubeVersion = "v1.35.2-aliyun.1"
+	p, err := Plan(Options{Mode: render.ModeTypha, Cluster: c, RenderCommand: "typharender render --region cn-hangzhou --nodes 1000 --kube-version v1.35.2-aliyun.1"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The guide's order: apply, wait, patch, restart, verify; before the
-	// apply, Typha's plaintext port is closed to all but the nodes; on
-	// Kubernetes 1.25 and later, a check for the EndpointSlice fault ends it.
-	want := []string{
-		`kubectl -n kube-system get ds terway-eniip -o jsonpath='{.spec.template.spec.containers[*].image}{"\n"}'`,
-		"typharender render --region cn-hangzhou --nodes 1000 --kube-version v1.30.7-aliyun.1 > calico-typha.yaml",
-		"aliyun ecs DescribeSecurityGroupAttribute --RegionId cn-hangzhou --SecurityGroupId SG_ID --Direction ingress",
-		"aliyun ecs AuthorizeSecurityGroup --RegionId cn-hangzhou --SecurityGroupId SG_ID --IpProtocol tcp --PortRange 5473/5473 --SourceGroupId SG_ID --Policy accept --Description typha",
-		"kubectl apply --dry-run=server -f calico-typha.yaml",
-		"kubectl diff -f calico-typha.yaml",
-		"kubectl apply -f calico-typha.yaml",
-		"kubectl -n kube-system rollout status deploy/calico-typha --timeout=5m",
-		"kubectl get pods -l k8s-app=calico-typha -n kube-system",
-		"kubectl -n kube-system get cm eni-config -o yaml > eni-config.backup.yaml",
+	want := []struct {
+		title  string
+		gate   GateName
+		target Target
+		undo   bool
+	}{
+		{"Pre-flight: Terway passes felix_relay_service to Felix", GateTerwayVersion, TargetCluster, false},
+		{"Pre-flight: Felix enforces NetworkPolicy", GateFelixEngine, TargetCluster, false},
+		{"Pre-flight: the cluster can pull the Typha image", GateImagePull, TargetCluster, false},
+		{"Save the Typha manifests", "", TargetLocal, false},
+		{"Allow Typha's port 5473 only from the cluster's nodes", "", TargetCloud, false},
+		{"Apply the manifests", "", TargetCluster, false},
+		{"Wait for Typha, and check that every pod is in sync", GateTyphaInSync, TargetCluster, false},
+		{"Back up eni-config", "", TargetCluster, false},
+		{"Point Terway's Felix at Typha", "", TargetCluster, false},
+		{"Canary: restart one Terway pod, and check that its Felix syncs through Typha", GateCanary, TargetCluster, false},
+		{"Restart the rest of Terway", "", TargetCluster, false},
+		{"Check the rollout: every Felix uses Typha, nothing is stuck", GateRolloutComplete, TargetCluster, false},
+		{"Undo: Back up eni-config as it is now", "", TargetCluster, true},
+		{"Undo: Stop relaying Felix through Typha", "", TargetCluster, true},
+		{"Undo: Restart Terway", "", TargetCluster, true},
+		{"Undo: Verify that Felix runs without Typha", GateWithoutTypha, TargetCluster, true},
+		{"Undo: Delete Typha", "", TargetCluster, true},
+	}
+	if len(p.Steps) != len(want) {
+		t.Fatalf("steps %q", titles(p))
+	}
+	for i, w := range want {
+		s := p.Steps[i]
+		var gate GateName
+		if s.Gate != nil {
+			gate = s.Gate.Name
+			if s.Gate.Timeout <= 0 || len(s.Commands) != 1 {
+				t.Errorf("gate %s: timeout %v, %d commands", gate, s.Gate.Timeout, len(s.Commands))
+			}
+		}
+		if s.Title != w.title || gate != w.gate || s.Target != w.target || s.Undo != w.undo {
+			t.Errorf("step %d: %q gate %q target %q undo %v; want %q gate %q target %q undo %v", i+1, s.Title, gate, s.Target, s.Undo, w.title, w.gate, w.target, w.undo)
+		}
+	}
+	// Where each gate's undo starts: nothing before the apply; only Typha
+	// after it; eni-config and Terway too after the patch.
+	for name, from := range map[GateName]int{GateTerwayVersion: 0, GateFelixEngine: 0, GateImagePull: 0, GateTyphaInSync: 17, GateCanary: 13, GateRolloutComplete: 13, GateWithoutTypha: 0} {
+		if _, s := gateOf(t, p, name); s.Gate.UndoFrom != from {
+			t.Errorf("gate %s undoes from step %d, want %d", name, s.Gate.UndoFrom, from)
+		}
+	}
+	cmds := commands(p)
+	for _, c := range []string{
+		"typharender render --region cn-hangzhou --nodes 1000 --kube-version v1.35.2-aliyun.1 > calico-typha.yaml",
+		"kubectl diff -f calico-typha.yaml || test $? -eq 1",
 		`kubectl -n kube-system patch cm eni-config --type merge -p '{"data":{"felix_relay_service":"calico-typha"}}'`,
 		"kubectl -n kube-system rollout restart ds/terway-eniip",
-		"kubectl -n kube-system rollout status ds/terway-eniip",
-		`kubectl -n kube-system get cm eni-config -o jsonpath='{.data.felix_relay_service}{"\n"}'`,
-		"kubectl get pods -l k8s-app=calico-typha -n kube-system",
-		// Without metrics, Felix's side.
-		`kubectl -n kube-system exec ds/terway-eniip -c policy -- env | grep -E '^(FELIX_TYPHAK8SSERVICENAME|DISABLE_POLICY)='`,
-		"kubectl -n kube-system logs ds/terway-eniip -c policy | grep -i typha",
-		"kubectl -n kube-system logs -l k8s-app=calico-typha --prefix --since=5m --tail=-1 | grep -c 'Unable to list K8s EndpointSlice resources'",
+	} {
+		if !slices.Contains(cmds, c) {
+			t.Errorf("no command %q", c)
+		}
 	}
-	if got := commands(p); !slices.Equal(got, want) {
-		t.Errorf("commands:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-	}
-	if p.Rendering == nil || p.Rendering.Advice.Replicas != 5 || p.Edit != nil {
+	if p.Rendering == nil || p.Rendering.Advice.Replicas != 5 || p.Edit != nil || p.Rendering.Image != "quay.io/calico/typha:v3.24.5" {
 		t.Errorf("Rendering %v, Edit %v", p.Rendering, p.Edit)
 	}
-	if notes := step(t, p, "Wait for Typha").Notes; !strings.Contains(strings.Join(notes, " "), "Expect 5 pods") {
-		t.Errorf("wait step notes %q do not give the replica count", notes)
+	if len(p.Findings) != 0 {
+		t.Errorf("findings %v", p.Findings)
 	}
-	// Without the cluster's eni-config the patch step says how to check
-	// disable_network_policy.
+	// The pull gate says how to mirror the default image.
+	_, pull := gateOf(t, p, GateImagePull)
+	if !slices.Contains(pull.Notes, "skopeo copy --all docker://quay.io/calico/typha:v3.24.5 docker://REGISTRY/calico/typha:v3.24.5") {
+		t.Errorf("pull notes %q lack the mirror command", pull.Notes)
+	}
+	// Without the cluster's eni-config the patch step says how
+	// disable_network_policy was checked.
 	if notes := strings.Join(step(t, p, "Point Terway's Felix at Typha").Notes, " "); !strings.Contains(notes, "disable_network_policy") {
 		t.Errorf("patch notes %q do not mention disable_network_policy", notes)
+	}
+}
+
+// TestPlanMirror: an image whose registry is a mirror of Calico's gets a
+// step that copies it there, before the pull gate.
+func TestPlanMirror(t *testing.T) {
+	t.Parallel()
+	c := cluster1000
+	c.Registry = "team-registry-vpc.cn-hangzhou.cr.aliyuncs.com"
+	p, err := Plan(Options{Mode: render.ModeTypha, Cluster: c})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := step(t, p, "Mirror Typha's image into team-registry-vpc.cn-hangzhou.cr.aliyuncs.com")
+	if !slices.Equal(m.Commands, []string{"skopeo copy --all docker://quay.io/calico/typha:v3.24.5 docker://team-registry-vpc.cn-hangzhou.cr.aliyuncs.com/calico/typha:v3.24.5"}) || m.Target != TargetRegistry {
+		t.Errorf("mirror step %+v", m)
+	}
+	if i, j := slices.Index(titles(p), m.Title), slices.Index(titles(p), "Pre-flight: the cluster can pull the Typha image"); i > j {
+		t.Errorf("the mirror step %d comes after the pull gate %d", i, j)
+	}
+	// The guide's image has no known source to mirror from.
+	c = cluster1000
+	c.KubeVersion = "v1.24.6-aliyun.1"
+	p, err = Plan(Options{Mode: render.ModeTypha, Cluster: c})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.ContainsFunc(titles(p), func(s string) bool { return strings.HasPrefix(s, "Mirror") }) {
+		t.Error("a mirror step for the guide's image")
+	}
+}
+
+// TestPlanLogSeverity: the in-sync gate reads Typha's info lines, so a
+// typha plan for a Typha that logs above info is refused.
+func TestPlanLogSeverity(t *testing.T) {
+	t.Parallel()
+	for _, sev := range []string{"warning", "Error", "fatal"} {
+		c := cluster1000
+		c.LogSeverity = sev
+		_, err := Plan(Options{Mode: render.ModeTypha, Cluster: c})
+		var oe *render.OptionError
+		if !errors.As(err, &oe) || oe.Field != "LogSeverity" || !strings.Contains(oe.Reason, "Received status update message from datastore.") {
+			t.Errorf("%s: %v", sev, err)
+		}
+	}
+	c := cluster1000
+	c.LogSeverity = "debug"
+	if _, err := Plan(Options{Mode: render.ModeTypha, Cluster: c}); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestPlanMetricsPortInSecurityGroup: with metrics, Typha also listens on
+// 9093 of every node it runs on, and the security group step admits only
+// the nodes to it. It failed before the fix: the step left 9093 out.
+func TestPlanMetricsPortInSecurityGroup(t *testing.T) {
+	t.Parallel()
+	c := render.Options{Region: "cn-hangzhou", Nodes: 1000, KubeVersion: "v1.24.6-aliyun.1", Metrics: true}
+	p, err := Plan(Options{Mode: render.ModeTypha, Cluster: c})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cmds []string
+	for _, s := range p.Steps {
+		if strings.HasPrefix(s.Title, "Allow Typha's port") {
+			cmds = s.Commands
+		}
+	}
+	if !slices.Contains(cmds, "aliyun ecs AuthorizeSecurityGroup --RegionId cn-hangzhou --SecurityGroupId SG_ID --IpProtocol tcp --PortRange 9093/9093 --SourceGroupId SG_ID --Policy accept --Description typha-metrics") {
+		t.Errorf("with metrics the security group step leaves out 9093: %q", cmds)
 	}
 }
 
@@ -125,13 +238,18 @@ func TestPlanExactPatch(t *testing.T) {
 			if p.Edit == nil {
 				t.Fatal("no Edit with ENIConfig given")
 			}
-			var patches []string
-			for _, c := range commands(p) {
-				if strings.Contains(c, "patch cm eni-config") {
-					patches = append(patches, c)
-				}
-				if strings.Contains(c, " ds") && !strings.Contains(c, "ds/terway-eni") && !strings.Contains(c, "ds terway-eni ") {
-					t.Errorf("command %q does not use the DaemonSet given", c)
+			var patches, undo []string
+			for _, s := range p.Steps {
+				for _, c := range s.Commands {
+					switch {
+					case strings.Contains(c, "patch cm eni-config") && s.Undo:
+						undo = append(undo, c)
+					case strings.Contains(c, "patch cm eni-config"):
+						patches = append(patches, c)
+					}
+					if strings.Contains(c, " ds") && !strings.Contains(c, "ds/terway-eni") && !strings.Contains(c, "ds terway-eni ") && !strings.Contains(c, "ds=terway-eni\n") {
+						t.Errorf("command %q does not use the DaemonSet given", c)
+					}
 				}
 			}
 			var want []string
@@ -141,13 +259,27 @@ func TestPlanExactPatch(t *testing.T) {
 			if !slices.Equal(patches, want) {
 				t.Errorf("patch commands %q, want %q", patches, want)
 			}
-			// Terway restarts only when the patch changes eni-config.
-			if restarts := slices.Contains(commands(p), "kubectl -n kube-system rollout restart ds/terway-eni"); restarts != (tt.wantPatch != "") {
+			// Terway restarts only when the patch changes eni-config (and
+			// on the undo path, which undoes it).
+			var restarts bool
+			for _, s := range p.Steps {
+				restarts = restarts || (!s.Undo && slices.Contains(s.Commands, "kubectl -n kube-system rollout restart ds/terway-eni"))
+			}
+			if restarts != (tt.wantPatch != "") {
 				t.Errorf("restart of ds/terway-eni: %v with patch %q, in %q", restarts, tt.wantPatch, commands(p))
 			}
-			backup := p.Steps[slices.Index(titles(p), "Back up eni-config")]
-			if tt.wantRevert != "" && !strings.Contains(backup.Notes[0], "kubectl -n kube-system patch cm eni-config --type merge -p '"+tt.wantRevert+"'") {
-				t.Errorf("backup notes %q, want the revert patch %s", backup.Notes, tt.wantRevert)
+			revert := "kubectl -n kube-system patch cm eni-config --type merge -p '" + tt.wantRevert + "'"
+			switch {
+			case tt.mode == render.ModeTypha && tt.wantRevert != "":
+				// The undo path restores exactly what the patch changed.
+				if !slices.Equal(undo, []string{revert}) {
+					t.Errorf("undo patches %q, want %q", undo, revert)
+				}
+			case tt.wantRevert != "":
+				backup := p.Steps[slices.Index(titles(p), "Back up eni-config")]
+				if !strings.Contains(backup.Notes[0], revert) {
+					t.Errorf("backup notes %q, want the revert patch %s", backup.Notes, tt.wantRevert)
+				}
 			}
 			if tt.wantTitle != "" && !slices.Contains(titles(p), tt.wantTitle) {
 				t.Errorf("steps %q, want one titled %q", titles(p), tt.wantTitle)
@@ -234,15 +366,13 @@ func TestPlanBefore125(t *testing.T) {
 		t.Errorf("1.24 plan: steps %q, findings %v", titles(p), p.Findings)
 	}
 	step(t, p, "Allow Typha's port 5473 only from the cluster's nodes")
+	// 1.30: the default Typha, v3.24.5, has no finding either.
 	p, err = Plan(Options{Mode: render.ModeTypha, Cluster: cluster1000})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if notes := strings.Join(step(t, p, "Check that Typha can list EndpointSlices").Notes, " "); !strings.Contains(notes, "expect a count above 0") {
-		t.Errorf("1.30 plan with the guide's Typha: check notes %q do not say to expect the fault", notes)
-	}
-	if len(p.Findings) != 1 || p.Findings[0].Rule != lint.RuleTyphaEndpointSlice {
-		t.Errorf("1.30 plan findings %v, want one %s", p.Findings, lint.RuleTyphaEndpointSlice)
+	if len(p.Findings) != 0 {
+		t.Errorf("1.30 plan findings %v, want none", p.Findings)
 	}
 }
 
@@ -374,5 +504,48 @@ func TestPlanCountsInEnglish(t *testing.T) {
 	}
 	if notes := strings.Join(step(t, p, "Save the Typha manifests").Notes, " "); !strings.Contains(notes, "Deployment (1 replica, image") {
 		t.Errorf("save notes %q", notes)
+	}
+}
+
+// TestPlanDisablePolicyOnCilium: where Cilium enforces NetworkPolicy
+// (IPVlan, DataPath V2, network_policy_provider ebpf), turning it off does
+// not stop Felix, which does not run: Terway keeps running Cilium with
+// --enable-policy=never, and Cilium still watches the API server. The plan
+// said "Terway stops running Felix" before.
+func TestPlanDisablePolicyOnCilium(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		data map[string]string
+	}{
+		{"ipvlan", nil},
+		{"datapathv2", map[string]string{terway.KeyCNIConf: `{"type": "terway", "eniip_virtual_type": "datapathv2"}`}},
+		{"ebpf", map[string]string{terway.KeyCNIConf: `{"type": "terway", "network_policy_provider": "ebpf"}`}},
+	} {
+		cm := loadENIConfig(t, "terway-eniip.yaml")
+		if tc.data != nil {
+			cm.Data = tc.data
+		}
+		p, err := Plan(Options{Mode: render.ModeDisablePolicy, ENIConfig: cm})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(p.Summary, "Felix") || !strings.Contains(p.Summary, "Cilium") {
+			t.Errorf("%s: summary %q", tc.name, p.Summary)
+		}
+		notes := strings.Join(step(t, p, "Turn NetworkPolicy off").Notes, " ")
+		for _, want := range []string{"--enable-policy=never", "still watches the API server"} {
+			if !strings.Contains(notes, want) {
+				t.Errorf("%s: patch notes %q lack %q", tc.name, notes, want)
+			}
+		}
+	}
+	// Felix's cluster: as before.
+	p, err := Plan(Options{Mode: render.ModeDisablePolicy, ENIConfig: loadENIConfig(t, "terway-eniip-veth.yaml")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Summary != "disable NetworkPolicy: Terway stops running Felix against the API server" {
+		t.Errorf("Felix summary %q", p.Summary)
 	}
 }

@@ -7,8 +7,11 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/typharender/typharender/internal/english"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/validation"
 
@@ -75,40 +78,57 @@ func Rollback(o RollbackOptions) (*Result, error) {
 	}
 
 	p := &Result{Mode: from}
-	b := &planBuilder{plan: p, ds: ds}
-	restore := restoreData(from, o.ENIConfig, o.Backup)
 	if from == render.ModeTypha {
 		p.Summary = "roll back Typha: Felix watches the API server again, then Typha is deleted"
 	} else {
 		p.Summary = "roll back disable-policy: NetworkPolicy is enforced again"
 	}
-	b.step(Step{
+	o.From, o.TerwayDaemonSet = from, ds
+	p.Steps = (&planBuilder{ds: ds}).rollbackSteps(o)
+	mustBeFilled(p)
+	return p, nil
+}
+
+// rollbackSteps returns the steps that undo the plan of o.From, for
+// Rollback and for the typha plan's undo path; o is valid.
+func (b *planBuilder) rollbackSteps(o RollbackOptions) []Step {
+	sub := &planBuilder{plan: &Result{}, ds: b.ds}
+	restore := restoreData(o.From, o.ENIConfig, o.Backup)
+	sub.step(Step{
 		Title:    "Back up eni-config as it is now",
+		Target:   TargetCluster,
 		Commands: []string{"kubectl -n kube-system get cm eni-config -o yaml > " + ENIConfigBeforeRollback},
 		Notes:    []string{fmt.Sprintf("A file of its own: the plan's backup, %s, is left as it is.", ENIConfigBackup)},
 	})
-	b.step(b.restoreStep(from, restore, o))
+	sub.step(sub.restoreStep(o.From, restore, o))
 	changes := len(restore) > 0 || o.ENIConfig == nil
 	if changes {
-		b.restart()
-		last := &b.plan.Steps[len(b.plan.Steps)-1]
+		sub.restart()
+		last := &sub.plan.Steps[len(sub.plan.Steps)-1]
 		last.Notes = append([]string{"The patch changes eni-config, so Terway must restart to read it: until every pod has, some Felix agents still run with the old settings."}, last.Notes...)
 	} else {
-		b.step(Step{
+		sub.step(Step{
 			Title: "Restart Terway: not needed",
 			Notes: []string{
 				"eni-config already has the values to restore, so this plan does not restart Terway. If they were set after Terway's pods started, the pods still run with the old ones: the next step shows one pod's; if it differs, restart:",
-				fmt.Sprintf("kubectl -n kube-system rollout restart ds/%s, then kubectl -n kube-system rollout status ds/%s.", ds, ds),
+				fmt.Sprintf("kubectl -n kube-system rollout restart ds/%s, then kubectl -n kube-system rollout status ds/%s.", b.ds, b.ds),
 			},
 		})
 	}
-	if from == render.ModeTypha {
-		b.step(b.verifyWithoutTypha(o.Metrics))
-		b.step(deleteTypha())
+	if o.From == render.ModeTypha {
+		relay, left := restore[terway.KeyFelixRelayService]
+		if !left && o.ENIConfig != nil {
+			// Nothing to restore: the key stays as it is.
+			if v, ok := o.ENIConfig.Data[terway.KeyFelixRelayService]; ok {
+				relay = &v
+			}
+		}
+		sub.step(sub.verifyWithoutTypha(o.Metrics, relay))
+		sub.step(deleteTypha())
 	} else {
-		b.step(b.verifyPolicyOn())
+		sub.step(sub.verifyPolicyOn())
 	}
-	return p, nil
+	return sub.plan.Steps
 }
 
 // restoreData returns the data keys to patch, with their values (nil
@@ -164,7 +184,7 @@ func restorePatch(data map[string]*string) string {
 }
 
 func (b *planBuilder) restoreStep(from render.Mode, data map[string]*string, o RollbackOptions) Step {
-	s := Step{Title: "Stop relaying Felix through Typha"}
+	s := Step{Title: "Stop relaying Felix through Typha", Target: TargetCluster}
 	if from == render.ModeDisablePolicy {
 		s.Title = "Turn NetworkPolicy back on"
 	}
@@ -201,36 +221,69 @@ func (b *planBuilder) restoreStep(from render.Mode, data map[string]*string, o R
 	return s
 }
 
-// verifyWithoutTypha checks that Felix runs without Typha before Typha is
-// deleted.
-func (b *planBuilder) verifyWithoutTypha(metrics bool) Step {
+// verifyWithoutTypha is a gate: Felix runs without Typha before Typha is
+// deleted. relay is the felix_relay_service value the restore left (nil:
+// none).
+func (b *planBuilder) verifyWithoutTypha(metrics bool, relay *string) Step {
+	want, wantText := "", "no "+terway.KeyFelixRelayService
+	if relay != nil {
+		want, wantText = *relay, fmt.Sprintf("%s %q, as before the plan", terway.KeyFelixRelayService, *relay)
+	}
+	count := `  echo "OK: eni-config has <<WANTTEXT>>, and Terway's $desired pods all restarted after it changed: none was given the Typha Service"`
+	if metrics {
+		count = script(withoutTyphaByMetrics).fill("SUM", connectionsSum(), "TRIES", tries(ConnectionsTimeout), "EVERY", secs(pollEvery),
+			"WITHIN", english.Duration(ConnectionsTimeout), "METRIC", ConnectionsMetric)
+	}
+	cmd := script(withoutTyphaScript).fill("COUNT", count)
+	cmd = script(cmd).fill("DS", ShellQuote(b.ds), "ENICONFIG", terway.ENIConfigName, "RELAY", terway.KeyFelixRelayService,
+		"WANT", ShellQuote(want), "WANTTEXT", wantText,
+		"UNDO", "do not delete Typha while a Felix may use it: fix this, and run this step again")
 	s := Step{
-		Title: "Verify that Felix runs without Typha",
-		Commands: []string{
-			fmt.Sprintf(`kubectl -n kube-system get cm eni-config -o jsonpath='{.data.%s}{"\n"}'`, terway.KeyFelixRelayService),
-			fmt.Sprintf("kubectl -n kube-system get ds %s", b.ds),
-			felixEnv(b.ds),
-		},
+		Title:    "Verify that Felix runs without Typha",
+		Target:   TargetCluster,
+		Gate:     &Gate{Name: GateWithoutTypha, Timeout: b.timeoutOr(time.Minute) + ConnectionsTimeout},
+		Commands: []string{cmd},
 		Notes: []string{
-			"The first command prints an empty line; the DaemonSet has as many pods READY and UP-TO-DATE as DESIRED; the third prints no FELIX_TYPHAK8SSERVICENAME line (kubectl exec picks one pod; the restart gave every pod the same settings).",
+			fmt.Sprintf("The command checks that eni-config has %s, and that Terway's DaemonSet has every pod restarted and available: a pod that restarted after the patch was not given the Typha Service.", wantText),
 		},
 	}
 	if metrics {
-		s.Commands = append(s.Commands, connectionsPerPod(), connectionsSum())
-		s.Notes = append(s.Notes, fmt.Sprintf("Every Typha pod shows %s 0, and the sum is 0: no Felix agent uses Typha any more.", ConnectionsMetric))
+		s.Notes = append(s.Notes, fmt.Sprintf("With Typha's metrics it also sums %s over the Typha replicas until it is 0: no Felix agent uses Typha any more. Per replica: %s", ConnectionsMetric, connectionsPerPod()))
 		s.Notes = append(s.Notes, metricsNotes()[1])
-	} else {
-		s.Notes = append(s.Notes, "Without Typha's metrics the DaemonSet is the proof: every pod counted UP-TO-DATE started after the patch, so none was given the Typha Service.")
 	}
-	s.Notes = append(s.Notes, "Do not continue until every check holds: deleting Typha while a Felix agent still uses it leaves that node's policy unsynced until its Terway pod restarts.")
+	s.Notes = append(s.Notes, fmt.Sprintf("Gate %s: go on to delete Typha only when the command's last line starts with %q (it exits 0). On a STOP, do not delete Typha: deleting it while a Felix agent still uses it leaves that node's policy unsynced until its Terway pod restarts; fix what it names and run this step again. It decides within %s.", GateWithoutTypha, strings.TrimSpace(GatePass), english.Duration(s.Gate.Timeout)))
 	return s
 }
+
+// withoutTyphaScript is the gate before Typha is deleted.
+const withoutTyphaScript script = `(
+  ` + stopFunc + `
+  ds=<<DS>>
+  relay=$(kubectl -n kube-system get cm <<ENICONFIG>> -o go-template='{{with .data}}{{with index . "<<RELAY>>"}}{{.}}{{end}}{{end}}|') || stop "cannot read the ConfigMap kube-system/<<ENICONFIG>>"
+  relay=${relay%|}
+  [ "$relay" = <<WANT>> ] || stop "eni-config's <<RELAY>> is $(printf '%q' "$relay"): the restore step did not take (want <<WANTTEXT>>)"
+  IFS='|' read -r desired updated available <<< "$(kubectl -n kube-system get ds "$ds" -o jsonpath='{.status.desiredNumberScheduled}|{.status.updatedNumberScheduled}|{.status.numberAvailable}')"
+  [ -n "$desired" ] || stop "cannot read the DaemonSet kube-system/$ds"
+  [ "${updated:-0}" -eq "$desired" ] && [ "${available:-0}" -eq "$desired" ] || stop "Terway's DaemonSet $ds has ${updated:-0} of $desired pods restarted and ${available:-0} available: pods that did not restart may still use Typha (kubectl -n kube-system rollout status ds/$ds)"
+<<COUNT>>
+)`
+
+// withoutTyphaByMetrics waits until no Felix is connected to Typha.
+const withoutTyphaByMetrics = `  n=0
+  for ((i = 0; i < <<TRIES>>; i++)); do
+    n=$(<<SUM>>)
+    [ "$n" -eq 0 ] && break
+    sleep <<EVERY>>
+  done
+  [ "$n" -eq 0 ] && { echo "OK: eni-config has <<WANTTEXT>>, Terway's $desired pods all restarted, and no Felix is connected to Typha (<<METRIC>> sums to 0)"; exit 0; }
+  stop "$n Felix agents are still connected to Typha after <<WITHIN>> (<<METRIC>>)"`
 
 // deleteTypha deletes Typha's objects, the autoscaler's if it was
 // rendered, and keeps the CRD.
 func deleteTypha() Step {
 	return Step{
-		Title: "Delete Typha",
+		Title:  "Delete Typha",
+		Target: TargetCluster,
 		Commands: []string{
 			fmt.Sprintf("kubectl -n %s delete deployment,serviceaccount,configmap,role,rolebinding %s --ignore-not-found", render.Namespace, render.AutoscalerName),
 			fmt.Sprintf("kubectl delete clusterrole,clusterrolebinding %s --ignore-not-found", render.AutoscalerName),
@@ -246,7 +299,8 @@ func deleteTypha() Step {
 // verifyPolicyOn checks that NetworkPolicy is enforced again.
 func (b *planBuilder) verifyPolicyOn() Step {
 	return Step{
-		Title: "Verify",
+		Title:  "Verify",
+		Target: TargetCluster,
 		Commands: []string{
 			fmt.Sprintf(`kubectl -n kube-system get cm eni-config -o jsonpath='{.data.%s}{"\n"}'`, terway.KeyDisableNetworkPolicy),
 			fmt.Sprintf("kubectl -n kube-system get ds %s", b.ds),

@@ -31,8 +31,11 @@ func TestRollbackTyphaOrder(t *testing.T) {
 	restore := index(`kubectl -n kube-system patch cm eni-config --type merge -p '{"data":{"felix_relay_service":null}}'`)
 	restart := index("kubectl -n kube-system rollout restart ds/terway-eniip")
 	wait := index("kubectl -n kube-system rollout status ds/terway-eniip")
-	verify := index(`kubectl -n kube-system exec ds/terway-eniip -c policy -- env | grep -E '^(FELIX_TYPHAK8SSERVICENAME|DISABLE_POLICY)='`)
+	verify := slices.IndexFunc(cmds, func(c string) bool { return strings.Contains(c, "felix_relay_service is $(printf '%q' \"$relay\")") })
 	del := index("kubectl -n kube-system delete deployment,service,poddisruptionbudget calico-typha")
+	if g := p.Steps[3].Gate; g == nil || g.Name != GateWithoutTypha || g.UndoFrom != 0 {
+		t.Errorf("the check before Typha is deleted is not the %s gate: %+v", GateWithoutTypha, g)
+	}
 	if !(restore < restart && restart < wait && wait < verify && verify < del) {
 		t.Errorf("order restore %d, restart %d, wait %d, verify %d, delete %d", restore, restart, wait, verify, del)
 	}
@@ -146,7 +149,7 @@ func TestRollbackMetrics(t *testing.T) {
 	}) {
 		t.Errorf("verify commands %q do not read the connections through the pod proxy", verify.Commands)
 	}
-	if !strings.Contains(strings.Join(verify.Notes, " "), "typha_connections_active 0") {
+	if !strings.Contains(strings.Join(verify.Notes, " "), "until it is 0") {
 		t.Errorf("notes %q", verify.Notes)
 	}
 }
@@ -179,25 +182,30 @@ func TestPlanTyphaMetricsAndAutoscaler(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmds := commands(p)
-	if !slices.Contains(cmds, "kubectl -n kube-system wait deploy/calico-typha --for=jsonpath='{.status.readyReplicas}'=5 --timeout=5m") {
-		t.Errorf("no wait for the autoscaler's 5 replicas in %q", cmds)
+	inSync, _ := gateOf(t, p, GateTyphaInSync)
+	if !strings.Contains(inSync, "kubectl -n kube-system wait deploy/calico-typha --for=jsonpath='{.status.readyReplicas}'=5 --timeout=5m") {
+		t.Errorf("no wait for the autoscaler's 5 replicas in %q", inSync)
 	}
-	verify := step(t, p, "Verify")
-	perPod := `for pod in $(kubectl -n kube-system get pods -l k8s-app=calico-typha -o jsonpath='{.items[*].metadata.name}'); do printf '%s ' "$pod"; kubectl get --raw "/api/v1/namespaces/kube-system/pods/$pod:9093/proxy/metrics" | grep '^typha_connections_active '; done`
-	if !slices.Contains(verify.Commands, perPod) {
-		t.Errorf("verify commands %q lack %q", verify.Commands, perPod)
+	cmd, verify := gateOf(t, p, GateRolloutComplete)
+	if !strings.Contains(cmd, `kubectl get --raw "/api/v1/namespaces/kube-system/pods/$pod:9093/proxy/metrics" | awk '$1 == "typha_connections_active" {print $2}'`) {
+		t.Errorf("the rollout gate %q does not sum the connections", cmd)
 	}
 	notes := strings.Join(verify.Notes, " ")
-	for _, want := range []string{"their sum: 1000", "one per node that runs Felix", "about 200", "all of the node's interfaces"} {
+	for _, want := range []string{"one per node that runs Felix", "1000 is what this plan was made for", "about 200", "all of the node's interfaces",
+		`printf '%s ' "$pod"; kubectl get --raw "/api/v1/namespaces/kube-system/pods/$pod:9093/proxy/metrics" | grep '^typha_connections_active '`} {
 		if !strings.Contains(notes, want) {
-			t.Errorf("verify notes %q lack %q", notes, want)
+			t.Errorf("rollout gate notes %q lack %q", notes, want)
 		}
 	}
-	if slices.ContainsFunc(verify.Commands, func(c string) bool { return strings.Contains(c, "-c policy -- env") }) {
-		t.Error("with metrics, the verify step still checks Felix's side instead")
+	if strings.Contains(cmd, "-c policy") {
+		t.Error("with metrics, the rollout gate still reads Felix's logs instead")
 	}
-	wait := strings.Join(step(t, p, "Wait for Typha").Notes, " ")
+	// The port step admits the nodes to the metrics port too.
+	if !slices.Contains(step(t, p, "Allow Typha's ports 5473 and 9093 only from the cluster's nodes").Commands,
+		"aliyun ecs AuthorizeSecurityGroup --RegionId cn-hangzhou --SecurityGroupId SG_ID --IpProtocol tcp --PortRange 9093/9093 --SourceGroupId SG_ID --Policy accept --Description typha-metrics") {
+		t.Error("with metrics the security group step leaves out 9093")
+	}
+	wait := strings.Join(step(t, p, "Wait for Typha, and check that every pod is in sync").Notes, " ")
 	if !strings.Contains(wait, "3 or fewer such nodes") || !strings.Contains(wait, "last-applied-configuration") {
 		t.Errorf("wait notes %q do not say where the autoscaler and sizing differ, or how to keep replicas", wait)
 	}

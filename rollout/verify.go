@@ -7,7 +7,6 @@ import (
 	"github.com/typharender/typharender/internal/english"
 	"github.com/typharender/typharender/render"
 	"github.com/typharender/typharender/sizing"
-	"github.com/typharender/typharender/terway"
 )
 
 // typhaPods lists the Typha pods' names, one line, as the metrics
@@ -45,43 +44,6 @@ func metricsNotes() []string {
 		fmt.Sprintf("Typha serves metrics on port %d of every node it runs on, on all of the node's interfaces (hostNetwork): restrict %d to the cluster's nodes and the API server in the security group, as for %d.", render.MetricsPort, render.MetricsPort, render.Port),
 		fmt.Sprintf("The pod proxy needs the API server to reach port %d on the node; if the command times out, read one pod's metrics with kubectl -n kube-system port-forward pod/POD %d and curl -s localhost:%d/metrics | grep %s.", render.MetricsPort, render.MetricsPort, render.MetricsPort, ConnectionsMetric),
 	}
-}
-
-// verifyTypha is the typha plan's last step: eni-config names Typha, the
-// pods run, and Felix is connected: per replica through the metrics, or
-// on Felix's side without them.
-func (b *planBuilder) verifyTypha() Step {
-	res := b.plan.Rendering
-	a := res.Advice
-	s := Step{
-		Title: "Verify",
-		Commands: []string{
-			fmt.Sprintf(`kubectl -n kube-system get cm eni-config -o jsonpath='{.data.%s}{"\n"}'`, terway.KeyFelixRelayService),
-			fmt.Sprintf("kubectl get pods -l %s=%s -n %s", render.AppLabel, render.Name, render.Namespace),
-		},
-		Notes: []string{
-			fmt.Sprintf("The first command prints %s; every Typha pod is Running.", render.Name),
-		},
-	}
-	if b.metrics() {
-		s.Commands = append(s.Commands, connectionsPerPod(), connectionsSum())
-		s.Notes = append(s.Notes,
-			fmt.Sprintf("The third command prints each Typha pod with %s, the Felix agents connected to it; Typha rebalances them, so each replica holds about %d. The fourth prints their sum: %d once every Terway pod has restarted, one per node that runs Felix (the %d nodes this plan was made for: if that counts virtual or exclusive-ENI nodes, which run no Felix, expect fewer; a count from kubectl get nodes, as typharender makes it, leaves them out).", ConnectionsMetric, a.Load.FelixPerTypha, a.Nodes, a.Nodes),
-			"A sum below that after the restart means some Felix agents still watch the API server directly: check those nodes' Terway pods (kubectl -n kube-system get pods -o wide | grep terway).",
-		)
-		s.Notes = append(s.Notes, metricsNotes()...)
-	} else {
-		s.Commands = append(s.Commands,
-			felixEnv(b.ds),
-			fmt.Sprintf("kubectl -n kube-system logs ds/%s -c policy | grep -i typha", b.ds),
-		)
-		s.Notes = append(s.Notes,
-			fmt.Sprintf("Without Typha's metrics (values key metrics.enabled), check Felix's side: the third command shows one Terway pod's policy container, where Felix runs, started with FELIX_TYPHAK8SSERVICENAME=%s (kubectl exec picks one pod of the DaemonSet); the fourth shows that Felix's log lines about Typha, which name the Typha address it connected to (port %d).", render.Name, sizing.TyphaPort),
-			"With metrics.enabled the plan counts the connected Felix agents on every Typha replica instead.",
-		)
-	}
-	s.Notes = append(s.Notes, "Then watch the traffic to the API server's SLB instance fall as Felix agents move to Typha (the guide's check).")
-	return s
 }
 
 // metrics reports whether the rendering serves Typha's metrics.

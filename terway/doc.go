@@ -12,4 +12,9 @@
 //	regions.go    region IDs, their syntax, near-miss suggestions
 //	registry.go   registry hosts of a region
 //	eniconfig.go  the eni-config ConfigMap, its keys, Terway's reading of them
+//	engine.go     which engine an eni-config makes Terway run
+//	typha.go      the Felix each Terway ships, the Typha problems and the
+//	              claims that lift them, the window, the default image per
+//	              Kubernetes version
+//	nodes.go      the nodes that run Felix
 package terway

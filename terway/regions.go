@@ -83,6 +83,12 @@ func CheckRegion(region string) (warning string, err error) {
 	case !isRegionID(id):
 		return fail("is not a region ID: want lowercase letters, digits and dashes, such as cn-hangzhou, ap-southeast-1 or cn-shanghai-finance-1 (dots, slashes, colons, upper case and spaces would change the image host)")
 	case !KnownRegion(id):
+		if near := oneEditFrom(id); len(near) > 0 {
+			// A typo, not a new region: the image host it would name does
+			// not exist.
+			reason := fmt.Sprintf("is not a known Alibaba Cloud region ID, but one edit from %s: a typo names a region, and a registry host (%s), that do not exist; a new region this close to a known one is refused until typharender knows it", orList(near), DefaultRegistry(id))
+			return fail(reason)
+		}
 		w := fmt.Sprintf("region %q is not a known Alibaba Cloud region ID; check the image host %s", id, DefaultRegistry(id))
 		if s := suggestRegion(id); s != "" {
 			w += "; did you mean " + s + "?"
@@ -156,6 +162,29 @@ func suggestRegion(s string) string {
 		return ""
 	}
 	return best
+}
+
+// oneEditFrom returns the known regions one edit (Levenshtein, on bytes)
+// from s, in order.
+func oneEditFrom(s string) []string {
+	if len(s) > 64 {
+		return nil
+	}
+	var out []string
+	for _, r := range knownRegions {
+		if editDistance(s, r) == 1 {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// orList joins items as "a, b or c".
+func orList(items []string) string {
+	if len(items) < 2 {
+		return strings.Join(items, "")
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " or " + items[len(items)-1]
 }
 
 // editDistance is the Levenshtein distance between a and b, in bytes.

@@ -44,18 +44,24 @@ func TestCheckRegionSuggests(t *testing.T) {
 		name, region string
 		wantErr      bool   // refused, not warned about
 		suggest      string // "" for no suggestion
+		candidates   string // in the error: the known regions one edit away
 	}{
 		{name: "upper case", region: "CN-HANGZHOU", wantErr: true, suggest: "cn-hangzhou"},
 		{name: "mixed case", region: "Cn-Hangzhou", wantErr: true, suggest: "cn-hangzhou"},
 		{name: "upper case trimmed", region: " AP-SOUTHEAST-1 ", wantErr: true, suggest: "ap-southeast-1"},
 		{name: "swapped letters", region: "cn-hangzhuo", suggest: "cn-hangzhou"},
-		{name: "one letter off", region: "cn-shangai", suggest: "cn-shanghai"},
-		{name: "wrong digit", region: "us-east-2", suggest: "us-east-1"},
+		// One edit from a known region is a typo, not a new region: refused
+		// with the suggestion (it used to render with a warning, with an
+		// image host that does not exist).
+		{name: "one letter off", region: "cn-shangai", wantErr: true, suggest: "cn-shanghai"},
+		{name: "wrong digit", region: "us-east-2", wantErr: true, suggest: "us-east-1"},
+		{name: "one letter too many", region: "cn-hangzhoua", wantErr: true, suggest: "cn-hangzhou"},
 		{name: "typo and upper case", region: "CN-BEIJNG", wantErr: true, suggest: "cn-beijing"},
 		{name: "dot typo", region: "cn.hangzhou", wantErr: true, suggest: "cn-hangzhou"},
 		{name: "nothing close", region: "cn-atlantis-1"},
 		{name: "three edits", region: "cn-hzngzhuo"},
-		{name: "equally close", region: "ap-southeast-4"},
+		{name: "one edit from several", region: "ap-southeast-4", wantErr: true, candidates: "one edit from ap-southeast-1, ap-southeast-2, ap-southeast-3, ap-southeast-5, ap-southeast-6 or ap-southeast-7"},
+		{name: "two edits from several", region: "ap-southeast-44"},
 		{name: "not a region", region: "cn-hangzhou.evil.example/x", wantErr: true},
 		{name: "placeholder", region: "{REGION-ID}", wantErr: true},
 	}
@@ -74,6 +80,9 @@ func TestCheckRegionSuggests(t *testing.T) {
 					assert.True(t, strings.HasSuffix(err.Error(), "; "+hint), err.Error())
 				} else {
 					assert.NotContains(t, err.Error(), "did you mean")
+				}
+				if tc.candidates != "" {
+					assert.Contains(t, err.Error(), tc.candidates)
 				}
 				return
 			}

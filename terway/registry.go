@@ -51,6 +51,16 @@ func RegistryFor(f Family, region string) string {
 	return ""
 }
 
+// SharedNamespaces reports whether the namespaces of f's hosts (the first
+// path component of a repository there) may belong to someone other than
+// the cluster's owner: Container Registry Personal Edition (the guide's
+// and the international hosts), where any account may create a
+// namespace, and ACK's system registry, which holds Alibaba's images
+// only. An Enterprise Edition instance is its owner's alone. On such a
+// host, a repository whose owner is not Alibaba (calico/typha) is
+// whoever created that namespace's, not the project's.
+func (f Family) SharedNamespaces() bool { return f != FamilyEnterprise }
+
 // Registry is a parsed Alibaba Cloud Container Registry host.
 type Registry struct {
 	Family   Family

@@ -2,6 +2,7 @@ package terway
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -80,6 +81,22 @@ func FelixForTerway(terway Release) (Release, bool) {
 	return felix, ok
 }
 
+// firstTerwayWithRelay is the first Terway release whose DaemonSet passes
+// eni-config's felix_relay_service to Felix, as FELIX_TYPHAK8SSERVICENAME
+// in the policy container (configMapKeyRef, optional). Older releases
+// ignore the key. Source: AliyunContainerService/terway,
+// charts/terway/templates/daemonset.yaml: absent at v1.6.0, present from
+// v1.6.1 (commit f00120e2 "chart: update the tpl", 2023-10-19) to v1.17.5
+// (charts/terway/templates/terwayd/daemonset.yaml); no code of Terway reads
+// the key (git grep at 89aadf8b).
+var firstTerwayWithRelay = Release{1, 6, 1}
+
+// FirstTerwayWithRelay returns the first Terway release that passes
+// eni-config's felix_relay_service to Felix: v1.6.1. The DaemonSet's
+// policy container (where Felix runs) takes FELIX_TYPHAK8SSERVICENAME from
+// that key from then on.
+func FirstTerwayWithRelay() Release { return firstTerwayWithRelay }
+
 // The Typha releases that bound what works with Terway.
 var (
 	// typhaEndpointSlices is the first Typha whose libcalico-go lists
@@ -95,10 +112,20 @@ var (
 	// Source: calico lib/backend/k8s/resources/kubeendpointslice.go at
 	// the v3.20.2-typha pins and in v3.23.0; projectcalico/calico#6990.
 	typhaEndpointSliceV1 = Release{3, 23, 0}
+	// typhaTiers is the first Typha that creates Calico Tiers when it
+	// starts: EnsureInitialized creates the default and the admin network
+	// policy Tiers [libcalico-go lib/clientv3/client.go at v3.29.7, v3.31.7
+	// and v3.32.1; not at v3.28.5]. Terway installs no Tier CRD, so in a
+	// Terway cluster such a Typha logs "Failed to initialize datastore" and
+	// never turns Ready. Measured with v3.29.7 and v3.31.7 as Terway's
+	// ServiceAccount with Terway's CRDs (e2e TestTyphaVersions/v3.29.7 and
+	// TestTyphaVersions/v3.31.7).
+	typhaTiers = Release{3, 29, 0}
 	// typhaModernPolicyKeys is the first Typha that disconnects Felix
 	// clients without modern policy keys ("Client does not support modern
 	// policy keys, disconnecting."), which every Felix Terway ships lacks.
-	// Source: calico typha/pkg/syncserver/sync_server.go.
+	// Source: calico typha/pkg/syncserver/sync_server.go at v3.32.1 (not
+	// at v3.31.7); measured with v3.32.1 (e2e TestTyphaVersions/v3.32.1).
 	typhaModernPolicyKeys = Release{3, 32, 0}
 	// kubeWithoutEndpointSliceV1beta1 is the first Kubernetes that no
 	// longer serves discovery.k8s.io/v1beta1.
@@ -118,9 +145,35 @@ const (
 	// later turns Ready but never brings Felix in sync; Felix programs no
 	// policy before it is in sync.
 	ProblemEndpointSlice Problem = "endpointslice-v1beta1"
+	// ProblemTierCRD: Typha v3.29.0 or later creates Calico Tiers at start,
+	// and a Terway cluster has no Tier CRD: it never turns Ready.
+	ProblemTierCRD Problem = "tier-crd-missing"
 	// ProblemFelixRefused: Typha v3.32.0 or later disconnects the Felix
 	// that Terway ships.
 	ProblemFelixRefused Problem = "felix-refused"
+)
+
+// Claim is what a person vouches for, about an image or a cluster, to
+// lift one [Problem]: the version table knows the release, not what a
+// vendor patched into an image or what else a cluster runs. A plan's
+// in-sync gate then proves the claim in the cluster before anything
+// depends on it.
+type Claim string
+
+// The claims, one per problem.
+const (
+	// ClaimEndpointSliceV1: this Typha image lists EndpointSlices through
+	// discovery.k8s.io/v1 (a v3.20 to v3.22 build with Calico's v3.23
+	// change backported). Lifts [ProblemEndpointSlice].
+	ClaimEndpointSliceV1 Claim = "endpointslice-v1"
+	// ClaimTierCRD: this cluster serves Calico's Tier CRD
+	// (tiers.crd.projectcalico.org), and Typha's ServiceAccount may create
+	// Tiers. Lifts [ProblemTierCRD].
+	ClaimTierCRD Claim = "tier-crd"
+	// ClaimFelixModernPolicyKeys: every Felix in this cluster sends modern
+	// policy keys (a Terway whose Felix is newer than the v3.24.5 every
+	// release up to v1.17.5 ships). Lifts [ProblemFelixRefused].
+	ClaimFelixModernPolicyKeys Claim = "felix-modern-policy-keys"
 )
 
 // EndpointSliceLogLine is what Typha v3.20 to v3.22 logs, about once a
@@ -128,35 +181,188 @@ const (
 // Measured with upstream Typha v3.20.2 against kube-apiserver v1.37.2.
 const EndpointSliceLogLine = "Unable to list K8s EndpointSlice resources"
 
+// InitFailedLogLine is what Typha logs, about once a second, while it
+// cannot initialise its datastore, such as a Typha from v3.29 that cannot
+// create Calico Tiers in a Terway cluster [calico
+// typha/pkg/daemon/daemon.go, every version here].
+const InitFailedLogLine = "Failed to initialize datastore"
+
 // TyphaFinding is one way a Typha release fails a cluster, and why.
 type TyphaFinding struct {
 	Problem Problem
-	Message string // why, and what to use instead
+	Claim   Claim  // the claim that lifts it
+	Message string // why it fails, in one clause; no advice
+	Instead string // what to use instead, from the version table: "a Typha tag from v3.23 to v3.28"
 }
 
-// TyphaWindow returns the Typha releases that work with the Felix current
-// Terway ships on every Kubernetes version this project supports:
-// from v3.23.0 up to, not including, v3.32.0.
-func TyphaWindow() (from, before Release) { return typhaEndpointSliceV1, typhaModernPolicyKeys }
+// typhaProblem is one row of the problem table: the Typha releases it
+// covers, the clusters it applies to, and the claim that lifts it.
+type typhaProblem struct {
+	problem      Problem
+	claim        Claim
+	from, before Release            // Typha releases from, up to but not including before (zero: no upper bound)
+	kubeFrom     versioning.Version // Kubernetes versions from; zero: every version
+	felixBefore  Release            // Felix releases below it; zero: every Felix
+	message      func(typha Release, kube versioning.Version, felix Release) string
+	says         string // what the claim says, after "vouch that"
+	proof        string // where the typha plan proves the claim in the cluster
+}
+
+// typhaProblems is the problem table, in the order CheckTypha reports.
+// Sources are with the release variables above.
+var typhaProblems = [...]typhaProblem{
+	{problem: ProblemEndpointSlice, claim: ClaimEndpointSliceV1, from: typhaEndpointSlices, before: typhaEndpointSliceV1,
+		kubeFrom: kubeWithoutEndpointSliceV1beta1,
+		message: func(typha Release, kube versioning.Version, _ Release) string {
+			return fmt.Sprintf("Typha %s lists EndpointSlices through discovery.k8s.io/v1beta1, which Kubernetes %s no longer serves (removed in 1.25): it turns Ready but never brings Felix in sync, and Felix programs no NetworkPolicy until it is (Typha logs %q every second)",
+				typha, kube, EndpointSliceLogLine)
+		},
+		says:  "this Typha image lists EndpointSlices through discovery.k8s.io/v1",
+		proof: "the typha plan's in-sync gate proves it before eni-config changes"},
+	{problem: ProblemTierCRD, claim: ClaimTierCRD, from: typhaTiers,
+		message: func(typha Release, _ versioning.Version, _ Release) string {
+			return fmt.Sprintf("Typha %s creates Calico Tiers when it starts (from v3.29), and Terway installs no Tier CRD: it never turns Ready and logs %q every second (measured with v3.29.7 and v3.31.7)",
+				typha, InitFailedLogLine)
+		},
+		says:  "this cluster serves Calico's Tier CRD, tiers.crd.projectcalico.org, and Typha's ServiceAccount may create Tiers",
+		proof: "the typha plan's in-sync gate proves it before eni-config changes"},
+	{problem: ProblemFelixRefused, claim: ClaimFelixModernPolicyKeys, from: typhaModernPolicyKeys, felixBefore: felixModernPolicyKeysAfter,
+		message: func(typha Release, _ versioning.Version, felix Release) string {
+			return fmt.Sprintf("Typha %s disconnects Felix clients without modern policy keys, and Terway's Felix %s has none: every Felix is disconnected as it connects, so none syncs through Typha",
+				typha, felix)
+		},
+		says:  "every Felix in this cluster sends modern policy keys, as a Felix newer than Terway's v3.24.5 would",
+		proof: "the typha plan's canary gate proves it on one node before Terway restarts everywhere"},
+}
+
+// TyphaWindow returns the Typha releases that work, as Terway's
+// ServiceAccount with Terway's CRDs, with the Felix current Terway ships,
+// on every Kubernetes version this project supports: from v3.23.0 up to,
+// not including, v3.29.0. Below it EndpointSlices are listed through a
+// removed API; from v3.29 Typha needs Calico's Tier CRD; from v3.32 it
+// refuses Terway's Felix.
+func TyphaWindow() (from, before Release) { return typhaEndpointSliceV1, typhaTiers }
+
+// windowText names the window for messages: "a Typha tag from v3.23 to
+// v3.28".
+func windowText() string {
+	from, before := TyphaWindow()
+	return fmt.Sprintf("a Typha tag from v%d.%d to %s", from.Major, from.Minor, lastBefore(before))
+}
 
 // CheckTypha returns what is wrong with running the Typha release typha
-// for Felix felix on Kubernetes kube, in a fixed order; none when the
-// combination works. A Typha tag that is not a release (see
-// [ParseRelease]) cannot be checked.
+// for Felix felix on Kubernetes kube in a Terway cluster, in a fixed
+// order; none when the combination works. A Typha tag that is not a
+// release (see [ParseRelease]) cannot be checked.
 func CheckTypha(typha Release, kube versioning.Version, felix Release) []TyphaFinding {
 	var out []TyphaFinding
-	if !typha.Less(typhaEndpointSlices) && typha.Less(typhaEndpointSliceV1) && !kube.LessThan(kubeWithoutEndpointSliceV1beta1) {
-		out = append(out, TyphaFinding{ProblemEndpointSlice, fmt.Sprintf(
-			"Typha %s lists EndpointSlices through discovery.k8s.io/v1beta1, which Kubernetes %s no longer serves (removed in 1.25): it turns Ready but never brings Felix in sync, and Felix programs no NetworkPolicy until it is (Typha logs %q every second); use a Typha image that carries the fix (Calico moved to discovery.k8s.io/v1 in %s) or a tag from %s to %s",
-			typha, kube, EndpointSliceLogLine, typhaEndpointSliceV1, typhaEndpointSliceV1, lastBefore(typhaModernPolicyKeys))})
-	}
-	if !typha.Less(typhaModernPolicyKeys) && felix.Less(felixModernPolicyKeysAfter) {
-		out = append(out, TyphaFinding{ProblemFelixRefused, fmt.Sprintf(
-			"Typha %s disconnects Felix clients without modern policy keys, and Terway's Felix %s has none: every Felix is disconnected as it connects, so none syncs through Typha; use a Typha tag from %s to %s",
-			typha, felix, typhaEndpointSliceV1, lastBefore(typhaModernPolicyKeys))})
+	for _, p := range typhaProblems {
+		if typha.Less(p.from) || (p.before != Release{} && !typha.Less(p.before)) {
+			continue
+		}
+		if !p.kubeFrom.IsZero() && kube.LessThan(p.kubeFrom) {
+			continue
+		}
+		if (p.felixBefore != Release{}) && !felix.Less(p.felixBefore) {
+			continue
+		}
+		out = append(out, TyphaFinding{Problem: p.problem, Claim: p.claim, Message: p.message(typha, kube, felix), Instead: windowText()})
 	}
 	return out
 }
 
-// lastBefore names the minor line before r: v3.31 for v3.32.0.
+// Claims returns every claim, in the order of the problems they lift.
+func Claims() []Claim {
+	out := make([]Claim, 0, len(typhaProblems))
+	for _, p := range typhaProblems {
+		out = append(out, p.claim)
+	}
+	return out
+}
+
+// Says returns what c claims, to follow "vouch that": "this Typha image
+// lists EndpointSlices through discovery.k8s.io/v1"; "" for a claim this
+// table does not know.
+func (c Claim) Says() string {
+	for _, p := range typhaProblems {
+		if p.claim == c {
+			return p.says
+		}
+	}
+	return ""
+}
+
+// Proof returns where the typha plan proves c in the cluster: "the typha
+// plan's in-sync gate proves it before eni-config changes"; "" for a claim
+// this table does not know.
+func (c Claim) Proof() string {
+	for _, p := range typhaProblems {
+		if p.claim == c {
+			return p.proof
+		}
+	}
+	return ""
+}
+
+// lastBefore names the minor line before r: v3.28 for v3.29.0.
 func lastBefore(r Release) string { return fmt.Sprintf("v%d.%d", r.Major, r.Minor-1) }
+
+// TyphaImage is a Typha image reference in the parts render takes.
+type TyphaImage struct {
+	// Registry is the image's host[:port][/path]; "" means the cluster's
+	// own Alibaba Cloud registry in its region (the family render's
+	// RegistryStyle chooses, the guide's by default).
+	Registry   string
+	Repository string
+	Tag        string
+}
+
+// Ref returns the reference with registry as the registry when the image
+// names none: registry/repository:tag.
+func (i TyphaImage) Ref(registry string) string {
+	if i.Registry != "" {
+		registry = i.Registry
+	}
+	return registry + "/" + i.Repository + ":" + i.Tag
+}
+
+// DefaultTypha is one row of the default-image table: the Typha image
+// typharender renders from a Kubernetes version on, and why.
+type DefaultTypha struct {
+	Since  versioning.Version // the row holds from this version up to the next row's
+	Image  TyphaImage
+	Why    string // why this image, in a sentence
+	Source string // where its facts come from
+}
+
+// defaultTyphas is the default-image table, oldest first.
+var defaultTyphas = [...]DefaultTypha{
+	{Since: versioning.New(1, 16), Image: TyphaImage{Repository: "acs/typha", Tag: "v3.20.2"},
+		Why:    "the guide's image: Typha v3.20.2 from the cluster's own Alibaba Cloud registry, which syncs where discovery.k8s.io/v1beta1 is served (before 1.25)",
+		Source: "the guide, calico-typha.yaml (registry-vpc.{REGION-ID}.aliyuncs.com/acs/typha:v3.20.2)"},
+	{Since: versioning.New(1, 25), Image: TyphaImage{Registry: "quay.io", Repository: "calico/typha", Tag: "v3.24.5"},
+		Why:    "Typha v3.24.5, the Calico release of the Felix Terway ships (v1.5.1 to v1.17.5): it lists EndpointSlices through discovery.k8s.io/v1, speaks Felix 3.24.5's protocol and needs only what Terway's ClusterRole and CRDs give; ACK documents no acs/typha tag after v3.20.2, so the image is Calico's own, from quay.io",
+		Source: "terway deploy/images/policy/Dockerfile (calico-felix at Calico v3.24.5, commit f1a1611a); calico hack/release/pkg/builder/builder.go at v3.24.5 (release images pushed to quay.io/calico); measured: Ready in 2 s and a Felix 3.24.5 client in sync, as Terway's ServiceAccount with Terway's CRDs, on kube-apiserver 1.37 (e2e TestTyphaVersions/v3.24.5)"},
+}
+
+// DefaultTyphaFor returns the default-image row for Kubernetes kube.
+func DefaultTyphaFor(kube versioning.Version) DefaultTypha {
+	row := defaultTyphas[0]
+	for _, r := range defaultTyphas[1:] {
+		if kube.LessThan(r.Since) {
+			break
+		}
+		row = r
+	}
+	return row
+}
+
+// DefaultTyphas returns the default-image table, oldest first, as a fresh
+// slice.
+func DefaultTyphas() []DefaultTypha { return slices.Clone(defaultTyphas[:]) }
+
+// CalicoTyphaRepository is Calico's own Typha repository, on quay.io,
+// docker.io and gcr.io/projectcalico-org [calico
+// hack/release/pkg/builder/builder.go at v3.24.5]: what a mirror copies
+// a calico/typha tag from.
+const CalicoTyphaRepository = "quay.io/calico/typha"

@@ -76,29 +76,67 @@ func TestCheckTypha(t *testing.T) {
 		{"v3.20.2", "v1.30.7-aliyun.1", felix, []Problem{ProblemEndpointSlice}},
 		{"v3.22.9", "1.37", felix, []Problem{ProblemEndpointSlice}},
 		{"v3.23.0", "1.37", felix, nil},
-		{"v3.31.9", "1.37", felix, nil},
-		{"v3.32.0", "1.37", felix, []Problem{ProblemFelixRefused}},
-		{"v3.32.0", "1.37", Release{3, 20, 2}, []Problem{ProblemFelixRefused}},
-		{"v3.33.1", "1.24", Release{3, 32, 0}, nil},
+		{"v3.24.5", "1.35", felix, nil},
+		{"v3.28.5", "1.37", felix, nil},
+		{"v3.29.0", "1.24", felix, []Problem{ProblemTierCRD}},
+		{"v3.29.7", "1.37", felix, []Problem{ProblemTierCRD}},
+		{"v3.31.9", "1.37", felix, []Problem{ProblemTierCRD}},
+		{"v3.32.0", "1.37", felix, []Problem{ProblemTierCRD, ProblemFelixRefused}},
+		{"v3.32.0", "1.37", Release{3, 20, 2}, []Problem{ProblemTierCRD, ProblemFelixRefused}},
+		{"v3.33.1", "1.24", Release{3, 32, 0}, []Problem{ProblemTierCRD}},
 	} {
 		got := CheckTypha(mustRelease(t, tc.typha), versioning.MustParse(tc.kube), tc.felix)
 		var problems []Problem
 		for _, f := range got {
 			problems = append(problems, f.Problem)
+			assert.Equal(t, "a Typha tag from v3.23 to v3.28", f.Instead)
 		}
 		assert.Equal(t, tc.want, problems, "%s at %s with Felix %s", tc.typha, tc.kube, tc.felix)
 	}
-	msg := CheckTypha(Release{3, 20, 2}, versioning.MustParse("1.30"), felix)[0].Message
-	for _, s := range []string{"discovery.k8s.io/v1beta1", "EndpointSlice", EndpointSliceLogLine, "v3.23.0 to v3.31", "1.30"} {
-		assert.Contains(t, msg, s)
+	f := CheckTypha(Release{3, 20, 2}, versioning.MustParse("1.30"), felix)[0]
+	assert.Equal(t, ClaimEndpointSliceV1, f.Claim)
+	for _, s := range []string{"discovery.k8s.io/v1beta1", "EndpointSlice", EndpointSliceLogLine, "1.30"} {
+		assert.Contains(t, f.Message, s)
 	}
-	msg = CheckTypha(Release{3, 32, 0}, versioning.MustParse("1.30"), felix)[0].Message
-	for _, s := range []string{"modern policy keys", "v3.24.5", "v3.23.0 to v3.31"} {
-		assert.Contains(t, msg, s)
+	f = CheckTypha(Release{3, 31, 7}, versioning.MustParse("1.30"), felix)[0]
+	assert.Equal(t, ClaimTierCRD, f.Claim)
+	for _, s := range []string{"Tier", InitFailedLogLine, "v3.31.7"} {
+		assert.Contains(t, f.Message, s)
+	}
+	f = CheckTypha(Release{3, 32, 0}, versioning.MustParse("1.30"), felix)[1]
+	assert.Equal(t, ClaimFelixModernPolicyKeys, f.Claim)
+	for _, s := range []string{"modern policy keys", "v3.24.5"} {
+		assert.Contains(t, f.Message, s)
 	}
 	from, before := TyphaWindow()
 	assert.Equal(t, "v3.23.0", from.String())
-	assert.Equal(t, "v3.32.0", before.String())
+	assert.Equal(t, "v3.29.0", before.String())
+	assert.Equal(t, []Claim{ClaimEndpointSliceV1, ClaimTierCRD, ClaimFelixModernPolicyKeys}, Claims())
+}
+
+// TestDefaultTypha: one case per row of the default-image table and its
+// edges; every default passes CheckTypha at every version it covers.
+func TestDefaultTypha(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ kube, want string }{
+		{"1.16", "REGION/acs/typha:v3.20.2"},
+		{"v1.24.6-aliyun.1", "REGION/acs/typha:v3.20.2"},
+		{"v1.25.0", "quay.io/calico/typha:v3.24.5"},
+		{"v1.35.2-aliyun.1", "quay.io/calico/typha:v3.24.5"},
+		{"1.37", "quay.io/calico/typha:v3.24.5"},
+	} {
+		kube := versioning.MustParse(tc.kube)
+		row := DefaultTyphaFor(kube)
+		assert.Equal(t, tc.want, row.Image.Ref("REGION"), tc.kube)
+		rel := mustRelease(t, row.Image.Tag)
+		assert.Empty(t, CheckTypha(rel, kube, CurrentFelix()), "the default at %s", tc.kube)
+		assert.NotEmpty(t, row.Why)
+		assert.NotEmpty(t, row.Source)
+	}
+	rows := DefaultTyphas()
+	rows[0].Image.Tag = "mutated"
+	assert.Equal(t, "v3.20.2", DefaultTyphas()[0].Image.Tag, "a fresh slice")
+	assert.Equal(t, "v1.6.1", FirstTerwayWithRelay().String())
 }
 
 func mustRelease(t *testing.T, s string) Release {
@@ -108,4 +146,16 @@ func mustRelease(t *testing.T, s string) Release {
 		t.Fatalf("not a release: %q", s)
 	}
 	return r
+}
+
+func TestClaimSays(t *testing.T) {
+	t.Parallel()
+	for _, c := range Claims() {
+		assert.NotEmpty(t, c.Says(), c)
+	}
+	assert.Equal(t, "this Typha image lists EndpointSlices through discovery.k8s.io/v1", ClaimEndpointSliceV1.Says())
+	assert.Empty(t, Claim("no-such-claim").Says())
+	assert.True(t, FamilyGuide.SharedNamespaces())
+	assert.True(t, FamilyACK.SharedNamespaces())
+	assert.False(t, FamilyEnterprise.SharedNamespaces())
 }

@@ -18,9 +18,10 @@ import (
 )
 
 type eniConfigFlags struct {
-	mode   string
-	patch  bool
-	output string
+	mode         string
+	patch        bool
+	output       string
+	allowNoFelix bool
 }
 
 func newENIConfigCmd(s streams) *cobra.Command {
@@ -37,6 +38,11 @@ eni_conf included, is kept byte for byte.
   --mode typha           felix_relay_service: calico-typha, and
                          disable_network_policy: "false" where the key exists
   --mode disable-policy  disable_network_policy: "true"
+
+With --mode typha, an eni-config under which Felix is not the policy
+engine (IPVlan, DataPath V2 or network_policy_provider ebpf: Cilium) is
+refused (exit 2), naming the key that decided, as plan refuses it:
+Typha would serve no one. --allow-no-felix edits it anyway.
 
 Both keys are top-level data keys, not fields of the eni_conf JSON. With
 --patch, write the minimal JSON merge patch instead, for
@@ -69,6 +75,7 @@ afterwards (see typharender plan).`,
 	fl.StringVar(&f.mode, "mode", "", "the guide's approach: typha (relay Felix through Typha) or disable-policy (turn NetworkPolicy off); required")
 	fl.BoolVar(&f.patch, "patch", false, "write the JSON merge patch for kubectl patch --type merge instead of the ConfigMap")
 	fl.StringVarP(&f.output, "output", "o", "yaml", "output format of the ConfigMap: yaml, or json (the ConfigMap itself, as kubectl get -o json prints it)")
+	fl.BoolVar(&f.allowNoFelix, "allow-no-felix", false, "with --mode typha: edit even an eni-config under which another engine than Felix enforces NetworkPolicy (Typha then serves no one)")
 	_ = c.RegisterFlagCompletionFunc("mode", fixedCompletion(string(render.ModeTypha), string(render.ModeDisablePolicy)))
 	_ = c.RegisterFlagCompletionFunc("output", fixedCompletion("yaml", "json"))
 	return c
@@ -88,6 +95,9 @@ func (f *eniConfigFlags) run(c *cobra.Command, s streams, name string) error {
 	if f.patch && c.Flags().Changed("output") {
 		return usageError(c, errors.New("-o with --patch: the patch is always JSON, as kubectl patch --type merge -p takes it"))
 	}
+	if f.allowNoFelix && mode != render.ModeTypha {
+		return usageError(c, fmt.Errorf("--allow-no-felix with --mode %s: it allows a Typha edit; disabling NetworkPolicy needs no Felix", mode))
+	}
 	in := &input{stdin: s.In}
 	data, err := in.read("", name)
 	if err != nil {
@@ -100,6 +110,9 @@ func (f *eniConfigFlags) run(c *cobra.Command, s streams, name string) error {
 	edit, err := render.EditENIConfig(cm, mode)
 	if err != nil {
 		return fmt.Errorf("%s: %w", displayName(name), err)
+	}
+	if err := edit.CheckFelix(); err != nil && !f.allowNoFelix {
+		return usageError(c, fmt.Errorf("%s: %w (--allow-no-felix edits it anyway)", displayName(name), err))
 	}
 	reportChanges(s, edit)
 	if f.patch {

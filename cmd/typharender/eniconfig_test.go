@@ -20,14 +20,17 @@ var fixtures = filepath.Join("..", "..", "testdata", "eniconfig")
 
 func TestENIConfig(t *testing.T) {
 	fixture := filepath.Join(fixtures, "terway-eniip.yaml")
+	// Felix enforces NetworkPolicy under the veth fixture (the other, IPVlan,
+	// makes Terway run Cilium, where a Typha edit is refused).
+	felix := filepath.Join(fixtures, "terway-eniip-veth.yaml")
 	runCases(t, "eni-config", []cmdCase{
-		{name: "typha", args: []string{"eni-config", "--mode", "typha", fixture}},
+		{name: "typha", args: []string{"eni-config", "--mode", "typha", felix}},
 		{name: "disable policy", args: []string{"eni-config", "--mode", "disable-policy", fixture}},
-		{name: "typha patch", args: []string{"eni-config", "--mode", "typha", "--patch", fixture}},
+		{name: "typha patch", args: []string{"eni-config", "--mode", "typha", "--patch", felix}},
 		{name: "disable policy patch", args: []string{"eni-config", "--mode", "disable-policy", "--patch", fixture}},
-		{name: "typha json", args: []string{"eni-config", "--mode", "typha", "-o", "json", fixture}},
+		{name: "typha json", args: []string{"eni-config", "--mode", "typha", "-o", "json", felix}},
 		{name: "json from stdin", args: []string{"eni-config", "--mode", "typha", "-"}, stdin: string(mustRead(t, "testdata/input/eni-config.json"))},
-		{name: "yaml from stdin patch", args: []string{"eni-config", "--mode", "typha", "--patch", "-"}, stdin: string(mustRead(t, fixture))},
+		{name: "yaml from stdin patch", args: []string{"eni-config", "--mode", "typha", "--patch", "-"}, stdin: string(mustRead(t, felix))},
 		{name: "no policy key", args: []string{"eni-config", "--mode", "typha", "--patch", filepath.Join(fixtures, "no-policy-key.yaml")}},
 		{name: "policy disabled to typha warns", args: []string{"eni-config", "--mode", "typha", "--patch", filepath.Join(fixtures, "policy-disabled.yaml")}},
 		{name: "already typha", args: []string{"eni-config", "--mode", "typha", "--patch", filepath.Join(fixtures, "already-typha.yaml")}},
@@ -35,14 +38,20 @@ func TestENIConfig(t *testing.T) {
 		{name: "from a list", args: []string{"eni-config", "--mode", "typha", "--patch", "-"}, stdin: "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: coredns, namespace: kube-system}\n  data: {Corefile: \".:53 {}\"}\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: eni-config, namespace: kube-system}\n  data: {disable_network_policy: \"true\"}\n"},
 		{name: "list without eni-config", args: []string{"eni-config", "--mode", "typha", "--patch", "-"}, stdin: "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: coredns, namespace: kube-system}\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: kube-proxy, namespace: kube-system}\n", code: 2},
 		{name: "help", args: []string{"eni-config", "--help"}},
+		// As plan does: a Typha edit where Felix is not the engine is refused,
+		// naming the key (it used to be written without a word).
+		{name: "typha where Cilium enforces policy is refused", args: []string{"eni-config", "--mode", "typha", "--patch", filepath.Join(fixtures, "terway-eniip.yaml")}, code: 2},
+		{name: "typha where Cilium enforces policy is allowed", args: []string{"eni-config", "--mode", "typha", "--patch", "--allow-no-felix", filepath.Join(fixtures, "terway-eniip.yaml")}},
+		{name: "typha with ebpf is refused", args: []string{"eni-config", "--mode", "typha", "testdata/input/eni-config-ebpf.yaml"}, code: 2},
+		{name: "allow-no-felix to disable policy", args: []string{"eni-config", "--mode", "disable-policy", "--allow-no-felix", fixture}, code: 2},
 
 		{name: "no mode", args: []string{"eni-config", fixture}, code: 2},
 		{name: "bad mode", args: []string{"eni-config", "--mode", "calico", fixture}, code: 2},
 		{name: "no file", args: []string{"eni-config", "--mode", "typha"}, code: 2},
-		{name: "two files", args: []string{"eni-config", "--mode", "typha", fixture, fixture}, code: 2},
+		{name: "two files", args: []string{"eni-config", "--mode", "typha", fixture, felix}, code: 2},
 		{name: "missing file", args: []string{"eni-config", "--mode", "typha", "nope.yaml"}, code: 2},
-		{name: "bad output", args: []string{"eni-config", "--mode", "typha", "-o", "wide", fixture}, code: 2},
-		{name: "output with patch", args: []string{"eni-config", "--mode", "typha", "--patch", "-o", "json", fixture}, code: 2},
+		{name: "bad output", args: []string{"eni-config", "--mode", "typha", "-o", "wide", felix}, code: 2},
+		{name: "output with patch", args: []string{"eni-config", "--mode", "typha", "--patch", "-o", "json", felix}, code: 2},
 		{name: "empty stdin", args: []string{"eni-config", "--mode", "typha", "-"}, code: 2},
 		{name: "not yaml", args: []string{"eni-config", "--mode", "typha", "-"}, stdin: "{not: [yaml\n", code: 2},
 		{name: "other configmap", args: []string{"eni-config", "--mode", "typha", "-"}, stdin: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: coredns\n  namespace: kube-system\ndata: {}\n", code: 2},
@@ -50,6 +59,7 @@ func TestENIConfig(t *testing.T) {
 		{name: "a secret", args: []string{"eni-config", "--mode", "typha", "-"}, stdin: "apiVersion: v1\nkind: Secret\nmetadata:\n  name: eni-config\n  namespace: kube-system\ndata: {}\n", code: 2},
 		{name: "a secret in a list", args: []string{"eni-config", "--mode", "typha", "-"}, stdin: "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Secret\n  metadata: {name: eni-config, namespace: kube-system}\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: eni-config, namespace: kube-system}\n", code: 2},
 		{name: "too large", args: []string{"eni-config", "--mode", "typha", "-"}, stdin: strings.Repeat("#", maxENIConfigBytes+1), code: 2},
+		{name: "larger than the API server stores", args: []string{"eni-config", "--mode", "typha", "-"}, stdin: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: eni-config\n  namespace: kube-system\ndata:\n  eni_conf: " + strings.Repeat("x", 3_000_000) + "\n", code: 2},
 		{name: "unknown field", args: []string{"eni-config", "--mode", "typha", "-"}, stdin: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: eni-config\n  namespace: kube-system\ndatta: {}\n", code: 2},
 	})
 }
@@ -60,7 +70,7 @@ func TestENIConfig(t *testing.T) {
 // the output differs from the input in the mode's keys only.
 func TestENIConfigChangesOnlyTheModeKeys(t *testing.T) {
 	inputs := map[string][]byte{
-		"yaml": mustRead(t, filepath.Join(fixtures, "terway-eniip.yaml")),
+		"yaml": mustRead(t, filepath.Join(fixtures, "terway-eniip-veth.yaml")),
 		"json": mustRead(t, "testdata/input/eni-config.json"),
 	}
 	modes := map[string]map[string]string{

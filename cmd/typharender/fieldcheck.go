@@ -10,16 +10,24 @@ import (
 	"github.com/typharender/typharender/render"
 )
 
-// failOnFlag is --fail-on on render, plan and size: the severity at which
-// what the command says about its own output makes it exit 1, for CI.
+// failOnFlag is --fail-on on render, plan, size and lint, with one
+// meaning: the command exits 1 when a warning or finding it reports is at
+// or above the severity, a warning of its own counting as a warning.
+// What the command writes then is its own: render and plan write nothing
+// (their output would be applied), size and lint write their report.
+// Only the default differs: lint fails on errors unless told otherwise,
+// the others never fail on their own findings.
 type failOnFlag struct{ value string }
 
-func (f *failOnFlag) register(c *cobra.Command) {
-	c.Flags().StringVar(&f.value, "fail-on", "", "exit 1 (writing nothing) when a warning or finding is at or above this severity: warning or error; by default warnings never fail")
+// failOnUsage is --fail-on's help, the same on every command.
+const failOnUsage = "exit 1 when a warning or finding the command reports is at or above this severity: warning (warnings and errors) or error (errors only); the command's own warnings count as warnings"
+
+func (f *failOnFlag) register(c *cobra.Command, def string) {
+	c.Flags().StringVar(&f.value, "fail-on", def, failOnUsage)
 	_ = c.RegisterFlagCompletionFunc("fail-on", fixedCompletion("warning", "error"))
 }
 
-// severity returns the --fail-on severity, and false when it was not given.
+// severity returns the --fail-on severity, and false when there is none.
 func (f *failOnFlag) severity(c *cobra.Command) (lint.Severity, bool, error) {
 	if f.value == "" {
 		return 0, false, nil
@@ -45,19 +53,31 @@ func fieldFindings(o render.Options, rendered []byte, eni *corev1.ConfigMap) (sh
 	if err != nil {
 		return nil, nil, failure(fmt.Errorf("checking the rendering: %w", err))
 	}
+	return shownFindings(report), report, nil
+}
+
+// shownFindings are a report's warnings and errors, less those render's
+// own warnings already say.
+func shownFindings(report *lint.Report) []lint.Finding {
+	var shown []lint.Finding
 	for _, f := range report.Findings {
 		if f.Severity >= lint.Warning && !coveredBySizing(f.Rule) {
 			shown = append(shown, f)
 		}
 	}
-	return shown, report, nil
+	return shown
 }
 
-// warnFindings writes findings to stderr as warnings, with their severity
-// and rule ID as lint prints them: "Warning: warning [ID] message".
+// warnFindings writes findings to stderr as warnings, with their rule ID:
+// "Warning: [ID] message", and "Warning: [ID] (error) message" for a
+// finding lint counts as an error.
 func warnFindings(s streams, prefix string, findings []lint.Finding) {
 	for _, f := range findings {
-		fmt.Fprintf(s.ErrOut, "Warning: %s%s [%s] %s\n", prefix, f.Severity, f.Rule, f.Message)
+		sev := ""
+		if f.Severity != lint.Warning {
+			sev = "(" + f.Severity.String() + ") "
+		}
+		fmt.Fprintf(s.ErrOut, "Warning: %s[%s] %s%s\n", prefix, f.Rule, sev, f.Message)
 	}
 }
 

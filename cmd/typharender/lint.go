@@ -27,7 +27,8 @@ type lintFlags struct {
 	region          string
 	terway          bool
 	format          string // -o, or its alias --format
-	failOn          string
+	failOn          failOnFlag
+	gate            bool // --fail-on names a severity (not "")
 	verbose         bool
 	quiet           bool
 	exclude         []string
@@ -121,7 +122,7 @@ MaxDocumentBytes, MaxDocuments, MaxDepth, MaxNodes and MaxInputNodes), and
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print the findings and nothing else")
 	fl.StringVarP(&f.format, "output", "o", "text", "output format: text, json, github or sarif")
 	fl.StringVar(&f.format, "format", "text", "alias of --output")
-	fl.StringVar(&f.failOn, "fail-on", "error", "exit 1 when a finding is at or above this severity: error or warning")
+	f.failOn.register(c, "error")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "say on stderr which rules were skipped and why, what a walk passed over, and summarize")
 	formats := make([]string, 0, len(lint.Formats()))
 	for _, f := range lint.Formats() {
@@ -129,7 +130,6 @@ MaxDocumentBytes, MaxDocuments, MaxDepth, MaxNodes and MaxInputNodes), and
 	}
 	_ = c.RegisterFlagCompletionFunc("output", fixedCompletion(formats...))
 	_ = c.RegisterFlagCompletionFunc("format", fixedCompletion(formats...))
-	_ = c.RegisterFlagCompletionFunc("fail-on", fixedCompletion("error", "warning"))
 	_ = c.RegisterFlagCompletionFunc("region", fixedCompletion(knownRegions()...))
 	c.MarkFlagsMutuallyExclusive("quiet", "verbose")
 	return c
@@ -151,10 +151,11 @@ func (f *lintFlags) run(c *cobra.Command, s streams, args []string) error {
 		}
 		return usageError(c, fmt.Errorf("%s: %w", flag, err))
 	}
-	failOn, err := lint.ParseSeverity(f.failOn)
-	if err != nil || failOn == lint.Info {
-		return usageError(c, fmt.Errorf("--fail-on %q: want error or warning", f.failOn))
+	failOn, gate, err := f.failOn.severity(c)
+	if err != nil {
+		return err
 	}
+	f.gate = gate
 	if f.fleet != "" {
 		if f.nodesFrom != "" || f.kubeVersionFrom != "" {
 			return usageError(c, errors.New("--nodes-from and --kube-version-from with --fleet: each cluster's facts come from the fleet file"))
@@ -206,21 +207,55 @@ func (f *lintFlags) finish(s streams, report *lint.Report, format lint.Format, f
 	if err := lint.Write(s.Out, format, report); err != nil {
 		return failure(fmt.Errorf("writing the report: %w", err))
 	}
-	if f.verbose {
+	switch {
+	case f.verbose:
 		for _, n := range st.notes {
 			fmt.Fprintln(s.ErrOut, n)
 		}
 		for _, sk := range report.Skipped {
 			fmt.Fprintf(s.ErrOut, "Skipped %s: %s\n", sk.Rule, sk.Reason)
 		}
+	case !f.quiet:
+		for _, line := range skippedLines(report.Skipped) {
+			fmt.Fprintln(s.ErrOut, line)
+		}
 	}
 	if !f.quiet && (f.verbose || st.files >= bigRun || st.clusters > 0) {
 		fmt.Fprintln(s.ErrOut, summaryLine(report, st))
 	}
-	if report.Fails(failOn) {
+	if f.gate && report.Fails(failOn) {
 		return &exitError{code: exitFail, err: fmt.Errorf("%s (--fail-on %s)", report.Summary(), failOn), silent: f.quiet}
 	}
 	return nil
+}
+
+// skippedLines say once which rules were skipped, grouped by what would
+// run them: "lint: skipped 3 rules that need --kube-version: a, b, c
+// (--verbose says why)".
+func skippedLines(skipped []lint.Skip) []string {
+	var order []string
+	rules := map[string][]string{}
+	for _, sk := range skipped {
+		needs, _, _ := strings.Cut(sk.Reason, ": ")
+		if _, ok := rules[needs]; !ok {
+			order = append(order, needs)
+		}
+		rules[needs] = append(rules[needs], sk.Rule)
+	}
+	var lines []string
+	for i, needs := range order {
+		ids := rules[needs]
+		what, verb := strings.TrimPrefix(needs, "needs "), "need"
+		if len(ids) == 1 {
+			verb = "needs"
+		}
+		line := fmt.Sprintf("lint: skipped %s that %s %s: %s", english.Count(len(ids), "rule"), verb, what, strings.Join(ids, ", "))
+		if i == len(order)-1 {
+			line += " (--verbose says why)"
+		}
+		lines = append(lines, line)
+	}
+	return lines
 }
 
 // summaryLine: "Linted 5 files, 12 objects: 1 error, 0 warnings, 2 info (31ms)".

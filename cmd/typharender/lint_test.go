@@ -149,7 +149,7 @@ func TestLint(t *testing.T) {
 
 		// Terway: an eni-config among the inputs, or --terway, asks for the relay.
 		{name: "plain calico", args: []string{"lint", "-v", "--kube-version", "1.30", upstream + "calico-v3.31.7/calico-typha.yaml"}},
-		{name: "terway flag", args: []string{"lint", "--terway", "--kube-version", "1.30", upstream + "calico-v3.31.7/calico-typha.yaml"}},
+		{name: "terway flag", args: []string{"lint", "--terway", "--kube-version", "1.30", upstream + "calico-v3.31.7/calico-typha.yaml"}, code: 1},
 
 		// Real trees: hidden directories, non-objects and excludes.
 		{name: "real tree", args: []string{"lint", "-v", "--exclude", "templates", "--exclude", "generated/*", "$TMP/repo"}, setup: realTree},
@@ -262,5 +262,34 @@ func TestLintFleetPastMaxFiles(t *testing.T) {
 	want := fmt.Sprintf("Linted %d clusters, %d files, %d objects: 0 errors, 0 warnings, 0 info (", clusters, 5*clusters, 5*clusters)
 	if !strings.HasPrefix(errOut.String(), want) || out.Len() != 0 {
 		t.Errorf("stderr %q, want a line starting %q; stdout %q", errOut.String(), want, out.String())
+	}
+}
+
+// TestLintSaysWhatItSkipped: without the facts a rule needs, lint says on
+// stderr, once, which rules it skipped and what would run them; it used
+// to say so only with --verbose. --quiet keeps it quiet.
+func TestLintSaysWhatItSkipped(t *testing.T) {
+	t.Parallel()
+	typha := filepath.Join("..", "..", "lint", "testdata", "fixtures", "typha.yaml")
+	var out, errOut bytes.Buffer
+	if code := run([]string{"lint", typha}, nil, &out, &errOut); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	stderr := errOut.String()
+	for _, want := range []string{
+		"skipped 3 rules that need --kube-version: pdb-api-not-served, pdb-api-deprecated, typha-endpointslice-api",
+		"skipped 2 rules that need --nodes: typha-replicas-below-recommended, typha-replicas-not-below-nodes",
+		"skipped 2 rules that need --region: image-region-mismatch, image-region-public-endpoint",
+		"skipped 3 rules that need --terway: typha-relay-not-configured, typha-tier-crd, typha-felix-refused",
+		"(--verbose says why)",
+	} {
+		if strings.Count(stderr, want) != 1 {
+			t.Errorf("stderr says %q %d times, want once:\n%s", want, strings.Count(stderr, want), stderr)
+		}
+	}
+	errOut.Reset()
+	run([]string{"lint", "-q", typha}, nil, &out, &errOut)
+	if errOut.Len() != 0 {
+		t.Errorf("--quiet: stderr %q", errOut.String())
 	}
 }

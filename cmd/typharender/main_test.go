@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -137,20 +136,6 @@ func TestCompletion(t *testing.T) {
 	})
 }
 
-func TestModuleVersion(t *testing.T) {
-	for _, tt := range []struct{ in, want string }{
-		{"v1.2.3", "v1.2.3"},
-		{"v0.0.0-20261127131136-f257677abcde", "v0.0.0-20261127131136-f257677abcde"},
-		{"", "(devel)"},
-		{"(devel)", "(devel)"},
-	} {
-		bi := &debug.BuildInfo{Main: debug.Module{Path: "github.com/typharender/typharender", Version: tt.in}}
-		if got := moduleVersion(bi); got != tt.want {
-			t.Errorf("moduleVersion(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
-}
-
 // failingWriter fails every write, as a closed pipe does.
 type failingWriter struct{}
 
@@ -160,7 +145,7 @@ func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("broken p
 func TestWriteFailure(t *testing.T) {
 	for _, args := range [][]string{
 		{"render", "--region", "cn-hangzhou", "--nodes", "1000", "--kube-version", "v1.30.7-aliyun.1"},
-		{"eni-config", "--mode", "typha", "../../testdata/eniconfig/terway-eniip.yaml"},
+		{"eni-config", "--mode", "typha", "../../testdata/eniconfig/terway-eniip-veth.yaml"},
 		{"size", "--nodes", "1000", "-o", "json"},
 		{"plan", "--mode", "disable-policy"},
 	} {
@@ -171,5 +156,43 @@ func TestWriteFailure(t *testing.T) {
 		if !strings.Contains(stderr.String(), "Error: writing output: broken pipe") {
 			t.Errorf("run(%q) stderr %q does not report the write error", args, stderr.String())
 		}
+	}
+}
+
+// TestFirstCommand: the README's first command, the one .ci/run checks
+// against a golden file, renders that golden's bytes and says nothing on
+// stderr: a Typha that syncs, with no warning. (It used to warn: the
+// guide's v3.20.2 on 1.30.)
+func TestFirstCommand(t *testing.T) {
+	readme := string(readFile(t, filepath.Join("..", "..", "README.md")))
+	_, block, ok := strings.Cut(readme, "```sh\n")
+	if !ok {
+		t.Fatal("README has no sh block")
+	}
+	first, _, _ := strings.Cut(block, "\n")
+	args, ok := strings.CutPrefix(first, "go run ./cmd/typharender ")
+	if !ok {
+		t.Fatalf("the README's first command is %q", first)
+	}
+	ci := string(readFile(t, filepath.Join("..", "..", ".ci", "run")))
+	ciCmd := regexp.MustCompile(`go run \./cmd/typharender (render [^\n]*?) \\\n\s*([^\n]*) --check (\S+)`).FindStringSubmatch(ci)
+	if ciCmd == nil {
+		t.Fatal(".ci/run does not check the first command against a golden")
+	}
+	if got := ciCmd[1] + " " + ciCmd[2]; got != args {
+		t.Errorf(".ci/run checks %q, the README runs %q", got, args)
+	}
+	var out, errOut bytes.Buffer
+	if code := run(strings.Fields(args), nil, &out, &errOut); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	if errOut.Len() != 0 {
+		t.Errorf("the first command warns:\n%s", errOut.String())
+	}
+	if want := readFile(t, filepath.Join("..", "..", ciCmd[3])); !bytes.Equal(out.Bytes(), want) {
+		t.Errorf("the first command does not render %s", ciCmd[3])
+	}
+	if !bytes.Contains(out.Bytes(), []byte("image: quay.io/calico/typha:v3.24.5")) {
+		t.Error("the first command does not render Typha v3.24.5")
 	}
 }

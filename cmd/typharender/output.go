@@ -249,20 +249,26 @@ func scanDir(layout *render.Layout, dir, prefix string, files []render.File) dir
 
 // writeTree makes dir hold files, as the comment at the top of this file
 // describes, and returns the paths it removed.
-func writeTree(dir string, files []render.File, fleet bool) (removed []string, err error) {
+// treeResult is what a write of a directory did: the files it wrote (new
+// or changed) and removed, as paths under dir, in order.
+type treeResult struct {
+	written, removed []string
+}
+
+func writeTree(dir string, files []render.File, fleet bool) (treeResult, error) {
 	return writeTreeFS(osFS{}, dir, files, fleet)
 }
 
-func writeTreeFS(fsys treeFS, dir string, files []render.File, fleet bool) ([]string, error) {
+func writeTreeFS(fsys treeFS, dir string, files []render.File, fleet bool) (treeResult, error) {
 	dir = filepath.Clean(dir)
 	flag := "--output-dir " + dir
 	var layout render.Layout
 	sc, err := scanTree(&layout, dir, files, fleet)
 	switch {
 	case errors.Is(err, errIsFile):
-		return nil, fmt.Errorf("%s: is a file: want a directory, new or holding typharender's output", flag)
+		return treeResult{}, fmt.Errorf("%s: is a file: want a directory, new or holding typharender's output", flag)
 	case err != nil:
-		return nil, fmt.Errorf("%s: %w: want a path to a new or existing directory", flag, unwrapPathError(err))
+		return treeResult{}, fmt.Errorf("%s: %w: want a path to a new or existing directory", flag, unwrapPathError(err))
 	case len(sc.conflicts) > 0:
 		paths := make([]string, len(sc.conflicts))
 		for i, c := range sc.conflicts {
@@ -272,20 +278,23 @@ func writeTreeFS(fsys treeFS, dir string, files []render.File, fleet bool) ([]st
 		if fleet {
 			where = " in one directory per cluster"
 		}
-		return nil, fmt.Errorf("%s: typharender would overwrite %s, which it did not write: move or rename that, or choose another directory (typharender writes NN-<kind>-<name>.yaml files and a kustomization.yaml that lists only them%s, and leaves every other file alone)", flag, quoteList(paths), where)
+		return treeResult{}, fmt.Errorf("%s: typharender would overwrite %s, which it did not write: move or rename that, or choose another directory (typharender writes NN-<kind>-<name>.yaml files and a kustomization.yaml that lists only them%s, and leaves every other file alone)", flag, quoteList(paths), where)
 	}
 	w := &treeWrite{fsys: fsys, dir: dir, scan: sc}
 	if err := w.run(); err != nil {
-		return nil, failure(fmt.Errorf("%s: %w", flag, err))
+		return treeResult{}, failure(fmt.Errorf("%s: %w", flag, err))
 	}
-	var removed []string
+	var res treeResult
+	for _, f := range sc.writes {
+		res.written = append(res.written, joinPath(dir, f.path))
+	}
 	for _, r := range sc.removes {
-		removed = append(removed, joinPath(dir, r.path))
+		res.removed = append(res.removed, joinPath(dir, r.path))
 	}
 	if len(w.leftovers) > 0 {
-		return removed, failure(fmt.Errorf("%s: written, but %s", flag, w.leftoverText()))
+		return res, failure(fmt.Errorf("%s: written, but %s", flag, w.leftoverText()))
 	}
-	return removed, nil
+	return res, nil
 }
 
 // treeWrite is one write of a directory, with what it has done so far.

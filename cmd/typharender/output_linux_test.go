@@ -91,6 +91,19 @@ func chown(t *testing.T, uid int, paths ...string) {
 	}
 }
 
+// worldCopy copies the fixture name into a new directory every user can
+// enter and returns the copy's path: the user the command runs as may not
+// be able to enter the clone the test runs in (one under mktemp -d is
+// 0700).
+func worldCopy(t *testing.T, name string) string {
+	t.Helper()
+	dst := filepath.Join(worldDir(t), filepath.Base(name))
+	if err := os.WriteFile(dst, readFile(t, name), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
 // worldDir returns a new directory that every user can enter, owned by
 // root (the test runs as root).
 func worldDir(t *testing.T) string {
@@ -225,10 +238,7 @@ func TestOutputDirAsUser(t *testing.T) {
 		chownTree(t, nobody, fleet)
 		chown(t, 0, filepath.Join(fleet, "prod-singapore"))
 		before := snapshot(t, fleet)
-		fleetFile, err := filepath.Abs("testdata/input/fleet.yaml")
-		if err != nil {
-			t.Fatal(err)
-		}
+		fleetFile := worldCopy(t, "testdata/input/fleet.yaml")
 		code, _, stderr := runAs(t, nobody, "render", "--fleet", fleetFile, "--output-dir", fleet)
 		if code != exitFail || !strings.Contains(stderr, "prod-singapore") || !strings.Contains(stderr, "nothing was changed") {
 			t.Errorf("exit code %d, stderr %q; want 1, naming prod-singapore", code, stderr)
@@ -248,10 +258,7 @@ func TestOutputDirAsUser(t *testing.T) {
 		writeAsRoot(t, filepath.Join(fleet, "gone"), cluster...)
 		chownTree(t, nobody, fleet)
 		chown(t, 0, fleet)
-		fleetFile, err := filepath.Abs("testdata/input/fleet.yaml")
-		if err != nil {
-			t.Fatal(err)
-		}
+		fleetFile := worldCopy(t, "testdata/input/fleet.yaml")
 		code, _, stderr := runAs(t, nobody, "render", "--fleet", fleetFile, "--output-dir", fleet)
 		gone := filepath.Join(fleet, "gone")
 		if code != exitFail || !strings.Contains(stderr, "written, but 1 path left behind; to finish, run:\n  rmdir "+gone) {

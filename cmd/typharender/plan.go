@@ -11,6 +11,7 @@ import (
 
 	"github.com/typharender/typharender/internal/english"
 	"github.com/typharender/typharender/internal/errs"
+	"github.com/typharender/typharender/internal/values"
 	"github.com/typharender/typharender/lint"
 	"github.com/typharender/typharender/render"
 	"github.com/typharender/typharender/rollout"
@@ -41,11 +42,21 @@ func newPlanCmd(s streams) *cobra.Command {
 		Long: `Print the vendor guide's rollout as numbered steps, each with the exact
 commands to run and what to check.
 
---mode typha: check Terway, save and apply the Typha manifests, wait for
-the Deployment's rollout, back up and patch eni-config, restart Terway
-with kubectl rollout restart, and verify. The cluster is given as for
+--mode typha: each step is proved in the cluster before the next can hurt.
+Pre-flight gates (Terway v1.6.1 or later passes felix_relay_service to
+Felix; the live eni-config makes Felix the policy engine; a throwaway pod
+pulls the Typha image), save and apply the manifests, the in-sync gate
+(every Typha pod's log shows every syncer in sync, felix among them)
+before eni-config is patched, back up and patch eni-config, the canary
+gate (one Terway pod restarted, its Felix in sync through Typha) before
+the rolling restart, the rollout gate (nothing stuck, one Felix per node
+that runs Felix connected), and last the undo path. A gate is one bash
+script: its last line starts with "OK: " (exit 0) to go on, or "STOP: "
+(exit 1) with the reason and the step its undo starts at. -o json gives
+each step's gate, undo and target as data. The cluster is given as for
 render (--region, --nodes, --kube-version, -f, --set); the save step
-repeats them as a typharender render command.
+repeats them as a typharender render command. A Typha rendered to log
+above info is refused: the in-sync gate reads its info lines.
 
 --mode disable-policy: back up and patch eni-config, restart Terway, and
 verify; no Typha objects. The cluster flags are not used.
@@ -65,9 +76,9 @@ disable-policy). The cluster flags are not used.
 
 Terway is restarted only when the patch changes eni-config: with
 --eni-config and nothing to change, the plan says so and how to check the
-running pods instead. With metrics.enabled, the typha plan's last step
-counts the Felix agents connected to each Typha replica through the API
-server's pod proxy; with autoscaler.enabled it waits for the autoscaler's
+running pods instead. With metrics.enabled, the rollout gate sums the
+Felix agents connected to the Typha replicas through the API server's pod
+proxy; with autoscaler.enabled the in-sync gate waits for the autoscaler's
 replicas. --nodes-from and --kube-version-from read the node count and
 version from kubectl output, as for render.
 
@@ -125,7 +136,7 @@ Nothing is run: the plan goes to stdout, warnings to stderr.`,
 	fl.Var((*durationFlag)(&f.timeout), "timeout", "how long to wait for the Typha Deployment's rollout, such as 5m or 90s")
 	fl.StringVarP(&f.output, "output", "o", "text", "output format: text or json")
 	fl.BoolVar(&f.allowNoFelix, "allow-no-felix", false, "plan Typha even when --eni-config makes another engine than Felix enforce NetworkPolicy (Typha then serves no one)")
-	f.failOn.register(c)
+	f.failOn.register(c, "")
 	_ = c.RegisterFlagCompletionFunc("mode", fixedCompletion(string(render.ModeTypha), string(render.ModeDisablePolicy), modeRollback))
 	_ = c.RegisterFlagCompletionFunc("from", fixedCompletion(string(render.ModeTypha), string(render.ModeDisablePolicy)))
 	_ = c.RegisterFlagCompletionFunc("terway-daemonset", fixedCompletion("terway-eniip", "terway-eni", "terway"))
@@ -223,10 +234,17 @@ func (f *planFlags) write(s streams, plan *rollout.Result, heading string, data 
 	}
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "# %s: %s\n", heading, plan.Summary)
+	undo := false
 	for i, step := range plan.Steps {
+		if step.Undo && !undo {
+			undo = true
+			fmt.Fprintf(&b, "\n# Undo path: run these steps only after a gate says STOP, from the step it names to the end.\n")
+		}
 		fmt.Fprintf(&b, "\n%d. %s\n", i+1, step.Title)
 		for _, cmd := range step.Commands {
-			fmt.Fprintf(&b, "   %s\n", cmd)
+			// A gate's script spans lines: each stays indented, which bash
+			// ignores, so the block pastes as it is.
+			fmt.Fprintf(&b, "   %s\n", strings.ReplaceAll(cmd, "\n", "\n   "))
 		}
 		for _, n := range step.Notes {
 			fmt.Fprintf(&b, "   # %s\n", n)
@@ -258,6 +276,11 @@ func planError(err error) error {
 					line += " (--allow-no-felix plans it anyway)"
 				}
 				out = append(out, line)
+				continue
+			}
+			if key := values.KeyForField(oe.Field); key != oe.Field {
+				// A field of the cluster's values, such as LogSeverity.
+				out = append(out, fmt.Sprintf("%s %s %s", key, oe.ValueString(), oe.Reason))
 				continue
 			}
 		}
@@ -292,9 +315,21 @@ func renderCommand(c *cobra.Command, f *valueFlags) string {
 }
 
 type stepData struct {
-	Title    string   `json:"title"`
-	Commands []string `json:"commands"`
-	Notes    []string `json:"notes"`
+	Title    string    `json:"title"`
+	Commands []string  `json:"commands"`
+	Notes    []string  `json:"notes"`
+	Target   string    `json:"target,omitempty"` // rollout.Target: cluster, local, cloud or registry
+	Gate     *gateData `json:"gate,omitempty"`   // a gate step: how to judge its one command
+	Undo     bool      `json:"undo,omitempty"`   // on the undo path: only after a gate's STOP
+}
+
+// gateData is a rollout.Gate as -o json prints it.
+type gateData struct {
+	Name           string `json:"name"`
+	Pass           string `json:"pass"`     // the last stdout line starts with it (exit 0): go on
+	Stop           string `json:"stop"`     // the last stdout line starts with it (exit 1): stop
+	UndoFrom       int    `json:"undoFrom"` // the step the undo path starts at; 0: nothing to undo
+	TimeoutSeconds int    `json:"timeoutSeconds"`
 }
 
 type planJSON struct {
@@ -320,7 +355,11 @@ func planData(p *rollout.Result) planJSON {
 		out.Findings = append(out.Findings, finding{Rule: f.Rule, Severity: f.Severity.String(), Message: f.Message})
 	}
 	for _, s := range p.Steps {
-		out.Steps = append(out.Steps, stepData{Title: s.Title, Commands: append([]string{}, s.Commands...), Notes: append([]string{}, s.Notes...)})
+		sd := stepData{Title: s.Title, Commands: append([]string{}, s.Commands...), Notes: append([]string{}, s.Notes...), Target: string(s.Target), Undo: s.Undo}
+		if g := s.Gate; g != nil {
+			sd.Gate = &gateData{Name: string(g.Name), Pass: rollout.GatePass, Stop: rollout.GateStop, UndoFrom: g.UndoFrom, TimeoutSeconds: int(g.Timeout / time.Second)}
+		}
+		out.Steps = append(out.Steps, sd)
 	}
 	return out
 }

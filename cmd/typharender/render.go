@@ -7,6 +7,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
@@ -14,6 +15,7 @@ import (
 	"github.com/typharender/typharender/internal/diff"
 	"github.com/typharender/typharender/internal/english"
 	"github.com/typharender/typharender/internal/values"
+	"github.com/typharender/typharender/lint"
 	"github.com/typharender/typharender/render"
 	"github.com/typharender/typharender/rollout"
 )
@@ -74,16 +76,23 @@ region, nodes, kubeVersion and any other values key. -f and --set apply to
 every entry; an entry's own keys win. If any entry is invalid, nothing is
 written and every invalid entry is listed.
 
+The Typha image is the guide's below Kubernetes 1.25 and Calico's
+quay.io/calico/typha:v3.24.5 from 1.25, where the guide's v3.20.2 never
+syncs Felix. A release the version table says cannot serve Terway's Felix
+in the cluster (v3.20 to v3.22 from 1.25, v3.29 and later) is refused
+(exit 2) unless vouched for with the one vouch.* key that lifts it; the
+claim is written on the Deployment, and the typha plan's gates prove it.
+
 The rendering is checked with lint's rules for the cluster it describes
 (and against the cluster's eni-config with --eni-config): what lint would
-say of the output, such as a Typha that cannot list EndpointSlices on
-Kubernetes 1.25 or later, is printed as a warning with its rule ID.
+say of the output, such as a Typha image at latest, is printed as a
+warning with its rule ID; in a fleet, after "cluster NAME: ".
 --fail-on warning|error exits 1, writing nothing, when a warning or
-finding reaches that severity (for CI).
+finding reaches that severity (for CI), for one cluster or a fleet.
 
 Warnings go to stderr.`,
-		Example: `  # The guide's manifests for a 1,000-node cluster in cn-hangzhou
-  typharender render --region cn-hangzhou --nodes 1000 --kube-version v1.30.7-aliyun.1
+		Example: `  # The manifests for a 1,000-node cluster in cn-hangzhou
+  typharender render --region cn-hangzhou --nodes 1000 --kube-version v1.36.1-aliyun.1
 
   # Node count and version from kubectl, with replicas that follow the
   # cluster, metrics and zone spread
@@ -93,7 +102,10 @@ Warnings go to stderr.`,
     --set autoscaler.enabled=true,metrics.enabled=true,zoneSpread.enabled=true
 
   # Pin the image and add resources, Helm-style
-  typharender render -f values.yaml --set image.tag=v3.20.2 --set resources.requests.cpu=250m
+  typharender render -f values.yaml --set image.tag=v3.28.5 --set resources.requests.cpu=250m
+
+  # Through a mirror of Calico's image (the typha plan gives the skopeo copy)
+  typharender render -f values.yaml --set image.registry=team-registry-vpc.cn-hangzhou.cr.aliyuncs.com
 
   # A kustomize directory for a GitOps repository
   typharender render --region cn-hangzhou --nodes 1000 --kube-version v1.30.7-aliyun.1 --output-dir typha/
@@ -116,7 +128,7 @@ Warnings go to stderr.`,
 	fl.StringVar(&f.check, "check", "", "compare the rendering with this file (- for stdin), or with this directory as --output-dir writes it; exit 1 with a unified diff when they differ")
 	fl.StringVar(&f.fleet, "fleet", "", "render every cluster in this fleet file into --output-dir/<name>/")
 	fl.StringVar(&f.eniConfig, "eni-config", "", "the cluster's eni-config ConfigMap (kubectl -n kube-system get cm eni-config -o yaml), or - for stdin: check the rendering against it (is Felix the policy engine? does felix_relay_service name this Service?)")
-	f.failOn.register(c)
+	f.failOn.register(c, "")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "with --output-dir, print one summary line instead of a line per file written or removed")
 	_ = c.RegisterFlagCompletionFunc("output", fixedCompletion("yaml", "json"))
 	_ = c.MarkFlagDirname("output-dir")
@@ -150,14 +162,14 @@ func (f *renderFlags) run(c *cobra.Command, s streams) error {
 		return err
 	}
 	in := &input{stdin: s.In, errOut: s.ErrOut}
-	if f.fleet != "" && (gate || f.eniConfig != "") {
-		return usageError(c, errors.New("--fail-on and --eni-config check one cluster's rendering; with --fleet, lint the fleet's output instead"))
+	if f.fleet != "" && f.eniConfig != "" {
+		return usageError(c, errors.New("--eni-config with --fleet: it is one cluster's ConfigMap; lint each cluster's eni-config with its rendering instead (typharender lint --fleet)"))
 	}
 	if f.fleet != "" {
 		if set := f.clusterFlagsSet(c); len(set) > 0 {
 			return usageError(c, fmt.Errorf("%s with --fleet: each fleet entry gives its own region, nodes and kubeVersion; use -f or --set for values common to every entry", strings.Join(set, ", ")))
 		}
-		return f.runFleet(c, s, in)
+		return f.runFleet(c, s, in, failOn, gate)
 	}
 
 	v, err := f.values(c, in)
@@ -218,7 +230,7 @@ func (f *renderFlags) run(c *cobra.Command, s streams) error {
 	return writeErr(err)
 }
 
-func (f *renderFlags) runFleet(c *cobra.Command, s streams, in *input) error {
+func (f *renderFlags) runFleet(c *cobra.Command, s streams, in *input, failOn lint.Severity, gate bool) error {
 	base, err := f.base(in)
 	if err != nil {
 		return err
@@ -233,24 +245,91 @@ func (f *renderFlags) runFleet(c *cobra.Command, s streams, in *input) error {
 	}
 	// Encoding is most of the work: each cluster on any core, in order,
 	// each distinct object once (one Layout for the fleet).
+	// Each cluster's rendering is checked with lint's rules for its own
+	// facts, as render checks one cluster's; parsing is most of that, so
+	// each distinct file is parsed once.
 	var layout render.Layout
+	var parsed parseCache
 	perCluster := make([][]render.File, len(good))
+	shown := make([][]lint.Finding, len(good))
+	fails := make([]bool, len(good))
 	if err := parallel(len(good), func(i int) error {
-		fs, err := layout.Files(good[i].Result.Objects()...)
+		g := good[i]
+		fs, err := layout.Files(g.Result.Objects()...)
+		if err != nil {
+			return err
+		}
 		perCluster[i] = fs
-		return err
+		var objs []*lint.Object
+		for _, fl := range fs[:len(fs)-1] { // the last is the kustomization.yaml
+			o, err := parsed.parse(fl.Data)
+			if err != nil {
+				return fmt.Errorf("checking cluster %s: %w", g.Cluster.Name, err)
+			}
+			objs = append(objs, o...)
+		}
+		report, err := lint.Lint(objs, lint.RenderingFacts(g.Cluster.Values.Options()))
+		if err != nil {
+			return fmt.Errorf("checking cluster %s: %w", g.Cluster.Name, err)
+		}
+		shown[i], fails[i] = shownFindings(report), gate && failsOn(failOn, g.Result.Warnings, report)
+		return nil
 	}); err != nil {
 		return failure(err)
 	}
 	var files []render.File
+	failed := 0
 	for i, g := range good {
-		warn(s, "cluster "+g.Cluster.Name+": ", g.Result.Warnings)
+		prefix := "cluster " + g.Cluster.Name + ": "
+		warn(s, prefix, g.Result.Warnings)
+		warnFindings(s, prefix, shown[i])
+		if fails[i] {
+			failed++
+		}
 		for _, fl := range perCluster[i] {
 			fl.Name = g.Cluster.Name + "/" + fl.Name
 			files = append(files, fl)
 		}
 	}
+	if failed > 0 {
+		return failure(fmt.Errorf("%d of %s have warnings or findings at or above %s (--fail-on %s): nothing written", failed, english.Count(len(good), "cluster"), failOn, failOn))
+	}
 	return f.writeDir(c, s, files, true)
+}
+
+// parseCache parses each distinct rendered file once, for the fleet's
+// checks: a fleet's clusters share most of their objects (a Layout encodes
+// each distinct one once). It keeps at most maxParsed files; past that it
+// parses without keeping. Lint only reads what Parse returns, so the
+// clusters' checks share the objects.
+type parseCache struct {
+	mu sync.Mutex
+	m  map[string][]*lint.Object
+}
+
+// maxParsed bounds the cache: a parsed object is about 20 KB of nodes.
+const maxParsed = 4096
+
+func (c *parseCache) parse(data []byte) ([]*lint.Object, error) {
+	c.mu.Lock()
+	objs, ok := c.m[string(data)]
+	c.mu.Unlock()
+	if ok {
+		return objs, nil
+	}
+	objs, err := lint.Parse(lint.RenderingName, data)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if c.m == nil {
+		c.m = map[string][]*lint.Object{}
+	}
+	if len(c.m) < maxParsed {
+		c.m[string(data)] = objs
+	}
+	c.mu.Unlock()
+	return objs, nil
 }
 
 // writeDir writes files to --output-dir, or compares them with --check DIR.
@@ -258,29 +337,33 @@ func (f *renderFlags) writeDir(c *cobra.Command, s streams, files []render.File,
 	if f.checkDir {
 		return checkTree(s, f.check, files, fleet, f.command(c, "--output-dir", f.check))
 	}
-	removed, err := writeTree(f.outputDir, files, fleet)
+	res, err := writeTree(f.outputDir, files, fleet)
 	if f.quiet {
 		if err == nil {
-			fmt.Fprintln(s.Out, writeSummary(f.outputDir, files, removed, fleet))
+			fmt.Fprintln(s.Out, writeSummary(f.outputDir, files, res, fleet))
 		}
 		return err
 	}
-	for _, p := range removed {
+	for _, p := range res.removed {
 		fmt.Fprintf(s.Out, "removed %s\n", p)
 	}
 	if err != nil {
 		return err
 	}
-	for _, fl := range files {
-		fmt.Fprintf(s.Out, "wrote %s\n", joinPath(f.outputDir, fl.Name))
+	for _, p := range res.written {
+		fmt.Fprintf(s.Out, "wrote %s\n", p)
+	}
+	if same := len(files) - len(res.written); same > 0 {
+		fmt.Fprintf(s.Out, "left %s as rendered already, unchanged\n", english.Count(same, "file"))
 	}
 	return nil
 }
 
 // writeSummary is --quiet's line for a directory written: "wrote 50000
-// files for 10000 clusters into fleet/ (removed 2)".
-func writeSummary(dir string, files []render.File, removed []string, fleet bool) string {
-	line := "wrote " + english.Count(len(files), "file")
+// files for 10000 clusters into fleet/ (removed 2)", or "wrote 3 files
+// for 10000 clusters into fleet/ (49997 unchanged)".
+func writeSummary(dir string, files []render.File, res treeResult, fleet bool) string {
+	line := "wrote " + english.Count(len(res.written), "file")
 	if fleet {
 		clusters := map[string]bool{}
 		for _, fl := range files {
@@ -290,8 +373,15 @@ func writeSummary(dir string, files []render.File, removed []string, fleet bool)
 		line += " for " + english.Count(len(clusters), "cluster")
 	}
 	line += " into " + dir
-	if len(removed) > 0 {
-		line += fmt.Sprintf(" (removed %d)", len(removed))
+	var notes []string
+	if same := len(files) - len(res.written); same > 0 {
+		notes = append(notes, fmt.Sprintf("%d unchanged", same))
+	}
+	if len(res.removed) > 0 {
+		notes = append(notes, fmt.Sprintf("removed %d", len(res.removed)))
+	}
+	if len(notes) > 0 {
+		line += " (" + strings.Join(notes, ", ") + ")"
 	}
 	return line
 }

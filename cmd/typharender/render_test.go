@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -23,30 +24,42 @@ func TestRender(t *testing.T) {
 		{name: "policy v1beta1 before 1.21", args: []string{"render", "--region", "cn-hangzhou", "--nodes", "1000", "--kube-version", "v1.20.11-aliyun.1"}},
 		{name: "small cluster warns", args: []string{"render", "--region", "cn-hangzhou", "--nodes", "50", "--kube-version", "v1.30.7-aliyun.1"}},
 		{name: "unknown region warns", args: []string{"render", "--region", "xx-nowhere-1", "--nodes", "1000", "--kube-version", "v1.30.7-aliyun.1"}},
+		{name: "a region one edit from a known one is refused", args: []string{"render", "--region", "cn-shangai", "--nodes", "1000", "--kube-version", "v1.35.2-aliyun.1"}, code: 2},
 		{name: "help", args: []string{"render", "--help"}},
 
 		// Field truth: what render says of its own output is what lint says.
 		{name: "guide typha at 1.24 has no endpointslice warning", args: []string{"render", "--region", "cn-hangzhou", "--nodes", "1000", "--kube-version", "v1.24.6-aliyun.1"}},
 		{name: "typha in the window", args: args([]string{"render", "--set", "image.tag=v3.26.4"}, cluster)},
-		{name: "typha that refuses terway felix", args: args([]string{"render", "--set", "image.tag=v3.32.0"}, cluster)},
-		{name: "another region vpc registry", args: args([]string{"render", "--set", "image.registry=registry-vpc.cn-beijing.aliyuncs.com"}, cluster)},
-		{name: "registry style ack", args: args([]string{"render", "--set", "image.registryStyle=ack"}, cluster)},
+		// Refused: the guide's v3.20.2 from 1.25, and what the version table
+		// knows cannot serve Terway's Felix; both ways out are named.
+		{name: "the guide typha from 1.25 is refused", args: args([]string{"render", "--set", "image.tag=v3.20.2"}, cluster), code: 2},
+		{name: "the guide typha vouched for", args: args([]string{"render", "--set", "image.tag=v3.20.2,vouch.endpointSliceV1=true"}, cluster)},
+		{name: "typha that needs the tier crd is refused", args: args([]string{"render", "--set", "image.tag=v3.31.7"}, cluster), code: 2},
+		{name: "typha that refuses terway felix is refused", args: args([]string{"render", "--set", "image.tag=v3.32.0"}, cluster), code: 2},
+		{name: "a claim that lifts nothing warns", args: args([]string{"render", "--set", "vouch.endpointSliceV1=true"}, cluster)},
+		{name: "typha at latest warns", args: args([]string{"render", "--set", "image.tag=latest"}, cluster)},
+		{name: "another region vpc registry", args: []string{"render", "--set", "image.registry=registry-vpc.cn-beijing.aliyuncs.com", "--region", "cn-hangzhou", "--nodes", "1000", "--kube-version", "v1.24.6-aliyun.1"}},
+		{name: "registry style ack below 1.25", args: []string{"render", "--set", "image.registryStyle=ack", "--region", "cn-hangzhou", "--nodes", "1000", "--kube-version", "v1.24.6-aliyun.1"}},
+		{name: "registry style ack from 1.25 needs a repository", args: args([]string{"render", "--set", "image.registryStyle=ack"}, cluster), code: 2},
+		{name: "a mirror of the default", args: args([]string{"render", "--set", "image.registry=team-registry-vpc.cn-hangzhou.cr.aliyuncs.com"}, cluster)},
+		{name: "a shared registry host from 1.25 needs a repository", args: args([]string{"render", "--set", "image.registry=registry-vpc.cn-hangzhou.aliyuncs.com"}, cluster), code: 2},
 		{name: "registry style with a registry", args: args([]string{"render", "--set", "image.registryStyle=intl,image.registry=mirror.example.com"}, cluster), code: 2},
-		{name: "another region public registry", args: args([]string{"render", "--set", "image.registry=registry.cn-beijing.aliyuncs.com"}, cluster)},
+		{name: "another region public registry", args: []string{"render", "--set", "image.registry=registry.cn-beijing.aliyuncs.com", "--region", "cn-hangzhou", "--nodes", "1000", "--kube-version", "v1.24.6-aliyun.1"}},
 		{name: "eni-config with ipvlan", args: args([]string{"render", "--eni-config", filepath.Join(fixtures, "terway-eniip.yaml")}, cluster)},
 		{name: "eni-config with ebpf", args: args([]string{"render", "--eni-config", "testdata/input/eni-config-ebpf.yaml"}, cluster)},
 		{name: "eni-config with a relay block", args: args([]string{"render", "--eni-config", "testdata/input/eni-config-relay-block.yaml"}, cluster)},
-		{name: "fail on warning", args: args([]string{"render", "--fail-on", "warning"}, cluster), code: 1},
-		{name: "fail on error passes warnings", args: args([]string{"render", "--fail-on", "error"}, cluster)},
-		{name: "fail on error", args: args([]string{"render", "--fail-on", "error", "--set", "image.registry=registry-vpc.cn-beijing.aliyuncs.com"}, cluster), code: 1},
-		{name: "fail-on with fleet", args: []string{"render", "--fleet", "testdata/input/fleet.yaml", "--output-dir", "out", "--fail-on", "warning"}, code: 2},
+		{name: "fail on warning", args: args([]string{"render", "--fail-on", "warning", "--set", "image.tag=latest"}, cluster), code: 1},
+		{name: "fail on error passes warnings", args: args([]string{"render", "--fail-on", "error", "--set", "image.tag=latest"}, cluster)},
+		{name: "fail on error", args: []string{"render", "--fail-on", "error", "--set", "image.registry=registry-vpc.cn-beijing.aliyuncs.com", "--region", "cn-hangzhou", "--nodes", "1000", "--kube-version", "v1.24.6-aliyun.1"}, code: 1},
+		{name: "eni-config with fleet", args: []string{"render", "--fleet", "testdata/input/fleet.yaml", "--output-dir", "out", "--eni-config", "x.yaml"}, code: 2},
 
 		// Values: -f files in order, then --set in order, then flags.
 		{name: "values file", args: []string{"render", "-f", "testdata/input/values.yaml"}},
 		{name: "later file wins", args: []string{"render", "-f", "testdata/input/values.yaml", "-f", "testdata/input/override.yaml"}},
-		// values.yaml has tag v3.20.2 and 1200 nodes: --set wins over it, and
+		// values.yaml has tag v3.24.5 and 1200 nodes: --set wins over it, and
 		// --nodes over --set (1500 nodes -> 8 replicas; 200 would give 3).
-		{name: "set wins over file and flag over set", args: []string{"render", "-f", "testdata/input/values.yaml", "--set", "image.tag=v3.20.3,nodes=100", "--set", "nodes=200", "--nodes", "1500"}},
+		{name: "set wins over file and flag over set", args: []string{"render", "-f", "testdata/input/values.yaml", "--set", "image.tag=v3.26.4,nodes=100", "--set", "nodes=200", "--nodes", "1500"}},
+		{name: "replicas 0 is refused", args: args([]string{"render", "--set", "replicas=0"}, cluster), code: 2},
 		{name: "later set wins", args: args([]string{"render", "--set", "replicas=7,logSeverity=debug", "--set", "replicas=9"}, cluster)},
 		{name: "values from stdin", args: []string{"render", "-f", "-"}, stdin: "region: cn-hangzhou\nnodes: 1000\nkubeVersion: v1.30.7-aliyun.1\nreplicas: 6\n"},
 		{name: "set escaped dots and commas", args: args([]string{"render", "--set", `labels.app\.kubernetes\.io/name=typha,annotations.example\.com/note=a\,b`}, cluster)},
@@ -175,7 +188,7 @@ func TestRenderOutputDir(t *testing.T) {
 		},
 		{
 			name: "output dir replaces a previous rendering", args: args([]string{"render", "--output-dir", "$TMP/out"}, cluster),
-			golden: "render/output-dir",
+			golden: "render/output-dir-replaces-a-previous-rendering",
 			setup:  writeOld,
 			after: func(t *testing.T, tmp string) {
 				checkOutputDir(t, filepath.Join(tmp, "out"), hangzhou)
@@ -184,7 +197,7 @@ func TestRenderOutputDir(t *testing.T) {
 		},
 		{
 			name: "output dir keeps files typharender did not write", args: args([]string{"render", "--output-dir", "$TMP/out"}, cluster),
-			golden: "render/output-dir",
+			golden: "render/output-dir-replaces-a-previous-rendering",
 			setup: func(t *testing.T, tmp string) {
 				writeOld(t, tmp)
 				for _, name := range []string{"README.md", ".gitkeep", "notes/keep.yaml"} {
@@ -227,7 +240,7 @@ func TestRenderOutputDir(t *testing.T) {
 		},
 		{
 			name: "output dir leaves unchanged files alone", args: args([]string{"render", "--output-dir", "$TMP/out"}, cluster),
-			golden: "render/output-dir",
+			golden: "render/output-dir-replaces-a-previous-rendering",
 			setup: func(t *testing.T, tmp string) {
 				writeOld(t, tmp)
 				// Mark the files the new rendering does not change: the
@@ -346,7 +359,7 @@ func TestRenderFleet(t *testing.T) {
 					o    render.Options
 				}{
 					{"prod-hangzhou", render.Options{Region: "cn-hangzhou", Nodes: 1000, KubeVersion: "v1.30.7-aliyun.1", LogSeverity: "warning"}},
-					{"prod-singapore", render.Options{Region: "ap-southeast-1", Nodes: 5000, KubeVersion: "v1.28.3-aliyun.1", Tag: "v3.20.3", LogSeverity: "warning"}},
+					{"prod-singapore", render.Options{Region: "ap-southeast-1", Nodes: 5000, KubeVersion: "v1.28.3-aliyun.1", Tag: "v3.28.5", LogSeverity: "warning"}},
 					{"legacy-beijing", render.Options{Region: "cn-beijing", Nodes: 300, KubeVersion: "v1.20.11-aliyun.1", LogSeverity: "warning"}},
 				} {
 					checkOutputDir(t, filepath.Join(dir, c.name), c.o)
@@ -381,7 +394,7 @@ func TestRenderFleet(t *testing.T) {
 		{
 			name: "fleet from stdin", args: []string{"render", "--fleet", "-", "--output-dir", "$TMP/fleet"}, stdin: string(mustRead(t, "testdata/input/fleet.yaml")),
 			after: func(t *testing.T, tmp string) {
-				checkOutputDir(t, filepath.Join(tmp, "fleet", "prod-singapore"), render.Options{Region: "ap-southeast-1", Nodes: 5000, KubeVersion: "v1.28.3-aliyun.1", Tag: "v3.20.3"})
+				checkOutputDir(t, filepath.Join(tmp, "fleet", "prod-singapore"), render.Options{Region: "ap-southeast-1", Nodes: 5000, KubeVersion: "v1.28.3-aliyun.1", Tag: "v3.28.5"})
 			},
 		},
 		{
@@ -404,7 +417,7 @@ func TestRenderFleet(t *testing.T) {
 			},
 			after: func(t *testing.T, tmp string) {
 				fleet := filepath.Join(tmp, "fleet")
-				checkOutputDir(t, filepath.Join(fleet, "prod-singapore"), render.Options{Region: "ap-southeast-1", Nodes: 5000, KubeVersion: "v1.28.3-aliyun.1", Tag: "v3.20.3"})
+				checkOutputDir(t, filepath.Join(fleet, "prod-singapore"), render.Options{Region: "ap-southeast-1", Nodes: 5000, KubeVersion: "v1.28.3-aliyun.1", Tag: "v3.28.5"})
 				var kept []string
 				for _, p := range listTree(t, fleet) {
 					if !strings.HasPrefix(p, "prod-") && !strings.HasPrefix(p, "legacy-") {
@@ -421,6 +434,33 @@ func TestRenderFleet(t *testing.T) {
 				noTempLeft(t, tmp)
 			},
 		},
+		// Every cluster's warnings, lint's findings included, with its name;
+		// --fail-on means for a fleet what it means for one cluster.
+		{name: "fleet warns with each cluster name", args: []string{"render", "--fleet", "testdata/input/fleet-warns.yaml", "--output-dir", "$TMP/fleet"},
+			after: func(t *testing.T, tmp string) {
+				checkOutputDir(t, filepath.Join(tmp, "fleet", "staging-shanghai"), render.Options{Region: "cn-shanghai", Nodes: 300, KubeVersion: "v1.35.2-aliyun.1", Tag: "latest"})
+			}},
+		{name: "fleet fails on warning and writes nothing", args: []string{"render", "--fleet", "testdata/input/fleet-warns.yaml", "--output-dir", "$TMP/fleet", "--fail-on", "warning"}, code: 1,
+			after: func(t *testing.T, tmp string) {
+				if _, err := os.Stat(filepath.Join(tmp, "fleet")); !os.IsNotExist(err) {
+					t.Errorf("wrote %s under --fail-on: %v", filepath.Join(tmp, "fleet"), err)
+				}
+			}},
+		{name: "fleet passes fail on error", args: []string{"render", "--fleet", "testdata/input/fleet-warns.yaml", "--output-dir", "$TMP/fleet", "--fail-on", "error", "--quiet"}},
+		// A re-render writes only what changed, and says so: it used to say
+		// "wrote" for every file, changed or not.
+		{name: "fleet rendered again writes only what changed", args: []string{"render", "--fleet", "testdata/input/fleet.yaml", "--output-dir", "$TMP/fleet", "--set", "logSeverity=debug"},
+			setup: func(t *testing.T, tmp string) {
+				if code := run([]string{"render", "--fleet", "testdata/input/fleet.yaml", "--output-dir", filepath.Join(tmp, "fleet")}, nil, io.Discard, io.Discard); code != 0 {
+					t.Fatalf("setup: exit %d", code)
+				}
+			}},
+		{name: "fleet rendered again quiet", args: []string{"render", "--fleet", "testdata/input/fleet.yaml", "--output-dir", "$TMP/fleet", "--quiet"},
+			setup: func(t *testing.T, tmp string) {
+				if code := run([]string{"render", "--fleet", "testdata/input/fleet.yaml", "--output-dir", filepath.Join(tmp, "fleet")}, nil, io.Discard, io.Discard); code != 0 {
+					t.Fatalf("setup: exit %d", code)
+				}
+			}},
 		{name: "fleet needs output dir", args: []string{"render", "--fleet", "testdata/input/fleet.yaml"}, code: 2},
 		{name: "fleet with cluster flags", args: []string{"render", "--fleet", "testdata/input/fleet.yaml", "--output-dir", "$TMP/fleet", "--region", "cn-hangzhou", "--nodes", "5"}, code: 2},
 		{name: "fleet of the wrong shape", args: []string{"render", "--fleet", "testdata/input/fleet-shape.yaml", "--output-dir", "$TMP/fleet"}, code: 2},

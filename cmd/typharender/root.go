@@ -4,9 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"runtime/debug"
 
 	"github.com/spf13/cobra"
+
+	"github.com/typharender/typharender/internal/buildinfo"
 )
 
 // Exit codes.
@@ -138,19 +139,6 @@ func usageError(c *cobra.Command, err error) error {
 // failure marks err as exit code 1: a difference found, or output not written.
 func failure(err error) error { return &exitError{code: exitFail, err: err} }
 
-// buildVersion returns the main module's version as the build recorded
-// it, or "(devel)" when there is none.
-func buildVersion() string {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "(devel)"
-	}
-	return moduleVersion(bi)
-}
-
-func moduleVersion(bi *debug.BuildInfo) string {
-	if v := bi.Main.Version; v != "" {
-		return v
-	}
-	return "(devel)"
-}
+// buildVersion returns typharender's version as the build recorded it,
+// or "(devel)" when there is none.
+func buildVersion() string { return buildinfo.Version() }

@@ -73,7 +73,7 @@ each node left out and why, goes to stderr. size has no
 		},
 	}
 	fl := c.Flags()
-	f.failOn.register(c)
+	f.failOn.register(c, "")
 	fl.Var(&intString{&f.nodes}, "nodes", "the cluster's node count, 1 to 100000")
 	fl.StringVar(&f.nodesFrom, "nodes-from", "", "count the nodes that run Felix in this file, or - for stdin: the output of kubectl get nodes -o json (or -o yaml); instead of --nodes")
 	fl.Var(&intString{&f.replicas}, "replicas", "a replica count to check against the advice (default: the recommendation)")

@@ -5,7 +5,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/typharender/typharender/render"
 	"github.com/typharender/typharender/terway"
 )
 
@@ -13,14 +12,30 @@ func newVersionCmd(s streams, version string) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print the typharender version and the default Typha image",
-		Long: `Print the typharender module version, as the Go build recorded it
-("(devel)" when built from a checkout), and the Typha image rendered by
-default, with the guide's region placeholder.`,
+		Long: `Print the typharender module version, as the Go build recorded it, and
+the Typha image rendered by default for each range of Kubernetes versions,
+with the guide's region placeholder where the image is in the cluster's own
+registry.
+
+The version is the release, vX.Y.Z, when typharender was installed with
+go install github.com/typharender/typharender/cmd/typharender@vX.Y.Z. Built
+in a git checkout, it is the version Go derives from git: the release
+tagged at that commit, or a pseudo-version after it, with +dirty for
+uncommitted changes. It is "(devel)" when Go recorded none (go run, or
+-buildvcs=false).`,
 		Example: `  typharender version`,
 		Args:    noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			fmt.Fprintf(s.Out, "typharender %s\n", version)
-			fmt.Fprintf(s.Out, "default Typha image: %s/%s:%s\n", terway.DefaultRegistry(terway.RegionPlaceholder), render.DefaultRepository, render.DefaultTag)
+			rows := terway.DefaultTyphas()
+			for i, row := range rows {
+				span := row.Since.String() + " and later"
+				if i+1 < len(rows) {
+					next := rows[i+1].Since
+					span = fmt.Sprintf("%s to %d.%d", row.Since, next.Major(), next.Minor()-1)
+				}
+				fmt.Fprintf(s.Out, "default Typha image, Kubernetes %s: %s\n", span, row.Image.Ref(terway.DefaultRegistry(terway.RegionPlaceholder)))
+			}
 			return nil
 		},
 	}

@@ -78,7 +78,7 @@ func TestParseRendered(t *testing.T) {
 	require.NoError(t, err)
 	got, err := imageref.Parse(res.Image)
 	require.NoError(t, err)
-	assert.Equal(t, imageref.Image{Registry: "registry.example.com:5000", Repository: "mirror/acs/typha", Tag: "v3.27.0"}, got)
+	assert.Equal(t, imageref.Image{Registry: "registry.example.com:5000", Repository: "mirror/calico/typha", Tag: "v3.27.0"}, got)
 }
 
 // TestTagAndDigestBounds: IsTag and IsDigest accept exactly what the

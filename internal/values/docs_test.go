@@ -58,6 +58,14 @@ func TestTableCoversOptions(t *testing.T) {
 			}
 			continue
 		}
+		if ft := typ.Field(i).Type; ft.Kind() == reflect.Struct {
+			for j := range ft.NumField() {
+				if sub := name + "." + ft.Field(j).Name; !fields[sub] {
+					t.Errorf("no values key sets Options.%s: add a row to the values table", sub)
+				}
+			}
+			continue
+		}
 		if !fields[name] {
 			t.Errorf("no values key sets Options.%s: add a row to the values table", name)
 		}

@@ -91,6 +91,9 @@ func (v *Values) Explain(err error) error {
 		key := KeyForField(oe.Field)
 		src := v.src[key]
 		reason := oe.ValueString() + " " + oe.Reason
+		if oe.Vouch != "" {
+			reason += "; or set " + KeyForField(render.VouchField(oe.Vouch)) + ": true to vouch that " + oe.Vouch.Says() + ": " + oe.Vouch.Proof()
+		}
 		var err error = oe
 		if slices.Contains(v.Missing(), key) {
 			reason = "is required: want " + accepts(key)

@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 
 	"github.com/typharender/typharender/render"
+	"github.com/typharender/typharender/terway"
 )
 
 // row is one values key: the single place the schema is written. Applying
@@ -51,26 +52,26 @@ var rows = []row{
 	{
 		key: "image.registry", field: "Registry", set: text(func(o *render.Options) *string { return &o.Registry }),
 		accepts: "a string",
-		example: "image.registry=registry-intl-vpc.cn-hangzhou.aliyuncs.com",
-		doc:     "the image registry, host[:port][/path]; default the VPC endpoint of `image.registryStyle` in the region",
+		example: "image.registry=my-team-registry-vpc.cn-hangzhou.cr.aliyuncs.com",
+		doc:     "the image registry, host[:port][/path]; default, below Kubernetes 1.25, the VPC endpoint of `image.registryStyle` in the region, and from 1.25 `quay.io`; on an Alibaba Cloud Personal Edition or ACK host (namespaces of other accounts) give `image.repository` too from 1.25",
 	},
 	{
 		key: "image.registryStyle", field: "RegistryStyle", set: text(func(o *render.Options) *string { return &o.RegistryStyle }),
 		accepts: "guide, ack or intl",
-		example: "image.registryStyle=ack",
-		doc:     "the default registry's host: `guide` (`registry-vpc.{region}.aliyuncs.com`, the default), `ack` (`registry-{region}-vpc.ack.aliyuncs.com`, ACK's system images) or `intl` (`registry-intl-vpc.{region}.aliyuncs.com`); not with `image.registry`",
+		example: "image.registryStyle=intl,image.repository=my-namespace/typha",
+		doc:     "an Alibaba Cloud registry host in the region: `guide` (`registry-vpc.{region}.aliyuncs.com`, the default below 1.25), `ack` (`registry-{region}-vpc.ack.aliyuncs.com`, ACK's system images) or `intl` (`registry-intl-vpc.{region}.aliyuncs.com`); not with `image.registry`; from 1.25 only with `image.repository` (the default image is not on those hosts)",
 	},
 	{
 		key: "image.repository", field: "Repository", set: text(func(o *render.Options) *string { return &o.Repository }),
 		accepts: "a string",
-		example: "image.repository=acs/typha",
-		doc:     "the image repository; default `acs/typha`",
+		example: "image.repository=calico/typha",
+		doc:     "the image repository; default `acs/typha` below Kubernetes 1.25, `calico/typha` from 1.25 (then another one needs `image.registry` or `image.registryStyle`)",
 	},
 	{
 		key: "image.tag", field: "Tag", set: text(func(o *render.Options) *string { return &o.Tag }),
 		accepts: "a string",
-		example: "image.tag=v3.20.2",
-		doc:     "the image tag; default `v3.20.2`",
+		example: "image.tag=v3.24.5",
+		doc:     "the image tag; default `v3.20.2` below Kubernetes 1.25, `v3.24.5` from 1.25; a release the version table says cannot serve Terway's Felix there (v3.20 to v3.22 from 1.25, v3.29 and later) is refused unless vouched for (`vouch.*`)",
 	},
 	{
 		key: "image.digest", field: "Digest", set: text(func(o *render.Options) *string { return &o.Digest }),
@@ -79,10 +80,28 @@ var rows = []row{
 		doc:     "pins the image as repository:tag@digest; `sha256:` and 64 hex digits",
 	},
 	{
-		key: "replicas", field: "Replicas", set: count(func(o *render.Options) *int { return &o.Replicas }),
+		key: "vouch.endpointSliceV1", field: "Vouch.EndpointSliceV1", set: boolean(func(o *render.Options) *bool { return &o.Vouch.EndpointSliceV1 }),
+		accepts: "true or false",
+		example: "vouch.endpointSliceV1=true",
+		doc:     "vouch that the Typha image lists EndpointSlices through `discovery.k8s.io/v1` (a v3.20 to v3.22 build with Calico's v3.23 change): lifts the refusal of Typha v3.20 to v3.22 on Kubernetes 1.25 and later, and only that; recorded on the Deployment (`" + render.VouchAnnotation + ": " + string(terway.ClaimEndpointSliceV1) + "`), and proved by the typha plan's in-sync gate before eni-config changes; default `false`",
+	},
+	{
+		key: "vouch.tierCRD", field: "Vouch.TierCRD", set: boolean(func(o *render.Options) *bool { return &o.Vouch.TierCRD }),
+		accepts: "true or false",
+		example: "vouch.tierCRD=true",
+		doc:     "vouch that the cluster serves Calico's Tier CRD (`tiers.crd.projectcalico.org`) and Typha's ServiceAccount may create Tiers: lifts the refusal of Typha v3.29 and later, which Terway's CRDs alone leave never Ready, and only that; recorded as `" + string(terway.ClaimTierCRD) + "`, proved by the in-sync gate; default `false`",
+	},
+	{
+		key: "vouch.felixModernPolicyKeys", field: "Vouch.FelixModernPolicyKeys", set: boolean(func(o *render.Options) *bool { return &o.Vouch.FelixModernPolicyKeys }),
+		accepts: "true or false",
+		example: "vouch.felixModernPolicyKeys=true",
+		doc:     "vouch that every Felix in the cluster sends modern policy keys (a Terway whose Felix is newer than v3.24.5): lifts the refusal of Typha v3.32 and later, which disconnects Terway's Felix 3.24.5, and only that; recorded as `" + string(terway.ClaimFelixModernPolicyKeys) + "`, proved by the canary gate; default `false`",
+	},
+	{
+		key: "replicas", field: "Replicas", set: nonZero(count(func(o *render.Options) *int { return &o.Replicas }), "is not a replica count: want 1 or more, or leave replicas out (or null) for the recommendation"),
 		accepts: "a replica count such as 5, or null for the recommendation",
 		example: "replicas=7",
-		doc:     "Typha replicas, 1 or more; default one per 200 nodes, at least 3",
+		doc:     "Typha replicas, 1 or more (0 is refused); leave it out, or null, for the default: one per 200 nodes, at least 3",
 	},
 	{
 		key: "labels.<key>", field: "Labels", set: stringMap(func(o *render.Options) *map[string]string { return &o.Labels }),
@@ -140,7 +159,7 @@ var rows = []row{
 		key: "autoscaler.image.registry", field: "AutoscalerRegistry", set: text(func(o *render.Options) *string { return &o.AutoscalerRegistry }),
 		accepts: "a string",
 		example: "autoscaler.image.registry=registry-intl-vpc.cn-hangzhou.aliyuncs.com",
-		doc:     "the autoscaler image's registry; default the Typha image's registry",
+		doc:     "the autoscaler image's registry; default `image.registry` when given, else the VPC endpoint of `image.registryStyle` in the region (also from 1.25, where Typha's default is on quay.io)",
 	},
 	{
 		key: "autoscaler.image.repository", field: "AutoscalerRepository", set: text(func(o *render.Options) *string { return &o.AutoscalerRepository }),
@@ -223,6 +242,23 @@ func count(field func(*render.Options) *int) setter {
 		// A 0 that was given is reported by render as out of range.
 		missing: func(o *render.Options, set bool) bool { return *field(o) == 0 && !set },
 	}
+}
+
+// nonZero refuses a number that parses as 0, with reason after the
+// quoted value: for a key whose 0 would otherwise mean the default
+// (render.Options' zero value), so that only an absent or null key asks
+// for the default.
+func nonZero(c setter, reason string) setter {
+	apply := c.apply
+	c.apply = func(o *render.Options, name string, value *string, want string) string {
+		if value != nil {
+			if n, err := strconv.Atoi(strings.TrimSpace(*value)); err == nil && n == 0 {
+				return fmt.Sprintf("%q %s", *value, reason)
+			}
+		}
+		return apply(o, name, value, want)
+	}
+	return c
 }
 
 // boolean is true or false; surrounding space is ignored.

@@ -124,6 +124,10 @@ func TestApplyErrors(t *testing.T) {
 		{name: "scalar as mapping", file: "nodes:\n  count: 3\n", want: []string{"f.yaml:2: nodes.count is not a known key: nodes is a scalar"}},
 		{name: "duplicate key", file: "nodes: 1\nnodes: 2\n", want: []string{"f.yaml:2: nodes is set twice"}},
 		{name: "not a number", file: "replicas: three\n", want: []string{`f.yaml:1: replicas "three" is not a whole number`}},
+		// 0 used to mean "the recommendation", silently; only an absent
+		// (or null) key asks for it.
+		{name: "replicas 0", file: "replicas: 0\n", want: []string{`f.yaml:1: replicas "0" is not a replica count: want 1 or more, or leave replicas out (or null) for the recommendation`}},
+		{name: "set replicas 0", set: "replicas=0", want: []string{`--set replicas=0: replicas "0" is not a replica count`}},
 		{name: "every error", file: "a: 1\nb: 2\n", want: []string{"f.yaml:1: a is not", "f.yaml:2: b is not"}},
 		{name: "alias to a mapping", file: "x: &a {tag: v1}\nimage: *a\n", want: []string{"f.yaml:2: image is an alias to a mapping"}},
 		{name: "set unknown", set: "image.tagg=x", want: []string{"--set image.tagg=x: image.tagg is not a known key"}},

@@ -1,7 +1,8 @@
 // Package schemacheck validates typharender's SARIF output against the
-// OASIS SARIF 2.1.0 JSON schema. It is a module of its own so that the JSON
-// schema validator, a test-only dependency, stays out of the library's
-// go.mod; `make test` and CI run it.
+// OASIS SARIF 2.1.0 JSON schema, and its GitHub Action (action.yml) and
+// example workflow against SchemaStore's schemas (action_test.go). It is a
+// module of its own so that the JSON schema validator, a test-only
+// dependency, stays out of the library's go.mod; `make test` and CI run it.
 package schemacheck
 
 import (
