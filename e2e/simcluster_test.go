@@ -154,7 +154,7 @@ func startSimCluster(t *testing.T, ctx context.Context, o simOptions) *simCluste
 
 	s.phase("add the node addresses", func() { s.addNodeAddresses(t) })
 	s.phase("start etcd and kube-apiserver", func() {
-		s.cluster = startCluster(t, "--kubelet-preferred-address-types=InternalIP,Hostname")
+		s.cluster = startClusterWith(t, clusterOptions{apiserverArgs: []string{"--kubelet-preferred-address-types=InternalIP,Hostname"}})
 	})
 	u, err := url.Parse(s.config.Host)
 	if err != nil {
@@ -193,7 +193,7 @@ func startSimCluster(t *testing.T, ctx context.Context, o simOptions) *simCluste
 	}
 	s.phase("start felixsim, the Terway double and the Typha kubelet", func() {
 		env := &relayEnv{ctx: ctx, c: s.cluster}
-		s.felix = env.startFelixSim(t, filepath.Join(calico, felixsimName), s.terwayKC, "--log-format=cri")
+		s.felix = env.startFelixSimWith(t, filepath.Join(calico, felixsimName), s.terwayKC, nil, "--log-format=cri")
 		ds := s.readDaemonSetFile(t)
 		s.terway = startTerwayDouble(t, s, s.felix, ds.Spec.Selector.MatchLabels)
 		s.typha = startTyphaKubelet(t, s, s.typhaBinary)
