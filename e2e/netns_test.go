@@ -9,7 +9,9 @@ import (
 	"io"
 	"net"
 	"os"
+	"os/exec"
 	"runtime"
+	"strings"
 	"sync"
 
 	"golang.org/x/sys/unix"
@@ -18,10 +20,14 @@ import (
 // nodeNetns is the network namespace of one simulated node that runs a
 // hostNetwork process of its own (a Typha pod): Typha binds 0.0.0.0:5473,
 // 0.0.0.0:9093 and localhost:9098 there, as on a real node, and several
-// Typha pods on several nodes do not collide. The namespace has only its
-// loopback, up. Two kinds of forwarder join it to the e2e's own namespace
-// (hack/e2e-netns.sh), where every node's address lives and every other
-// server runs:
+// Typha pods on several nodes do not collide. It is the one way the e2e
+// tests make such namespaces: the simulated cluster's Typha pods and the
+// relay benchmark's Typha replicas. The namespace has only its loopback,
+// up. A veth pair (Veth: the relay benchmark, where the node's address is
+// Typha's alone) or two kinds of forwarder (the simulated cluster, where
+// kwok serves every node's kubelet port on the node's address) join it to
+// the e2e's own namespace (hack/e2e-netns.sh), where every other server
+// runs:
 //
 //   - publish: a listener on the node's address in the e2e namespace,
 //     forwarding each connection to the same port on the loopback of the
@@ -278,6 +284,30 @@ func pipe(a, b net.Conn) {
 	go cp(b, a)
 	<-done
 	<-done
+}
+
+// Veth joins the namespace to the e2e's by a veth pair, as a node's network
+// joins it to the others: eth0 in the namespace holds ip, tv (the name of
+// the e2e's end) routes ip into it, and the namespace routes peer, an
+// address of the e2e namespace, back. Connections then reach the
+// namespace's listeners at ip through the kernel, no forwarder in between;
+// the pair goes with the namespace.
+func (ns *nodeNetns) Veth(tv, ip, peer string) error {
+	self := fmt.Sprintf("/proc/%d/fd/%d", os.Getpid(), ns.fd)
+	for _, args := range [][]string{
+		// ip accepts a path for netns (iproute2 netns_get_fd).
+		{"ip", "link", "add", tv, "type", "veth", "peer", "name", "eth0", "netns", self},
+		{"ip", "link", "set", tv, "up"},
+		{"ip", "route", "add", ip + "/32", "dev", tv, "src", peer},
+		{"nsenter", "--net=" + self, "--", "ip", "addr", "add", ip + "/32", "dev", "eth0"},
+		{"nsenter", "--net=" + self, "--", "ip", "link", "set", "eth0", "up"},
+		{"nsenter", "--net=" + self, "--", "ip", "route", "add", peer + "/32", "dev", "eth0", "src", ip},
+	} {
+		if out, err := exec.Command(args[0], args[1:]...).CombinedOutput(); err != nil {
+			return fmt.Errorf("veth %s for %s: %s: %v: %s", tv, ip, strings.Join(args, " "), err, out)
+		}
+	}
+	return nil
 }
 
 // NsenterArgs are the arguments that run a command in the namespace:
