@@ -619,22 +619,21 @@ func diffByNode(before, now map[string]string) string {
 // watchCount is the API server's own count of WATCH requests in flight
 // (apiserver_longrunning_requests{verb="WATCH"}, summed over resources).
 func (s *simCluster) watchCount(ctx context.Context) (int, error) {
-	raw, err := s.cl.cs.CoreV1().RESTClient().Get().AbsPath("/metrics").DoRaw(ctx)
-	if err != nil {
-		return 0, err
-	}
-	total := 0.0
-	for _, line := range strings.Split(string(raw), "\n") {
-		if !strings.HasPrefix(line, "apiserver_longrunning_requests{") || !strings.Contains(line, `verb="WATCH"`) {
-			continue
+	var last error
+	for range 5 { // the API server may be busy (measured: a stream reset at 500 nodes)
+		raw, err := s.cl.cs.CoreV1().RESTClient().Get().AbsPath("/metrics").DoRaw(ctx)
+		if err == nil {
+			m, err := parseAPIMetrics(string(raw)) // as the relay benchmark reads it
+			return m.totalWatches(), err
 		}
-		f := strings.Fields(line)
-		var v float64
-		if _, err := fmt.Sscanf(f[len(f)-1], "%g", &v); err == nil {
-			total += v
+		last = err
+		select {
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case <-time.After(2 * time.Second):
 		}
 	}
-	return int(total), nil
+	return 0, fmt.Errorf("the API server's /metrics: %w", last)
 }
 
 // typhaConnections sums typha_connections_active over the running Typha
