@@ -63,7 +63,7 @@ func typhaPlanArgs(extra ...string) []string {
 // Terway pod back to direct Felix one after another, are
 // TestRehearsalRestarts'.
 func TestRehearsal(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Minute)
 	defer cancel()
 	s, scenario := rehearsalCluster(t, ctx, 500)
 	base := s.state(t)
