@@ -331,7 +331,7 @@ func typhaBinaries(t testing.TB) string {
 // binaryDir returns the directory in env (set by hack/e2e.sh from what
 // script prints), after checking it holds names; without it the test skips
 // with the reason in skipEnv (or fails, under CI=true).
-func binaryDir(t *testing.T, env, skipEnv, script string, names ...string) string {
+func binaryDir(t testing.TB, env, skipEnv, script string, names ...string) string {
 	t.Helper()
 	dir := os.Getenv(env)
 	if dir == "" {
