@@ -301,11 +301,13 @@ func (s *simCluster) nodesOf(k nodeKind) []string {
 }
 
 // addNodeAddresses puts every node's address on the namespace's loopback.
+// "replace", not "add": a test that ran before in the same namespace and
+// was killed (TestNothingLeftRunningSimulated's helpers) left them there.
 func (s *simCluster) addNodeAddresses(t *testing.T) {
 	t.Helper()
 	var b strings.Builder
 	for _, n := range s.nodes {
-		fmt.Fprintf(&b, "address add %s/32 dev lo\n", n.ip)
+		fmt.Fprintf(&b, "address replace %s/32 dev lo\n", n.ip)
 	}
 	cmd := exec.Command("ip", "-batch", "-")
 	cmd.Stdin = strings.NewReader(b.String())
@@ -316,7 +318,7 @@ func (s *simCluster) addNodeAddresses(t *testing.T) {
 		// The namespace goes with the test binary; a rerun in the same
 		// namespace (go test -count) must find the addresses free.
 		cmd := exec.Command("ip", "-batch", "-force", "-")
-		cmd.Stdin = strings.NewReader(strings.ReplaceAll(b.String(), "address add", "address del"))
+		cmd.Stdin = strings.NewReader(strings.ReplaceAll(b.String(), "address replace", "address del"))
 		_ = cmd.Run()
 	})
 }
