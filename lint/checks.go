@@ -157,7 +157,7 @@ func checkImageRegion(c *Context) {
 // typhaPort returns the Service's port named calico-typha, or nil.
 func typhaPort(o *Object) *yaml.Node {
 	for _, p := range items(path(o.root, "spec", "ports")) {
-		if scalar(get(p, "name")) == render.PortName {
+		if scalar(get(p, "name")) == terway.TyphaName {
 			return p
 		}
 	}
@@ -173,7 +173,7 @@ func checkServicePortName(c *Context) {
 	for _, o := range c.services {
 		if typhaPort(o) == nil {
 			c.report(o, portsLine(o), "has no port named %s: Felix's Typha discovery looks the port up by that name and finds no Typha; add name: %s to the port for %d",
-				render.PortName, render.PortName, render.Port)
+				terway.TyphaName, terway.TyphaName, terway.TyphaPort)
 		}
 	}
 }
@@ -184,13 +184,13 @@ func checkServicePortNumber(c *Context) {
 		if port == nil {
 			continue // service-port-name reports it
 		}
-		if pn := get(port, "port"); scalar(pn) != strconv.Itoa(render.Port) {
+		if pn := get(port, "port"); scalar(pn) != terway.TyphaPortText {
 			c.report(o, lineOf(pn, lineOf(port, portsLine(o))), "port %s is %s, not %d: Typha listens on %d; set port: %d",
-				render.PortName, valueOrUnset(pn), render.Port, render.Port, render.Port)
+				terway.TyphaName, valueOrUnset(pn), terway.TyphaPort, terway.TyphaPort, terway.TyphaPort)
 		}
-		if tp := get(port, "targetPort"); tp != nil && tp.Tag == "!!int" && tp.Value != strconv.Itoa(render.Port) {
+		if tp := get(port, "targetPort"); tp != nil && tp.Tag == "!!int" && tp.Value != terway.TyphaPortText {
 			c.report(o, tp.Line, "port %s has targetPort %s, but Typha listens on host port %d: set targetPort: %s (the container port's name) or %d",
-				render.PortName, tp.Value, render.Port, render.PortName, render.Port)
+				terway.TyphaName, tp.Value, terway.TyphaPort, terway.TyphaName, terway.TyphaPort)
 		}
 	}
 }

@@ -238,19 +238,18 @@ func checkReplicasNotBelowNodes(c *Context) {
 }
 
 // typhaListenPort returns the port the Typha container ctr listens on:
-// TYPHA_SERVERPORT when set to a number other than 0, else 5473
-// [calico typha/pkg/config/config_params.go ServerPort, default 0 meaning
-// syncproto.DefaultPort 5473].
+// TYPHA_SERVERPORT when set to a number other than 0, else
+// terway.TyphaPort (terway.TyphaServerPortEnv has the source).
 func typhaListenPort(ctr *yaml.Node) (int, string) {
 	for _, e := range items(get(ctr, "env")) {
-		if scalar(get(e, "name")) != "TYPHA_SERVERPORT" {
+		if scalar(get(e, "name")) != terway.TyphaServerPortEnv {
 			continue
 		}
 		if v, err := strconv.Atoi(scalar(get(e, "value"))); err == nil && v > 0 {
-			return v, "TYPHA_SERVERPORT " + strconv.Itoa(v)
+			return v, terway.TyphaServerPortEnv + " " + strconv.Itoa(v)
 		}
 	}
-	return render.Port, ""
+	return terway.TyphaPort, ""
 }
 
 // typhaContainers calls fn for every container of every Typha Deployment
@@ -260,7 +259,7 @@ func (c *Context) typhaContainers(fn func(o, ctr *yaml.Node, d *Object)) {
 		for _, ctr := range items(get(podSpec(d), "containers")) {
 			named := scalar(get(ctr, "name")) == render.Name
 			for _, p := range items(get(ctr, "ports")) {
-				if scalar(get(p, "name")) == render.PortName {
+				if scalar(get(p, "name")) == terway.TyphaName {
 					named = true
 				}
 			}
@@ -275,7 +274,7 @@ func checkTyphaContainerPort(c *Context) {
 	c.typhaContainers(func(_, ctr *yaml.Node, d *Object) {
 		listen, why := typhaListenPort(ctr)
 		for _, p := range items(get(ctr, "ports")) {
-			if scalar(get(p, "name")) != render.PortName {
+			if scalar(get(p, "name")) != terway.TyphaName {
 				continue
 			}
 			cp := get(p, "containerPort")
@@ -287,7 +286,7 @@ func checkTyphaContainerPort(c *Context) {
 				by += " (" + why + ")"
 			}
 			c.report(d, lineOf(cp, lineOf(p, d.Line)), "container %q port %s has containerPort %s, but %s: the Service's targetPort %s resolves to %s and Felix connects to nothing; set containerPort: %d",
-				scalar(get(ctr, "name")), render.PortName, valueOrUnset(cp), by, render.PortName, valueOrUnset(cp), listen)
+				scalar(get(ctr, "name")), terway.TyphaName, valueOrUnset(cp), by, terway.TyphaName, valueOrUnset(cp), listen)
 		}
 	})
 }
@@ -358,7 +357,7 @@ func checkServiceTargetPortName(c *Context) {
 			have = "the named ones are " + strings.Join(names, ", ")
 		}
 		c.report(o, tp.Line, "port %s has targetPort %q, but no container port of %s carries that name (%s): the Service gets no endpoints and Felix finds no Typha; set targetPort: %s and name the container port %s",
-			render.PortName, tp.Value, deps[0], have, render.PortName, render.PortName)
+			terway.TyphaName, tp.Value, deps[0], have, terway.TyphaName, terway.TyphaName)
 	}
 }
 

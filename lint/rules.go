@@ -3,6 +3,9 @@ package lint
 import (
 	"slices"
 	"strings"
+
+	"github.com/typharender/typharender/terway"
+	"github.com/typharender/typharender/versioning"
 )
 
 // Rule IDs. They are stable: CI configurations, SARIF consumers and
@@ -124,7 +127,7 @@ var rules = [...]Rule{
 	{ID: RuleReplicasNotBelowNodes, Severity: Error, Needs: FactNodes,
 		NeedsWhy: "whether replicas fit one per node depends on the cluster's node count",
 		Checks:   "a Typha Deployment whose pods bind a host port (hostNetwork, as Typha runs) has fewer replicas than the cluster has nodes, or, at exactly one per node, a rolling update that stops a pod before it starts one (maxUnavailable of 1 or more once resolved as the Deployment controller does, or Recreate)",
-		Why:      "Typha binds host port 5473, so each node runs one replica at most; more replicas than nodes stay Pending, and at one per node a rolling update that must surge first has no free node and stalls",
+		Why:      "Typha binds host port " + port + ", so each node runs one replica at most; more replicas than nodes stay Pending, and at one per node a rolling update that must surge first has no free node and stalls",
 		Fix:      "set spec.replicas below the node count; at 100 nodes or fewer consider running without Typha",
 		Check:    checkReplicasNotBelowNodes},
 	{ID: RuleImageRegionPlaceholder, Severity: Error,
@@ -149,9 +152,9 @@ var rules = [...]Rule{
 		Fix:    "name the Service's port calico-typha",
 		Check:  checkServicePortName},
 	{ID: RuleServicePortNumber, Severity: Error,
-		Checks: "the Typha Service's calico-typha port is 5473, and its targetPort 5473 or a port name",
-		Why:    "Typha listens on host port 5473; any other port connects Felix to nothing",
-		Fix:    "set port: 5473 and targetPort: calico-typha",
+		Checks: "the Typha Service's calico-typha port is " + port + ", and its targetPort " + port + " or a port name",
+		Why:    "Typha listens on host port " + port + "; any other port connects Felix to nothing",
+		Fix:    "set port: " + port + " and targetPort: calico-typha",
 		Check:  checkServicePortNumber},
 	{ID: RuleServiceSelector, Severity: Error,
 		Checks: "the Typha Service's selector selects the Typha Deployment's pods",
@@ -190,19 +193,19 @@ var rules = [...]Rule{
 		Check:  checkTyphaRelayConfigured},
 	{ID: RuleTyphaEndpointSlice, Severity: Error, Needs: FactKubeVersion,
 		NeedsWhy: "whether the cluster still serves discovery.k8s.io/v1beta1 depends on its version",
-		Checks:   "the Typha image tag is not v3.20 to v3.22 on Kubernetes 1.25 or later, unless the Deployment vouches that the image lists EndpointSlices through discovery.k8s.io/v1 (typharender.github.io/vouch: endpointslice-v1)",
-		Why:      "Typha v3.20 to v3.22 lists EndpointSlices through discovery.k8s.io/v1beta1, removed in 1.25: it turns Ready but never brings Felix in sync, and Felix programs no NetworkPolicy until it is (measured with upstream v3.20.2 against Kubernetes 1.37); render refuses it",
-		Fix:      "use a Typha tag from v3.23 to v3.28 (typharender renders v3.24.5 from 1.25), or, for an image that carries the fix, vouch for it (render --set vouch.endpointSliceV1=true) and let the typha plan's in-sync gate prove it",
+		Checks:   "the Typha image tag is not v3.20 to v3.22 on Kubernetes " + sliceKube + " or later, unless the Deployment vouches that the image lists EndpointSlices through discovery.k8s.io/v1 (" + vouchText(terway.ClaimEndpointSliceV1) + ")",
+		Why:      "Typha v3.20 to v3.22 lists EndpointSlices through discovery.k8s.io/v1beta1, removed in " + sliceKube + ": it turns Ready but never brings Felix in sync, and Felix programs no NetworkPolicy until it is (measured with upstream v3.20.2 against Kubernetes 1.37); render refuses it",
+		Fix:      "use " + terway.TyphaWindowText() + " (typharender renders " + defaultTag(terway.KubeWithoutEndpointSliceV1beta1()) + " from " + sliceKube + "), or, for an image that carries the fix, vouch for it (render --set " + terway.ClaimEndpointSliceV1.ValuesKey() + "=true) and let the typha plan's in-sync gate prove it",
 		Check:    checkTyphaEndpointSlice},
 	{ID: RuleTyphaTierCRD, Severity: Error,
-		Checks: "on a Terway cluster (an eni-config among the inputs, or the Terway fact), the Typha image tag is below v3.29.0, unless the Deployment vouches that the cluster has Calico's Tier CRD (typharender.github.io/vouch: tier-crd)",
+		Checks: "on a Terway cluster (an eni-config among the inputs, or the Terway fact), the Typha image tag is below v3.29.0, unless the Deployment vouches that the cluster has Calico's Tier CRD (" + vouchText(terway.ClaimTierCRD) + ")",
 		Why:    "from v3.29 Typha creates Calico Tiers when it starts, and Terway installs no Tier CRD: it never turns Ready (measured with v3.29.7 and v3.31.7 as Terway's ServiceAccount with Terway's CRDs); render refuses it",
-		Fix:    "use a Typha tag from v3.23 to v3.28, or install Calico's Tier CRD and RBAC and vouch for it (render --set vouch.tierCRD=true)",
+		Fix:    "use " + terway.TyphaWindowText() + ", or install Calico's Tier CRD and RBAC and vouch for it (render --set " + terway.ClaimTierCRD.ValuesKey() + "=true)",
 		Check:  checkTyphaTierCRD},
 	{ID: RuleTyphaFelixRefused, Severity: Error,
-		Checks: "on a Terway cluster (an eni-config among the inputs, or the Terway fact), the Typha image tag is below v3.32.0, unless the Deployment vouches that every Felix sends modern policy keys (typharender.github.io/vouch: felix-modern-policy-keys)",
+		Checks: "on a Terway cluster (an eni-config among the inputs, or the Terway fact), the Typha image tag is below v3.32.0, unless the Deployment vouches that every Felix sends modern policy keys (" + vouchText(terway.ClaimFelixModernPolicyKeys) + ")",
 		Why:    "Typha v3.32.0 and later disconnect Felix clients without modern policy keys, and every Terway since v1.5.1 ships Felix v3.24.5, which has none; render refuses it",
-		Fix:    "use a Typha tag from v3.23 to v3.28",
+		Fix:    "use " + terway.TyphaWindowText(),
 		Check:  checkTyphaFelixRefused},
 	{ID: RuleTyphaVouched, Severity: Info,
 		Checks: "a Typha Deployment that vouches for a claim (typharender.github.io/vouch) is listed, with what it claims",
@@ -212,7 +215,7 @@ var rules = [...]Rule{
 	{ID: RuleTyphaTagNotRelease, Severity: Warning,
 		Checks: "the Typha image tag names a release (vX.Y.Z), not latest, a branch or nothing",
 		Why:    "the version table cannot check an image that names no release, and latest or no tag may pull a different Typha on each node as the tag moves",
-		Fix:    "pin a release tag, such as v3.24.5 (v3.20.2 below Kubernetes 1.25)",
+		Fix:    "pin a release tag, such as " + defaultTag(terway.KubeWithoutEndpointSliceV1beta1()) + " (" + defaultTag(versioning.MinSupported()) + " below Kubernetes " + sliceKube + ")",
 		Check:  checkTyphaTagNotRelease},
 	{ID: RuleImageRegionPublic, Severity: Warning, Needs: FactRegion,
 		NeedsWhy: "the image's registry region is compared with the cluster's",
@@ -231,14 +234,14 @@ var rules = [...]Rule{
 		Fix:    "write data.felix_relay_service: calico-typha, on one line",
 		Check:  checkENIRelayValue},
 	{ID: RuleTyphaContainerPort, Severity: Error,
-		Checks: "the Typha container's port named calico-typha is the port Typha listens on: 5473, or TYPHA_SERVERPORT when set",
+		Checks: "the Typha container's port named calico-typha is the port Typha listens on: " + port + ", or " + terway.TyphaServerPortEnv + " when set",
 		Why:    "the Service's named targetPort resolves to the containerPort, so Felix connects to a port Typha does not listen on",
-		Fix:    "set containerPort: 5473 (or the TYPHA_SERVERPORT value) on the port named calico-typha",
+		Fix:    "set containerPort: " + port + " (or the " + terway.TyphaServerPortEnv + " value) on the port named calico-typha",
 		Check:  checkTyphaContainerPort},
 	{ID: RuleServiceTargetPortName, Severity: Error,
 		Checks: "a named targetPort of the Typha Service's calico-typha port is the name of a container port of the Typha Deployment",
 		Why:    "a targetPort name no container port carries gives the Service no endpoints, and Felix finds no Typha",
-		Fix:    "set targetPort: calico-typha and name the Typha container's port 5473 calico-typha",
+		Fix:    "set targetPort: calico-typha and name the Typha container's port " + port + " calico-typha",
 		Check:  checkServiceTargetPortName},
 	{ID: RulePDBSelector, Severity: Warning,
 		Checks: "the Typha PodDisruptionBudget (named calico-typha, or selecting k8s-app: calico-typha) selects the Typha Deployment's pods",
@@ -251,6 +254,18 @@ var rules = [...]Rule{
 		Fix:    "keep one eni-config among the inputs (the live one, or the file that replaces it)",
 		Check:  checkENIConfigConflict},
 }
+
+// Facts the rules' texts name, from package terway.
+var (
+	port      = terway.TyphaPortText                              // the port as text
+	sliceKube = terway.KubeWithoutEndpointSliceV1beta1().String() // "1.25"
+)
+
+// vouchText is the annotation that vouches for c: "typharender.github.io/vouch: endpointslice-v1".
+func vouchText(c terway.Claim) string { return terway.VouchAnnotation + ": " + string(c) }
+
+// defaultTag is the tag of the default Typha image at Kubernetes v.
+func defaultTag(v versioning.Version) string { return terway.DefaultTyphaFor(v).Image.Tag }
 
 // Rules returns every rule, in the order the README's table lists them.
 // The slice is fresh on every call.

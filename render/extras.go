@@ -2,7 +2,6 @@ package render
 
 import (
 	"fmt"
-	"strconv"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -16,13 +15,6 @@ import (
 // Defaults of the optional features: metrics, zone spread and the
 // autoscaler.
 const (
-	// MetricsPort is the port Typha serves Prometheus metrics on
-	// (TYPHA_PROMETHEUSMETRICSPORT, Typha's default). With hostNetwork it is
-	// a port of the node, on all of its interfaces.
-	MetricsPort = 9093
-	// MetricsPortName names the metrics container port.
-	MetricsPortName = "metrics"
-
 	// DefaultAutoscalerRepository and DefaultAutoscalerTag are the image
 	// ACK documents for its own DNS autoscaler: acs/cluster-proportional-autoscaler:1.8.4
 	// (ACK, "Optimize DNS resolution for an ACK cluster" / 优化集群DNS性能,
@@ -118,8 +110,8 @@ func (r *resolved) resolveExtras() []error {
 func metricsAnnotations() map[string]string {
 	return map[string]string{
 		"prometheus.io/scrape": "true",
-		"prometheus.io/port":   strconv.Itoa(MetricsPort),
-		"prometheus.io/path":   "/metrics",
+		"prometheus.io/port":   terway.TyphaMetricsPortText,
+		"prometheus.io/path":   terway.TyphaMetricsPath,
 	}
 }
 
@@ -139,10 +131,10 @@ func (r *resolved) addExtras(d *appsv1.Deployment) {
 		}
 		pod.Annotations = ann
 		c := &pod.Spec.Containers[0]
-		c.Ports = append(c.Ports, corev1.ContainerPort{ContainerPort: MetricsPort, Name: MetricsPortName, Protocol: corev1.ProtocolTCP})
+		c.Ports = append(c.Ports, corev1.ContainerPort{ContainerPort: terway.TyphaMetricsPort, Name: terway.TyphaMetricsPortName, Protocol: corev1.ProtocolTCP})
 		c.Env = append(c.Env,
 			corev1.EnvVar{Name: "TYPHA_PROMETHEUSMETRICSENABLED", Value: "true"},
-			corev1.EnvVar{Name: "TYPHA_PROMETHEUSMETRICSPORT", Value: strconv.Itoa(MetricsPort)},
+			corev1.EnvVar{Name: "TYPHA_PROMETHEUSMETRICSPORT", Value: terway.TyphaMetricsPortText},
 		)
 	}
 	if r.ZoneSpread {

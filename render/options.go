@@ -25,8 +25,9 @@ const DefaultLogSeverity = "info"
 // (terway.Claim, comma-separated, in the order of terway.Claims) a person
 // vouched for with Options.Vouch to lift a refusal: lint reads it, so that
 // it does not report a problem the rendering was vouched past. It is
-// reserved: Options.Annotations may not set it.
-const VouchAnnotation = "typharender.github.io/vouch"
+// reserved: Options.Annotations may not set it. It is
+// terway.VouchAnnotation.
+const VouchAnnotation = terway.VouchAnnotation
 
 // Options describe one cluster and the overrides a Helm chart user expects.
 // The zero value of every optional field means the guide's default.
@@ -67,7 +68,7 @@ type Options struct {
 	Resources   corev1.ResourceRequirements // default none, as in the guide
 	LogSeverity string                      // default "info"; debug, info, warning, error or fatal
 
-	Metrics    bool // default false; true serves Typha's Prometheus metrics on port 9093 of each node it runs on (all interfaces) with scrape annotations
+	Metrics    bool // default false; true serves Typha's Prometheus metrics on terway.TyphaMetricsPort of each node it runs on (all interfaces) with scrape annotations
 	ZoneSpread bool // default false; true spreads the replicas over zones (topology.kubernetes.io/zone), Kubernetes 1.19 or later
 
 	Autoscaler           bool   // default false; true renders cluster-proportional-autoscaler to set the replicas, and the Deployment leaves spec.replicas out
@@ -90,15 +91,15 @@ type Vouch struct {
 	FelixModernPolicyKeys bool // default false; true: every Felix sends modern policy keys (terway.ClaimFelixModernPolicyKeys), lifting the refusal of Typha v3.32 and later
 }
 
-// vouchFields maps each claim to its Vouch field, in terway.Claims order.
+// vouchFields maps each claim to its Vouch field, in terway.Claims order;
+// the field is named Vouch.<terway.Claim.Name>.
 var vouchFields = [...]struct {
 	claim terway.Claim
-	field string // as an OptionError names it
 	get   func(Vouch) bool
 }{
-	{terway.ClaimEndpointSliceV1, "Vouch.EndpointSliceV1", func(v Vouch) bool { return v.EndpointSliceV1 }},
-	{terway.ClaimTierCRD, "Vouch.TierCRD", func(v Vouch) bool { return v.TierCRD }},
-	{terway.ClaimFelixModernPolicyKeys, "Vouch.FelixModernPolicyKeys", func(v Vouch) bool { return v.FelixModernPolicyKeys }},
+	{terway.ClaimEndpointSliceV1, func(v Vouch) bool { return v.EndpointSliceV1 }},
+	{terway.ClaimTierCRD, func(v Vouch) bool { return v.TierCRD }},
+	{terway.ClaimFelixModernPolicyKeys, func(v Vouch) bool { return v.FelixModernPolicyKeys }},
 }
 
 // VouchField returns the Options field that vouches for claim c, such as
@@ -106,7 +107,7 @@ var vouchFields = [...]struct {
 func VouchField(c terway.Claim) string {
 	for _, f := range vouchFields {
 		if f.claim == c {
-			return f.field
+			return "Vouch." + c.Name()
 		}
 	}
 	return ""

@@ -425,27 +425,27 @@ func (b *planBuilder) restartRest(exact bool) {
 
 // restrictPort is the mitigation for Typha's plaintext port: Typha here
 // has no TLS (Terway gives Felix no Typha TLS settings), runs with
-// hostNetwork and serves the whole cluster snapshot on port 5473 of every
+// hostNetwork and serves the whole cluster snapshot on terway.TyphaPort of every
 // node it runs on, so only the cluster's own nodes may reach that port.
 func (b *planBuilder) restrictPort() Step {
 	region := b.clusterRegion
 	s := Step{
-		Title:  fmt.Sprintf("Allow Typha's port %d only from the cluster's nodes", render.Port),
+		Title:  fmt.Sprintf("Allow Typha's port %d only from the cluster's nodes", terway.TyphaPort),
 		Target: TargetCloud,
 		Commands: []string{
 			fmt.Sprintf("aliyun ecs DescribeSecurityGroupAttribute --RegionId %s --SecurityGroupId SG_ID --Direction ingress", region),
-			fmt.Sprintf("aliyun ecs AuthorizeSecurityGroup --RegionId %s --SecurityGroupId SG_ID --IpProtocol tcp --PortRange %d/%d --SourceGroupId SG_ID --Policy accept --Description typha", region, render.Port, render.Port),
+			fmt.Sprintf("aliyun ecs AuthorizeSecurityGroup --RegionId %s --SecurityGroupId SG_ID --IpProtocol tcp --PortRange %d/%d --SourceGroupId SG_ID --Policy accept --Description typha", region, terway.TyphaPort, terway.TyphaPort),
 		},
 		Notes: []string{
-			fmt.Sprintf("Typha runs with hostNetwork and without TLS (Terway gives Felix no Typha TLS settings): anyone who reaches TCP %d on a node that runs Typha receives the cluster's full snapshot in plaintext, pods, IPs, labels, namespaces, service accounts and policies.", render.Port),
+			fmt.Sprintf("Typha runs with hostNetwork and without TLS (Terway gives Felix no Typha TLS settings): anyone who reaches TCP %d on a node that runs Typha receives the cluster's full snapshot in plaintext, pods, IPs, labels, namespaces, service accounts and policies.", terway.TyphaPort),
 			"SG_ID is the cluster's node security group: the ACK console's cluster Basic Information, or security_group_id in the output of aliyun cs GET /clusters/CLUSTER_ID.",
-			fmt.Sprintf("The first command lists its inbound rules: revoke (aliyun ecs RevokeSecurityGroup) any that admits TCP %d, or all ports, from 0.0.0.0/0 or from addresses beyond the cluster's nodes; the second admits the nodes themselves, which is all Felix needs.", render.Port),
+			fmt.Sprintf("The first command lists its inbound rules: revoke (aliyun ecs RevokeSecurityGroup) any that admits TCP %d, or all ports, from 0.0.0.0/0 or from addresses beyond the cluster's nodes; the second admits the nodes themselves, which is all Felix needs.", terway.TyphaPort),
 		},
 	}
 	if b.metrics() {
-		s.Title = fmt.Sprintf("Allow Typha's ports %d and %d only from the cluster's nodes", render.Port, render.MetricsPort)
-		s.Commands = append(s.Commands, fmt.Sprintf("aliyun ecs AuthorizeSecurityGroup --RegionId %s --SecurityGroupId SG_ID --IpProtocol tcp --PortRange %d/%d --SourceGroupId SG_ID --Policy accept --Description typha-metrics", region, render.MetricsPort, render.MetricsPort))
-		s.Notes = append(s.Notes, fmt.Sprintf("With metrics.enabled Typha also serves its metrics on port %d of every node it runs on, on all interfaces: the third command admits the nodes to it, as for %d; revoke any wider rule for %d as well. The rollout gate reads the metrics through the API server's pod proxy, which connects to the node from the API server's addresses: if it times out, admit those addresses to %d too.", render.MetricsPort, render.Port, render.MetricsPort, render.MetricsPort))
+		s.Title = fmt.Sprintf("Allow Typha's ports %d and %d only from the cluster's nodes", terway.TyphaPort, terway.TyphaMetricsPort)
+		s.Commands = append(s.Commands, fmt.Sprintf("aliyun ecs AuthorizeSecurityGroup --RegionId %s --SecurityGroupId SG_ID --IpProtocol tcp --PortRange %d/%d --SourceGroupId SG_ID --Policy accept --Description typha-metrics", region, terway.TyphaMetricsPort, terway.TyphaMetricsPort))
+		s.Notes = append(s.Notes, fmt.Sprintf("With metrics.enabled Typha also serves its metrics on port %d of every node it runs on, on all interfaces: the third command admits the nodes to it, as for %d; revoke any wider rule for %d as well. The rollout gate reads the metrics through the API server's pod proxy, which connects to the node from the API server's addresses: if it times out, admit those addresses to %d too.", terway.TyphaMetricsPort, terway.TyphaPort, terway.TyphaMetricsPort, terway.TyphaMetricsPort))
 	}
 	return s
 }

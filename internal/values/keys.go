@@ -28,6 +28,13 @@ type row struct {
 	set      setter // how a value is parsed and stored
 }
 
+// Facts the docs name, from terway's default-image table.
+var (
+	cutoff     = terway.KubeWithoutEndpointSliceV1beta1().String()                      // where the default image changes
+	guideImage = terway.DefaultTyphas()[0].Image                                        // the default before it
+	newImage   = terway.DefaultTyphaFor(terway.KubeWithoutEndpointSliceV1beta1()).Image // the default from it
+)
+
 // rows is the values table, in documentation order. It is never written
 // to.
 var rows = []row{
@@ -53,25 +60,25 @@ var rows = []row{
 		key: "image.registry", field: "Registry", set: text(func(o *render.Options) *string { return &o.Registry }),
 		accepts: "a string",
 		example: "image.registry=my-team-registry-vpc.cn-hangzhou.cr.aliyuncs.com",
-		doc:     "the image registry, host[:port][/path]; default, below Kubernetes 1.25, the VPC endpoint of `image.registryStyle` in the region, and from 1.25 `quay.io`; on an Alibaba Cloud Personal Edition or ACK host (namespaces of other accounts) give `image.repository` too from 1.25",
+		doc:     "the image registry, host[:port][/path]; default, below Kubernetes " + cutoff + ", the VPC endpoint of `image.registryStyle` in the region, and from " + cutoff + " `" + newImage.Registry + "`; on an Alibaba Cloud Personal Edition or ACK host (namespaces of other accounts) give `image.repository` too from " + cutoff,
 	},
 	{
 		key: "image.registryStyle", field: "RegistryStyle", set: text(func(o *render.Options) *string { return &o.RegistryStyle }),
 		accepts: "guide, ack or intl",
 		example: "image.registryStyle=intl,image.repository=my-namespace/typha",
-		doc:     "an Alibaba Cloud registry host in the region: `guide` (`registry-vpc.{region}.aliyuncs.com`, the default below 1.25), `ack` (`registry-{region}-vpc.ack.aliyuncs.com`, ACK's system images) or `intl` (`registry-intl-vpc.{region}.aliyuncs.com`); not with `image.registry`; from 1.25 only with `image.repository` (the default image is not on those hosts)",
+		doc:     "an Alibaba Cloud registry host in the region: `guide` (`registry-vpc.{region}.aliyuncs.com`, the default below " + cutoff + "), `ack` (`registry-{region}-vpc.ack.aliyuncs.com`, ACK's system images) or `intl` (`registry-intl-vpc.{region}.aliyuncs.com`); not with `image.registry`; from " + cutoff + " only with `image.repository` (the default image is not on those hosts)",
 	},
 	{
 		key: "image.repository", field: "Repository", set: text(func(o *render.Options) *string { return &o.Repository }),
 		accepts: "a string",
 		example: "image.repository=calico/typha",
-		doc:     "the image repository; default `acs/typha` below Kubernetes 1.25, `calico/typha` from 1.25 (then another one needs `image.registry` or `image.registryStyle`)",
+		doc:     "the image repository; default `" + guideImage.Repository + "` below Kubernetes " + cutoff + ", `" + newImage.Repository + "` from " + cutoff + " (then another one needs `image.registry` or `image.registryStyle`)",
 	},
 	{
 		key: "image.tag", field: "Tag", set: text(func(o *render.Options) *string { return &o.Tag }),
 		accepts: "a string",
 		example: "image.tag=v3.24.5",
-		doc:     "the image tag; default `v3.20.2` below Kubernetes 1.25, `v3.24.5` from 1.25; a release the version table says cannot serve Terway's Felix there (v3.20 to v3.22 from 1.25, v3.29 and later) is refused unless vouched for (`vouch.*`)",
+		doc:     "the image tag; default `" + guideImage.Tag + "` below Kubernetes " + cutoff + ", `" + newImage.Tag + "` from " + cutoff + "; a release the version table says cannot serve Terway's Felix there (v3.20 to v3.22 from " + cutoff + ", v3.29 and later) is refused unless vouched for (`vouch.*`)",
 	},
 	{
 		key: "image.digest", field: "Digest", set: text(func(o *render.Options) *string { return &o.Digest }),
@@ -83,7 +90,7 @@ var rows = []row{
 		key: "vouch.endpointSliceV1", field: "Vouch.EndpointSliceV1", set: boolean(func(o *render.Options) *bool { return &o.Vouch.EndpointSliceV1 }),
 		accepts: "true or false",
 		example: "vouch.endpointSliceV1=true",
-		doc:     "vouch that the Typha image lists EndpointSlices through `discovery.k8s.io/v1` (a v3.20 to v3.22 build with Calico's v3.23 change): lifts the refusal of Typha v3.20 to v3.22 on Kubernetes 1.25 and later, and only that; recorded on the Deployment (`" + render.VouchAnnotation + ": " + string(terway.ClaimEndpointSliceV1) + "`), and proved by the typha plan's in-sync gate before eni-config changes; default `false`",
+		doc:     "vouch that the Typha image lists EndpointSlices through `discovery.k8s.io/v1` (a v3.20 to v3.22 build with Calico's v3.23 change): lifts the refusal of Typha v3.20 to v3.22 on Kubernetes " + cutoff + " and later, and only that; recorded on the Deployment (`" + terway.VouchAnnotation + ": " + string(terway.ClaimEndpointSliceV1) + "`), and proved by the typha plan's in-sync gate before eni-config changes; default `false`",
 	},
 	{
 		key: "vouch.tierCRD", field: "Vouch.TierCRD", set: boolean(func(o *render.Options) *bool { return &o.Vouch.TierCRD }),
@@ -141,7 +148,7 @@ var rows = []row{
 		key: "metrics.enabled", field: "Metrics", set: boolean(func(o *render.Options) *bool { return &o.Metrics }),
 		accepts: "true or false",
 		example: "metrics.enabled=true",
-		doc:     "Typha's Prometheus metrics on port 9093 (named `metrics`) of every node it runs on, all interfaces, with `prometheus.io/*` scrape annotations; the typha plan then counts connected Felix agents; default `false`",
+		doc:     "Typha's Prometheus metrics on port " + terway.TyphaMetricsPortText + " (named `" + terway.TyphaMetricsPortName + "`) of every node it runs on, all interfaces, with `prometheus.io/*` scrape annotations; the typha plan then counts connected Felix agents; default `false`",
 	},
 	{
 		key: "zoneSpread.enabled", field: "ZoneSpread", set: boolean(func(o *render.Options) *bool { return &o.ZoneSpread }),
@@ -159,7 +166,7 @@ var rows = []row{
 		key: "autoscaler.image.registry", field: "AutoscalerRegistry", set: text(func(o *render.Options) *string { return &o.AutoscalerRegistry }),
 		accepts: "a string",
 		example: "autoscaler.image.registry=registry-intl-vpc.cn-hangzhou.aliyuncs.com",
-		doc:     "the autoscaler image's registry; default `image.registry` when given, else the VPC endpoint of `image.registryStyle` in the region (also from 1.25, where Typha's default is on quay.io)",
+		doc:     "the autoscaler image's registry; default `image.registry` when given, else the VPC endpoint of `image.registryStyle` in the region (also from " + cutoff + ", where Typha's default is on " + newImage.Registry + ")",
 	},
 	{
 		key: "autoscaler.image.repository", field: "AutoscalerRepository", set: text(func(o *render.Options) *string { return &o.AutoscalerRepository }),
