@@ -7,6 +7,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/typharender/typharender/finding"
 	"github.com/typharender/typharender/terway"
 )
 
@@ -61,7 +62,9 @@ type ENIConfigEdit struct {
 	Mode      Mode
 	ConfigMap *corev1.ConfigMap // an edited deep copy; the input is untouched
 	Changes   []Change          // the keys whose value changes, in the order set; empty when already applied
-	Warnings  []string          // consequences a person should know
+	// Findings are the consequences a person should know, each a warning
+	// without a rule about the key it follows from.
+	Findings []finding.Finding
 }
 
 // EditENIConfig returns a copy of cm with the guide's edit for mode. Only
@@ -98,14 +101,14 @@ func EditENIConfig(cm *corev1.ConfigMap, mode Mode) (*ENIConfigEdit, error) {
 		if old, ok := cm.Data[terway.KeyDisableNetworkPolicy]; ok {
 			e.set(terway.KeyDisableNetworkPolicy, "false")
 			if !terway.NetworkPolicyEnabled(old) {
-				e.Warnings = append(e.Warnings, fmt.Sprintf("%s was %q, which Terway reads as disabled: NetworkPolicy enforcement turns on after Terway restarts", terway.KeyDisableNetworkPolicy, old))
+				e.warn(terway.KeyDisableNetworkPolicy, fmt.Sprintf("%s was %q, which Terway reads as disabled: NetworkPolicy enforcement turns on after Terway restarts", terway.KeyDisableNetworkPolicy, old))
 			}
 		}
 	case ModeDisablePolicy:
 		e.set(terway.KeyDisableNetworkPolicy, "true")
-		e.Warnings = append(e.Warnings, "after Terway restarts, NetworkPolicy no longer controls traffic between pods")
+		e.warn(terway.KeyDisableNetworkPolicy, "after Terway restarts, NetworkPolicy no longer controls traffic between pods")
 		if relay := cm.Data[terway.KeyFelixRelayService]; relay != "" {
-			e.Warnings = append(e.Warnings, fmt.Sprintf("%s stays %q but is unused while NetworkPolicy is disabled; the Typha objects can be deleted", terway.KeyFelixRelayService, relay))
+			e.warn(terway.KeyFelixRelayService, fmt.Sprintf("%s stays %q but is unused while NetworkPolicy is disabled; the Typha objects can be deleted", terway.KeyFelixRelayService, relay))
 		}
 	}
 	if err := checkConfigMapSize(e.ConfigMap, "would hold, after the edit,"); err != nil {
@@ -132,6 +135,12 @@ func checkConfigMapSize(cm *corev1.ConfigMap, verb string) error {
 		return fmt.Errorf("%w: its data and binaryData values %s %d bytes, and the API server stores no ConfigMap with more than %d bytes (1 MiB): want the eni-config the cluster holds, as kubectl -n kube-system get cm eni-config -o yaml prints it", ErrENIConfigTooLarge, verb, total, corev1.MaxSecretSize)
 	}
 	return nil
+}
+
+// warn records a consequence of the edit of key.
+func (e *ENIConfigEdit) warn(key, msg string) {
+	e.Findings = append(e.Findings, finding.Finding{Severity: finding.Warning, Message: msg, Field: "data." + key,
+		Object: finding.Ref{APIVersion: "v1", Kind: "ConfigMap", Namespace: terway.ENIConfigNamespace, Name: terway.ENIConfigName}})
 }
 
 func (e *ENIConfigEdit) set(key, value string) {

@@ -3,6 +3,8 @@ package render
 import (
 	"fmt"
 
+	"github.com/typharender/typharender/finding"
+
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -66,7 +68,7 @@ func (r *resolved) resolveExtras() []error {
 			{"AutoscalerTag", r.AutoscalerTag},
 		} {
 			if x.value != "" {
-				r.warnings = append(r.warnings, fmt.Sprintf("%s %q is not used: the autoscaler is off", x.field, x.value))
+				r.warn(finding.Ref{}, "", fmt.Sprintf("%s %q is not used: the autoscaler is off", x.field, x.value))
 			}
 		}
 		return errs

@@ -14,8 +14,8 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/validation"
 
+	"github.com/typharender/typharender/finding"
 	"github.com/typharender/typharender/internal/english"
-	"github.com/typharender/typharender/lint"
 	"github.com/typharender/typharender/render"
 	"github.com/typharender/typharender/terway"
 )
@@ -41,7 +41,7 @@ const (
 // Options describe a rollout of one of the guide's approaches.
 type Options struct {
 	Mode    render.Mode    // required: render.ModeTypha or render.ModeDisablePolicy
-	Cluster render.Options // the cluster, required for ModeTypha; ModeDisablePolicy renders nothing and must leave it zero
+	Cluster render.Options // the cluster, required for ModeTypha; ModeDisablePolicy renders nothing and must leave it zero. Its ENIConfig is not read: the rendering is checked against ENIConfig as the plan's patch leaves it
 
 	ENIConfig       *corev1.ConfigMap // default none: the patch step is the guide's; the cluster's current eni-config makes it exact
 	TerwayDaemonSet string            // default "terway-eniip"; terway-eni and terway are also seen
@@ -80,11 +80,14 @@ type Step struct {
 
 // Result is what [Plan] returns.
 type Result struct {
-	Mode      render.Mode
-	Summary   string                // one line on what the rollout does
-	Steps     []Step                // in order, numbered from 1 when printed
-	Warnings  []string              // from the rendering and the eni-config edit
-	Findings  []lint.Finding        // what lint's rules say of the rendering and the edited eni-config: warnings and errors
+	Mode    render.Mode
+	Summary string // one line on what the rollout does
+	Steps   []Step // in order, numbered from 1 when printed
+	// Findings are what a person should read before running the plan:
+	// the rendering's own warnings (Rule ""), the eni-config edit's, then
+	// what lint's rules say of the rendering and the edited eni-config,
+	// warnings and errors (as render.Result.Findings has them).
+	Findings  []finding.Finding
 	Rendering *render.Result        // the Typha rendering; nil for ModeDisablePolicy
 	Edit      *render.ENIConfigEdit // the eni-config edit; nil without Options.ENIConfig
 }
@@ -126,24 +129,42 @@ func Plan(o Options) (*Result, error) {
 	}
 
 	p := &Result{Mode: mode}
+	var editErr error
+	if o.ENIConfig != nil && mode != "" {
+		edit, err := render.EditENIConfig(o.ENIConfig, mode)
+		if err != nil {
+			editErr = &render.OptionError{Field: "ENIConfig", Value: types.NamespacedName{Namespace: o.ENIConfig.Namespace, Name: o.ENIConfig.Name}, Reason: "cannot be edited: " + err.Error(), Err: err}
+		} else {
+			p.Edit = edit
+		}
+	}
+	var ruleFindings []finding.Finding
 	if mode == render.ModeTypha {
-		res, err := render.Render(o.Cluster)
+		cluster := o.Cluster
+		cluster.ENIConfig = nil
+		if p.Edit != nil {
+			cluster.ENIConfig = p.Edit.ConfigMap // what the cluster has after the plan
+		}
+		res, err := render.Render(cluster)
 		if err != nil {
 			errs = append(errs, err)
 		} else {
 			p.Rendering = res
-			p.Warnings = append(p.Warnings, res.Warnings...)
+			for _, f := range res.Findings {
+				if f.Rule == "" {
+					p.Findings = append(p.Findings, f)
+				} else {
+					ruleFindings = append(ruleFindings, f)
+				}
+			}
 		}
 	}
-	if o.ENIConfig != nil && mode != "" {
-		edit, err := render.EditENIConfig(o.ENIConfig, mode)
-		if err != nil {
-			errs = append(errs, &render.OptionError{Field: "ENIConfig", Value: types.NamespacedName{Namespace: o.ENIConfig.Namespace, Name: o.ENIConfig.Name}, Reason: "cannot be edited: " + err.Error(), Err: err})
-		} else {
-			p.Edit = edit
-			p.Warnings = append(p.Warnings, edit.Warnings...)
-		}
+	if editErr != nil {
+		errs = append(errs, editErr)
+	} else if p.Edit != nil {
+		p.Findings = append(p.Findings, p.Edit.Findings...)
 	}
+	p.Findings = append(p.Findings, ruleFindings...)
 	if mode == render.ModeTypha {
 		switch strings.ToLower(o.Cluster.LogSeverity) {
 		case "warning", "error", "fatal":
@@ -161,21 +182,6 @@ func Plan(o Options) (*Result, error) {
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
-	}
-	if p.Rendering != nil {
-		var eni *corev1.ConfigMap
-		if p.Edit != nil {
-			eni = p.Edit.ConfigMap // what the cluster has after the plan
-		}
-		report, err := lint.CheckRendering(o.Cluster, p.Rendering, eni)
-		if err != nil {
-			return nil, err
-		}
-		for _, f := range report.Findings {
-			if f.Severity >= lint.Warning {
-				p.Findings = append(p.Findings, f)
-			}
-		}
 	}
 
 	b := planBuilder{plan: p, ds: ds, manifest: manifest, timeout: timeout, renderCmd: o.RenderCommand, clusterRegion: strings.TrimSpace(o.Cluster.Region)}

@@ -12,9 +12,10 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/typharender/typharender/finding"
 	"github.com/typharender/typharender/internal/errs"
-	"github.com/typharender/typharender/lint"
 	"github.com/typharender/typharender/render"
+	"github.com/typharender/typharender/rules"
 	"github.com/typharender/typharender/terway"
 )
 
@@ -332,8 +333,8 @@ func TestPlanRefusesWithoutFelix(t *testing.T) {
 			if err != nil {
 				t.Fatalf("AllowNoFelix: %v", err)
 			}
-			if !slices.ContainsFunc(p.Findings, func(f lint.Finding) bool { return f.Rule == lint.RuleENIEngineNotFelix }) {
-				t.Errorf("AllowNoFelix plan findings %v lack %s", p.Findings, lint.RuleENIEngineNotFelix)
+			if !slices.ContainsFunc(p.Findings, func(f finding.Finding) bool { return f.Rule == rules.RuleENIEngineNotFelix }) {
+				t.Errorf("AllowNoFelix plan findings %v lack %s", p.Findings, rules.RuleENIEngineNotFelix)
 			}
 		})
 	}
@@ -476,6 +477,8 @@ func TestPlanDisablePolicyRefusesEveryClusterField(t *testing.T) {
 				v.Set(m)
 			case reflect.Struct: // Resources: one request
 				o.Resources.Requests = corev1.ResourceList{corev1.ResourceCPU: {}}
+			case reflect.Pointer: // ENIConfig: an empty ConfigMap
+				v.Set(reflect.New(v.Type().Elem()))
 			default:
 				t.Fatalf("field %s of kind %s: teach this test to set it", f.Name, v.Kind())
 			}

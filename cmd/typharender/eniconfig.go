@@ -241,5 +241,5 @@ func reportChanges(s streams, edit *render.ENIConfigEdit) {
 			fmt.Fprintf(s.ErrOut, "eni-config: %s: (absent) -> %q\n", ch.Key, ch.After)
 		}
 	}
-	warn(s, "", edit.Warnings)
+	warnAll(s, edit.Findings)
 }

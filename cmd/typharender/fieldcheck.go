@@ -4,10 +4,8 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
-	corev1 "k8s.io/api/core/v1"
 
-	"github.com/typharender/typharender/lint"
-	"github.com/typharender/typharender/render"
+	"github.com/typharender/typharender/finding"
 )
 
 // failOnFlag is --fail-on on render, plan, size and lint, with one
@@ -28,61 +26,21 @@ func (f *failOnFlag) register(c *cobra.Command, def string) {
 }
 
 // severity returns the --fail-on severity, and false when there is none.
-func (f *failOnFlag) severity(c *cobra.Command) (lint.Severity, bool, error) {
+func (f *failOnFlag) severity(c *cobra.Command) (finding.Severity, bool, error) {
 	if f.value == "" {
 		return 0, false, nil
 	}
-	sev, err := lint.ParseSeverity(f.value)
-	if err != nil || sev == lint.Info {
+	sev, err := finding.ParseSeverity(f.value)
+	if err != nil || sev == finding.Info {
 		return 0, false, usageError(c, fmt.Errorf("--fail-on %q: want warning or error", f.value))
 	}
 	return sev, true, nil
 }
 
-// coveredBySizing are the rules whose finding render already states as a
-// warning of its own, from the same sizing functions: printed once.
-func coveredBySizing(rule string) bool {
-	return rule == lint.RuleReplicasBelowRecommended || rule == lint.RuleReplicasNotBelowNodes
-}
-
-// fieldFindings runs lint's rules over a rendering (and the cluster's
-// eni-config, when given) and returns the findings a person should read:
-// warnings and errors, less those render's own warnings already say.
-func fieldFindings(o render.Options, rendered []byte, eni *corev1.ConfigMap) (shown []lint.Finding, report *lint.Report, err error) {
-	report, err = lint.CheckRenderedYAML(o, rendered, eni)
-	if err != nil {
-		return nil, nil, failure(fmt.Errorf("checking the rendering: %w", err))
-	}
-	return shownFindings(report), report, nil
-}
-
-// shownFindings are a report's warnings and errors, less those render's
-// own warnings already say.
-func shownFindings(report *lint.Report) []lint.Finding {
-	var shown []lint.Finding
-	for _, f := range report.Findings {
-		if f.Severity >= lint.Warning && !coveredBySizing(f.Rule) {
-			shown = append(shown, f)
-		}
-	}
-	return shown
-}
-
-// warnFindings writes findings to stderr as warnings, with their rule ID:
-// "Warning: [ID] message", and "Warning: [ID] (error) message" for a
-// finding lint counts as an error.
-func warnFindings(s streams, prefix string, findings []lint.Finding) {
+// warnAll writes findings to stderr, one line each, as
+// finding.Finding.Warning formats them.
+func warnAll(s streams, findings []finding.Finding) {
 	for _, f := range findings {
-		sev := ""
-		if f.Severity != lint.Warning {
-			sev = "(" + f.Severity.String() + ") "
-		}
-		fmt.Fprintf(s.ErrOut, "Warning: %s[%s] %s%s\n", prefix, f.Rule, sev, f.Message)
+		fmt.Fprintln(s.ErrOut, f.Warning())
 	}
-}
-
-// failsOn reports whether render's own warnings or lint's findings reach
-// sev: render's warnings count as warnings, findings by their severity.
-func failsOn(sev lint.Severity, warnings []string, report *lint.Report) bool {
-	return (sev <= lint.Warning && len(warnings) > 0) || (report != nil && report.Fails(sev))
 }

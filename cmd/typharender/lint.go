@@ -11,11 +11,13 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/typharender/typharender/finding"
 	"github.com/typharender/typharender/internal/english"
 	"github.com/typharender/typharender/internal/errs"
 	"github.com/typharender/typharender/internal/values"
 	"github.com/typharender/typharender/lint"
 	"github.com/typharender/typharender/render"
+	"github.com/typharender/typharender/rules"
 	"github.com/typharender/typharender/versioning"
 )
 
@@ -183,7 +185,7 @@ func (f *lintFlags) run(c *cobra.Command, s streams, args []string) error {
 		return usageError(c, err) // unreachable: the facts were validated
 	}
 	if len(in.Objects) == 0 && !f.quiet {
-		warn(s, "", []string{"no Kubernetes objects in the input: nothing was checked"})
+		fmt.Fprintln(s.ErrOut, "Warning: no Kubernetes objects in the input: nothing was checked")
 	}
 	return f.finish(s, report, format, failOn, runStats{files: in.Files, notes: in.Notes, start: start})
 }
@@ -198,7 +200,7 @@ type runStats struct {
 
 // finish writes the report, and on stderr what --verbose asks for and the
 // summary line, and returns the exit status.
-func (f *lintFlags) finish(s streams, report *lint.Report, format lint.Format, failOn lint.Severity, st runStats) error {
+func (f *lintFlags) finish(s streams, report *lint.Report, format lint.Format, failOn finding.Severity, st runStats) error {
 	for i, sk := range report.Skipped {
 		if sk.Needs != 0 {
 			report.Skipped[i].Reason = "needs " + factFlags(sk.Needs) + ": " + sk.Why
@@ -232,7 +234,7 @@ func (f *lintFlags) finish(s streams, report *lint.Report, format lint.Format, f
 // skippedLines say once which rules were skipped, grouped by what would
 // run them: "lint: skipped 3 rules that need --kube-version: a, b, c
 // (--verbose says why)".
-func skippedLines(skipped []lint.Skip) []string {
+func skippedLines(skipped []rules.Skip) []string {
 	var order []string
 	rules := map[string][]string{}
 	for _, sk := range skipped {
@@ -264,8 +266,8 @@ func summaryLine(r *lint.Report, st runStats) string {
 	if st.clusters > 0 {
 		what = english.Count(st.clusters, "cluster") + ", " + what
 	}
-	return fmt.Sprintf("Linted %s: %s, %s, %d info (%s)", what, english.Count(r.Count(lint.Error), "error"),
-		english.Count(r.Count(lint.Warning), "warning"), r.Count(lint.Info), time.Since(st.start).Round(time.Millisecond))
+	return fmt.Sprintf("Linted %s: %s, %s, %d info (%s)", what, english.Count(r.Count(finding.Error), "error"),
+		english.Count(r.Count(finding.Warning), "warning"), r.Count(finding.Info), time.Since(st.start).Round(time.Millisecond))
 }
 
 // indentJoined puts each of several joined errors on its own indented
@@ -280,17 +282,17 @@ func indentJoined(err error) error {
 
 // factFlags names facts by the flags that give them: "--kube-version",
 // "--nodes and --region".
-func factFlags(facts lint.Fact) string {
+func factFlags(facts rules.Fact) string {
 	var names []string
 	for _, f := range facts.Each() {
 		switch f {
-		case lint.FactNodes:
+		case rules.FactNodes:
 			names = append(names, "--nodes")
-		case lint.FactKubeVersion:
+		case rules.FactKubeVersion:
 			names = append(names, "--kube-version")
-		case lint.FactRegion:
+		case rules.FactRegion:
 			names = append(names, "--region")
-		case lint.FactTerway:
+		case rules.FactTerway:
 			names = append(names, "--terway")
 		default:
 			names = append(names, f.String())

@@ -10,15 +10,18 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/typharender/typharender/finding"
+	"github.com/typharender/typharender/internal/parallel"
 	"github.com/typharender/typharender/internal/values"
 	"github.com/typharender/typharender/lint"
+	"github.com/typharender/typharender/rules"
 )
 
 // runFleet lints every cluster of the fleet file in DIR/<name>/, as render
 // --fleet --output-dir DIR wrote it, each with its own facts, on every
 // core. Files are limited per cluster, so a fleet of any size that render
 // accepts is read whole.
-func (f *lintFlags) runFleet(c *cobra.Command, s streams, args []string, format lint.Format, failOn lint.Severity, start time.Time) error {
+func (f *lintFlags) runFleet(c *cobra.Command, s streams, args []string, format lint.Format, failOn finding.Severity, start time.Time) error {
 	if len(args) != 1 {
 		return usageError(c, fmt.Errorf("--fleet %s takes one directory, the one render --fleet --output-dir wrote; got %d arguments", f.fleet, len(args)))
 	}
@@ -72,7 +75,7 @@ func (f *lintFlags) runFleet(c *cobra.Command, s streams, args []string, format 
 		err    error
 	}
 	results := make([]result, len(clusters))
-	_ = parallel(len(clusters), func(i int) error {
+	_ = parallel.For(len(clusters), func(i int) error {
 		cl := clusters[i]
 		cdir := filepath.Join(dir, cl.Name)
 		if st, err := os.Stat(cdir); err != nil || !st.IsDir() {
@@ -93,7 +96,7 @@ func (f *lintFlags) runFleet(c *cobra.Command, s streams, args []string, format 
 		return nil
 	})
 
-	report := &lint.Report{Findings: []lint.Finding{}, Skipped: []lint.Skip{}}
+	report := &lint.Report{Findings: []finding.Finding{}, Skipped: []rules.Skip{}}
 	st := runStats{clusters: len(clusters), start: start}
 	var errs []error
 	skipped := map[string]bool{}

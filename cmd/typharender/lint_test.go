@@ -10,6 +10,7 @@ import (
 
 	"github.com/typharender/typharender/internal/golden"
 	"github.com/typharender/typharender/lint"
+	"github.com/typharender/typharender/rules"
 )
 
 // Inputs shared with the lint package's tests.
@@ -219,14 +220,14 @@ func TestLintFactMessagesMatchRender(t *testing.T) {
 }
 
 // TestREADMELintRules: the README's table of lint rules is exactly what
-// lint.Rules() says, with the facts named by their flags: the table is
+// rules.Rules() says, with the facts named by their flags: the table is
 // derived from the rules, never written by hand.
 func TestREADMELintRules(t *testing.T) {
 	t.Parallel()
 	var b strings.Builder
 	b.WriteString("| ID | severity | needs | what it checks | why | how to fix |\n| --- | --- | --- | --- | --- | --- |\n")
 	cell := func(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
-	for _, r := range lint.Rules() {
+	for _, r := range rules.Rules() {
 		needs := "-"
 		if r.Needs != 0 {
 			needs = "`" + strings.ReplaceAll(factFlags(r.Needs), " and ", "` and `") + "`"

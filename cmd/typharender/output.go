@@ -15,6 +15,7 @@ import (
 
 	"github.com/typharender/typharender/internal/diff"
 	"github.com/typharender/typharender/internal/english"
+	"github.com/typharender/typharender/internal/parallel"
 	"github.com/typharender/typharender/render"
 	"github.com/typharender/typharender/rollout"
 )
@@ -143,7 +144,7 @@ func scanTree(layout *render.Layout, dir string, files []render.File, fleet bool
 		inFleet[c.name] = true
 	}
 	scans := make([]dirScan, len(clusters))
-	if err := parallel(len(clusters), func(i int) error {
+	if err := parallel.For(len(clusters), func(i int) error {
 		c := clusters[i]
 		switch e, ok := isEntry[c.name]; {
 		case !ok:
@@ -341,7 +342,7 @@ func (w *treeWrite) run() error {
 	// Stage: every new file under a temporary name (or, in a new
 	// directory, in place), and a reserved name for each previous file.
 	// A fleet is tens of thousands of files: write them on every core.
-	if err := parallel(len(w.steps), func(i int) error {
+	if err := parallel.For(len(w.steps), func(i int) error {
 		s := w.steps[i]
 		exists := i >= len(sc.writes) || sc.writes[i].exists
 		var data []byte

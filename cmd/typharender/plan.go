@@ -9,10 +9,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/typharender/typharender/finding"
 	"github.com/typharender/typharender/internal/english"
 	"github.com/typharender/typharender/internal/errs"
 	"github.com/typharender/typharender/internal/values"
-	"github.com/typharender/typharender/lint"
 	"github.com/typharender/typharender/render"
 	"github.com/typharender/typharender/rollout"
 )
@@ -30,8 +30,8 @@ type planFlags struct {
 	output       string
 	allowNoFelix bool
 	failOn       failOnFlag
-	failOnSev    lint.Severity // parsed --fail-on
-	gate         bool          // --fail-on was given
+	failOnSev    finding.Severity // parsed --fail-on
+	gate         bool             // --fail-on was given
 }
 
 func newPlanCmd(s streams) *cobra.Command {
@@ -180,8 +180,8 @@ func (f *planFlags) run(c *cobra.Command, s streams) error {
 		if err != nil {
 			return err
 		}
-		if _, err := renderValues(v); err != nil {
-			return err
+		if _, err := v.Render(); err != nil {
+			return explainValues(err)
 		}
 		o.Cluster = v.Options()
 		o.RenderCommand = renderCommand(c, &f.valueFlags)
@@ -218,15 +218,8 @@ func (f *planFlags) run(c *cobra.Command, s streams) error {
 // write prints the plan: warnings to stderr, the steps to stdout as text
 // under the heading, or data as JSON.
 func (f *planFlags) write(s streams, plan *rollout.Result, heading string, data planJSON) error {
-	warn(s, "", plan.Warnings)
-	var shown []lint.Finding
-	for _, fd := range plan.Findings {
-		if !coveredBySizing(fd.Rule) {
-			shown = append(shown, fd)
-		}
-	}
-	warnFindings(s, "", shown)
-	if f.gate && failsOn(f.failOnSev, plan.Warnings, &lint.Report{Findings: plan.Findings}) {
+	warnAll(s, plan.Findings)
+	if f.gate && finding.Fails(plan.Findings, f.failOnSev) {
 		return failure(fmt.Errorf("the plan has warnings or findings at or above %s (--fail-on %s): no plan printed", f.failOnSev, f.failOnSev))
 	}
 	if f.output == "json" {
@@ -333,16 +326,17 @@ type gateData struct {
 }
 
 type planJSON struct {
-	Mode     string     `json:"mode"`
-	From     string     `json:"from,omitempty"` // --mode rollback: the mode undone
-	Summary  string     `json:"summary"`
-	Steps    []stepData `json:"steps"`
-	Warnings []string   `json:"warnings"`
-	Findings []finding  `json:"findings"`
+	Mode     string        `json:"mode"`
+	From     string        `json:"from,omitempty"` // --mode rollback: the mode undone
+	Summary  string        `json:"summary"`
+	Steps    []stepData    `json:"steps"`
+	Warnings []string      `json:"warnings"`
+	Findings []findingJSON `json:"findings"`
 }
 
-// finding is a lint finding about the plan's rendering, as -o json prints it.
-type finding struct {
+// findingJSON is a rule's finding about the plan's rendering, as -o json
+// prints it.
+type findingJSON struct {
 	Rule     string `json:"rule"`
 	Severity string `json:"severity"`
 	Message  string `json:"message"`
@@ -350,9 +344,13 @@ type finding struct {
 
 // planData is p as -o json prints it: lists are [] when empty, never null.
 func planData(p *rollout.Result) planJSON {
-	out := planJSON{Mode: string(p.Mode), Summary: p.Summary, Warnings: append([]string{}, p.Warnings...), Findings: []finding{}}
+	out := planJSON{Mode: string(p.Mode), Summary: p.Summary, Warnings: []string{}, Findings: []findingJSON{}}
 	for _, f := range p.Findings {
-		out.Findings = append(out.Findings, finding{Rule: f.Rule, Severity: f.Severity.String(), Message: f.Message})
+		if f.Rule == "" {
+			out.Warnings = append(out.Warnings, f.Message)
+		} else {
+			out.Findings = append(out.Findings, findingJSON{Rule: f.Rule, Severity: f.Severity.String(), Message: f.Message})
+		}
 	}
 	for _, s := range p.Steps {
 		sd := stepData{Title: s.Title, Commands: append([]string{}, s.Commands...), Notes: append([]string{}, s.Notes...), Target: string(s.Target), Undo: s.Undo}

@@ -7,15 +7,14 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/spf13/cobra"
-	corev1 "k8s.io/api/core/v1"
 
+	"github.com/typharender/typharender/finding"
 	"github.com/typharender/typharender/internal/diff"
 	"github.com/typharender/typharender/internal/english"
+	"github.com/typharender/typharender/internal/parallel"
 	"github.com/typharender/typharender/internal/values"
-	"github.com/typharender/typharender/lint"
 	"github.com/typharender/typharender/render"
 	"github.com/typharender/typharender/rollout"
 )
@@ -176,33 +175,22 @@ func (f *renderFlags) run(c *cobra.Command, s streams) error {
 	if err != nil {
 		return err
 	}
-	res, err := renderValues(v)
-	if err != nil {
-		return err
-	}
-	var eni *corev1.ConfigMap
+	o := v.Options()
 	if f.eniConfig != "" {
 		data, err := in.read("--eni-config", f.eniConfig)
 		if err != nil {
 			return err
 		}
-		if eni, err = readENIConfig("--eni-config "+displayName(f.eniConfig), data); err != nil {
+		if o.ENIConfig, err = readENIConfig("--eni-config "+displayName(f.eniConfig), data); err != nil {
 			return err
 		}
 	}
-	// The YAML is what lint would read: check it, then write it (or, for
-	// -o json and a directory, what the flags ask for).
-	var yamlOut bytes.Buffer
-	if err := render.EncodeYAML(&yamlOut, res.Objects()...); err != nil {
-		return failure(err)
-	}
-	shown, report, err := fieldFindings(v.Options(), yamlOut.Bytes(), eni)
+	res, err := render.Render(o)
 	if err != nil {
-		return err
+		return explainValues(v.Explain(err))
 	}
-	warn(s, "", res.Warnings)
-	warnFindings(s, "", shown)
-	if gate && failsOn(failOn, res.Warnings, report) {
+	warnAll(s, res.Findings)
+	if gate && finding.Fails(res.Findings, failOn) {
 		return failure(fmt.Errorf("the rendering has warnings or findings at or above %s (--fail-on %s): nothing written", failOn, failOn))
 	}
 
@@ -215,6 +203,10 @@ func (f *renderFlags) run(c *cobra.Command, s streams) error {
 		return f.writeDir(c, s, files, false)
 	}
 
+	var yamlOut bytes.Buffer
+	if err := render.EncodeYAML(&yamlOut, res.Objects()...); err != nil {
+		return failure(err)
+	}
 	out := yamlOut.Bytes()
 	if f.output == "json" {
 		var buf bytes.Buffer
@@ -230,7 +222,7 @@ func (f *renderFlags) run(c *cobra.Command, s streams) error {
 	return writeErr(err)
 }
 
-func (f *renderFlags) runFleet(c *cobra.Command, s streams, in *input, failOn lint.Severity, gate bool) error {
+func (f *renderFlags) runFleet(c *cobra.Command, s streams, in *input, failOn finding.Severity, gate bool) error {
 	base, err := f.base(in)
 	if err != nil {
 		return err
@@ -245,45 +237,23 @@ func (f *renderFlags) runFleet(c *cobra.Command, s streams, in *input, failOn li
 	}
 	// Encoding is most of the work: each cluster on any core, in order,
 	// each distinct object once (one Layout for the fleet).
-	// Each cluster's rendering is checked with lint's rules for its own
-	// facts, as render checks one cluster's; parsing is most of that, so
-	// each distinct file is parsed once.
 	var layout render.Layout
-	var parsed parseCache
 	perCluster := make([][]render.File, len(good))
-	shown := make([][]lint.Finding, len(good))
-	fails := make([]bool, len(good))
-	if err := parallel(len(good), func(i int) error {
-		g := good[i]
-		fs, err := layout.Files(g.Result.Objects()...)
-		if err != nil {
-			return err
-		}
+	if err := parallel.For(len(good), func(i int) error {
+		fs, err := layout.Files(good[i].Result.Objects()...)
 		perCluster[i] = fs
-		var objs []*lint.Object
-		for _, fl := range fs[:len(fs)-1] { // the last is the kustomization.yaml
-			o, err := parsed.parse(fl.Data)
-			if err != nil {
-				return fmt.Errorf("checking cluster %s: %w", g.Cluster.Name, err)
-			}
-			objs = append(objs, o...)
-		}
-		report, err := lint.Lint(objs, lint.RenderingFacts(g.Cluster.Values.Options()))
-		if err != nil {
-			return fmt.Errorf("checking cluster %s: %w", g.Cluster.Name, err)
-		}
-		shown[i], fails[i] = shownFindings(report), gate && failsOn(failOn, g.Result.Warnings, report)
-		return nil
+		return err
 	}); err != nil {
 		return failure(err)
 	}
 	var files []render.File
 	failed := 0
 	for i, g := range good {
-		prefix := "cluster " + g.Cluster.Name + ": "
-		warn(s, prefix, g.Result.Warnings)
-		warnFindings(s, prefix, shown[i])
-		if fails[i] {
+		for _, fd := range g.Result.Findings {
+			fd.Cluster = g.Cluster.Name
+			fmt.Fprintln(s.ErrOut, fd.Warning())
+		}
+		if gate && finding.Fails(g.Result.Findings, failOn) {
 			failed++
 		}
 		for _, fl := range perCluster[i] {
@@ -295,41 +265,6 @@ func (f *renderFlags) runFleet(c *cobra.Command, s streams, in *input, failOn li
 		return failure(fmt.Errorf("%d of %s have warnings or findings at or above %s (--fail-on %s): nothing written", failed, english.Count(len(good), "cluster"), failOn, failOn))
 	}
 	return f.writeDir(c, s, files, true)
-}
-
-// parseCache parses each distinct rendered file once, for the fleet's
-// checks: a fleet's clusters share most of their objects (a Layout encodes
-// each distinct one once). It keeps at most maxParsed files; past that it
-// parses without keeping. Lint only reads what Parse returns, so the
-// clusters' checks share the objects.
-type parseCache struct {
-	mu sync.Mutex
-	m  map[string][]*lint.Object
-}
-
-// maxParsed bounds the cache: a parsed object is about 20 KB of nodes.
-const maxParsed = 4096
-
-func (c *parseCache) parse(data []byte) ([]*lint.Object, error) {
-	c.mu.Lock()
-	objs, ok := c.m[string(data)]
-	c.mu.Unlock()
-	if ok {
-		return objs, nil
-	}
-	objs, err := lint.Parse(lint.RenderingName, data)
-	if err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	if c.m == nil {
-		c.m = map[string][]*lint.Object{}
-	}
-	if len(c.m) < maxParsed {
-		c.m[string(data)] = objs
-	}
-	c.mu.Unlock()
-	return objs, nil
 }
 
 // writeDir writes files to --output-dir, or compares them with --check DIR.
@@ -427,15 +362,6 @@ func (f *renderFlags) command(c *cobra.Command, extra ...string) string {
 	return cmd
 }
 
-// renderValues renders one cluster given by the command line.
-func renderValues(v *values.Values) (*render.Result, error) {
-	res, err := v.Render()
-	if err != nil {
-		return nil, explainValues(err)
-	}
-	return res, nil
-}
-
 // explainValues formats the errors of values that cannot be rendered, with
 // a hint when a required key is missing.
 func explainValues(err error) error {
@@ -486,13 +412,6 @@ func badFleet(name string, bad []*values.EntryError, total int, notDone string) 
 		b.WriteString("\n  " + indent(e.Error()))
 	}
 	return errors.New(b.String())
-}
-
-// warn writes warnings to stderr as kubectl does.
-func warn(s streams, prefix string, warnings []string) {
-	for _, w := range warnings {
-		fmt.Fprintf(s.ErrOut, "Warning: %s%s\n", prefix, w)
-	}
 }
 
 func writeErr(err error) error {

@@ -11,8 +11,8 @@ import (
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/yaml"
 
+	"github.com/typharender/typharender/finding"
 	"github.com/typharender/typharender/internal/english"
-	"github.com/typharender/typharender/lint"
 	"github.com/typharender/typharender/sizing"
 )
 
@@ -149,7 +149,7 @@ func (f *sizeFlags) run(c *cobra.Command, s streams) error {
 	switch {
 	case sizing.TooManyReplicas(a.Nodes, a.Replicas):
 		return failure(fmt.Errorf("replicas %d are not below the node count %d: an error (--fail-on %s)", a.Replicas, a.Nodes, failOn))
-	case failOn <= lint.Warning && len(a.Warnings) > 0:
+	case failOn <= finding.Warning && len(a.Warnings) > 0:
 		return failure(fmt.Errorf("the advice has %s (--fail-on %s)", english.Count(len(a.Warnings), "warning"), failOn))
 	}
 	return nil

@@ -1,4 +1,4 @@
-package lint
+package rules
 
 import (
 	"fmt"
@@ -11,32 +11,10 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/typharender/typharender/internal/english"
-	"github.com/typharender/typharender/render"
+	yn "github.com/typharender/typharender/internal/yamlnode"
 	"github.com/typharender/typharender/sizing"
 	"github.com/typharender/typharender/terway"
 )
-
-// The checks of issue 11 (lint on real repositories), and what they share
-// with the older checks: who owns a Typha Deployment's replica count, how
-// its rolling update proceeds, and how YAML 1.1 readers see a scalar.
-
-// terwayShown reports whether the inputs or the facts show a Terway
-// cluster: an eni-config among the inputs, or Facts.Terway.
-func (c *Context) terwayShown() bool {
-	return len(c.eniConfigs) > 0 || c.facts.known&FactTerway != 0
-}
-
-// skipFact records that the running rule could not run for want of facts
-// that the inputs could also have shown; Reason names them as Facts
-// fields, and a CLI rewrites it from Needs and Why.
-func (c *Context) skipFact(needs Fact, why string) {
-	for _, s := range c.skipped {
-		if s.Rule == c.rule.ID {
-			return
-		}
-	}
-	c.skipped = append(c.skipped, Skip{Rule: c.rule.ID, Needs: needs, Why: why, Reason: "needs Facts." + needs.String() + ": " + why})
-}
 
 // cpaTarget is what a cluster-proportional-autoscaler scales: the
 // Deployment named name in namespace ("" when the autoscaler's namespace
@@ -61,8 +39,8 @@ func (c *Context) autoscalers() []cpaTarget {
 			continue
 		}
 		for _, ctr := range containers(o) {
-			args := append(stringList(get(ctr, "command")), stringList(get(ctr, "args"))...)
-			isCPA := strings.Contains(scalar(get(ctr, "image")), "cluster-proportional-autoscaler")
+			args := append(stringList(yn.Get(ctr, "command")), stringList(yn.Get(ctr, "args"))...)
+			isCPA := strings.Contains(yn.Scalar(yn.Get(ctr, "image")), "cluster-proportional-autoscaler")
 			if len(args) > 0 && strings.HasSuffix(args[0], "cluster-proportional-autoscaler") {
 				isCPA = true
 			}
@@ -86,14 +64,11 @@ func (c *Context) autoscalers() []cpaTarget {
 	return out
 }
 
-// podSpec returns a workload's pod template spec, or nil.
-func podSpec(o *Object) *yaml.Node { return path(o.root, "spec", "template", "spec") }
-
 // stringList returns the scalars of a sequence node.
 func stringList(n *yaml.Node) []string {
 	var out []string
-	for _, it := range items(n) {
-		out = append(out, scalar(it))
+	for _, it := range yn.Items(n) {
+		out = append(out, yn.Scalar(it))
 	}
 	return out
 }
@@ -128,12 +103,12 @@ func (c *Context) autoscaledBy(d *Object) *Object {
 // bindsHostPort reports whether a workload's pods bind a port on their
 // node: hostNetwork: true, or a container port with a hostPort.
 func bindsHostPort(o *Object) (bool, string) {
-	if hn := get(podSpec(o), "hostNetwork"); hn != nil && hn.Tag == "!!bool" && hn.Value == "true" {
+	if hn := yn.Get(podSpec(o), "hostNetwork"); hn != nil && hn.Tag == "!!bool" && hn.Value == "true" {
 		return true, "hostNetwork"
 	}
 	for _, ctr := range containers(o) {
-		for _, p := range items(get(ctr, "ports")) {
-			if hp := scalar(get(p, "hostPort")); hp != "" && hp != "0" {
+		for _, p := range yn.Items(yn.Get(ctr, "ports")) {
+			if hp := yn.Scalar(yn.Get(p, "hostPort")); hp != "" && hp != "0" {
 				return true, "hostPort " + hp
 			}
 		}
@@ -155,17 +130,17 @@ type rollout struct {
 // percentage is of the replica count, rounded up for maxSurge and down
 // for maxUnavailable; when both come to 0, maxUnavailable is 1.
 func rolloutOf(o *Object, replicas int) rollout {
-	strategy := path(o.root, "spec", "strategy")
-	if scalar(get(strategy, "type")) == "Recreate" {
+	strategy := yn.Path(o.root, "spec", "strategy")
+	if yn.Scalar(yn.Get(strategy, "type")) == "Recreate" {
 		return rollout{recreate: true}
 	}
-	ru := get(strategy, "rollingUpdate")
+	ru := yn.Get(strategy, "rollingUpdate")
 	resolve := func(key string, roundUp bool) (v int, why string, ok bool) {
-		n := get(ru, key)
+		n := yn.Get(ru, key)
 		if n != nil && n.Tag == "!!null" {
 			n = nil // null is the default
 		}
-		raw := scalar(n)
+		raw := yn.Scalar(n)
 		if n == nil {
 			raw = "25%"
 		}
@@ -204,12 +179,12 @@ func rolloutOf(o *Object, replicas int) rollout {
 }
 
 func checkReplicasNotBelowNodes(c *Context) {
-	nodes := c.facts.nodes
+	nodes := c.facts.Nodes
 	hint := ""
 	if nodes <= sizing.RecommendAbove {
 		hint = fmt.Sprintf(" (at %d nodes or fewer Typha is not needed: each Felix can watch the API server directly)", sizing.RecommendAbove)
 	}
-	c.typhaReplicas(func(o *Object, replicas int, what string, line int) {
+	c.typhaReplicas(func(o *Object, replicas int, what string, line []*yaml.Node) {
 		if !sizing.TooManyReplicas(nodes, replicas) {
 			return
 		}
@@ -241,11 +216,11 @@ func checkReplicasNotBelowNodes(c *Context) {
 // TYPHA_SERVERPORT when set to a number other than 0, else
 // terway.TyphaPort (terway.TyphaServerPortEnv has the source).
 func typhaListenPort(ctr *yaml.Node) (int, string) {
-	for _, e := range items(get(ctr, "env")) {
-		if scalar(get(e, "name")) != terway.TyphaServerPortEnv {
+	for _, e := range yn.Items(yn.Get(ctr, "env")) {
+		if yn.Scalar(yn.Get(e, "name")) != terway.TyphaServerPortEnv {
 			continue
 		}
-		if v, err := strconv.Atoi(scalar(get(e, "value"))); err == nil && v > 0 {
+		if v, err := strconv.Atoi(yn.Scalar(yn.Get(e, "value"))); err == nil && v > 0 {
 			return v, terway.TyphaServerPortEnv + " " + strconv.Itoa(v)
 		}
 	}
@@ -253,17 +228,11 @@ func typhaListenPort(ctr *yaml.Node) (int, string) {
 }
 
 // typhaContainers calls fn for every container of every Typha Deployment
-// that is Typha itself: named calico-typha, or with a port of that name.
+// that is Typha itself (isTyphaContainer).
 func (c *Context) typhaContainers(fn func(o, ctr *yaml.Node, d *Object)) {
 	for _, d := range c.typha {
-		for _, ctr := range items(get(podSpec(d), "containers")) {
-			named := scalar(get(ctr, "name")) == render.Name
-			for _, p := range items(get(ctr, "ports")) {
-				if scalar(get(p, "name")) == terway.TyphaName {
-					named = true
-				}
-			}
-			if named {
+		for _, ctr := range yn.Items(yn.Get(podSpec(d), "containers")) {
+			if isTyphaContainer(ctr) {
 				fn(d.root, ctr, d)
 			}
 		}
@@ -273,20 +242,20 @@ func (c *Context) typhaContainers(fn func(o, ctr *yaml.Node, d *Object)) {
 func checkTyphaContainerPort(c *Context) {
 	c.typhaContainers(func(_, ctr *yaml.Node, d *Object) {
 		listen, why := typhaListenPort(ctr)
-		for _, p := range items(get(ctr, "ports")) {
-			if scalar(get(p, "name")) != terway.TyphaName {
+		for _, p := range yn.Items(yn.Get(ctr, "ports")) {
+			if yn.Scalar(yn.Get(p, "name")) != terway.TyphaName {
 				continue
 			}
-			cp := get(p, "containerPort")
-			if scalar(cp) == strconv.Itoa(listen) {
+			cp := yn.Get(p, "containerPort")
+			if yn.Scalar(cp) == strconv.Itoa(listen) {
 				continue
 			}
 			by := fmt.Sprintf("Typha listens on %d", listen)
 			if why != "" {
 				by += " (" + why + ")"
 			}
-			c.report(d, lineOf(cp, lineOf(p, d.Line)), "container %q port %s has containerPort %s, but %s: the Service's targetPort %s resolves to %s and Felix connects to nothing; set containerPort: %d",
-				scalar(get(ctr, "name")), terway.TyphaName, valueOrUnset(cp), by, terway.TyphaName, valueOrUnset(cp), listen)
+			c.report(d, fieldAt(cp, p), "container %q port %s has containerPort %s, but %s: the Service's targetPort %s resolves to %s and Felix connects to nothing; set containerPort: %d",
+				yn.Scalar(yn.Get(ctr, "name")), terway.TyphaName, valueOrUnset(cp), by, terway.TyphaName, valueOrUnset(cp), listen)
 		}
 	})
 }
@@ -320,8 +289,8 @@ func (c *Context) typhaFor(ns string) []*Object {
 func portNames(d *Object) []string {
 	var names []string
 	for _, ctr := range containers(d) {
-		for _, p := range items(get(ctr, "ports")) {
-			if n := scalar(get(p, "name")); n != "" {
+		for _, p := range yn.Items(yn.Get(ctr, "ports")) {
+			if n := yn.Scalar(yn.Get(p, "name")); n != "" {
 				names = append(names, n)
 			}
 		}
@@ -332,7 +301,7 @@ func portNames(d *Object) []string {
 func checkServiceTargetPortName(c *Context) {
 	for _, o := range c.services {
 		port := typhaPort(o)
-		tp := get(port, "targetPort")
+		tp := yn.Get(port, "targetPort")
 		if tp == nil || tp.Tag != "!!str" || tp.Value == "" {
 			continue // a number, or unset (the port): service-port-number's concern
 		}
@@ -356,18 +325,17 @@ func checkServiceTargetPortName(c *Context) {
 		if len(names) > 0 {
 			have = "the named ones are " + strings.Join(names, ", ")
 		}
-		c.report(o, tp.Line, "port %s has targetPort %q, but no container port of %s carries that name (%s): the Service gets no endpoints and Felix finds no Typha; set targetPort: %s and name the container port %s",
+		c.report(o, fieldAt(tp), "port %s has targetPort %q, but no container port of %s carries that name (%s): the Service gets no endpoints and Felix finds no Typha; set targetPort: %s and name the container port %s",
 			terway.TyphaName, tp.Value, deps[0], have, terway.TyphaName, terway.TyphaName)
 	}
 }
 
-// isTyphaPDB: a PodDisruptionBudget named calico-typha, or whose selector
-// names k8s-app: calico-typha.
+// isTyphaPDB: a PodDisruptionBudget terway.IsTyphaPDB says is Typha's.
 func isTyphaPDB(o *Object) bool {
 	if o.Kind != "PodDisruptionBudget" {
 		return false
 	}
-	return o.Name == render.Name || stringMap(path(o.root, "spec", "selector", "matchLabels"))[render.AppLabel] == render.Name
+	return terway.IsTyphaPDB(o.Name, yn.StringMap(yn.Path(o.root, "spec", "selector", "matchLabels")))
 }
 
 func checkPDBSelector(c *Context) {
@@ -375,17 +343,17 @@ func checkPDBSelector(c *Context) {
 		if !isTyphaPDB(o) {
 			continue
 		}
-		spec := get(o.root, "spec")
-		line := lineOf(keyNode(spec, "selector"), lineOf(keyNode(o.root, "spec"), o.Line))
+		spec := yn.Get(o.root, "spec")
+		line := fieldAt(yn.Key(spec, "selector"), yn.Key(o.root, "spec"))
 		deps := c.typhaFor(o.Namespace)
 		if len(deps) == 0 {
 			c.skip("the Typha Deployment among the inputs", "the PodDisruptionBudget's selector is compared with its pod labels")
 			continue
 		}
-		sel := labelSelector(get(spec, "selector"))
+		sel := labelSelector(yn.Get(spec, "selector"))
 		if len(sel.MatchLabels) == 0 && len(sel.MatchExpressions) == 0 {
-			if get(spec, "selector") == nil {
-				c.report(o, line, "has no spec.selector: it protects no pod, so node drains may evict every Typha replica at once; set spec.selector.matchLabels to %s: %s", render.AppLabel, render.Name)
+			if yn.Get(spec, "selector") == nil {
+				c.report(o, line, "has no spec.selector: it protects no pod, so node drains may evict every Typha replica at once; set spec.selector.matchLabels to %s: %s", terway.TyphaAppLabel, terway.TyphaName)
 			}
 			// An empty selector {} selects every pod in the namespace, Typha's included.
 			continue
@@ -395,7 +363,7 @@ func checkPDBSelector(c *Context) {
 		}
 		d := deps[0]
 		c.report(o, line, "selector (%s) matches no pod of %s (labels %s): the budget protects no Typha replica, so a node drain may evict them all at once and Felix loses Typha; set spec.selector.matchLabels to %s: %s",
-			selectorString(&sel), d, labelString(podLabels(d)), render.AppLabel, render.Name)
+			selectorString(&sel), d, labelString(podLabels(d)), terway.TyphaAppLabel, terway.TyphaName)
 	}
 }
 
@@ -404,9 +372,9 @@ func checkENIConfigConflict(c *Context) {
 		return
 	}
 	first := c.eniConfigs[0]
-	want := stringMap(get(first.root, "data"))
+	want := yn.StringMap(yn.Get(first.root, "data"))
 	for _, o := range c.eniConfigs[1:] {
-		got := stringMap(get(o.root, "data"))
+		got := yn.StringMap(yn.Get(o.root, "data"))
 		var diffs []string
 		for _, k := range slices.Sorted(maps.Keys(unionKeys(want, got))) {
 			a, inA := want[k]
@@ -423,7 +391,7 @@ func checkENIConfigConflict(c *Context) {
 		if len(diffs) == 0 {
 			continue // the same ConfigMap twice, such as a file and its live export
 		}
-		c.report(o, o.Line, "is a second kube-system/eni-config, and it differs from the one at %s:%d: %s; the one applied last wins and Terway reads only that one, so the rules judged a ConfigMap that may never exist; keep one eni-config among the inputs",
+		c.report(o, nil, "is a second kube-system/eni-config, and it differs from the one at %s:%d: %s; the one applied last wins and Terway reads only that one, so the rules judged a ConfigMap that may never exist; keep one eni-config among the inputs",
 			first.File, first.Line, strings.Join(diffs, "; "))
 	}
 }
@@ -491,7 +459,7 @@ func checkTyphaRelayConfigured(c *Context) {
 		return
 	}
 	for _, d := range c.typha {
-		c.report(d, d.Line, "deploys Typha, but no linted eni-config sets %s: until kube-system/eni-config has data.%s: %s (a top-level key, not part of eni_conf) and Terway restarts, Felix keeps watching the API server; lint eni-config with the manifests to check it",
-			terway.KeyFelixRelayService, terway.KeyFelixRelayService, render.Name)
+		c.report(d, nil, "deploys Typha, but no linted eni-config sets %s: until kube-system/eni-config has data.%s: %s (a top-level key, not part of eni_conf) and Terway restarts, Felix keeps watching the API server; lint eni-config with the manifests to check it",
+			terway.KeyFelixRelayService, terway.KeyFelixRelayService, terway.TyphaName)
 	}
 }

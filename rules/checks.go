@@ -1,4 +1,4 @@
-package lint
+package rules
 
 import (
 	"fmt"
@@ -13,8 +13,7 @@ import (
 
 	"github.com/typharender/typharender/internal/english"
 	"github.com/typharender/typharender/internal/imageref"
-	"github.com/typharender/typharender/internal/yamlnode"
-	"github.com/typharender/typharender/render"
+	yn "github.com/typharender/typharender/internal/yamlnode"
 	"github.com/typharender/typharender/sizing"
 	"github.com/typharender/typharender/terway"
 	"github.com/typharender/typharender/versioning"
@@ -26,22 +25,22 @@ import (
 // pdbs calls fn for every PodDisruptionBudget with how the cluster's
 // version serves its apiVersion, the line of that field, and how to name
 // the version in a message.
-func (c *Context) pdbs(fn func(o *Object, served versioning.Status, line int, at string)) {
-	v := c.facts.version
+func (c *Context) pdbs(fn func(o *Object, served versioning.Status, line []*yaml.Node, at string)) {
+	v := c.facts.KubeVersion
 	at := "Kubernetes " + v.String()
 	if v.Original() != v.String() {
 		at += " (" + v.Original() + ")"
 	}
 	for _, o := range c.objs {
 		if o.Kind == versioning.KindPodDisruptionBudget {
-			fn(o, versioning.Served(o.APIVersion, versioning.KindPodDisruptionBudget, v), lineOf(keyNode(o.root, "apiVersion"), o.Line), at)
+			fn(o, versioning.Served(o.APIVersion, versioning.KindPodDisruptionBudget, v), fieldAt(yn.Key(o.root, "apiVersion")), at)
 		}
 	}
 }
 
 func checkPDBNotServed(c *Context) {
-	want := versioning.APIVersionFor(versioning.KindPodDisruptionBudget, c.facts.version)
-	c.pdbs(func(o *Object, served versioning.Status, line int, at string) {
+	want := versioning.APIVersionFor(versioning.KindPodDisruptionBudget, c.facts.KubeVersion)
+	c.pdbs(func(o *Object, served versioning.Status, line []*yaml.Node, at string) {
 		switch served {
 		case versioning.NotServed:
 			c.report(o, line, "apiVersion %s is not served by %s, only by %s: kubectl apply fails with no matches for kind PodDisruptionBudget; set apiVersion: %s",
@@ -54,7 +53,7 @@ func checkPDBNotServed(c *Context) {
 }
 
 func checkPDBDeprecated(c *Context) {
-	c.pdbs(func(o *Object, served versioning.Status, line int, at string) {
+	c.pdbs(func(o *Object, served versioning.Status, line []*yaml.Node, at string) {
 		if served == versioning.Deprecated {
 			c.report(o, line, "apiVersion %s is deprecated at %s and served only %s: the manifest breaks on upgrade; set apiVersion: %s, which this cluster serves",
 				o.APIVersion, at, versioning.ServedRange(o.APIVersion, versioning.KindPodDisruptionBudget), versioning.PDBAPIVersionV1)
@@ -65,28 +64,28 @@ func checkPDBDeprecated(c *Context) {
 // typhaReplicas calls fn for every Typha Deployment whose replica count is
 // known: spec.replicas, or 1 when unset. what describes the count for a
 // message; line is the line of spec.replicas, or of spec.
-func (c *Context) typhaReplicas(fn func(o *Object, replicas int, what string, line int)) {
+func (c *Context) typhaReplicas(fn func(o *Object, replicas int, what string, line []*yaml.Node)) {
 	for _, o := range c.typha {
 		if c.autoscaledBy(o) != nil {
 			continue // a cluster-proportional-autoscaler owns the count
 		}
-		n := path(o.root, "spec", "replicas")
+		n := yn.Path(o.root, "spec", "replicas")
 		if n == nil {
-			fn(o, 1, "1 replica (spec.replicas is unset, and defaults to 1)", lineOf(keyNode(o.root, "spec"), o.Line))
+			fn(o, 1, "1 replica (spec.replicas is unset, and defaults to 1)", fieldAt(yn.Key(o.root, "spec")))
 			continue
 		}
-		v, err := strconv.Atoi(scalar(n))
+		v, err := strconv.Atoi(yn.Scalar(n))
 		if err != nil || n.Tag != "!!int" {
 			continue // not a number: the API server rejects it
 		}
-		fn(o, v, english.Count(v, "replica"), n.Line)
+		fn(o, v, english.Count(v, "replica"), fieldAt(n))
 	}
 }
 
 func checkReplicasBelowRecommended(c *Context) {
-	nodes := c.facts.nodes
+	nodes := c.facts.Nodes
 	rec := sizing.Recommend(nodes)
-	c.typhaReplicas(func(o *Object, replicas int, what string, line int) {
+	c.typhaReplicas(func(o *Object, replicas int, what string, line []*yaml.Node) {
 		// replicas < rec < nodes: never at once with replicas >= nodes.
 		if replicas < rec && rec < nodes {
 			c.report(o, line, "%s, below the %d recommended for %d nodes (one per %d nodes, at least %d): set spec.replicas to %d",
@@ -97,23 +96,46 @@ func checkReplicasBelowRecommended(c *Context) {
 
 // typhaImages calls fn for every container of every Typha Deployment with
 // its name, image reference and the line of the image.
-func (c *Context) typhaImages(fn func(o *Object, name, ref string, line int)) {
+func (c *Context) typhaImages(fn func(o *Object, name, ref string, line []*yaml.Node)) {
 	for _, o := range c.typha {
 		for _, ctr := range containers(o) {
-			img := get(ctr, "image")
-			fn(o, scalar(get(ctr, "name")), scalar(img), lineOf(img, lineOf(ctr, o.Line)))
+			img := yn.Get(ctr, "image")
+			fn(o, yn.Scalar(yn.Get(ctr, "name")), yn.Scalar(img), fieldAt(img, ctr))
 		}
 	}
+}
+
+// typhaOwnImages is typhaImages for the containers that are Typha itself
+// (isTyphaContainer), not a sidecar.
+func (c *Context) typhaOwnImages(fn func(o *Object, name, ref string, line []*yaml.Node)) {
+	for _, o := range c.typha {
+		for _, ctr := range containers(o) {
+			if isTyphaContainer(ctr) {
+				img := yn.Get(ctr, "image")
+				fn(o, yn.Scalar(yn.Get(ctr, "name")), yn.Scalar(img), fieldAt(img, ctr))
+			}
+		}
+	}
+}
+
+// isTyphaContainer: a container terway.IsTyphaContainer says is Typha.
+func isTyphaContainer(ctr *yaml.Node) bool {
+	var ports []string
+	for _, p := range yn.Items(yn.Get(ctr, "ports")) {
+		ports = append(ports, yn.Scalar(yn.Get(p, "name")))
+	}
+	img, _ := imageref.Parse(yn.Scalar(yn.Get(ctr, "image")))
+	return terway.IsTyphaContainer(yn.Scalar(yn.Get(ctr, "name")), ports, img.Repository)
 }
 
 func hasPlaceholder(ref string) bool { return strings.Contains(ref, terway.RegionPlaceholder) }
 
 func checkImagePlaceholder(c *Context) {
 	example := "cn-hangzhou"
-	if c.facts.known&FactRegion != 0 {
-		example = c.facts.region
+	if c.known&FactRegion != 0 {
+		example = c.facts.Region
 	}
-	c.typhaImages(func(o *Object, name, ref string, line int) {
+	c.typhaImages(func(o *Object, name, ref string, line []*yaml.Node) {
 		if hasPlaceholder(ref) {
 			c.report(o, line, "container %q image %s still holds the guide's %s placeholder, so it cannot be pulled: replace it with the cluster's region ID, as in %s",
 				name, ref, terway.RegionPlaceholder, strings.ReplaceAll(ref, terway.RegionPlaceholder, example))
@@ -122,7 +144,7 @@ func checkImagePlaceholder(c *Context) {
 }
 
 func checkImageInvalid(c *Context) {
-	c.typhaImages(func(o *Object, name, ref string, line int) {
+	c.typhaImages(func(o *Object, name, ref string, line []*yaml.Node) {
 		if hasPlaceholder(ref) {
 			return // image-region-placeholder says what to do
 		}
@@ -133,8 +155,8 @@ func checkImageInvalid(c *Context) {
 }
 
 func checkImageRegion(c *Context) {
-	region := c.facts.region
-	c.typhaImages(func(o *Object, name, ref string, line int) {
+	region := c.facts.Region
+	c.typhaImages(func(o *Object, name, ref string, line []*yaml.Node) {
 		if hasPlaceholder(ref) {
 			return
 		}
@@ -156,17 +178,17 @@ func checkImageRegion(c *Context) {
 
 // typhaPort returns the Service's port named calico-typha, or nil.
 func typhaPort(o *Object) *yaml.Node {
-	for _, p := range items(path(o.root, "spec", "ports")) {
-		if scalar(get(p, "name")) == terway.TyphaName {
+	for _, p := range yn.Items(yn.Path(o.root, "spec", "ports")) {
+		if yn.Scalar(yn.Get(p, "name")) == terway.TyphaName {
 			return p
 		}
 	}
 	return nil
 }
 
-// portsLine is the line of a Service's spec.ports, or of spec.
-func portsLine(o *Object) int {
-	return lineOf(keyNode(get(o.root, "spec"), "ports"), lineOf(keyNode(o.root, "spec"), o.Line))
+// portsLine is where a Service's spec.ports is, or spec.
+func portsLine(o *Object) []*yaml.Node {
+	return fieldAt(yn.Key(yn.Get(o.root, "spec"), "ports"), yn.Key(o.root, "spec"))
 }
 
 func checkServicePortName(c *Context) {
@@ -184,19 +206,19 @@ func checkServicePortNumber(c *Context) {
 		if port == nil {
 			continue // service-port-name reports it
 		}
-		if pn := get(port, "port"); scalar(pn) != terway.TyphaPortText {
-			c.report(o, lineOf(pn, lineOf(port, portsLine(o))), "port %s is %s, not %d: Typha listens on %d; set port: %d",
+		if pn := yn.Get(port, "port"); yn.Scalar(pn) != terway.TyphaPortText {
+			c.report(o, append(fieldAt(pn, port), portsLine(o)...), "port %s is %s, not %d: Typha listens on %d; set port: %d",
 				terway.TyphaName, valueOrUnset(pn), terway.TyphaPort, terway.TyphaPort, terway.TyphaPort)
 		}
-		if tp := get(port, "targetPort"); tp != nil && tp.Tag == "!!int" && tp.Value != terway.TyphaPortText {
-			c.report(o, tp.Line, "port %s has targetPort %s, but Typha listens on host port %d: set targetPort: %s (the container port's name) or %d",
+		if tp := yn.Get(port, "targetPort"); tp != nil && tp.Tag == "!!int" && tp.Value != terway.TyphaPortText {
+			c.report(o, fieldAt(tp), "port %s has targetPort %s, but Typha listens on host port %d: set targetPort: %s (the container port's name) or %d",
 				terway.TyphaName, tp.Value, terway.TyphaPort, terway.TyphaName, terway.TyphaPort)
 		}
 	}
 }
 
 func valueOrUnset(n *yaml.Node) string {
-	if v := scalar(n); v != "" {
+	if v := yn.Scalar(n); v != "" {
 		return v
 	}
 	return "unset"
@@ -204,11 +226,11 @@ func valueOrUnset(n *yaml.Node) string {
 
 func checkServiceSelector(c *Context) {
 	for _, o := range c.services {
-		spec := get(o.root, "spec")
-		sel := metav1.LabelSelector{MatchLabels: stringMap(get(spec, "selector"))}
-		selLine := lineOf(keyNode(spec, "selector"), lineOf(keyNode(o.root, "spec"), o.Line))
+		spec := yn.Get(o.root, "spec")
+		sel := metav1.LabelSelector{MatchLabels: yn.StringMap(yn.Get(spec, "selector"))}
+		selLine := fieldAt(yn.Key(spec, "selector"), yn.Key(o.root, "spec"))
 		if len(sel.MatchLabels) == 0 {
-			c.report(o, selLine, "has no selector: it selects no Typha pods, so it has no endpoints for Felix; set spec.selector to %s: %s", render.AppLabel, render.Name)
+			c.report(o, selLine, "has no selector: it selects no Typha pods, so it has no endpoints for Felix; set spec.selector to %s: %s", terway.TyphaAppLabel, terway.TyphaName)
 			continue
 		}
 		deps := c.typhaFor(o.Namespace)
@@ -221,7 +243,7 @@ func checkServiceSelector(c *Context) {
 		}
 		d := deps[0]
 		c.report(o, selLine, "selector (%s) does not select the pods of %s (labels %s): the Service has no endpoints and Felix finds no Typha; set spec.selector to %s: %s and give the pods that label",
-			selectorString(&sel), d, labelString(podLabels(d)), render.AppLabel, render.Name)
+			selectorString(&sel), d, labelString(podLabels(d)), terway.TyphaAppLabel, terway.TyphaName)
 	}
 }
 
@@ -230,10 +252,10 @@ func checkDeploymentSelector(c *Context) {
 		if o.Kind != "Deployment" {
 			continue
 		}
-		spec := get(o.root, "spec")
-		sel := labelSelector(get(spec, "selector"))
+		spec := yn.Get(o.root, "spec")
+		sel := labelSelector(yn.Get(spec, "selector"))
 		pods := podLabels(o)
-		line := lineOf(keyNode(spec, "selector"), lineOf(keyNode(o.root, "spec"), o.Line))
+		line := fieldAt(yn.Key(spec, "selector"), yn.Key(o.root, "spec"))
 		empty := len(sel.MatchLabels) == 0 && len(sel.MatchExpressions) == 0
 		switch ok, err := selects(&sel, pods); {
 		case empty && (o.APIVersion == "extensions/v1beta1" || o.APIVersion == "apps/v1beta1"):
@@ -253,14 +275,14 @@ func checkDeploymentSelector(c *Context) {
 // labelSelector reads a metav1.LabelSelector from its YAML node:
 // matchLabels and matchExpressions.
 func labelSelector(n *yaml.Node) metav1.LabelSelector {
-	sel := metav1.LabelSelector{MatchLabels: stringMap(get(n, "matchLabels"))}
-	for _, e := range items(get(n, "matchExpressions")) {
+	sel := metav1.LabelSelector{MatchLabels: yn.StringMap(yn.Get(n, "matchLabels"))}
+	for _, e := range yn.Items(yn.Get(n, "matchExpressions")) {
 		req := metav1.LabelSelectorRequirement{
-			Key:      scalar(get(e, "key")),
-			Operator: metav1.LabelSelectorOperator(scalar(get(e, "operator"))),
+			Key:      yn.Scalar(yn.Get(e, "key")),
+			Operator: metav1.LabelSelectorOperator(yn.Scalar(yn.Get(e, "operator"))),
 		}
-		for _, v := range items(get(e, "values")) {
-			req.Values = append(req.Values, scalar(v))
+		for _, v := range yn.Items(yn.Get(e, "values")) {
+			req.Values = append(req.Values, yn.Scalar(v))
 		}
 		sel.MatchExpressions = append(sel.MatchExpressions, req)
 	}
@@ -300,8 +322,8 @@ func labelString(m map[string]string) string {
 // policyValue returns eni-config's disable_network_policy: its key node
 // (nil when the key is absent) and its value node.
 func policyValue(o *Object) (key, value *yaml.Node) {
-	data := get(o.root, "data")
-	return keyNode(data, terway.KeyDisableNetworkPolicy), get(data, terway.KeyDisableNetworkPolicy)
+	data := yn.Get(o.root, "data")
+	return yn.Key(data, terway.KeyDisableNetworkPolicy), yn.Get(data, terway.KeyDisableNetworkPolicy)
 }
 
 func checkENIPolicyValue(c *Context) {
@@ -310,11 +332,11 @@ func checkENIPolicyValue(c *Context) {
 		if dnp == nil {
 			continue
 		}
-		line, value := lineOf(key, o.Line), scalar(dnp)
+		line, value := fieldAt(key), yn.Scalar(dnp)
 		switch {
 		case dnp.Kind != yaml.ScalarNode:
 			c.report(o, line, "data.%s is a %s, not a string: the API server rejects it; write %q or %q",
-				terway.KeyDisableNetworkPolicy, yamlnode.KindName(dnp), "false", "true")
+				terway.KeyDisableNetworkPolicy, yn.KindName(dnp), "false", "true")
 		case yaml11Bool(dnp):
 			c.report(o, line, "data.%s is the unquoted %s, which kubectl's YAML reader makes the boolean %t, not a string: the API server rejects the ConfigMap (ConfigMap data must be strings); quote it: %q",
 				terway.KeyDisableNetworkPolicy, dnp.Value, yaml11BoolValue(dnp), strconv.FormatBool(yaml11BoolValue(dnp)))
@@ -340,8 +362,8 @@ func checkENIPolicyValueLoose(c *Context) {
 		if dnp == nil || dnp.Kind != yaml.ScalarNode || yaml11Bool(dnp) || dnp.Tag == "!!int" || dnp.Tag == "!!float" {
 			continue
 		}
-		if value := scalar(dnp); value == "0" || value == "" {
-			c.report(o, lineOf(key, o.Line), "data.%s is %q: Terway reads it as NetworkPolicy enabled, but people and other tools may not; write %q",
+		if value := yn.Scalar(dnp); value == "0" || value == "" {
+			c.report(o, fieldAt(key), "data.%s is %q: Terway reads it as NetworkPolicy enabled, but people and other tools may not; write %q",
 				terway.KeyDisableNetworkPolicy, value, "false")
 		}
 	}
@@ -349,9 +371,9 @@ func checkENIPolicyValueLoose(c *Context) {
 
 // relay returns eni-config's felix_relay_service and the line of its key;
 // "" when it is not set.
-func relay(o *Object) (string, int) {
-	data := get(o.root, "data")
-	return scalar(get(data, terway.KeyFelixRelayService)), lineOf(keyNode(data, terway.KeyFelixRelayService), o.Line)
+func relay(o *Object) (string, []*yaml.Node) {
+	data := yn.Get(o.root, "data")
+	return yn.Scalar(yn.Get(data, terway.KeyFelixRelayService)), fieldAt(yn.Key(data, terway.KeyFelixRelayService))
 }
 
 func checkENIRelayService(c *Context) {
@@ -366,7 +388,7 @@ func checkENIRelayService(c *Context) {
 			if s.Name != name {
 				continue
 			}
-			if s.Namespace == "" || s.Namespace == render.Namespace {
+			if s.Namespace == "" || s.Namespace == terway.TyphaNamespace {
 				found = true
 			} else {
 				elsewhere = append(elsewhere, s.Namespace)
@@ -376,10 +398,10 @@ func checkENIRelayService(c *Context) {
 		case found:
 		case len(elsewhere) > 0:
 			c.report(o, line, "data.%s names Service %q, found only in namespace %s, but Felix looks it up in %s: move the Service to %s",
-				terway.KeyFelixRelayService, name, strings.Join(elsewhere, ", "), render.Namespace, render.Namespace)
+				terway.KeyFelixRelayService, name, strings.Join(elsewhere, ", "), terway.TyphaNamespace, terway.TyphaNamespace)
 		default:
 			c.report(o, line, "data.%s names Service %q, which is not among the linted objects: Felix looks it up in %s and cannot reach Typha without it; lint eni-config together with the Typha manifests, or correct the name (%s)",
-				terway.KeyFelixRelayService, name, render.Namespace, render.Name)
+				terway.KeyFelixRelayService, name, terway.TyphaNamespace, terway.TyphaName)
 		}
 	}
 }
@@ -388,10 +410,10 @@ func checkENIRelayUnused(c *Context) {
 	for _, o := range c.eniConfigs {
 		name, line := relay(o)
 		_, dnp := policyValue(o)
-		if name == "" || dnp == nil || dnp.Kind != yaml.ScalarNode || terway.NetworkPolicyEnabled(scalar(dnp)) {
+		if name == "" || dnp == nil || dnp.Kind != yaml.ScalarNode || terway.NetworkPolicyEnabled(yn.Scalar(dnp)) {
 			continue
 		}
 		c.report(o, line, "data.%s is %q but data.%s is %q, which disables NetworkPolicy: Terway runs no Felix, so Typha is unused; remove %s and the Typha objects, or set %s to %q",
-			terway.KeyFelixRelayService, name, terway.KeyDisableNetworkPolicy, scalar(dnp), terway.KeyFelixRelayService, terway.KeyDisableNetworkPolicy, "false")
+			terway.KeyFelixRelayService, name, terway.KeyDisableNetworkPolicy, yn.Scalar(dnp), terway.KeyFelixRelayService, terway.KeyDisableNetworkPolicy, "false")
 	}
 }

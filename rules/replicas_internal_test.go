@@ -1,6 +1,10 @@
-package lint
+package rules
 
-import "testing"
+import (
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+)
 
 // TestRolloutOf: maxUnavailable resolved as the Deployment controller
 // resolves it (ResolveFenceposts), one case per rule.
@@ -35,11 +39,11 @@ func TestRolloutOf(t *testing.T) {
 			if tc.strategy != "" {
 				doc += "  strategy: " + tc.strategy + "\n"
 			}
-			objs, err := Parse("d.yaml", []byte(doc))
-			if err != nil {
+			var n yaml.Node
+			if err := yaml.Unmarshal([]byte(doc), &n); err != nil {
 				t.Fatal(err)
 			}
-			if got := rolloutOf(objs[0], tc.replicas); got != tc.want {
+			if got := rolloutOf(NewObject("d.yaml", n.Content[0]), tc.replicas); got != tc.want {
 				t.Errorf("rolloutOf = %+v, want %+v", got, tc.want)
 			}
 		})

@@ -1,14 +1,14 @@
-package lint
+package rules
 
 import (
 	"fmt"
-	pathpkg "path"
+
 	"strings"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/typharender/typharender/internal/imageref"
-	"github.com/typharender/typharender/render"
+	yn "github.com/typharender/typharender/internal/yamlnode"
 	"github.com/typharender/typharender/terway"
 	"github.com/typharender/typharender/versioning"
 )
@@ -17,13 +17,12 @@ import (
 // an ACK cluster running Terway. Their facts live in package terway, with
 // a source for each.
 
-// typhaReleases calls fn for every Typha container of every Typha
-// Deployment whose image tag is a release (v3.20.2): the container named
-// calico-typha, or one whose image repository ends in typha.
-func (c *Context) typhaReleases(fn func(o *Object, name string, img imageref.Image, rel terway.Release, line int)) {
-	c.typhaImages(func(o *Object, name, ref string, line int) {
+// typhaReleases calls fn for every Typha container (isTyphaContainer) of
+// every Typha Deployment whose image tag is a release (v3.20.2).
+func (c *Context) typhaReleases(fn func(o *Object, name string, img imageref.Image, rel terway.Release, line []*yaml.Node)) {
+	c.typhaOwnImages(func(o *Object, name, ref string, line []*yaml.Node) {
 		img, err := imageref.Parse(ref)
-		if err != nil || (name != render.Name && pathpkg.Base(img.Repository) != "typha") {
+		if err != nil {
 			return
 		}
 		if rel, ok := terway.ParseRelease(img.Tag); ok {
@@ -34,33 +33,23 @@ func (c *Context) typhaReleases(fn func(o *Object, name string, img imageref.Ima
 
 // typhaFinding reports the message of terway.CheckTypha's problem p,
 // unless the Deployment vouches for the claim that lifts it
-// (render.VouchAnnotation).
+// (terway.VouchAnnotation).
 func (c *Context) typhaFinding(p terway.Problem, kube versioning.Version, how string) {
-	c.typhaReleases(func(o *Object, name string, img imageref.Image, rel terway.Release, line int) {
+	c.typhaReleases(func(o *Object, name string, img imageref.Image, rel terway.Release, line []*yaml.Node) {
 		for _, f := range terway.CheckTypha(rel, kube, terway.CurrentFelix()) {
 			if f.Problem != p || vouchedClaims(o)[f.Claim] {
 				continue
 			}
 			c.report(o, line, "container %q image %s: %s; use %s%s, or, if %s, vouch for it with the annotation %s: %s (typharender render --set %s=true writes it)",
-				name, img, f.Message, f.Instead, how, f.Claim.Says(), render.VouchAnnotation, f.Claim, vouchKey(f.Claim))
+				name, img, f.Message, f.Instead, how, f.Claim.Says(), terway.VouchAnnotation, f.Claim, f.Claim.ValuesKey())
 		}
 	})
-}
-
-// vouchKey is the values key that vouches for claim c, as render takes
-// it: vouch.endpointSliceV1 for Vouch.EndpointSliceV1.
-func vouchKey(c terway.Claim) string {
-	field := strings.TrimPrefix(render.VouchField(c), "Vouch.")
-	if field == "" {
-		return ""
-	}
-	return "vouch." + strings.ToLower(field[:1]) + field[1:]
 }
 
 // vouchedClaims returns the claims a Deployment's VouchAnnotation lists.
 func vouchedClaims(o *Object) map[terway.Claim]bool {
 	out := map[terway.Claim]bool{}
-	v, ok := stringMap(path(o.root, "metadata", "annotations"))[render.VouchAnnotation]
+	v, ok := yn.StringMap(yn.Path(o.root, "metadata", "annotations"))[terway.VouchAnnotation]
 	if !ok {
 		return out
 	}
@@ -71,7 +60,7 @@ func vouchedClaims(o *Object) map[terway.Claim]bool {
 }
 
 func checkTyphaEndpointSlice(c *Context) {
-	c.typhaFinding(terway.ProblemEndpointSlice, c.facts.version, " (Calico moved to discovery.k8s.io/v1 in v3.23.0)")
+	c.typhaFinding(terway.ProblemEndpointSlice, c.facts.KubeVersion, " (Calico moved to discovery.k8s.io/v1 in v3.23.0)")
 }
 
 func checkTyphaTierCRD(c *Context) {
@@ -96,7 +85,7 @@ func checkTyphaFelixRefused(c *Context) {
 // that they stay in sight: each must be proved in the cluster.
 func checkTyphaVouched(c *Context) {
 	for _, d := range c.typha {
-		v, ok := stringMap(path(d.root, "metadata", "annotations"))[render.VouchAnnotation]
+		v, ok := yn.StringMap(yn.Path(d.root, "metadata", "annotations"))[terway.VouchAnnotation]
 		if !ok {
 			continue
 		}
@@ -109,10 +98,10 @@ func checkTyphaVouched(c *Context) {
 				unknown = append(unknown, fmt.Sprintf("%q", cl))
 			}
 		}
-		line := lineOf(get(path(d.root, "metadata", "annotations"), render.VouchAnnotation), d.Line)
-		msg := "vouches, with " + render.VouchAnnotation + ", for " + strings.Join(known, " and ")
+		line := fieldAt(yn.Get(yn.Path(d.root, "metadata", "annotations"), terway.VouchAnnotation))
+		msg := "vouches, with " + terway.VouchAnnotation + ", for " + strings.Join(known, " and ")
 		if len(known) == 0 {
-			msg = "has " + render.VouchAnnotation + " with no claim typharender knows"
+			msg = "has " + terway.VouchAnnotation + " with no claim typharender knows"
 		}
 		if len(unknown) > 0 {
 			msg += fmt.Sprintf("; %s: not a claim typharender knows (it knows %s), so it lifts nothing", strings.Join(unknown, ", "), claimList())
@@ -134,9 +123,9 @@ func claimList() string {
 // (latest, none, a branch) cannot be checked against the version table,
 // and latest or no tag may change under a running cluster.
 func checkTyphaTagNotRelease(c *Context) {
-	c.typhaImages(func(o *Object, name, ref string, line int) {
+	c.typhaOwnImages(func(o *Object, name, ref string, line []*yaml.Node) {
 		img, err := imageref.Parse(ref)
-		if err != nil || hasPlaceholder(ref) || (name != render.Name && pathpkg.Base(img.Repository) != "typha") {
+		if err != nil || hasPlaceholder(ref) {
 			return
 		}
 		if _, ok := terway.ParseRelease(img.Tag); ok {
@@ -150,7 +139,7 @@ func checkTyphaTagNotRelease(c *Context) {
 			what = "no tag (the registry serves latest)"
 		}
 		c.report(o, line, "container %q image %s has %s, which names no Typha release: the version table cannot check it against the cluster and Terway's Felix%s; pin a release tag, such as %s",
-			name, ref, what, mutable(img), terway.DefaultTyphaFor(c.facts.version).Image.Tag)
+			name, ref, what, mutable(img), terway.DefaultTyphaFor(c.facts.KubeVersion).Image.Tag)
 	})
 }
 
@@ -163,7 +152,7 @@ func mutable(img imageref.Image) string {
 }
 
 func checkImageRegionPublic(c *Context) {
-	c.typhaImages(func(o *Object, name, ref string, line int) {
+	c.typhaImages(func(o *Object, name, ref string, line []*yaml.Node) {
 		img, err := imageref.Parse(ref)
 		if err != nil {
 			return
@@ -172,11 +161,11 @@ func checkImageRegionPublic(c *Context) {
 		if !ok {
 			return
 		}
-		if reach, why := reg.ReachFrom(c.facts.region); reach == terway.OverInternet {
+		if reach, why := reg.ReachFrom(c.facts.Region); reach == terway.OverInternet {
 			fixed := img
-			fixed.Registry = reg.InRegion(c.facts.region)
+			fixed.Registry = reg.InRegion(c.facts.Region)
 			c.report(o, line, "container %q: %s; use %s, or the VPC endpoint %s", name, why, fixed,
-				terway.Registry{Family: reg.Family, Region: c.facts.region, VPC: true, Instance: reg.Instance}.Host())
+				terway.Registry{Family: reg.Family, Region: c.facts.Region, VPC: true, Instance: reg.Instance}.Host())
 		}
 	})
 }
@@ -184,7 +173,7 @@ func checkImageRegionPublic(c *Context) {
 // eniData returns eni-config's data as strings (only scalar values).
 func eniData(o *Object) map[string]string {
 	out := map[string]string{}
-	data := get(o.root, "data")
+	data := yn.Get(o.root, "data")
 	if data == nil || data.Kind != yaml.MappingNode {
 		return out
 	}
@@ -226,8 +215,8 @@ func checkENIEngineNotFelix(c *Context) {
 		if err != nil || r.Engine == terway.EngineFelix {
 			continue // an eni-config Terway cannot read is not this rule's to judge
 		}
-		data := get(o.root, "data")
-		line := lineOf(keyNode(data, r.Key), o.Line)
+		data := yn.Get(o.root, "data")
+		line := fieldAt(yn.Key(data, r.Key))
 		c.report(o, line, "%s %s, so Typha would serve no one: it relays only for Felix; deploy it only where Felix enforces NetworkPolicy (%s %s absent or %q, no %s datapathv2/ipvlan, %s %q)",
 			r.Decided(), r.Reason, terway.KeyCNIConf, terway.FieldPolicyProvider, terway.ProviderIPTables, terway.FieldVirtualType, terway.KeyDisableNetworkPolicy, "false")
 	}
@@ -240,10 +229,10 @@ func checkENIRelayValue(c *Context) {
 		case v == "":
 		case strings.ContainsAny(v, " \t\r\n"):
 			c.report(o, line, "data.%s is %q, which is not one Service name on one line: Felix refuses the value and runs without Typha, silently; write data.%s: %s (a YAML | block adds a newline)",
-				terway.KeyFelixRelayService, v, terway.KeyFelixRelayService, render.Name)
+				terway.KeyFelixRelayService, v, terway.KeyFelixRelayService, terway.TyphaName)
 		case strings.EqualFold(v, "none") && len(c.typha) > 0:
 			c.report(o, line, "data.%s is %q, which tells Felix to use no Typha, yet Typha is deployed: Felix keeps watching the API server and Typha serves no one; write data.%s: %s, or remove the Typha objects",
-				terway.KeyFelixRelayService, v, terway.KeyFelixRelayService, render.Name)
+				terway.KeyFelixRelayService, v, terway.KeyFelixRelayService, terway.TyphaName)
 		}
 	}
 }

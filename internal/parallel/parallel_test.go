@@ -1,4 +1,4 @@
-package main
+package parallel
 
 import (
 	"fmt"
@@ -10,7 +10,7 @@ func TestParallel(t *testing.T) {
 	t.Parallel()
 	const n = 1000
 	var calls [n]atomic.Int32
-	if err := parallel(n, func(i int) error { calls[i].Add(1); return nil }); err != nil {
+	if err := For(n, func(i int) error { calls[i].Add(1); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	for i := range calls {
@@ -21,7 +21,7 @@ func TestParallel(t *testing.T) {
 	// The error is the lowest failing index's, however the work was
 	// scheduled.
 	for range 20 {
-		err := parallel(n, func(i int) error {
+		err := For(n, func(i int) error {
 			if i == 500 || i == 501 || i == 900 {
 				return fmt.Errorf("failed at %d", i)
 			}
@@ -31,7 +31,7 @@ func TestParallel(t *testing.T) {
 			t.Fatalf("parallel = %v, want failed at 500", err)
 		}
 	}
-	if err := parallel(0, func(int) error { return fmt.Errorf("called") }); err != nil {
-		t.Fatalf("parallel(0) = %v, want nil", err)
+	if err := For(0, func(int) error { return fmt.Errorf("called") }); err != nil {
+		t.Fatalf("For(0) = %v, want nil", err)
 	}
 }
