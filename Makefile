@@ -33,7 +33,7 @@ fuzz: ## run each fuzz target for FUZZTIME
 	$(GO) test ./versioning -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./versioning -run '^$$' -fuzz '^FuzzParseSemVer$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./lint -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./internal/values -run '^$$' -fuzz '^FuzzApply$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./values -run '^$$' -fuzz '^FuzzApply$$' -fuzztime $(FUZZTIME)
 
 BENCHFLAGS ?=
 bench: ## run every Go benchmark with allocations (BENCHFLAGS="-count=10" for benchstat)

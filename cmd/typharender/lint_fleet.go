@@ -12,7 +12,7 @@ import (
 
 	"github.com/typharender/typharender/finding"
 	"github.com/typharender/typharender/internal/parallel"
-	"github.com/typharender/typharender/internal/values"
+	"github.com/typharender/typharender/values"
 	"github.com/typharender/typharender/lint"
 	"github.com/typharender/typharender/rules"
 )

@@ -14,7 +14,7 @@ import (
 	"github.com/typharender/typharender/internal/diff"
 	"github.com/typharender/typharender/internal/english"
 	"github.com/typharender/typharender/internal/parallel"
-	"github.com/typharender/typharender/internal/values"
+	"github.com/typharender/typharender/values"
 	"github.com/typharender/typharender/render"
 	"github.com/typharender/typharender/rollout"
 )

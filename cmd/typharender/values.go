@@ -10,7 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/typharender/typharender/internal/values"
+	"github.com/typharender/typharender/values"
 )
 
 // valueFlags are the flags that describe one cluster: the required three

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/typharender/typharender/internal/values"
+	"github.com/typharender/typharender/values"
 )
 
 // TestRenderHelpListsValuesKeys checks that render --help gives the values

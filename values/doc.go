@@ -1,6 +1,9 @@
 // Package values maps Helm-style values onto [render.Options]: values files
-// (-f), --set expressions and dedicated flags, applied in order with later
-// settings winning, and fleet files that describe many clusters.
+// (-f), --set expressions and dedicated settings (a CLI's --region, a KRM
+// function's spec), applied in order with later settings winning, and
+// fleet files that describe many clusters. Its errors name the key and
+// where it was set, file and line, rather than the Options field: what
+// typharender render -f prints is what [Values.Render] returns.
 //
 // The keys are one table, rows in keys.go: each row names a key, the
 // Options field it sets, what it accepts, how it is parsed, an example and
