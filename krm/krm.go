@@ -17,10 +17,10 @@ import (
 
 	"github.com/typharender/typharender/finding"
 	"github.com/typharender/typharender/internal/errs"
-	"github.com/typharender/typharender/values"
 	"github.com/typharender/typharender/lint"
 	"github.com/typharender/typharender/render"
 	"github.com/typharender/typharender/rules"
+	"github.com/typharender/typharender/values"
 )
 
 // The functionConfig's apiVersion and kinds.

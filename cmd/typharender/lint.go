@@ -14,10 +14,10 @@ import (
 	"github.com/typharender/typharender/finding"
 	"github.com/typharender/typharender/internal/english"
 	"github.com/typharender/typharender/internal/errs"
-	"github.com/typharender/typharender/values"
 	"github.com/typharender/typharender/lint"
 	"github.com/typharender/typharender/render"
 	"github.com/typharender/typharender/rules"
+	"github.com/typharender/typharender/values"
 	"github.com/typharender/typharender/versioning"
 )
 

@@ -12,9 +12,9 @@ import (
 
 	"github.com/typharender/typharender/finding"
 	"github.com/typharender/typharender/internal/parallel"
-	"github.com/typharender/typharender/values"
 	"github.com/typharender/typharender/lint"
 	"github.com/typharender/typharender/rules"
+	"github.com/typharender/typharender/values"
 )
 
 // runFleet lints every cluster of the fleet file in DIR/<name>/, as render

@@ -12,9 +12,9 @@ import (
 	"github.com/typharender/typharender/finding"
 	"github.com/typharender/typharender/internal/english"
 	"github.com/typharender/typharender/internal/errs"
-	"github.com/typharender/typharender/values"
 	"github.com/typharender/typharender/render"
 	"github.com/typharender/typharender/rollout"
+	"github.com/typharender/typharender/values"
 )
 
 type planFlags struct {

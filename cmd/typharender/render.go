@@ -14,9 +14,9 @@ import (
 	"github.com/typharender/typharender/internal/diff"
 	"github.com/typharender/typharender/internal/english"
 	"github.com/typharender/typharender/internal/parallel"
-	"github.com/typharender/typharender/values"
 	"github.com/typharender/typharender/render"
 	"github.com/typharender/typharender/rollout"
+	"github.com/typharender/typharender/values"
 )
 
 type renderFlags struct {
