@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -195,4 +197,37 @@ func TestFirstCommand(t *testing.T) {
 	if !bytes.Contains(out.Bytes(), []byte("image: quay.io/calico/typha:v3.24.5")) {
 		t.Error("the first command does not render Typha v3.24.5")
 	}
+}
+
+// snapshot maps every path under dir (directories with a trailing slash)
+// to its content.
+func snapshot(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	m := map[string]string{}
+	for _, p := range listTree(t, dir) {
+		if strings.HasSuffix(p, "/") {
+			m[p] = ""
+		} else {
+			m[p] = string(readFile(t, filepath.Join(dir, filepath.FromSlash(p))))
+		}
+	}
+	return m
+}
+
+// diffSnapshots describes how got differs from want.
+func diffSnapshots(got, want map[string]string) string {
+	var out []string
+	for _, p := range slices.Sorted(maps.Keys(got)) {
+		if w, ok := want[p]; !ok {
+			out = append(out, "extra "+p)
+		} else if w != got[p] {
+			out = append(out, "changed "+p)
+		}
+	}
+	for _, p := range slices.Sorted(maps.Keys(want)) {
+		if _, ok := got[p]; !ok {
+			out = append(out, "missing "+p)
+		}
+	}
+	return strings.Join(out, ", ")
 }

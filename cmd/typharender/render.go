@@ -4,14 +4,16 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/typharender/typharender/finding"
-	"github.com/typharender/typharender/internal/diff"
+	"github.com/typharender/typharender/gitops"
 	"github.com/typharender/typharender/internal/english"
 	"github.com/typharender/typharender/internal/parallel"
 	"github.com/typharender/typharender/render"
@@ -270,55 +272,48 @@ func (f *renderFlags) runFleet(c *cobra.Command, s streams, in *input, failOn fi
 // writeDir writes files to --output-dir, or compares them with --check DIR.
 func (f *renderFlags) writeDir(c *cobra.Command, s streams, files []render.File, fleet bool) error {
 	if f.checkDir {
-		return checkTree(s, f.check, files, fleet, f.command(c, "--output-dir", f.check))
+		cmp, err := gitops.Compare(f.check, files, fleet)
+		if err != nil {
+			return fmt.Errorf("--check %w", err)
+		}
+		if cmp.Differ == 0 {
+			return nil
+		}
+		if _, err := io.WriteString(s.Out, cmp.Report); err != nil {
+			return writeErr(err)
+		}
+		differ := english.Count(cmp.Differ, "file") + map[bool]string{true: " differs", false: " differ"}[cmp.Differ == 1]
+		return failure(fmt.Errorf("--check %s: %s from the rendering (diff on stdout); to accept, run: %s", filepath.Clean(f.check), differ, f.command(c, "--output-dir", f.check)))
 	}
-	res, err := writeTree(f.outputDir, files, fleet)
+	res, err := gitops.Write(f.outputDir, files, fleet)
+	if errors.Is(err, gitops.ErrWrite) {
+		err = failure(err)
+	}
+	if err != nil {
+		err = fmt.Errorf("--output-dir %w", err)
+	}
+	if res == nil {
+		return err
+	}
 	if f.quiet {
 		if err == nil {
-			fmt.Fprintln(s.Out, writeSummary(f.outputDir, files, res, fleet))
+			fmt.Fprintln(s.Out, res.Summary(f.outputDir, files, fleet))
 		}
 		return err
 	}
-	for _, p := range res.removed {
+	for _, p := range res.Removed {
 		fmt.Fprintf(s.Out, "removed %s\n", p)
 	}
 	if err != nil {
 		return err
 	}
-	for _, p := range res.written {
+	for _, p := range res.Written {
 		fmt.Fprintf(s.Out, "wrote %s\n", p)
 	}
-	if same := len(files) - len(res.written); same > 0 {
+	if same := len(files) - len(res.Written); same > 0 {
 		fmt.Fprintf(s.Out, "left %s as rendered already, unchanged\n", english.Count(same, "file"))
 	}
 	return nil
-}
-
-// writeSummary is --quiet's line for a directory written: "wrote 50000
-// files for 10000 clusters into fleet/ (removed 2)", or "wrote 3 files
-// for 10000 clusters into fleet/ (49997 unchanged)".
-func writeSummary(dir string, files []render.File, res treeResult, fleet bool) string {
-	line := "wrote " + english.Count(len(res.written), "file")
-	if fleet {
-		clusters := map[string]bool{}
-		for _, fl := range files {
-			name, _, _ := strings.Cut(fl.Name, "/")
-			clusters[name] = true
-		}
-		line += " for " + english.Count(len(clusters), "cluster")
-	}
-	line += " into " + dir
-	var notes []string
-	if same := len(files) - len(res.written); same > 0 {
-		notes = append(notes, fmt.Sprintf("%d unchanged", same))
-	}
-	if len(res.removed) > 0 {
-		notes = append(notes, fmt.Sprintf("removed %d", len(res.removed)))
-	}
-	if len(notes) > 0 {
-		line += " (" + strings.Join(notes, ", ") + ")"
-	}
-	return line
 }
 
 // checkFile compares rendered with the file --check names: a unified
@@ -329,21 +324,19 @@ func (f *renderFlags) checkFile(c *cobra.Command, s streams, in *input, rendered
 		return err
 	}
 	name := displayName(f.check)
-	if bytes.Equal(want, rendered) {
+	cmp := gitops.CompareFile(name, want, rendered)
+	if cmp.Same {
 		return nil
 	}
 	accept := "run: " + f.command(c) + " > " + rollout.ShellQuote(f.check)
 	if f.check == "-" {
 		accept = "replace what you gave on stdin with the output of: " + f.command(c)
 	}
-	if crlfOnly(want, rendered) {
+	if cmp.CRLFOnly {
 		return failure(fmt.Errorf("--check %s: only the line endings differ: the file has CRLF (\\r\\n), the rendering LF (\\n); convert the file to LF (dos2unix; in git, mark it -text in .gitattributes), or to accept, %s", name, accept))
 	}
-	// A file with CRLF line endings is compared line by line without them,
-	// so the diff shows what changed, not every line.
-	lf, crlf := withoutCRLF(want)
-	fmt.Fprint(s.Out, diff.Unified(name, "rendered", lf, rendered))
-	return failure(fmt.Errorf("--check %s: the file differs from the rendering (diff on stdout%s); to accept, %s", name, crlf, accept))
+	fmt.Fprint(s.Out, cmp.Diff)
+	return failure(fmt.Errorf("--check %s: the file differs from the rendering (diff on stdout%s); to accept, %s", name, cmp.CRLF, accept))
 }
 
 // command is the typharender render command line that writes what this

@@ -1,10 +1,9 @@
-package main
+package gitops
 
 import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"math/rand/v2"
 	"os"
@@ -13,14 +12,13 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/typharender/typharender/internal/diff"
 	"github.com/typharender/typharender/internal/english"
 	"github.com/typharender/typharender/internal/parallel"
+	"github.com/typharender/typharender/internal/shell"
 	"github.com/typharender/typharender/render"
-	"github.com/typharender/typharender/rollout"
 )
 
-// How --output-dir writes a directory
+// How Write writes a directory
 //
 // typharender owns, in the directory, only the files render.Layout writes:
 // NN-<kind>-<name>.yaml and kustomization.yaml (one it wrote: apiVersion,
@@ -248,28 +246,46 @@ func scanDir(layout *render.Layout, dir, prefix string, files []render.File) dir
 	return d
 }
 
-// writeTree makes dir hold files, as the comment at the top of this file
-// describes, and returns the paths it removed.
-// treeResult is what a write of a directory did: the files it wrote (new
-// or changed) and removed, as paths under dir, in order.
-type treeResult struct {
-	written, removed []string
+// Result is what a [Write] did: the files it wrote (new or changed) and
+// removed, as paths under its directory, in order.
+type Result struct {
+	Written, Removed []string
 }
 
-func writeTree(dir string, files []render.File, fleet bool) (treeResult, error) {
-	return writeTreeFS(osFS{}, dir, files, fleet)
+// ErrWrite is wrapped by the error of a [Write] that failed while it
+// changed the directory (a file system error, not a refusal): the error
+// says whether the directory is as it was, and if not, what to run.
+var ErrWrite = errors.New("cannot write the directory")
+
+// writeError marks a failure while writing; its text is the cause's.
+type writeError struct{ err error }
+
+func (e *writeError) Error() string        { return e.err.Error() }
+func (e *writeError) Unwrap() error        { return e.err }
+func (e *writeError) Is(target error) bool { return target == ErrWrite }
+
+// Write makes dir hold files, the files of a [render.Layout] (for a fleet,
+// each under a directory named for its cluster: NAME/00-service-...yaml),
+// as the comment at the top of this file describes: all or nothing,
+// touching only the files typharender owns. Every error starts with dir.
+// A directory that cannot hold the files (a file, a path it would
+// overwrite that typharender did not write) is refused before anything
+// changes; a failure while writing wraps [ErrWrite]. When everything was
+// written but a previous file could not be removed, Result is filled in
+// and the error (wrapping ErrWrite) says what to run.
+func Write(dir string, files []render.File, fleet bool) (*Result, error) {
+	return writeFS(osFS{}, dir, files, fleet)
 }
 
-func writeTreeFS(fsys treeFS, dir string, files []render.File, fleet bool) (treeResult, error) {
+func writeFS(fsys treeFS, dir string, files []render.File, fleet bool) (*Result, error) {
 	dir = filepath.Clean(dir)
-	flag := "--output-dir " + dir
 	var layout render.Layout
 	sc, err := scanTree(&layout, dir, files, fleet)
 	switch {
 	case errors.Is(err, errIsFile):
-		return treeResult{}, fmt.Errorf("%s: is a file: want a directory, new or holding typharender's output", flag)
+		return nil, fmt.Errorf("%s: is a file: want a directory, new or holding typharender's output", dir)
 	case err != nil:
-		return treeResult{}, fmt.Errorf("%s: %w: want a path to a new or existing directory", flag, unwrapPathError(err))
+		return nil, fmt.Errorf("%s: %w: want a path to a new or existing directory", dir, unwrapPathError(err))
 	case len(sc.conflicts) > 0:
 		paths := make([]string, len(sc.conflicts))
 		for i, c := range sc.conflicts {
@@ -279,23 +295,51 @@ func writeTreeFS(fsys treeFS, dir string, files []render.File, fleet bool) (tree
 		if fleet {
 			where = " in one directory per cluster"
 		}
-		return treeResult{}, fmt.Errorf("%s: typharender would overwrite %s, which it did not write: move or rename that, or choose another directory (typharender writes NN-<kind>-<name>.yaml files and a kustomization.yaml that lists only them%s, and leaves every other file alone)", flag, quoteList(paths), where)
+		return nil, fmt.Errorf("%s: typharender would overwrite %s, which it did not write: move or rename that, or choose another directory (typharender writes NN-<kind>-<name>.yaml files and a kustomization.yaml that lists only them%s, and leaves every other file alone)", dir, quoteList(paths), where)
 	}
 	w := &treeWrite{fsys: fsys, dir: dir, scan: sc}
 	if err := w.run(); err != nil {
-		return treeResult{}, failure(fmt.Errorf("%s: %w", flag, err))
+		return nil, &writeError{fmt.Errorf("%s: %w", dir, err)}
 	}
-	var res treeResult
+	res := &Result{}
 	for _, f := range sc.writes {
-		res.written = append(res.written, joinPath(dir, f.path))
+		res.Written = append(res.Written, joinPath(dir, f.path))
 	}
 	for _, r := range sc.removes {
-		res.removed = append(res.removed, joinPath(dir, r.path))
+		res.Removed = append(res.Removed, joinPath(dir, r.path))
 	}
 	if len(w.leftovers) > 0 {
-		return res, failure(fmt.Errorf("%s: written, but %s", flag, w.leftoverText()))
+		return res, &writeError{fmt.Errorf("%s: written, but %s", dir, w.leftoverText())}
 	}
 	return res, nil
+}
+
+// Summary is one line for a directory written, for fleets of thousands of
+// clusters: "wrote 50000 files for 10000 clusters into fleet/ (removed
+// 2)", or "wrote 3 files for 10000 clusters into fleet/ (49997
+// unchanged)". files are what was given to Write.
+func (r *Result) Summary(dir string, files []render.File, fleet bool) string {
+	line := "wrote " + english.Count(len(r.Written), "file")
+	if fleet {
+		clusters := map[string]bool{}
+		for _, fl := range files {
+			name, _, _ := strings.Cut(fl.Name, "/")
+			clusters[name] = true
+		}
+		line += " for " + english.Count(len(clusters), "cluster")
+	}
+	line += " into " + dir
+	var notes []string
+	if same := len(files) - len(r.Written); same > 0 {
+		notes = append(notes, fmt.Sprintf("%d unchanged", same))
+	}
+	if len(r.Removed) > 0 {
+		notes = append(notes, fmt.Sprintf("removed %d", len(r.Removed)))
+	}
+	if len(notes) > 0 {
+		line += " (" + strings.Join(notes, ", ") + ")"
+	}
+	return line
 }
 
 // treeWrite is one write of a directory, with what it has done so far.
@@ -399,7 +443,7 @@ func (w *treeWrite) run() error {
 	for _, d := range sc.staleDirs {
 		p := w.path(d)
 		if err := w.fsys.Remove(p); err != nil && w.onlyLeftovers(p) {
-			w.leftovers = append(w.leftovers, "rmdir "+rollout.ShellQuote(p))
+			w.leftovers = append(w.leftovers, "rmdir "+shell.Quote(p))
 		}
 	}
 	return nil
@@ -414,7 +458,7 @@ func (w *treeWrite) onlyLeftovers(p string) bool {
 		return false
 	}
 	for _, e := range entries {
-		if !slices.Contains(w.leftovers, "rm -f "+rollout.ShellQuote(filepath.Join(p, e.Name()))) {
+		if !slices.Contains(w.leftovers, "rm -f "+shell.Quote(filepath.Join(p, e.Name()))) {
 			return false
 		}
 	}
@@ -476,13 +520,13 @@ func (w *treeWrite) undo(err error) error {
 		switch {
 		case s.movedIn && s.backup != "" && s.movedAside:
 			if rerr := w.fsys.Rename(s.backup, s.final); rerr != nil {
-				w.leftovers = append(w.leftovers, "mv -f "+rollout.ShellQuote(s.backup)+" "+rollout.ShellQuote(s.final))
+				w.leftovers = append(w.leftovers, "mv -f "+shell.Quote(s.backup)+" "+shell.Quote(s.final))
 			}
 		case s.movedIn:
 			w.remove(s.final)
 		case s.movedAside:
 			if rerr := w.fsys.Rename(s.backup, s.final); rerr != nil {
-				w.leftovers = append(w.leftovers, "mv -f "+rollout.ShellQuote(s.backup)+" "+rollout.ShellQuote(s.final))
+				w.leftovers = append(w.leftovers, "mv -f "+shell.Quote(s.backup)+" "+shell.Quote(s.final))
 			}
 		}
 		if s.tmp != "" && !s.movedIn {
@@ -494,7 +538,7 @@ func (w *treeWrite) undo(err error) error {
 	}
 	for i := len(w.created) - 1; i >= 0; i-- {
 		if rerr := w.fsys.Remove(w.created[i]); rerr != nil {
-			w.leftovers = append(w.leftovers, "rmdir "+rollout.ShellQuote(w.created[i]))
+			w.leftovers = append(w.leftovers, "rmdir "+shell.Quote(w.created[i]))
 		}
 	}
 	if len(w.leftovers) == 0 {
@@ -505,7 +549,7 @@ func (w *treeWrite) undo(err error) error {
 
 func (w *treeWrite) remove(p string) {
 	if err := w.fsys.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		w.leftovers = append(w.leftovers, "rm -f "+rollout.ShellQuote(p))
+		w.leftovers = append(w.leftovers, "rm -f "+shell.Quote(p))
 	}
 }
 
@@ -531,51 +575,6 @@ func joinPath(dir, rel string) string {
 	return filepath.Join(dir, filepath.FromSlash(rel))
 }
 
-// checkTree compares dir with files, as writeTree would leave it: a
-// unified diff for each file that differs (one line when only the line
-// endings differ), and a line for each file missing from dir or that
-// typharender would remove from it. Files typharender does not own are
-// not compared. Any difference exits 1; accept names the command that
-// writes the rendering.
-func checkTree(s streams, dir string, files []render.File, fleet bool, accept string) error {
-	dir = filepath.Clean(dir)
-	var layout render.Layout
-	sc, err := scanTree(&layout, dir, files, fleet)
-	if err != nil {
-		return fmt.Errorf("--check %s: %w", dir, unwrapPathError(err))
-	}
-	var out strings.Builder
-	for _, c := range sc.conflicts {
-		fmt.Fprintf(&out, "%s: not written by typharender, and --output-dir will not overwrite it: move it aside\n", joinPath(dir, c))
-	}
-	for _, f := range sc.writes {
-		p := joinPath(dir, f.path)
-		switch {
-		case !f.exists:
-			fmt.Fprintf(&out, "Only in rendered: %s\n", f.path)
-		case crlfOnly(f.old, f.data):
-			fmt.Fprintf(&out, "%s: only the line endings differ: the file has CRLF (\\r\\n), the rendering LF (\\n)\n", p)
-		default:
-			lf, crlf := withoutCRLF(f.old)
-			if crlf != "" {
-				fmt.Fprintf(&out, "%s: %s\n", p, crlf[2:])
-			}
-			out.WriteString(diff.Unified(p, "rendered/"+f.path, lf, f.data))
-		}
-	}
-	for _, f := range sc.removes {
-		fmt.Fprintf(&out, "Only in %s: %s\n", dir, f.path)
-	}
-	differ := len(sc.conflicts) + len(sc.writes) + len(sc.removes)
-	if differ == 0 {
-		return nil
-	}
-	if _, err := io.WriteString(s.Out, out.String()); err != nil {
-		return writeErr(err)
-	}
-	return failure(fmt.Errorf("--check %s: %s from the rendering (diff on stdout); to accept, run: %s", dir, english.Count(differ, "file")+map[bool]string{true: " differs", false: " differ"}[differ == 1], accept))
-}
-
 // withoutCRLF returns file with CRLF line endings made LF and, if it had
 // any, a note that says so.
 func withoutCRLF(file []byte) (lf []byte, note string) {
@@ -583,6 +582,14 @@ func withoutCRLF(file []byte) (lf []byte, note string) {
 		return file, ""
 	}
 	return bytes.ReplaceAll(file, []byte("\r\n"), []byte("\n")), "; the file also has CRLF line endings, which the diff leaves out"
+}
+
+// unwrapPathError drops the operation and path os errors repeat.
+func unwrapPathError(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err
+	}
+	return err
 }
 
 // why is err without the operation and path a *fs.PathError or an

@@ -1,9 +1,8 @@
-package main
+package gitops
 
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"maps"
 	"os"
@@ -23,14 +22,14 @@ import (
 func TestWriteTreeFailureLeavesNothing(t *testing.T) {
 	tmp := t.TempDir()
 	dir := filepath.Join(tmp, "out")
-	if _, err := writeTree(dir, []render.File{{Name: "00-service-old.yaml", Data: []byte("old\n")}}, false); err != nil {
+	if _, err := Write(dir, []render.File{{Name: "00-service-old.yaml", Data: []byte("old\n")}}, false); err != nil {
 		t.Fatal(err)
 	}
 	bad := []render.File{
 		{Name: "00-service-calico-typha.yaml", Data: []byte("a\n")},
 		{Name: "00-service-calico-typha.yaml/x", Data: []byte("b\n")},
 	}
-	if _, err := writeTree(dir, bad, false); err == nil {
+	if _, err := Write(dir, bad, false); err == nil {
 		t.Fatal("writeTree succeeded with a file and a directory of the same name")
 	}
 	if got := listTree(t, tmp); !slices.Equal(got, []string{"out/", "out/00-service-old.yaml"}) {
@@ -42,7 +41,7 @@ func TestWriteTreeFailureLeavesNothing(t *testing.T) {
 
 	// Into a new directory: nothing at all.
 	fresh := filepath.Join(tmp, "new", "er")
-	if _, err := writeTree(fresh, bad, false); err == nil {
+	if _, err := Write(fresh, bad, false); err == nil {
 		t.Fatal("writeTree succeeded")
 	}
 	if _, err := os.Stat(filepath.Join(tmp, "new")); !os.IsNotExist(err) {
@@ -164,8 +163,8 @@ func TestWriteTreeEveryFailure(t *testing.T) {
 	setup := func(t *testing.T) string {
 		dir := filepath.Join(t.TempDir(), "fleet")
 		for _, c := range []string{"changed", "gone"} {
-			if code := run([]string{"render", "--region", "cn-hangzhou", "--nodes", "5000", "--kube-version", "v1.30.7-aliyun.1", "--output-dir", filepath.Join(dir, c)}, nil, io.Discard, io.Discard); code != 0 {
-				t.Fatalf("setup: exit code %d", code)
+			if _, err := Write(filepath.Join(dir, c), rendering(t, 5000), false); err != nil {
+				t.Fatalf("setup: %v", err)
 			}
 		}
 		for name, data := range map[string]string{"changed/04-configmap-x.yaml": "old\n", "changed/README.md": "mine\n", "README.md": "mine\n"} {
@@ -179,7 +178,7 @@ func TestWriteTreeEveryFailure(t *testing.T) {
 	dir := setup(t)
 	before := snapshot(t, dir)
 	count := &faultFS{failAt: -1}
-	if _, err := writeTreeFS(count, dir, files, true); err != nil {
+	if _, err := writeFS(count, dir, files, true); err != nil {
 		t.Fatal(err)
 	}
 	after := snapshot(t, dir)
@@ -193,7 +192,7 @@ func TestWriteTreeEveryFailure(t *testing.T) {
 			t.Run(fmt.Sprintf("all=%v/op%d", all, k), func(t *testing.T) {
 				t.Parallel()
 				dir := setup(t)
-				_, err := writeTreeFS(&faultFS{failAt: k, all: all}, dir, files, true)
+				_, err := writeFS(&faultFS{failAt: k, all: all}, dir, files, true)
 				if err == nil {
 					t.Fatal("no error")
 				}
@@ -227,4 +226,54 @@ func TestWriteTreeEveryFailure(t *testing.T) {
 			})
 		}
 	}
+}
+
+// rendering returns the files of a cn-hangzhou cluster of nodes on 1.30.
+func rendering(t *testing.T, nodes int) []render.File {
+	t.Helper()
+	res, err := render.Render(render.Options{Region: "cn-hangzhou", Nodes: nodes, KubeVersion: "v1.30.7-aliyun.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var layout render.Layout
+	files, err := layout.Files(res.Objects()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+// readFile reads a file a case wrote.
+func readFile(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// listTree returns the slash-separated paths of the regular files under
+// dir, and of any entry left beside it with a temporary name.
+func listTree(t *testing.T, dir string) []string {
+	t.Helper()
+	var paths []string
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if p == dir {
+			return nil
+		}
+		rel, _ := filepath.Rel(dir, p)
+		if d.IsDir() {
+			rel += "/"
+		}
+		paths = append(paths, filepath.ToSlash(rel))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return paths
 }
