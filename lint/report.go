@@ -113,3 +113,42 @@ func (r *Report) Summary() string {
 	return fmt.Sprintf("%s, %s, %d info in %s", english.Count(r.Count(finding.Error), "error"), english.Count(r.Count(finding.Warning), "warning"),
 		r.Count(finding.Info), english.Count(r.Objects, "object"))
 }
+
+// SkipReason words why sk was skipped with name naming each fact it
+// needed, as a caller names them (a CLI by its flags: "--kube-version"):
+// "needs --kube-version: " and the rule's Why. A rule skipped for want of
+// an object keeps its reason.
+func SkipReason(sk rules.Skip, name func(rules.Fact) string) string {
+	if sk.Needs == 0 {
+		return sk.Reason
+	}
+	var names []string
+	for _, f := range sk.Needs.Each() {
+		names = append(names, name(f))
+	}
+	return "needs " + strings.Join(names, " and ") + ": " + sk.Why
+}
+
+// SkipSummary says once which rules were skipped, grouped by what would
+// run them, each fact named by name: "lint: skipped 3 rules that need
+// --kube-version: a, b, c".
+func SkipSummary(skipped []rules.Skip, name func(rules.Fact) string) []string {
+	var order []string
+	ids := map[string][]string{}
+	for _, sk := range skipped {
+		needs, _, _ := strings.Cut(SkipReason(sk, name), ": ")
+		if _, ok := ids[needs]; !ok {
+			order = append(order, needs)
+		}
+		ids[needs] = append(ids[needs], sk.Rule)
+	}
+	lines := make([]string, 0, len(order))
+	for _, needs := range order {
+		verb := "need"
+		if len(ids[needs]) == 1 {
+			verb = "needs"
+		}
+		lines = append(lines, fmt.Sprintf("lint: skipped %s that %s %s: %s", english.Count(len(ids[needs]), "rule"), verb, strings.TrimPrefix(needs, "needs "), strings.Join(ids[needs], ", ")))
+	}
+	return lines
+}

@@ -57,6 +57,15 @@ type Change struct {
 	After   string // its value after
 }
 
+// String says what the change does: `key: "before" -> "after"`, or
+// `key: (absent) -> "after"` for a key the edit adds.
+func (c Change) String() string {
+	if c.Existed {
+		return fmt.Sprintf("%s: %q -> %q", c.Key, c.Before, c.After)
+	}
+	return fmt.Sprintf("%s: (absent) -> %q", c.Key, c.After)
+}
+
 // ENIConfigEdit is the result of [EditENIConfig].
 type ENIConfigEdit struct {
 	Mode      Mode

@@ -16,6 +16,7 @@ import (
 
 	"github.com/typharender/typharender/finding"
 	"github.com/typharender/typharender/internal/english"
+	"github.com/typharender/typharender/internal/errs"
 	"github.com/typharender/typharender/render"
 	"github.com/typharender/typharender/terway"
 )
@@ -61,6 +62,15 @@ type Options struct {
 // render.ENIConfigEdit.CheckFelix returns for the same eni-config.
 var ErrNoFelix = render.ErrNoFelix
 
+// ClusterError is the error of rendering Options.Cluster, among the errors
+// [Plan] returns: render's [render.OptionError], one per bad field. A
+// caller that took the cluster from values explains it as values do
+// (values.Values.Explain).
+type ClusterError struct{ Errs []error }
+
+func (e *ClusterError) Error() string   { return errors.Join(e.Errs...).Error() }
+func (e *ClusterError) Unwrap() []error { return e.Errs }
+
 // Step is one step of a rollout.
 //
 // To run a plan as a person would: run each step's commands in order, in
@@ -80,9 +90,13 @@ type Step struct {
 
 // Result is what [Plan] returns.
 type Result struct {
-	Mode    render.Mode
-	Summary string // one line on what the rollout does
-	Steps   []Step // in order, numbered from 1 when printed
+	// Mode is the plan's mode; for a rollback, the mode of the plan it
+	// undoes.
+	Mode render.Mode
+	// Rollback marks [Rollback]'s result: the plan undoes one of Mode.
+	Rollback bool
+	Summary  string // one line on what the rollout does
+	Steps    []Step // in order, numbered from 1 when printed
 	// Findings are what a person should read before running the plan:
 	// the rendering's own warnings (Rule ""), the eni-config edit's, then
 	// what lint's rules say of the rendering and the edited eni-config,
@@ -98,9 +112,9 @@ type Result struct {
 // ModeDisablePolicy patch eni-config, restart Terway and verify. Invalid
 // options return an error joining a [render.OptionError] per bad field.
 func Plan(o Options) (*Result, error) {
-	var errs []error
+	var bad []error
 	fail := func(field string, value any, reason string) {
-		errs = append(errs, &render.OptionError{Field: field, Value: value, Reason: reason})
+		bad = append(bad, &render.OptionError{Field: field, Value: value, Reason: reason})
 	}
 	mode, err := render.ParseMode(string(o.Mode))
 	if err != nil {
@@ -147,7 +161,7 @@ func Plan(o Options) (*Result, error) {
 		}
 		res, err := render.Render(cluster)
 		if err != nil {
-			errs = append(errs, err)
+			bad = append(bad, &ClusterError{Errs: errs.Flatten(err)})
 		} else {
 			p.Rendering = res
 			for _, f := range res.Findings {
@@ -160,7 +174,7 @@ func Plan(o Options) (*Result, error) {
 		}
 	}
 	if editErr != nil {
-		errs = append(errs, editErr)
+		bad = append(bad, editErr)
 	} else if p.Edit != nil {
 		p.Findings = append(p.Findings, p.Edit.Findings...)
 	}
@@ -168,7 +182,7 @@ func Plan(o Options) (*Result, error) {
 	if mode == render.ModeTypha {
 		switch strings.ToLower(o.Cluster.LogSeverity) {
 		case "warning", "error", "fatal":
-			errs = append(errs, &render.OptionError{Field: "LogSeverity", Value: o.Cluster.LogSeverity,
+			bad = append(bad, &render.OptionError{Field: "LogSeverity", Value: o.Cluster.LogSeverity,
 				Reason: fmt.Sprintf("hides the info lines the plan's in-sync gate reads (%q): roll out with info, the default, or debug, and lower it afterwards", TyphaStatusLine)})
 		}
 	}
@@ -176,12 +190,12 @@ func Plan(o Options) (*Result, error) {
 		// The engine the cluster has once the plan's own edit is applied
 		// (it turns a disabled NetworkPolicy back on).
 		if r, err := terway.ReadEngine(p.Edit.ConfigMap.Data); err == nil && r.Engine != terway.EngineFelix {
-			errs = append(errs, &render.OptionError{Field: "ENIConfig", Value: note(r.Decided()), Err: ErrNoFelix,
+			bad = append(bad, &render.OptionError{Field: "ENIConfig", Value: note(r.Decided()), Err: ErrNoFelix,
 				Reason: r.Reason + ": Typha relays only for Felix and would serve no one; plan Typha where Felix enforces NetworkPolicy"})
 		}
 	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+	if len(bad) > 0 {
+		return nil, errors.Join(bad...)
 	}
 
 	b := planBuilder{plan: p, ds: ds, manifest: manifest, timeout: timeout, renderCmd: o.RenderCommand, clusterRegion: strings.TrimSpace(o.Cluster.Region)}

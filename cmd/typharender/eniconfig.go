@@ -1,20 +1,13 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/spf13/cobra"
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
-	"sigs.k8s.io/yaml"
 
 	"github.com/typharender/typharender/render"
-	"github.com/typharender/typharender/terway"
 )
 
 type eniConfigFlags struct {
@@ -98,12 +91,11 @@ func (f *eniConfigFlags) run(c *cobra.Command, s streams, name string) error {
 	if f.allowNoFelix && mode != render.ModeTypha {
 		return usageError(c, fmt.Errorf("--allow-no-felix with --mode %s: it allows a Typha edit; disabling NetworkPolicy needs no Felix", mode))
 	}
-	in := &input{stdin: s.In}
-	data, err := in.read("", name)
+	data, err := newInput(s).read("", name)
 	if err != nil {
 		return err
 	}
-	cm, err := readENIConfig(displayName(name), data)
+	cm, err := render.ReadENIConfig(displayName(name), data)
 	if err != nil {
 		return err
 	}
@@ -131,115 +123,13 @@ func (f *eniConfigFlags) run(c *cobra.Command, s streams, name string) error {
 	return writeErr(err)
 }
 
-// maxENIConfigBytes bounds the eni-config input, checked before it is
-// parsed: larger input cannot be a ConfigMap the API server stores, and
-// would only cost memory (a 60 MB file took 7.8 s and 627 MB).
-//
-// The API server refuses a ConfigMap whose data and binaryData hold more
-// than 1 MiB, and annotations (where kubectl apply keeps its
-// last-applied copy) over 256 KiB; with managedFields and the rest of the
-// metadata, etcd's default request limit of 1.5 MiB bounds the whole
-// object. kubectl -o yaml or -o json prints that object with indentation
-// and, at worst, six bytes per byte of escaping (a control character
-// becomes \u0001 in JSON), so 9 MiB covers any ConfigMap a cluster can
-// hold; 10 MiB leaves room for the indentation. A real eni-config is a
-// few KiB.
-const maxENIConfigBytes = 10 << 20
-
-// readENIConfig decodes the eni-config ConfigMap from data: YAML or JSON,
-// a single object or a v1 List holding it.
-func readENIConfig(name string, data []byte) (*corev1.ConfigMap, error) {
-	if len(data) > maxENIConfigBytes {
-		return nil, fmt.Errorf("%s: %d bytes is more than the %d bytes kubectl prints for the largest ConfigMap the API server stores: %s", name, len(data), maxENIConfigBytes, wantENIConfig)
-	}
-	objs, err := render.Decode(data)
-	if errors.Is(err, render.ErrUnknownKind) {
-		// Name what is there and what is wanted, not every kind Decode
-		// reads: eni-config wants one kind.
-		return nil, fmt.Errorf("%s: holds %s: %s", name, strings.Join(documentKinds(data), ", "), wantENIConfig)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	var cms []*corev1.ConfigMap
-	var other []string
-	for _, o := range objs {
-		if cm, ok := o.(*corev1.ConfigMap); ok {
-			cms = append(cms, cm)
-		} else {
-			other = append(other, fmt.Sprintf("%s %s", o.GetObjectKind().GroupVersionKind().Kind, o.GetName()))
-		}
-	}
-	switch {
-	case len(objs) == 0:
-		return nil, fmt.Errorf("%s: holds no object: %s", name, wantENIConfig)
-	case len(other) > 0:
-		return nil, fmt.Errorf("%s: holds %s: %s", name, strings.Join(other, ", "), wantENIConfig)
-	case len(cms) == 1:
-		return cms[0], nil
-	}
-	// A List, as kubectl get cm -o yaml prints for a namespace: take
-	// kube-system/eni-config from it.
-	var found []*corev1.ConfigMap
-	for _, cm := range cms {
-		if cm.Namespace == terway.ENIConfigNamespace && cm.Name == terway.ENIConfigName {
-			found = append(found, cm)
-		}
-	}
-	if len(found) != 1 {
-		return nil, fmt.Errorf("%s: holds %d ConfigMaps, %d of them kube-system/eni-config: %s", name, len(cms), len(found), wantENIConfig)
-	}
-	return found[0], nil
-}
-
-// wantENIConfig says what eni-config reads.
-const wantENIConfig = "want the output of kubectl -n kube-system get cm eni-config -o yaml"
-
-// documentKinds names each object in data, "Kind name", List items
-// included, for an error message; a document it cannot read is skipped.
-func documentKinds(data []byte) []string {
-	type meta struct {
-		metav1.TypeMeta `json:",inline"`
-		Metadata        struct {
-			Name string `json:"name"`
-		} `json:"metadata"`
-		Items []meta `json:"items"`
-	}
-	var names []string
-	var add func(m meta)
-	add = func(m meta) {
-		if m.APIVersion == "v1" && m.Kind == "List" {
-			for _, item := range m.Items {
-				add(item)
-			}
-			return
-		}
-		names = append(names, strings.TrimSpace(m.Kind+" "+m.Metadata.Name))
-	}
-	reader := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
-	for {
-		raw, err := reader.Read()
-		if err != nil {
-			return names
-		}
-		var m meta
-		if yaml.Unmarshal(raw, &m) == nil && (m.Kind != "" || m.APIVersion != "") {
-			add(m)
-		}
-	}
-}
-
 // reportChanges writes what the edit changes, and its warnings, to stderr.
 func reportChanges(s streams, edit *render.ENIConfigEdit) {
 	if len(edit.Changes) == 0 {
 		fmt.Fprintf(s.ErrOut, "eni-config already has the %s settings: nothing to change\n", edit.Mode)
 	}
 	for _, ch := range edit.Changes {
-		if ch.Existed {
-			fmt.Fprintf(s.ErrOut, "eni-config: %s: %q -> %q\n", ch.Key, ch.Before, ch.After)
-		} else {
-			fmt.Fprintf(s.ErrOut, "eni-config: %s: (absent) -> %q\n", ch.Key, ch.After)
-		}
+		fmt.Fprintf(s.ErrOut, "eni-config: %s\n", ch)
 	}
 	warnAll(s, edit.Findings)
 }

@@ -1,40 +1,31 @@
 package main
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/typharender/typharender/finding"
+	"github.com/typharender/typharender/fleet"
 	"github.com/typharender/typharender/internal/english"
-	"github.com/typharender/typharender/internal/errs"
 	"github.com/typharender/typharender/lint"
-	"github.com/typharender/typharender/render"
 	"github.com/typharender/typharender/rules"
+	"github.com/typharender/typharender/terway"
 	"github.com/typharender/typharender/values"
-	"github.com/typharender/typharender/versioning"
 )
 
 type lintFlags struct {
-	nodes           string // as given, so that a bad value gets render's message
-	nodesFrom       string // --nodes-from: kubectl get nodes -o json, counted
-	kubeVersion     string
-	kubeVersionFrom string // --kube-version-from: kubectl version -o json
-	region          string
-	terway          bool
-	format          string // -o, or its alias --format
-	failOn          failOnFlag
-	gate            bool // --fail-on names a severity (not "")
-	verbose         bool
-	quiet           bool
-	exclude         []string
-	fleet           string
+	valueFlags     // the cluster facts, as render reads them
+	terway         bool
+	format         string // -o, or its alias --format
+	failOn         failOnFlag
+	verbose, quiet bool
+	exclude        []string
+	fleet          string
 }
 
 // bigRun is the number of files from which lint prints its summary line
@@ -116,8 +107,7 @@ MaxDocumentBytes, MaxDocuments, MaxDepth, MaxNodes and MaxInputNodes), and
 	fl.Var(&intString{&f.nodes}, "nodes", "the cluster's node count, 1 to 100000 (replica rules are skipped without it)")
 	fl.StringVar(&f.kubeVersion, "kube-version", "", "the cluster's Kubernetes version as it reports it, such as v1.30.7-aliyun.1 (PodDisruptionBudget rules are skipped without it)")
 	fl.StringVar(&f.region, "region", "", "the cluster's Alibaba Cloud region ID, such as cn-hangzhou (the image region rule is skipped without it)")
-	fl.StringVar(&f.nodesFrom, "nodes-from", "", "count the nodes that run Felix in this file, or - for stdin: the output of kubectl get nodes -o json (or -o yaml); instead of --nodes")
-	fl.StringVar(&f.kubeVersionFrom, "kube-version-from", "", "read the Kubernetes version from this file, or - for stdin: the output of kubectl version -o json; instead of --kube-version")
+	f.registerFrom(c, true)
 	fl.BoolVar(&f.terway, "terway", false, "the cluster runs Terway, so Felix finds Typha through eni-config's felix_relay_service (an eni-config among the inputs says so too)")
 	fl.StringArrayVar(&f.exclude, "exclude", nil, "pass over what this glob matches when walking a directory: a name, or a path below the directory if it has a slash (repeatable)")
 	fl.StringVar(&f.fleet, "fleet", "", "lint DIR/<name>/ for every cluster this fleet file lists, with its own facts")
@@ -126,15 +116,26 @@ MaxDocumentBytes, MaxDocuments, MaxDepth, MaxNodes and MaxInputNodes), and
 	fl.StringVar(&f.format, "format", "text", "alias of --output")
 	f.failOn.register(c, "error")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "say on stderr which rules were skipped and why, what a walk passed over, and summarize")
-	formats := make([]string, 0, len(lint.Formats()))
+	var formats []string
 	for _, f := range lint.Formats() {
 		formats = append(formats, string(f))
 	}
 	_ = c.RegisterFlagCompletionFunc("output", fixedCompletion(formats...))
 	_ = c.RegisterFlagCompletionFunc("format", fixedCompletion(formats...))
-	_ = c.RegisterFlagCompletionFunc("region", fixedCompletion(knownRegions()...))
+	_ = c.RegisterFlagCompletionFunc("region", fixedCompletion(terway.KnownRegions()...))
 	c.MarkFlagsMutuallyExclusive("quiet", "verbose")
 	return c
+}
+
+// factFlag names a fact by the flag that gives it.
+func factFlag(fact rules.Fact) string {
+	return map[rules.Fact]string{rules.FactNodes: "--nodes", rules.FactKubeVersion: "--kube-version", rules.FactRegion: "--region", rules.FactTerway: "--terway"}[fact]
+}
+
+// runStats is what a lint run read, for its summary line.
+type runStats struct {
+	clusters, files int // clusters with --fleet
+	notes           []string
 }
 
 func (f *lintFlags) run(c *cobra.Command, s streams, args []string) error {
@@ -157,54 +158,19 @@ func (f *lintFlags) run(c *cobra.Command, s streams, args []string) error {
 	if err != nil {
 		return err
 	}
-	f.gate = gate
+	var report *lint.Report
+	var st runStats
 	if f.fleet != "" {
-		if f.nodesFrom != "" || f.kubeVersionFrom != "" {
-			return usageError(c, errors.New("--nodes-from and --kube-version-from with --fleet: each cluster's facts come from the fleet file"))
-		}
-		return f.runFleet(c, s, args, format, failOn, start)
+		report, st, err = f.runFleet(c, s, args)
+	} else {
+		report, st, err = f.runFiles(c, s, args)
 	}
-	if err := f.readFacts(c, s, args); err != nil {
+	if err != nil {
 		return err
 	}
-	facts, err := f.facts(c)
-	if err != nil {
-		return usageError(c, err)
-	}
-	facts.Terway = f.terway
-
-	in, err := lint.ReadAll(args, lint.ReadOptions{Stdin: s.In, Exclude: f.exclude})
-	if errors.Is(err, lint.ErrPattern) {
-		return usageError(c, fmt.Errorf("--exclude: %w", err))
-	}
-	if err != nil {
-		return &exitError{code: exitUsage, err: fmt.Errorf("cannot lint: %w", indentJoined(err))}
-	}
-	report, err := lint.Lint(in.Objects, facts)
-	if err != nil {
-		return usageError(c, err) // unreachable: the facts were validated
-	}
-	if len(in.Objects) == 0 && !f.quiet {
-		fmt.Fprintln(s.ErrOut, "Warning: no Kubernetes objects in the input: nothing was checked")
-	}
-	return f.finish(s, report, format, failOn, runStats{files: in.Files, notes: in.Notes, start: start})
-}
-
-// runStats is what a lint run read, for its summary line.
-type runStats struct {
-	clusters int // with --fleet
-	files    int
-	notes    []string
-	start    time.Time
-}
-
-// finish writes the report, and on stderr what --verbose asks for and the
-// summary line, and returns the exit status.
-func (f *lintFlags) finish(s streams, report *lint.Report, format lint.Format, failOn finding.Severity, st runStats) error {
+	// Findings to stdout; on stderr what --verbose asks for and the summary.
 	for i, sk := range report.Skipped {
-		if sk.Needs != 0 {
-			report.Skipped[i].Reason = "needs " + factFlags(sk.Needs) + ": " + sk.Why
-		}
+		report.Skipped[i].Reason = lint.SkipReason(sk, factFlag)
 	}
 	if err := lint.Write(s.Out, format, report); err != nil {
 		return failure(fmt.Errorf("writing the report: %w", err))
@@ -218,56 +184,94 @@ func (f *lintFlags) finish(s streams, report *lint.Report, format lint.Format, f
 			fmt.Fprintf(s.ErrOut, "Skipped %s: %s\n", sk.Rule, sk.Reason)
 		}
 	case !f.quiet:
-		for _, line := range skippedLines(report.Skipped) {
+		lines := lint.SkipSummary(report.Skipped, factFlag)
+		for i, line := range lines {
+			if i == len(lines)-1 {
+				line += " (--verbose says why)"
+			}
 			fmt.Fprintln(s.ErrOut, line)
 		}
 	}
 	if !f.quiet && (f.verbose || st.files >= bigRun || st.clusters > 0) {
-		fmt.Fprintln(s.ErrOut, summaryLine(report, st))
+		what := english.Count(st.files, "file") + ", " + english.Count(report.Objects, "object")
+		if st.clusters > 0 {
+			what = english.Count(st.clusters, "cluster") + ", " + what
+		}
+		fmt.Fprintf(s.ErrOut, "Linted %s: %s, %s, %d info (%s)\n", what, english.Count(report.Count(finding.Error), "error"),
+			english.Count(report.Count(finding.Warning), "warning"), report.Count(finding.Info), time.Since(start).Round(time.Millisecond))
 	}
-	if f.gate && report.Fails(failOn) {
+	if gate && report.Fails(failOn) {
 		return &exitError{code: exitFail, err: fmt.Errorf("%s (--fail-on %s)", report.Summary(), failOn), silent: f.quiet}
 	}
 	return nil
 }
 
-// skippedLines say once which rules were skipped, grouped by what would
-// run them: "lint: skipped 3 rules that need --kube-version: a, b, c
-// (--verbose says why)".
-func skippedLines(skipped []rules.Skip) []string {
-	var order []string
-	rules := map[string][]string{}
-	for _, sk := range skipped {
-		needs, _, _ := strings.Cut(sk.Reason, ": ")
-		if _, ok := rules[needs]; !ok {
-			order = append(order, needs)
-		}
-		rules[needs] = append(rules[needs], sk.Rule)
+// runFiles lints the files, directories and stdin args name.
+func (f *lintFlags) runFiles(c *cobra.Command, s streams, args []string) (*lint.Report, runStats, error) {
+	in := newInput(s)
+	if slices.Contains(args, "-") {
+		in.stdinUsed = "the input -" // stdin is --nodes-from's only when no PATH is -
 	}
-	var lines []string
-	for i, needs := range order {
-		ids := rules[needs]
-		what, verb := strings.TrimPrefix(needs, "needs "), "need"
-		if len(ids) == 1 {
-			verb = "needs"
-		}
-		line := fmt.Sprintf("lint: skipped %s that %s %s: %s", english.Count(len(ids), "rule"), verb, what, strings.Join(ids, ", "))
-		if i == len(order)-1 {
-			line += " (--verbose says why)"
-		}
-		lines = append(lines, line)
+	if err := f.readFacts(c, in); err != nil {
+		return nil, runStats{}, err
 	}
-	return lines
+	// Each fact as render reads the same flag, so that a bad value gets
+	// render's message; every bad one at once.
+	o, err := values.CheckPartial(f.settings(c, true))
+	facts := lint.Facts{Nodes: o.Nodes, KubeVersion: o.KubeVersion, Region: o.Region, Terway: f.terway}
+	if err == nil {
+		err = facts.Validate() // render accepted them, so lint should: an error is a disagreement
+	}
+	if err != nil {
+		return nil, runStats{}, usageError(c, err)
+	}
+	inputs, err := lint.ReadAll(args, lint.ReadOptions{Stdin: s.In, Exclude: f.exclude})
+	if errors.Is(err, lint.ErrPattern) {
+		return nil, runStats{}, usageError(c, fmt.Errorf("--exclude: %w", err))
+	} else if err != nil {
+		return nil, runStats{}, fmt.Errorf("cannot lint: %w", indentJoined(err))
+	}
+	report, err := lint.Lint(inputs.Objects, facts)
+	if err != nil {
+		return nil, runStats{}, usageError(c, err) // unreachable: the facts were validated
+	}
+	if len(inputs.Objects) == 0 && !f.quiet {
+		fmt.Fprintln(s.ErrOut, "Warning: no Kubernetes objects in the input: nothing was checked")
+	}
+	return report, runStats{files: inputs.Files, notes: inputs.Notes}, nil
 }
 
-// summaryLine: "Linted 5 files, 12 objects: 1 error, 0 warnings, 2 info (31ms)".
-func summaryLine(r *lint.Report, st runStats) string {
-	what := english.Count(st.files, "file") + ", " + english.Count(r.Objects, "object")
-	if st.clusters > 0 {
-		what = english.Count(st.clusters, "cluster") + ", " + what
+// runFleet lints every cluster of the fleet file in DIR/<name>/, as render
+// --fleet --output-dir DIR wrote it, each with its own facts.
+func (f *lintFlags) runFleet(c *cobra.Command, s streams, args []string) (*lint.Report, runStats, error) {
+	if f.nodesFrom != "" || f.kubeVersionFrom != "" {
+		return nil, runStats{}, usageError(c, errors.New("--nodes-from and --kube-version-from with --fleet: each cluster's facts come from the fleet file"))
 	}
-	return fmt.Sprintf("Linted %s: %s, %s, %d info (%s)", what, english.Count(r.Count(finding.Error), "error"),
-		english.Count(r.Count(finding.Warning), "warning"), r.Count(finding.Info), time.Since(st.start).Round(time.Millisecond))
+	if len(args) != 1 {
+		return nil, runStats{}, usageError(c, fmt.Errorf("--fleet %s takes one directory, the one render --fleet --output-dir wrote; got %d arguments", f.fleet, len(args)))
+	}
+	if set := given(c, "nodes", "kube-version", "region"); len(set) > 0 {
+		return nil, runStats{}, usageError(c, fmt.Errorf("%s with --fleet: each fleet entry gives its own nodes, kubeVersion and region", strings.Join(set, ", ")))
+	}
+	if _, err := lint.ReadAll(nil, lint.ReadOptions{Exclude: f.exclude}); errors.Is(err, lint.ErrPattern) {
+		return nil, runStats{}, usageError(c, fmt.Errorf("--exclude: %w", err))
+	}
+	data, err := newInput(s).readAtMost("--fleet", f.fleet, values.MaxFleetBytes)
+	if big, ok := err.(*tooLargeError); ok {
+		return nil, runStats{}, fmt.Errorf("--fleet %s", values.TooLarge(big.file, big.size, big.limit))
+	} else if err != nil {
+		return nil, runStats{}, err
+	}
+	r, err := fleet.Lint(displayName(f.fleet), data, args[0], fleet.LintOptions{Exclude: f.exclude, Terway: f.terway})
+	switch {
+	case errors.Is(err, fleet.ErrNotDirectory):
+		return nil, runStats{}, usageError(c, fmt.Errorf("--fleet %w", err))
+	case err != nil && strings.HasPrefix(err.Error(), "cannot lint: "):
+		return nil, runStats{}, err
+	case err != nil:
+		return nil, runStats{}, fmt.Errorf("--fleet %w", err)
+	}
+	return r.Report, runStats{clusters: r.Clusters, files: r.Files, notes: r.Notes}, nil
 }
 
 // indentJoined puts each of several joined errors on its own indented
@@ -278,119 +282,4 @@ func indentJoined(err error) error {
 		return err
 	}
 	return fmt.Errorf("\n  %s", strings.ReplaceAll(msg, "\n", "\n  "))
-}
-
-// factFlags names facts by the flags that give them: "--kube-version",
-// "--nodes and --region".
-func factFlags(facts rules.Fact) string {
-	var names []string
-	for _, f := range facts.Each() {
-		switch f {
-		case rules.FactNodes:
-			names = append(names, "--nodes")
-		case rules.FactKubeVersion:
-			names = append(names, "--kube-version")
-		case rules.FactRegion:
-			names = append(names, "--region")
-		case rules.FactTerway:
-			names = append(names, "--terway")
-		default:
-			names = append(names, f.String())
-		}
-	}
-	return strings.Join(names, " and ")
-}
-
-// facts reads --nodes, --kube-version and --region as render reads the
-// same flags, so that a bad value gets render's message, and reports every
-// bad one. An empty --kube-version or --region means unknown, as leaving
-// it out does; --nodes 0 is refused, as render refuses it.
-func (f *lintFlags) facts(c *cobra.Command) (lint.Facts, error) {
-	v := &values.Values{}
-	var problems []error
-	for _, x := range []struct{ flag, key, value, label string }{
-		{"nodes", "nodes", f.nodes, "--nodes"},
-		{"nodes-from", "nodes", f.nodes, "--nodes-from " + displayName(f.nodesFrom)},
-		{"kube-version", "kubeVersion", f.kubeVersion, "--kube-version"},
-		{"kube-version-from", "kubeVersion", f.kubeVersion, "--kube-version-from " + displayName(f.kubeVersionFrom)},
-		{"region", "region", f.region, "--region"},
-	} {
-		if !c.Flags().Changed(x.flag) || (x.value == "" && x.flag != "nodes") {
-			continue
-		}
-		if err := v.SetFlag(x.key, x.label, x.value); err != nil {
-			problems = append(problems, errs.Flatten(err)...)
-		}
-	}
-	// Render judges the three together: stand-ins for the facts not given
-	// (or not parsed) are valid, so every error left is about a flag given.
-	o := v.Options()
-	probe := render.Options{Region: "cn-hangzhou", Nodes: 1000, KubeVersion: versioning.MinSupported().String()}
-	if _, ok := v.SourceOf("nodes"); ok {
-		probe.Nodes = o.Nodes
-	}
-	if _, ok := v.SourceOf("kubeVersion"); ok {
-		probe.KubeVersion = o.KubeVersion
-	}
-	if _, ok := v.SourceOf("region"); ok {
-		probe.Region = o.Region
-	}
-	for _, err := range errs.Flatten(v.Explain(probe.Validate())) {
-		// Render refuses clusters older than it renders for; lint checks
-		// manifests for them all the same.
-		if !errors.Is(err, versioning.ErrUnsupportedVersion) {
-			problems = append(problems, err)
-		}
-	}
-	if len(problems) > 0 {
-		// In the order the help text names the flags.
-		order := map[string]int{"--nodes": 0, "--kube-version": 1, "--region": 2}
-		slices.SortStableFunc(problems, func(a, b error) int {
-			return cmp.Compare(order[flagOf(a)], order[flagOf(b)])
-		})
-		return lint.Facts{}, errors.Join(problems...)
-	}
-	facts := lint.Facts{Nodes: o.Nodes, KubeVersion: o.KubeVersion, Region: o.Region}
-	// Render accepted them, so lint should: an error here is a
-	// disagreement between the two, reported in lint's own terms.
-	return facts, facts.Validate()
-}
-
-// readFacts reads --nodes-from and --kube-version-from into the node
-// count and version, as --nodes and --kube-version would give them; what
-// was read goes to stderr. Stdin is theirs only when no PATH is -.
-func (f *lintFlags) readFacts(c *cobra.Command, s streams, args []string) error {
-	for _, pair := range [][2]string{{"nodes", "nodes-from"}, {"kube-version", "kube-version-from"}} {
-		if c.Flags().Changed(pair[0]) && c.Flags().Changed(pair[1]) {
-			return usageError(c, fmt.Errorf("--%s and --%s: give one of them", pair[0], pair[1]))
-		}
-	}
-	in := &input{stdin: s.In}
-	if slices.Contains(args, "-") {
-		in.stdinUsed = "the input -"
-	}
-	if c.Flags().Changed("nodes-from") {
-		count, err := readNodes(in, s.ErrOut, f.nodesFrom)
-		if err != nil {
-			return &exitError{code: exitUsage, err: err}
-		}
-		f.nodes = strconv.Itoa(count.Felix)
-	}
-	if c.Flags().Changed("kube-version-from") {
-		v, err := readKubeVersion(in, s.ErrOut, f.kubeVersionFrom)
-		if err != nil {
-			return &exitError{code: exitUsage, err: err}
-		}
-		f.kubeVersion = v
-	}
-	return nil
-}
-
-// flagOf returns the flag a values error names, "" for another error.
-func flagOf(err error) string {
-	var ve *values.Error
-	if errors.As(err, &ve) {
-		return ve.Source.Flag
-	}
-	return ""
 }

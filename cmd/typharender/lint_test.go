@@ -230,7 +230,11 @@ func TestREADMELintRules(t *testing.T) {
 	for _, r := range rules.Rules() {
 		needs := "-"
 		if r.Needs != 0 {
-			needs = "`" + strings.ReplaceAll(factFlags(r.Needs), " and ", "` and `") + "`"
+			var flags []string
+			for _, f := range r.Needs.Each() {
+				flags = append(flags, factFlag(f))
+			}
+			needs = "`" + strings.Join(flags, "` and `") + "`"
 		}
 		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s | %s |\n", r.ID, r.Severity, needs, cell(r.Checks), cell(r.Why), cell(r.Fix))
 	}

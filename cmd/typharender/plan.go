@@ -1,13 +1,13 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+	corev1 "k8s.io/api/core/v1"
 
 	"github.com/typharender/typharender/finding"
 	"github.com/typharender/typharender/internal/english"
@@ -19,8 +19,7 @@ import (
 
 type planFlags struct {
 	valueFlags
-	mode         string
-	from         string // --mode rollback: the mode of the plan to undo
+	mode, from   string // --from: with --mode rollback, the mode of the plan to undo
 	backup       string // --mode rollback: the eni-config backup the plan took
 	metrics      bool   // --mode rollback: Typha serves metrics
 	eniConfig    string
@@ -30,9 +29,10 @@ type planFlags struct {
 	output       string
 	allowNoFelix bool
 	failOn       failOnFlag
-	failOnSev    finding.Severity // parsed --fail-on
-	gate         bool             // --fail-on was given
 }
+
+// modeRollback is plan's --mode that undoes another plan.
+const modeRollback = "rollback"
 
 func newPlanCmd(s streams) *cobra.Command {
 	f := &planFlags{}
@@ -151,135 +151,132 @@ func (f *planFlags) run(c *cobra.Command, s streams) error {
 	if f.output != "text" && f.output != "json" {
 		return usageError(c, fmt.Errorf("-o %q: want text or json", f.output))
 	}
-	var err error
-	if f.failOnSev, f.gate, err = f.failOn.severity(c); err != nil {
+	failOn, gate, err := f.failOn.severity(c)
+	if err != nil {
 		return err
 	}
+	in := newInput(s)
+	var plan *rollout.Result
 	if f.mode == modeRollback {
-		return f.runRollback(c, s)
+		plan, err = f.rollback(c, in)
+	} else {
+		plan, err = f.plan(c, in)
 	}
-	for _, name := range []string{"from", "eni-config-backup", "metrics"} {
-		if c.Flags().Changed(name) {
-			return usageError(c, fmt.Errorf("--%s with --mode %s: it describes the plan a rollback undoes; use it with --mode rollback", name, f.mode))
-		}
+	if err != nil {
+		return err
+	}
+	warnAll(s, plan.Findings)
+	if gate && finding.Fails(plan.Findings, failOn) {
+		return failure(fmt.Errorf("the plan has warnings or findings at or above %s (--fail-on %s): no plan printed", failOn, failOn))
+	}
+	if f.output == "json" {
+		return writeData(s, "json", plan)
+	}
+	return writeErr(plan.WriteText(s.Out))
+}
+
+// plan is the typha or disable-policy plan.
+func (f *planFlags) plan(c *cobra.Command, in *input) (*rollout.Result, error) {
+	if set := given(c, "from", "eni-config-backup", "metrics"); len(set) > 0 {
+		return nil, usageError(c, fmt.Errorf("%s with --mode %s: it describes the plan a rollback undoes; use it with --mode rollback", set[0], f.mode))
 	}
 	mode, err := render.ParseMode(f.mode)
 	if err != nil {
-		return usageError(c, fmt.Errorf("--mode: %w, or %q (undo one, with --from)", err, modeRollback))
+		return nil, usageError(c, fmt.Errorf("--mode: %w, or %q (undo one, with --from)", err, modeRollback))
 	}
-	in := &input{stdin: s.In, errOut: s.ErrOut}
 	o := rollout.Options{Mode: mode, TerwayDaemonSet: f.daemonSet, Manifest: f.manifest, RolloutTimeout: f.timeout, AllowNoFelix: f.allowNoFelix}
-
+	var v *values.Values
 	if mode == render.ModeTypha {
 		for _, name := range f.files {
 			if name == "-" {
-				return usageError(c, errors.New("-f - with plan: the plan's render command reads the values again, so they must be in a file; save them and give its name"))
+				return nil, usageError(c, errors.New("-f - with plan: the plan's render command reads the values again, so they must be in a file; save them and give its name"))
 			}
 		}
-		v, err := f.values(c, in)
-		if err != nil {
-			return err
+		if v, err = f.values(c, in); err != nil {
+			return nil, err
 		}
-		if _, err := v.Render(); err != nil {
-			return explainValues(err)
-		}
-		o.Cluster = v.Options()
-		o.RenderCommand = renderCommand(c, &f.valueFlags)
-	} else {
-		var given []string
-		for _, name := range []string{"region", "nodes", "kube-version", "values", "set", "nodes-from", "kube-version-from"} {
-			if c.Flags().Changed(name) {
-				given = append(given, "--"+name)
-			}
-		}
-		if len(given) > 0 {
-			return usageError(c, fmt.Errorf("%s with --mode disable-policy: disabling NetworkPolicy deploys nothing, so the cluster's values are not used; drop them", strings.Join(given, ", ")))
-		}
+		o.Cluster, o.RenderCommand = v.Options(), renderCommand(c, &f.valueFlags)
+	} else if set := given(c, "region", "nodes", "kube-version", "values", "set", "nodes-from", "kube-version-from"); len(set) > 0 {
+		return nil, usageError(c, fmt.Errorf("%s with --mode disable-policy: disabling NetworkPolicy deploys nothing, so the cluster's values are not used; drop them", strings.Join(set, ", ")))
 	}
-	if f.eniConfig != "" {
-		data, err := in.read("--eni-config", f.eniConfig)
-		if err != nil {
-			return err
-		}
-		cm, err := readENIConfig("--eni-config "+displayName(f.eniConfig), data)
-		if err != nil {
-			return err
-		}
-		o.ENIConfig = cm
+	if o.ENIConfig, err = f.readENIConfig(in, "--eni-config", f.eniConfig); err != nil {
+		return nil, err
 	}
-
 	plan, err := rollout.Plan(o)
+	var ce *rollout.ClusterError
+	if errors.As(err, &ce) {
+		return nil, explainValues(v.Explain(errors.Join(ce.Errs...)))
+	}
+	return plan, planError(err)
+}
+
+// rollback is the rollback of the plan --from names.
+func (f *planFlags) rollback(c *cobra.Command, in *input) (*rollout.Result, error) {
+	if !c.Flags().Changed("from") {
+		return nil, usageError(c, errors.New("--mode rollback needs --from: the mode of the plan to undo, typha or disable-policy"))
+	}
+	from, err := render.ParseMode(f.from)
 	if err != nil {
-		return fmt.Errorf("invalid plan:\n  %s", indent(planError(err).Error()))
+		return nil, usageError(c, fmt.Errorf("--from: %w", err))
 	}
-	return f.write(s, plan, "Rollout plan", planData(plan))
+	if set := given(c, "region", "nodes", "kube-version", "values", "set", "nodes-from", "kube-version-from", "manifest", "timeout"); len(set) > 0 {
+		return nil, usageError(c, fmt.Errorf("%s with --mode rollback: a rollback deploys nothing and waits for no Typha rollout, so they are not used; drop them", strings.Join(set, ", ")))
+	}
+	if f.metrics && from != render.ModeTypha {
+		return nil, usageError(c, errors.New("--metrics with --from disable-policy: only a rollback from typha checks Typha's metrics"))
+	}
+	o := rollout.RollbackOptions{From: from, TerwayDaemonSet: f.daemonSet, Metrics: f.metrics}
+	if o.ENIConfig, err = f.readENIConfig(in, "--eni-config", f.eniConfig); err != nil {
+		return nil, err
+	}
+	if o.Backup, err = f.readENIConfig(in, "--eni-config-backup", f.backup); err != nil {
+		return nil, err
+	}
+	plan, err := rollout.Rollback(o)
+	return plan, planError(err)
 }
 
-// write prints the plan: warnings to stderr, the steps to stdout as text
-// under the heading, or data as JSON.
-func (f *planFlags) write(s streams, plan *rollout.Result, heading string, data planJSON) error {
-	warnAll(s, plan.Findings)
-	if f.gate && finding.Fails(plan.Findings, f.failOnSev) {
-		return failure(fmt.Errorf("the plan has warnings or findings at or above %s (--fail-on %s): no plan printed", f.failOnSev, f.failOnSev))
+// readENIConfig reads the eni-config file flag names, if given.
+func (f *planFlags) readENIConfig(in *input, flag, name string) (*corev1.ConfigMap, error) {
+	if name == "" {
+		return nil, nil
 	}
-	if f.output == "json" {
-		return writeData(s, "json", data)
+	data, err := in.read(flag, name)
+	if err != nil {
+		return nil, err
 	}
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "# %s: %s\n", heading, plan.Summary)
-	undo := false
-	for i, step := range plan.Steps {
-		if step.Undo && !undo {
-			undo = true
-			fmt.Fprintf(&b, "\n# Undo path: run these steps only after a gate says STOP, from the step it names to the end.\n")
-		}
-		fmt.Fprintf(&b, "\n%d. %s\n", i+1, step.Title)
-		for _, cmd := range step.Commands {
-			// A gate's script spans lines: each stays indented, which bash
-			// ignores, so the block pastes as it is.
-			fmt.Fprintf(&b, "   %s\n", strings.ReplaceAll(cmd, "\n", "\n   "))
-		}
-		for _, n := range step.Notes {
-			fmt.Fprintf(&b, "   # %s\n", n)
-		}
-	}
-	_, err := s.Out.Write(b.Bytes())
-	return writeErr(err)
+	return render.ReadENIConfig(flag+" "+displayName(name), data)
 }
 
-// planError names the flags behind the rollout.Options fields.
+// planError names the flags behind the rollout.Options fields, under
+// "invalid plan:".
 func planError(err error) error {
+	if err == nil {
+		return nil
+	}
 	flags := map[string]string{
-		"TerwayDaemonSet": "--terway-daemonset",
-		"Manifest":        "--manifest",
-		"RolloutTimeout":  "--timeout",
-		"ENIConfig":       "--eni-config",
-		"AllowNoFelix":    "--allow-no-felix",
-		"Backup":          "--eni-config-backup",
-		"From":            "--from",
-		"Mode":            "--mode",
+		"TerwayDaemonSet": "--terway-daemonset", "Manifest": "--manifest", "RolloutTimeout": "--timeout", "ENIConfig": "--eni-config",
+		"AllowNoFelix": "--allow-no-felix", "Backup": "--eni-config-backup", "From": "--from", "Mode": "--mode",
 	}
 	var out []string
 	for _, e := range errs.Flatten(err) {
 		var oe *render.OptionError
-		if errors.As(e, &oe) {
-			if flag, ok := flags[oe.Field]; ok {
-				line := fmt.Sprintf("%s %s %s", flag, oe.ValueString(), oe.Reason)
-				if errors.Is(oe, rollout.ErrNoFelix) {
-					line += " (--allow-no-felix plans it anyway)"
-				}
-				out = append(out, line)
-				continue
+		switch {
+		case !errors.As(e, &oe):
+			out = append(out, e.Error())
+		case flags[oe.Field] != "":
+			line := fmt.Sprintf("%s %s %s", flags[oe.Field], oe.ValueString(), oe.Reason)
+			if errors.Is(oe, rollout.ErrNoFelix) {
+				line += " (--allow-no-felix plans it anyway)"
 			}
-			if key := values.KeyForField(oe.Field); key != oe.Field {
-				// A field of the cluster's values, such as LogSeverity.
-				out = append(out, fmt.Sprintf("%s %s %s", key, oe.ValueString(), oe.Reason))
-				continue
-			}
+			out = append(out, line)
+		case values.KeyForField(oe.Field) != oe.Field: // a field of the cluster's values, such as LogSeverity
+			out = append(out, fmt.Sprintf("%s %s %s", values.KeyForField(oe.Field), oe.ValueString(), oe.Reason))
+		default:
+			out = append(out, e.Error())
 		}
-		out = append(out, e.Error())
 	}
-	return errors.New(strings.Join(out, "\n"))
+	return fmt.Errorf("invalid plan:\n  %s", indent(strings.Join(out, "\n")))
 }
 
 // renderCommand is the typharender render command line for the cluster
@@ -305,61 +302,6 @@ func renderCommand(c *cobra.Command, f *valueFlags) string {
 		add("--kube-version", f.kubeVersion)
 	}
 	return strings.Join(parts, " ")
-}
-
-type stepData struct {
-	Title    string    `json:"title"`
-	Commands []string  `json:"commands"`
-	Notes    []string  `json:"notes"`
-	Target   string    `json:"target,omitempty"` // rollout.Target: cluster, local, cloud or registry
-	Gate     *gateData `json:"gate,omitempty"`   // a gate step: how to judge its one command
-	Undo     bool      `json:"undo,omitempty"`   // on the undo path: only after a gate's STOP
-}
-
-// gateData is a rollout.Gate as -o json prints it.
-type gateData struct {
-	Name           string `json:"name"`
-	Pass           string `json:"pass"`     // the last stdout line starts with it (exit 0): go on
-	Stop           string `json:"stop"`     // the last stdout line starts with it (exit 1): stop
-	UndoFrom       int    `json:"undoFrom"` // the step the undo path starts at; 0: nothing to undo
-	TimeoutSeconds int    `json:"timeoutSeconds"`
-}
-
-type planJSON struct {
-	Mode     string        `json:"mode"`
-	From     string        `json:"from,omitempty"` // --mode rollback: the mode undone
-	Summary  string        `json:"summary"`
-	Steps    []stepData    `json:"steps"`
-	Warnings []string      `json:"warnings"`
-	Findings []findingJSON `json:"findings"`
-}
-
-// findingJSON is a rule's finding about the plan's rendering, as -o json
-// prints it.
-type findingJSON struct {
-	Rule     string `json:"rule"`
-	Severity string `json:"severity"`
-	Message  string `json:"message"`
-}
-
-// planData is p as -o json prints it: lists are [] when empty, never null.
-func planData(p *rollout.Result) planJSON {
-	out := planJSON{Mode: string(p.Mode), Summary: p.Summary, Warnings: []string{}, Findings: []findingJSON{}}
-	for _, f := range p.Findings {
-		if f.Rule == "" {
-			out.Warnings = append(out.Warnings, f.Message)
-		} else {
-			out.Findings = append(out.Findings, findingJSON{Rule: f.Rule, Severity: f.Severity.String(), Message: f.Message})
-		}
-	}
-	for _, s := range p.Steps {
-		sd := stepData{Title: s.Title, Commands: append([]string{}, s.Commands...), Notes: append([]string{}, s.Notes...), Target: string(s.Target), Undo: s.Undo}
-		if g := s.Gate; g != nil {
-			sd.Gate = &gateData{Name: string(g.Name), Pass: rollout.GatePass, Stop: rollout.GateStop, UndoFrom: g.UndoFrom, TimeoutSeconds: int(g.Timeout / time.Second)}
-		}
-		out.Steps = append(out.Steps, sd)
-	}
-	return out
 }
 
 // durationFlag is a duration flag whose error says what is accepted.

@@ -7,34 +7,33 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/typharender/typharender/finding"
+	"github.com/typharender/typharender/fleet"
 	"github.com/typharender/typharender/gitops"
 	"github.com/typharender/typharender/internal/english"
-	"github.com/typharender/typharender/internal/parallel"
 	"github.com/typharender/typharender/render"
 	"github.com/typharender/typharender/rollout"
+	"github.com/typharender/typharender/terway"
 	"github.com/typharender/typharender/values"
 )
 
 type renderFlags struct {
 	valueFlags
-	output    string
-	outputDir string
-	check     string
-	fleet     string
-	eniConfig string
-	failOn    failOnFlag
-	quiet     bool
-	checkDir  bool // --check names a directory
+	output, outputDir, check, fleet, eniConfig string
+	failOn                                     failOnFlag
+	quiet                                      bool
+	checkDir                                   bool // --check names a directory
 }
 
 func newRenderCmd(s streams) *cobra.Command {
 	f := &renderFlags{}
+	// The default images, from terway's table.
+	cutoff, guideTag := terway.KubeWithoutEndpointSliceV1beta1().String(), terway.DefaultTyphas()[0].Image.Tag
+	newImage := terway.DefaultTyphaFor(terway.KubeWithoutEndpointSliceV1beta1()).Image.Ref("")
 	c := &cobra.Command{
 		Use:   "render",
 		Short: "Render the Typha manifests for one cluster, or a fleet",
@@ -77,10 +76,10 @@ region, nodes, kubeVersion and any other values key. -f and --set apply to
 every entry; an entry's own keys win. If any entry is invalid, nothing is
 written and every invalid entry is listed.
 
-The Typha image is the guide's below Kubernetes 1.25 and Calico's
-quay.io/calico/typha:v3.24.5 from 1.25, where the guide's v3.20.2 never
+The Typha image is the guide's below Kubernetes ` + cutoff + ` and Calico's
+` + newImage + ` from ` + cutoff + `, where the guide's ` + guideTag + ` never
 syncs Felix. A release the version table says cannot serve Terway's Felix
-in the cluster (v3.20 to v3.22 from 1.25, v3.29 and later) is refused
+in the cluster (v3.20 to v3.22 from ` + cutoff + `, v3.29 and later) is refused
 (exit 2) unless vouched for with the one vouch.* key that lifts it; the
 claim is written on the Deployment, and the typha plan's gates prove it.
 
@@ -141,33 +140,31 @@ func (f *renderFlags) run(c *cobra.Command, s streams) error {
 		return usageError(c, fmt.Errorf("-o %q: want yaml or json", f.output))
 	}
 	// --check DIR compares a directory as --output-dir DIR would write it.
-	checkDir := false
 	if f.check != "" && f.check != "-" {
 		if st, err := os.Stat(f.check); err == nil && st.IsDir() {
-			checkDir = true
+			f.checkDir = true
 		}
 	}
 	switch {
 	case f.check != "" && f.outputDir != "":
 		return usageError(c, errors.New("--check and --output-dir: --check compares the rendering with a file, or with a directory --output-dir wrote; give one of them"))
-	case f.check != "" && f.fleet != "" && !checkDir:
+	case f.check != "" && f.fleet != "" && !f.checkDir:
 		return usageError(c, fmt.Errorf("--check %s with --fleet: want the directory the fleet was written to with --output-dir", f.check))
-	case f.fleet != "" && f.outputDir == "" && !checkDir:
+	case f.fleet != "" && f.outputDir == "" && !f.checkDir:
 		return usageError(c, fmt.Errorf("--fleet %s needs --output-dir DIR: each cluster is written to DIR/<name>/ (or --check DIR to compare with it)", f.fleet))
-	case (f.outputDir != "" || checkDir) && f.output != "yaml":
+	case (f.outputDir != "" || f.checkDir) && f.output != "yaml":
 		return usageError(c, fmt.Errorf("-o %s with a directory: --output-dir writes YAML files; -o json writes a List to stdout", f.output))
 	}
-	f.checkDir = checkDir
 	failOn, gate, err := f.failOn.severity(c)
 	if err != nil {
 		return err
 	}
-	in := &input{stdin: s.In, errOut: s.ErrOut}
+	in := newInput(s)
 	if f.fleet != "" && f.eniConfig != "" {
 		return usageError(c, errors.New("--eni-config with --fleet: it is one cluster's ConfigMap; lint each cluster's eni-config with its rendering instead (typharender lint --fleet)"))
 	}
 	if f.fleet != "" {
-		if set := f.clusterFlagsSet(c); len(set) > 0 {
+		if set := given(c, clusterFlags...); len(set) > 0 {
 			return usageError(c, fmt.Errorf("%s with --fleet: each fleet entry gives its own region, nodes and kubeVersion; use -f or --set for values common to every entry", strings.Join(set, ", ")))
 		}
 		return f.runFleet(c, s, in, failOn, gate)
@@ -183,7 +180,7 @@ func (f *renderFlags) run(c *cobra.Command, s streams) error {
 		if err != nil {
 			return err
 		}
-		if o.ENIConfig, err = readENIConfig("--eni-config "+displayName(f.eniConfig), data); err != nil {
+		if o.ENIConfig, err = render.ReadENIConfig("--eni-config "+displayName(f.eniConfig), data); err != nil {
 			return err
 		}
 	}
@@ -195,7 +192,6 @@ func (f *renderFlags) run(c *cobra.Command, s streams) error {
 	if gate && finding.Fails(res.Findings, failOn) {
 		return failure(fmt.Errorf("the rendering has warnings or findings at or above %s (--fail-on %s): nothing written", failOn, failOn))
 	}
-
 	if f.outputDir != "" || f.checkDir {
 		var layout render.Layout
 		files, err := layout.Files(res.Objects()...)
@@ -204,23 +200,18 @@ func (f *renderFlags) run(c *cobra.Command, s streams) error {
 		}
 		return f.writeDir(c, s, files, false)
 	}
-
-	var yamlOut bytes.Buffer
-	if err := render.EncodeYAML(&yamlOut, res.Objects()...); err != nil {
+	var out bytes.Buffer
+	encode := render.EncodeYAML
+	if f.output == "json" {
+		encode = render.EncodeJSON
+	}
+	if err := encode(&out, res.Objects()...); err != nil {
 		return failure(err)
 	}
-	out := yamlOut.Bytes()
-	if f.output == "json" {
-		var buf bytes.Buffer
-		if err := render.EncodeJSON(&buf, res.Objects()...); err != nil {
-			return failure(err)
-		}
-		out = buf.Bytes()
-	}
 	if f.check != "" {
-		return f.checkFile(c, s, in, out)
+		return f.checkFile(c, s, in, out.Bytes())
 	}
-	_, err = s.Out.Write(out)
+	_, err = s.Out.Write(out.Bytes())
 	return writeErr(err)
 }
 
@@ -229,44 +220,21 @@ func (f *renderFlags) runFleet(c *cobra.Command, s streams, in *input, failOn fi
 	if err != nil {
 		return err
 	}
-	name, clusters, bad, err := readFleet(in, f.fleet, base)
+	data, err := in.readAtMost("--fleet", f.fleet, values.MaxFleetBytes)
+	if big, ok := err.(*tooLargeError); ok {
+		return fmt.Errorf("--fleet %s", values.TooLarge(big.file, big.size, big.limit))
+	} else if err != nil {
+		return err
+	}
+	r, err := fleet.Render(displayName(f.fleet), data, base)
 	if err != nil {
-		return err
+		return fmt.Errorf("--fleet %w", err)
 	}
-	good, badValues := values.RenderFleet(name, clusters)
-	if err := badFleet(name, append(bad, badValues...), len(bad)+len(badValues)+len(good), "nothing was written"); err != nil {
-		return err
+	warnAll(s, r.Findings())
+	if failed := r.Failing(failOn); gate && failed > 0 {
+		return failure(fmt.Errorf("%d of %s have warnings or findings at or above %s (--fail-on %s): nothing written", failed, english.Count(len(r.Clusters), "cluster"), failOn, failOn))
 	}
-	// Encoding is most of the work: each cluster on any core, in order,
-	// each distinct object once (one Layout for the fleet).
-	var layout render.Layout
-	perCluster := make([][]render.File, len(good))
-	if err := parallel.For(len(good), func(i int) error {
-		fs, err := layout.Files(good[i].Result.Objects()...)
-		perCluster[i] = fs
-		return err
-	}); err != nil {
-		return failure(err)
-	}
-	var files []render.File
-	failed := 0
-	for i, g := range good {
-		for _, fd := range g.Result.Findings {
-			fd.Cluster = g.Cluster.Name
-			fmt.Fprintln(s.ErrOut, fd.Warning())
-		}
-		if gate && finding.Fails(g.Result.Findings, failOn) {
-			failed++
-		}
-		for _, fl := range perCluster[i] {
-			fl.Name = g.Cluster.Name + "/" + fl.Name
-			files = append(files, fl)
-		}
-	}
-	if failed > 0 {
-		return failure(fmt.Errorf("%d of %s have warnings or findings at or above %s (--fail-on %s): nothing written", failed, english.Count(len(good), "cluster"), failOn, failOn))
-	}
-	return f.writeDir(c, s, files, true)
+	return f.writeDir(c, s, r.Files(), true)
 }
 
 // writeDir writes files to --output-dir, or compares them with --check DIR.
@@ -355,67 +323,9 @@ func (f *renderFlags) command(c *cobra.Command, extra ...string) string {
 	return cmd
 }
 
-// explainValues formats the errors of values that cannot be rendered, with
-// a hint when a required key is missing.
-func explainValues(err error) error {
-	missing := errors.Is(err, values.ErrRequired)
-	err = invalidValues(err)
-	if missing {
-		err = fmt.Errorf("%w\n(give --region, --nodes and --kube-version, or the keys region, nodes and kubeVersion with -f or --set)", err)
-	}
-	return err
-}
-
-// invalidValues formats the errors of values that cannot be rendered.
-func invalidValues(err error) error {
-	return fmt.Errorf("invalid values:\n  %s", indent(err.Error()))
-}
-
-func indentErr(err error) string { return indent(err.Error()) }
-
-// readFleet reads and parses the fleet file named file (- for stdin),
-// bounded by values.MaxFleetBytes, applying each entry over base. It
-// returns the name to show for the file, the good and the bad entries.
-func readFleet(in *input, file string, base *values.Values) (string, []values.Cluster, []*values.EntryError, error) {
-	data, err := in.readAtMost("--fleet", file, values.MaxFleetBytes)
-	if big, ok := err.(*tooLargeError); ok {
-		return "", nil, nil, fmt.Errorf("--fleet %s", values.TooLarge(big.file, big.size, big.limit))
-	}
-	if err != nil {
-		return "", nil, nil, err
-	}
-	name := displayName(file)
-	clusters, bad, err := values.LoadFleet(name, data, base)
-	if err != nil {
-		return "", nil, nil, fmt.Errorf("--fleet %s", indentErr(err))
-	}
-	return name, clusters, bad, nil
-}
-
-// badFleet lists a fleet's invalid entries, in line order, as one error
-// that says what was not done; nil when there are none.
-func badFleet(name string, bad []*values.EntryError, total int, notDone string) error {
-	if len(bad) == 0 {
-		return nil
-	}
-	values.SortEntryErrors(bad)
-	var b strings.Builder
-	fmt.Fprintf(&b, "--fleet %s: %d of %d clusters are invalid; %s:", name, len(bad), total, notDone)
-	for _, e := range bad {
-		b.WriteString("\n  " + indent(e.Error()))
-	}
-	return errors.New(b.String())
-}
-
 func writeErr(err error) error {
 	if err != nil {
 		return failure(fmt.Errorf("writing output: %w", err))
 	}
 	return nil
-}
-
-func fixedCompletion(choices ...string) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-	return func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-		return slices.Clone(choices), cobra.ShellCompDirectiveNoFileComp
-	}
 }

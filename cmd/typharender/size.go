@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/yaml"
@@ -17,14 +16,12 @@ import (
 )
 
 type sizeFlags struct {
-	nodes, replicas string
-	nodesFrom       string // --nodes-from: kubectl get nodes -o json, counted
-	table           bool
-	from, to, step  int
-	fromS, toS      string // the --from and --to text, parsed in runTable
-	stepS           string
-	output          string
-	failOn          failOnFlag
+	valueFlags        // --nodes and --nodes-from
+	replicas          string
+	table             bool
+	fromS, toS, stepS string // --from, --to and --step as given
+	output            string
+	failOn            failOnFlag
 }
 
 // maxTableRows bounds --table, so that a typo in --step cannot print a
@@ -75,7 +72,7 @@ each node left out and why, goes to stderr. size has no
 	fl := c.Flags()
 	f.failOn.register(c, "")
 	fl.Var(&intString{&f.nodes}, "nodes", "the cluster's node count, 1 to 100000")
-	fl.StringVar(&f.nodesFrom, "nodes-from", "", "count the nodes that run Felix in this file, or - for stdin: the output of kubectl get nodes -o json (or -o yaml); instead of --nodes")
+	f.registerFrom(c, false)
 	fl.Var(&intString{&f.replicas}, "replicas", "a replica count to check against the advice (default: the recommendation)")
 	fl.BoolVar(&f.table, "table", false, "print replicas across a range of node counts")
 	f.fromS, f.toS, f.stepS = "100", "3000", "100"
@@ -93,27 +90,22 @@ func (f *sizeFlags) run(c *cobra.Command, s streams) error {
 	}
 	changed := c.Flags().Changed
 	if f.table {
-		if changed("nodes") || changed("replicas") || changed("nodes-from") {
+		if len(given(c, "nodes", "replicas", "nodes-from")) > 0 {
 			return usageError(c, errors.New("--table with --nodes or --replicas: --table prints the recommendation for a range; give --from, --to and --step instead"))
 		}
 		return f.runTable(c, s)
 	}
-	for _, name := range []string{"from", "to", "step"} {
-		if changed(name) {
-			return usageError(c, fmt.Errorf("--%s without --table: it sets the range of the table", name))
-		}
+	if set := given(c, "from", "to", "step"); len(set) > 0 {
+		return usageError(c, fmt.Errorf("%s without --table: it sets the range of the table", set[0]))
+	}
+	if !changed("nodes") && !changed("nodes-from") {
+		return usageError(c, errors.New("--nodes is required: want the cluster's node count, 1 to 100000, or --nodes-from with kubectl get nodes -o json (or --table for a range)"))
 	}
 	if changed("nodes") && changed("nodes-from") {
 		return usageError(c, errors.New("--nodes and --nodes-from: give one of them"))
 	}
-	if changed("nodes-from") {
-		count, err := readNodes(&input{stdin: s.In}, s.ErrOut, f.nodesFrom)
-		if err != nil {
-			return err
-		}
-		f.nodes = strconv.Itoa(count.Felix)
-	} else if !changed("nodes") {
-		return usageError(c, errors.New("--nodes is required: want the cluster's node count, 1 to 100000, or --nodes-from with kubectl get nodes -o json (or --table for a range)"))
+	if err := f.readFacts(c, newInput(s)); err != nil {
+		return err
 	}
 	nodes, err := strconv.Atoi(f.nodes)
 	if err != nil {
@@ -121,8 +113,7 @@ func (f *sizeFlags) run(c *cobra.Command, s streams) error {
 	}
 	replicas := 0
 	if changed("replicas") {
-		replicas, err = strconv.Atoi(f.replicas)
-		if err != nil || replicas < 1 {
+		if replicas, err = strconv.Atoi(f.replicas); err != nil || replicas < 1 {
 			return usageError(c, fmt.Errorf("--replicas %q: want a whole number, 1 or more", f.replicas))
 		}
 	}
@@ -135,9 +126,9 @@ func (f *sizeFlags) run(c *cobra.Command, s streams) error {
 		return err
 	}
 	if f.output == "text" {
-		err = writeErr(writeAdvice(s, a))
+		err = writeErr(a.WriteText(s.Out))
 	} else {
-		err = writeData(s, f.output, adviceData(a))
+		err = writeData(s, f.output, a)
 	}
 	if err != nil || !gate {
 		return err
@@ -155,62 +146,12 @@ func (f *sizeFlags) run(c *cobra.Command, s streams) error {
 	return nil
 }
 
-func writeAdvice(s streams, a sizing.Advice) error {
-	w := tabwriter.NewWriter(s.Out, 0, 0, 2, ' ', 0)
-	typha := fmt.Sprintf("not needed (%d nodes or fewer: each Felix can watch the API server directly)", sizing.RecommendAbove)
-	if a.UseTypha {
-		typha = fmt.Sprintf("recommended (more than %d nodes)", sizing.RecommendAbove)
-	}
-	fmt.Fprintf(w, "nodes:\t%d\n", a.Nodes)
-	fmt.Fprintf(w, "replicas:\t%d\n", a.Replicas)
-	fmt.Fprintf(w, "recommended:\t%d (one per %d nodes, at least %d)\n", a.Recommended, sizing.NodesPerReplica, sizing.MinReplicas)
-	fmt.Fprintf(w, "typha:\t%s\n", typha)
-	fmt.Fprintf(w, "api watchers:\t%d without Typha (one Felix per node), %d with Typha (%d Felix per replica)\n", a.Load.WatchersWithoutTypha, a.Load.WatchersWithTypha, a.Load.FelixPerTypha)
-	fmt.Fprintf(w, "reason:\t%s\n", a.Reason)
-	if len(a.Warnings) == 0 {
-		fmt.Fprintf(w, "warnings:\tnone\n")
-	} else {
-		fmt.Fprintf(w, "warnings:\n")
-		for _, warning := range a.Warnings {
-			fmt.Fprintf(w, "- %s\n", warning)
-		}
-	}
-	return w.Flush()
-}
-
-// advice is sizing.Advice as size -o json and yaml print it.
-type advice struct {
-	Nodes                int      `json:"nodes"`
-	Replicas             int      `json:"replicas"`
-	Recommended          int      `json:"recommended"`
-	Override             bool     `json:"override"`
-	UseTypha             bool     `json:"useTypha"`
-	WatchersWithoutTypha int      `json:"watchersWithoutTypha"`
-	WatchersWithTypha    int      `json:"watchersWithTypha"`
-	FelixPerTypha        int      `json:"felixPerTypha"`
-	Reason               string   `json:"reason"`
-	Warnings             []string `json:"warnings"`
-}
-
-func adviceData(a sizing.Advice) advice {
-	warnings := a.Warnings
-	if warnings == nil {
-		warnings = []string{}
-	}
-	return advice{
-		Nodes: a.Nodes, Replicas: a.Replicas, Recommended: a.Recommended, Override: a.Override,
-		UseTypha: a.UseTypha, WatchersWithoutTypha: a.Load.WatchersWithoutTypha,
-		WatchersWithTypha: a.Load.WatchersWithTypha, FelixPerTypha: a.Load.FelixPerTypha,
-		Reason: a.Reason, Warnings: warnings,
-	}
-}
-
 func (f *sizeFlags) runTable(c *cobra.Command, s streams) error {
+	var from, to, step int
 	for _, x := range []struct {
-		name string
-		text string
-		p    *int
-	}{{"from", f.fromS, &f.from}, {"to", f.toS, &f.to}, {"step", f.stepS, &f.step}} {
+		name, text string
+		p          *int
+	}{{"from", f.fromS, &from}, {"to", f.toS, &to}, {"step", f.stepS, &step}} {
 		n, err := strconv.Atoi(x.text)
 		if err != nil {
 			return usageError(c, fmt.Errorf("--%s %q: want a whole number", x.name, x.text))
@@ -218,36 +159,23 @@ func (f *sizeFlags) runTable(c *cobra.Command, s streams) error {
 		*x.p = n
 	}
 	switch {
-	case f.from < sizing.MinNodes || f.from > sizing.MaxNodes:
-		return usageError(c, fmt.Errorf("--from %d: want a node count from %d to %d", f.from, sizing.MinNodes, sizing.MaxNodes))
-	case f.to < f.from || f.to > sizing.MaxNodes:
-		return usageError(c, fmt.Errorf("--to %d: want a node count from --from (%d) to %d", f.to, f.from, sizing.MaxNodes))
-	case f.step < 1:
-		return usageError(c, fmt.Errorf("--step %d: want 1 or more", f.step))
-	case (f.to-f.from)/f.step+1 > maxTableRows:
-		return usageError(c, fmt.Errorf("--step %d: the table from %d to %d would have %d rows; want at most %d (a larger --step)", f.step, f.from, f.to, (f.to-f.from)/f.step+1, maxTableRows))
+	case from < sizing.MinNodes || from > sizing.MaxNodes:
+		return usageError(c, fmt.Errorf("--from %d: want a node count from %d to %d", from, sizing.MinNodes, sizing.MaxNodes))
+	case to < from || to > sizing.MaxNodes:
+		return usageError(c, fmt.Errorf("--to %d: want a node count from --from (%d) to %d", to, from, sizing.MaxNodes))
+	case step < 1:
+		return usageError(c, fmt.Errorf("--step %d: want 1 or more", step))
+	case (to-from)/step+1 > maxTableRows:
+		return usageError(c, fmt.Errorf("--step %d: the table from %d to %d would have %d rows; want at most %d (a larger --step)", step, from, to, (to-from)/step+1, maxTableRows))
 	}
-	var rows []advice
-	for n := f.from; n <= f.to; n += f.step {
-		a, err := sizing.Advise(n)
-		if err != nil {
-			return err // cannot happen: the range was checked
-		}
-		rows = append(rows, adviceData(a))
+	rows, err := sizing.Table(from, to, step)
+	if err != nil {
+		return err // cannot happen: the range was checked
 	}
 	if f.output != "text" {
 		return writeData(s, f.output, rows)
 	}
-	w := tabwriter.NewWriter(s.Out, 0, 0, 3, ' ', 0)
-	fmt.Fprintln(w, "NODES\tREPLICAS\tTYPHA\tFELIX PER REPLICA")
-	for _, r := range rows {
-		typha := "not needed"
-		if r.UseTypha {
-			typha = "recommended"
-		}
-		fmt.Fprintf(w, "%d\t%d\t%s\t%d\n", r.Nodes, r.Replicas, typha, r.FelixPerTypha)
-	}
-	return writeErr(w.Flush())
+	return writeErr(sizing.WriteTable(s.Out, rows))
 }
 
 // writeData writes v as indented JSON or as YAML.

@@ -1,0 +1,332 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/typharender/typharender/finding"
+	"github.com/typharender/typharender/sizing"
+	"github.com/typharender/typharender/terway"
+	"github.com/typharender/typharender/values"
+	"github.com/typharender/typharender/versioning"
+)
+
+// valueFlags are the flags that describe one cluster: the required three,
+// the two that read them from kubectl output, and Helm's -f and --set.
+type valueFlags struct {
+	region, nodes, kubeVersion string
+	files, sets                []string
+	nodesFrom                  string // --nodes-from: kubectl get nodes -o json, counted
+	kubeVersionFrom            string // --kube-version-from: kubectl version -o json
+}
+
+func (f *valueFlags) register(c *cobra.Command) {
+	fl := c.Flags()
+	fl.StringVar(&f.region, "region", "", "Alibaba Cloud region ID, such as cn-hangzhou (values key: region)")
+	fl.Var(&intString{&f.nodes}, "nodes", "the cluster's node count, 1 to 100000 (values key: nodes)")
+	fl.StringVar(&f.kubeVersion, "kube-version", "", "Kubernetes version as the cluster reports it, such as v1.30.7-aliyun.1 (values key: kubeVersion)")
+	f.registerFrom(c, true)
+	fl.StringArrayVarP(&f.files, "values", "f", nil, "a YAML values file, or - for stdin (repeatable; later files win)")
+	fl.StringArrayVar(&f.sets, "set", nil, "set values on the command line: key=value[,key=value] with dotted keys, such as image.tag=v3.28.5 (repeatable; wins over -f)")
+	_ = c.RegisterFlagCompletionFunc("region", func(_ *cobra.Command, _ []string, prefix string) ([]string, cobra.ShellCompDirective) {
+		var out []string
+		for _, r := range terway.KnownRegions() {
+			if strings.HasPrefix(r, prefix) {
+				out = append(out, r)
+			}
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	})
+}
+
+// registerFrom adds --nodes-from and, with version, --kube-version-from.
+func (f *valueFlags) registerFrom(c *cobra.Command, version bool) {
+	c.Flags().StringVar(&f.nodesFrom, "nodes-from", "", "count the nodes that run Felix in this file, or - for stdin: the output of kubectl get nodes -o json (or -o yaml); instead of --nodes")
+	if version {
+		c.Flags().StringVar(&f.kubeVersionFrom, "kube-version-from", "", "read the Kubernetes version from this file, or - for stdin: the output of kubectl version -o json; instead of --kube-version")
+	}
+}
+
+// given returns which of the named flags were given, as "--name".
+func given(c *cobra.Command, names ...string) []string {
+	var set []string
+	for _, name := range names {
+		if c.Flags().Changed(name) {
+			set = append(set, "--"+name)
+		}
+	}
+	return set
+}
+
+// clusterFlags are the flags that give one cluster's facts.
+var clusterFlags = []string{"region", "nodes", "kube-version", "nodes-from", "kube-version-from"}
+
+// base returns the values from -f and --set, in that order. Every
+// problem with them is reported at once.
+func (f *valueFlags) base(in *input) (*values.Values, error) {
+	v := &values.Values{}
+	bad, err := f.apply(v, in)
+	if err != nil {
+		return nil, err
+	}
+	if bad != nil {
+		return nil, invalidValues(bad)
+	}
+	return v, nil
+}
+
+// apply applies -f and --set to v, in that order, and returns every
+// problem with the values, joined; err is an input error: a file that
+// cannot be read, or is too large, ends it.
+func (f *valueFlags) apply(v *values.Values, in *input) (bad, err error) {
+	var list []error
+	for _, name := range f.files {
+		data, err := in.readAtMost("-f", name, values.MaxValuesBytes)
+		if big, ok := err.(*tooLargeError); ok {
+			return nil, invalidValues(values.TooLarge(big.file, big.size, big.limit))
+		}
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, v.ApplyFile(displayName(name), data))
+	}
+	for _, s := range f.sets {
+		list = append(list, v.ApplySet(s))
+	}
+	return errors.Join(list...), nil
+}
+
+// settings are the cluster flags given, as values settings; with partial
+// (lint's facts) an empty --kube-version or --region means unknown.
+func (f *valueFlags) settings(c *cobra.Command, partial bool) []values.Setting {
+	var out []values.Setting
+	for _, x := range []struct{ flag, key, value, label string }{
+		{"region", "region", f.region, "--region"},
+		{"nodes", "nodes", f.nodes, "--nodes"},
+		{"kube-version", "kubeVersion", f.kubeVersion, "--kube-version"},
+		{"nodes-from", "nodes", f.nodes, "--nodes-from " + displayName(f.nodesFrom)},
+		{"kube-version-from", "kubeVersion", f.kubeVersion, "--kube-version-from " + displayName(f.kubeVersionFrom)},
+	} {
+		if c.Flags().Changed(x.flag) && !(partial && x.value == "" && x.flag != "nodes") {
+			out = append(out, values.Setting{Key: x.key, Label: x.label, Value: x.value})
+		}
+	}
+	return out
+}
+
+// values returns the values from -f, --set and then the cluster flags,
+// ready to render: every problem with them, the options they describe
+// included, is reported at once.
+func (f *valueFlags) values(c *cobra.Command, in *input) (*values.Values, error) {
+	if err := f.readFacts(c, in); err != nil {
+		return nil, err
+	}
+	v := &values.Values{}
+	applied, err := f.apply(v, in)
+	if err != nil {
+		return nil, err
+	}
+	bad := []error{applied}
+	for _, s := range f.settings(c, false) {
+		bad = append(bad, v.SetFlag(s.Key, s.Label, s.Value))
+	}
+	if err := errors.Join(bad...); err != nil {
+		return nil, explainValues(v.Check(err))
+	}
+	return v, nil
+}
+
+// readFacts reads --nodes-from and --kube-version-from into the node
+// count and version, as --nodes and --kube-version would give them; what
+// was read goes to stderr.
+func (f *valueFlags) readFacts(c *cobra.Command, in *input) error {
+	for _, pair := range [][2]string{{"nodes", "nodes-from"}, {"kube-version", "kube-version-from"}} {
+		if c.Flags().Changed(pair[0]) && c.Flags().Changed(pair[1]) {
+			return usageError(c, fmt.Errorf("--%s and --%s: give one of them", pair[0], pair[1]))
+		}
+	}
+	if c.Flags().Changed("nodes-from") {
+		label := "--nodes-from " + displayName(f.nodesFrom)
+		data, err := in.readAtMost("--nodes-from", f.nodesFrom, sizing.MaxNodeListBytes)
+		if big, ok := err.(*tooLargeError); ok {
+			return fmt.Errorf("--nodes-from %s: %s (sizing.MaxNodeListBytes): trim the node list to names, labels and nodeInfo.operatingSystem first (see typharender render --help)", displayName(big.file), big.overLimit())
+		} else if err != nil {
+			return err
+		}
+		count, err := sizing.ReadNodes(data)
+		if count.Total > 0 {
+			fmt.Fprintln(in.errOut, strings.Join(count.Lines(label), "\n"))
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", label, err)
+		}
+		f.nodes = strconv.Itoa(count.Felix)
+	}
+	if c.Flags().Changed("kube-version-from") {
+		label := "--kube-version-from " + displayName(f.kubeVersionFrom)
+		data, err := in.readAtMost("--kube-version-from", f.kubeVersionFrom, versioning.MaxKubectlBytes)
+		if big, ok := err.(*tooLargeError); ok {
+			return fmt.Errorf("--kube-version-from %s: %s (versioning.MaxKubectlBytes): want the output of kubectl version -o json, well under 1 KiB", displayName(big.file), big.overLimit())
+		} else if err != nil {
+			return err
+		}
+		v, err := versioning.FromKubectl(data)
+		if err != nil {
+			return fmt.Errorf("%s: %w", label, err)
+		}
+		fmt.Fprintf(in.errOut, "%s: serverVersion.gitVersion %s\n", label, v.Original())
+		f.kubeVersion = v.Original()
+	}
+	return nil
+}
+
+// explainValues formats the errors of values that cannot be rendered, with
+// a hint when a required key is missing.
+func explainValues(err error) error {
+	missing := errors.Is(err, values.ErrRequired)
+	err = invalidValues(err)
+	if missing {
+		err = fmt.Errorf("%w\n(give --region, --nodes and --kube-version, or the keys region, nodes and kubeVersion with -f or --set)", err)
+	}
+	return err
+}
+
+// invalidValues formats the errors of values that cannot be rendered.
+func invalidValues(err error) error {
+	return fmt.Errorf("invalid values:\n  %s", indent(err.Error()))
+}
+
+// failOnFlag is --fail-on on render, plan, size and lint, with one
+// meaning: the command exits 1 when a warning or finding it reports is at
+// or above the severity, a warning of its own counting as a warning.
+type failOnFlag struct{ value string }
+
+func (f *failOnFlag) register(c *cobra.Command, def string) {
+	c.Flags().StringVar(&f.value, "fail-on", def, "exit 1 when a warning or finding the command reports is at or above this severity: warning (warnings and errors) or error (errors only); the command's own warnings count as warnings")
+	_ = c.RegisterFlagCompletionFunc("fail-on", fixedCompletion("warning", "error"))
+}
+
+// severity returns the --fail-on severity, and false when there is none.
+func (f *failOnFlag) severity(c *cobra.Command) (finding.Severity, bool, error) {
+	if f.value == "" {
+		return 0, false, nil
+	}
+	sev, err := finding.ParseSeverity(f.value)
+	if err != nil || sev == finding.Info {
+		return 0, false, usageError(c, fmt.Errorf("--fail-on %q: want warning or error", f.value))
+	}
+	return sev, true, nil
+}
+
+// warnAll writes findings to stderr, one line each, as
+// finding.Finding.Warning formats them.
+func warnAll(s streams, findings []finding.Finding) {
+	for _, f := range findings {
+		fmt.Fprintln(s.ErrOut, f.Warning())
+	}
+}
+
+// intString is an int flag kept as text, so that a bad value is reported
+// with the values key's explanation.
+type intString struct{ p *string }
+
+func (v *intString) String() string     { return *v.p }
+func (v *intString) Set(s string) error { *v.p = s; return nil }
+func (v *intString) Type() string       { return "int" }
+
+// input reads the files named on the command line; "-" is stdin, which can
+// be read once. flag names the flag that gave the file, "" for an argument.
+type input struct {
+	stdin     io.Reader
+	stdinUsed string    // the flag that read stdin
+	errOut    io.Writer // where reading reports what it read (--nodes-from)
+}
+
+func newInput(s streams) *input { return &input{stdin: s.In, errOut: s.ErrOut} }
+
+func (in *input) read(flag, name string) ([]byte, error) { return in.readAtMost(flag, name, 0) }
+
+// tooLargeError is readAtMost's error for input over its limit; callers
+// say which limit, as values.TooLarge does.
+type tooLargeError struct {
+	file        string
+	size, limit int64 // size is -1 when not known (stdin, read up to the limit)
+}
+
+func (e *tooLargeError) Error() string { return e.file + ": is " + e.overLimit() }
+
+// overLimit says how big the input is against its limit.
+func (e *tooLargeError) overLimit() string {
+	if e.size < 0 {
+		return fmt.Sprintf("larger than the %d-byte limit", e.limit)
+	}
+	return fmt.Sprintf("%d bytes, over the %d-byte limit", e.size, e.limit)
+}
+
+// readAtMost is read for input of at most limit bytes (no limit when 0):
+// larger input is refused with a *tooLargeError before it is read whole.
+func (in *input) readAtMost(flag, name string, limit int64) ([]byte, error) {
+	label := strings.TrimSpace(flag + " " + name)
+	var r io.Reader = in.stdin
+	switch {
+	case name == "-" && in.stdinUsed != "":
+		return nil, fmt.Errorf("%s: stdin is already read by %s: want - at most once", strings.TrimSpace(flag+" -"), in.stdinUsed)
+	case name == "-":
+		in.stdinUsed, label = label, label+": reading stdin"
+	case name == "":
+		return nil, fmt.Errorf("%s \"\": want a file name, or - for stdin", flag)
+	default:
+		file, err := os.Open(name)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", label, unwrapPathError(err))
+		}
+		defer file.Close()
+		if st, err := file.Stat(); err == nil && st.Mode().IsRegular() && limit > 0 && st.Size() > limit {
+			return nil, &tooLargeError{name, st.Size(), limit}
+		}
+		r = file
+	}
+	if limit > 0 {
+		r = io.LimitReader(r, limit+1)
+	}
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", label, unwrapPathError(err))
+	}
+	if limit > 0 && int64(len(data)) > limit {
+		// stdin, not a regular file, or it grew: its size is not known.
+		return nil, &tooLargeError{displayName(name), -1, limit}
+	}
+	return data, nil
+}
+
+// unwrapPathError drops the operation and path os errors repeat.
+func unwrapPathError(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err
+	}
+	return err
+}
+
+func displayName(name string) string {
+	if name == "-" {
+		return "<stdin>"
+	}
+	return name
+}
+
+// indent indents every line of s after the first by two spaces.
+func indent(s string) string { return strings.ReplaceAll(s, "\n", "\n  ") }
+
+func fixedCompletion(choices ...string) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+	return func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return slices.Clone(choices), cobra.ShellCompDirectiveNoFileComp
+	}
+}
