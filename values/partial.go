@@ -68,3 +68,48 @@ func keyOrder(err error) int {
 	}
 	return 0
 }
+
+// File is a values file, or another input, given by name with its
+// contents.
+type File struct {
+	Name string // as errors name it: the path, or "<stdin>"
+	Data []byte
+}
+
+// Sources are where one cluster's values come from, applied in this
+// order, later winning: values files (Helm's -f), --set expressions, then
+// dedicated settings (a CLI's --region, --nodes and --kube-version).
+type Sources struct {
+	Files    []File
+	Sets     []string
+	Settings []Setting
+}
+
+// Apply applies s to new Values and returns them with every problem of
+// applying them, joined ([Values.ApplyFile], [Values.ApplySet],
+// [Values.SetFlag]); the options they describe are not checked.
+func (s Sources) Apply() (*Values, error) {
+	v := &Values{}
+	var bad []error
+	for _, f := range s.Files {
+		bad = append(bad, v.ApplyFile(f.Name, f.Data))
+	}
+	for _, set := range s.Sets {
+		bad = append(bad, v.ApplySet(set))
+	}
+	for _, st := range s.Settings {
+		bad = append(bad, v.SetFlag(st.Key, st.Label, st.Value))
+	}
+	return v, errors.Join(bad...)
+}
+
+// Values applies s and returns the values ready to render, or every
+// problem with them at once, the options they describe included
+// ([Values.Check]).
+func (s Sources) Values() (*Values, error) {
+	v, err := s.Apply()
+	if err != nil {
+		return nil, v.Check(err)
+	}
+	return v, nil
+}

@@ -68,39 +68,24 @@ func given(c *cobra.Command, names ...string) []string {
 // clusterFlags are the flags that give one cluster's facts.
 var clusterFlags = []string{"region", "nodes", "kube-version", "nodes-from", "kube-version-from"}
 
-// base returns the values from -f and --set, in that order. Every
-// problem with them is reported at once.
-func (f *valueFlags) base(in *input) (*values.Values, error) {
-	v := &values.Values{}
-	bad, err := f.apply(v, in)
-	if err != nil {
-		return nil, err
-	}
-	if bad != nil {
-		return nil, invalidValues(bad)
-	}
-	return v, nil
-}
-
-// apply applies -f and --set to v, in that order, and returns every
-// problem with the values, joined; err is an input error: a file that
-// cannot be read, or is too large, ends it.
-func (f *valueFlags) apply(v *values.Values, in *input) (bad, err error) {
-	var list []error
+// sources reads -f and returns the values sources: -f, --set and, with
+// cluster, the cluster flags. A file that cannot be read, or is too
+// large, ends it.
+func (f *valueFlags) sources(c *cobra.Command, in *input, cluster bool) (values.Sources, error) {
+	src := values.Sources{Sets: f.sets}
 	for _, name := range f.files {
 		data, err := in.readAtMost("-f", name, values.MaxValuesBytes)
 		if big, ok := err.(*tooLargeError); ok {
-			return nil, invalidValues(values.TooLarge(big.file, big.size, big.limit))
+			return src, invalidValues(values.TooLarge(big.file, big.size, big.limit))
+		} else if err != nil {
+			return src, err
 		}
-		if err != nil {
-			return nil, err
-		}
-		list = append(list, v.ApplyFile(displayName(name), data))
+		src.Files = append(src.Files, values.File{Name: displayName(name), Data: data})
 	}
-	for _, s := range f.sets {
-		list = append(list, v.ApplySet(s))
+	if cluster {
+		src.Settings = f.settings(c, false)
 	}
-	return errors.Join(list...), nil
+	return src, nil
 }
 
 // settings are the cluster flags given, as values settings; with partial
@@ -128,17 +113,13 @@ func (f *valueFlags) values(c *cobra.Command, in *input) (*values.Values, error)
 	if err := f.readFacts(c, in); err != nil {
 		return nil, err
 	}
-	v := &values.Values{}
-	applied, err := f.apply(v, in)
+	src, err := f.sources(c, in, true)
 	if err != nil {
 		return nil, err
 	}
-	bad := []error{applied}
-	for _, s := range f.settings(c, false) {
-		bad = append(bad, v.SetFlag(s.Key, s.Label, s.Value))
-	}
-	if err := errors.Join(bad...); err != nil {
-		return nil, explainValues(v.Check(err))
+	v, err := src.Values()
+	if err != nil {
+		return nil, explainValues(err)
 	}
 	return v, nil
 }

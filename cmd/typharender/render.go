@@ -216,9 +216,13 @@ func (f *renderFlags) run(c *cobra.Command, s streams) error {
 }
 
 func (f *renderFlags) runFleet(c *cobra.Command, s streams, in *input, failOn finding.Severity, gate bool) error {
-	base, err := f.base(in)
+	src, err := f.sources(c, in, false)
 	if err != nil {
 		return err
+	}
+	base, err := src.Apply()
+	if err != nil {
+		return invalidValues(err)
 	}
 	data, err := in.readAtMost("--fleet", f.fleet, values.MaxFleetBytes)
 	if big, ok := err.(*tooLargeError); ok {
