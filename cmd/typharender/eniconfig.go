@@ -22,38 +22,6 @@ func newENIConfigCmd(s streams) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "eni-config --mode typha|disable-policy FILE|-",
 		Short: "Edit Terway's eni-config ConfigMap for Typha, or to disable NetworkPolicy",
-		Long: `Read the cluster's eni-config ConfigMap, as
-kubectl -n kube-system get cm eni-config -o yaml (or -o json) prints it,
-managedFields and all, from FILE or stdin (-), and write the edited
-ConfigMap to stdout. Only the keys the mode names change; everything else,
-eni_conf included, is kept byte for byte.
-
-  --mode typha           felix_relay_service: calico-typha, and
-                         disable_network_policy: "false" where the key exists
-  --mode disable-policy  disable_network_policy: "true"
-
-With --mode typha, an eni-config under which Felix is not the policy
-engine (IPVlan, DataPath V2 or network_policy_provider ebpf: Cilium) is
-refused (exit 2), naming the key that decided, as plan refuses it:
-Typha would serve no one. --allow-no-felix edits it anyway.
-
-Both keys are top-level data keys, not fields of the eni_conf JSON. With
---patch, write the minimal JSON merge patch instead, for
-kubectl patch --type merge ({} when nothing needs to change). The changes
-and warnings go to stderr. Terway reads both keys at start: restart it
-afterwards (see typharender plan).`,
-		Example: `  # Patch the cluster in place
-  kubectl -n kube-system get cm eni-config -o yaml > eni-config.yaml
-  kubectl -n kube-system patch cm eni-config --type merge \
-    -p "$(typharender eni-config --mode typha --patch eni-config.yaml)"
-
-  # Or write the edited ConfigMap, review it, and replace
-  kubectl -n kube-system get cm eni-config -o yaml \
-    | typharender eni-config --mode typha - > eni-config.new.yaml
-  kubectl replace -f eni-config.new.yaml
-
-  # Turn NetworkPolicy off
-  typharender eni-config --mode disable-policy --patch eni-config.yaml`,
 		Args: func(c *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usageError(c, fmt.Errorf("want one argument, the eni-config ConfigMap file or - for stdin; got %d", len(args)))

@@ -37,68 +37,6 @@ func newLintCmd(s streams) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "lint PATH... | -\n  typharender lint --fleet FLEET DIR",
 		Short: "Check Typha and eni-config manifests against a cluster's size, version and region",
-		Long: `Check Typha manifests and Terway's eni-config ConfigMap before they reach a
-cluster, with the rules typharender renders by: the PodDisruptionBudget API
-for the Kubernetes version, replicas for the node count, the image and its
-region, the Service's port and selector, the Deployment's selector, and the
-eni-config keys disable_network_policy and felix_relay_service.
-
-PATH is a file, a directory (read recursively for .yaml, .yml and .json
-files, in lexical order) or - for stdin. Files may hold several YAML
-documents, JSON (one value, or several one after the other, as kubectl
-reads them), or v1 List objects.
-
-The cluster facts --nodes, --kube-version and --region are each optional
-(--nodes-from and --kube-version-from read the first two from kubectl
-output, as for render):
-a rule that needs a fact not given is skipped, and --verbose says which
-and why. A bad value gets the message render gives for the same flag.
-Findings go to stdout as -o text (file:line: severity [ID] message), json,
-github (workflow annotations) or sarif (SARIF 2.1.0, for code scanning);
---format is an alias of -o.
-
-A directory walk passes over hidden files and directories, what an
---exclude glob matches (a name anywhere, or a path below the directory
-when the glob has a slash; repeatable), and documents that are not
-Kubernetes objects, such as Helm values files and CI workflows (--verbose
-lists them). A file named explicitly is read whatever it holds.
-
---terway says the cluster runs Terway, so that typha-relay-not-configured
-asks for eni-config's felix_relay_service even when eni-config is not
-among the inputs; an eni-config among them says so as well.
-
---fleet FLEET DIR lints each cluster the fleet file lists (as render
---fleet takes it) in DIR/<name>/, with that cluster's own nodes,
-kubeVersion and region; findings are prefixed with the cluster's name.
-
-On stderr a summary line gives the files, objects, findings by severity
-and the time, with --verbose or when 100 files or more are read (a fleet
-included); --quiet prints the findings and nothing else, exit code aside.
-
-Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it,
-2 unreadable input or a usage error. ` + fmt.Sprintf(`Inputs are limited to %d MiB each
-(%d MiB per document), %d documents, %d levels of nesting, %d YAML nodes
-per document and %d per file with aliases expanded (lint's MaxInputBytes,
-MaxDocumentBytes, MaxDocuments, MaxDepth, MaxNodes and MaxInputNodes), and
-%d files per run (per cluster with --fleet).`, lint.MaxInputBytes>>20, lint.MaxDocumentBytes>>20, lint.MaxDocuments, lint.MaxDepth, lint.MaxNodes, lint.MaxInputNodes, lint.MaxFiles),
-		Example: `  # Everything a 1,000-node cn-hangzhou cluster on 1.30 will get
-  typharender lint --nodes 1000 --kube-version v1.30.7-aliyun.1 --region cn-hangzhou deploy/
-
-  # Render and lint in one pipe
-  typharender render --region cn-hangzhou --nodes 1000 --kube-version 1.30 | typharender lint -
-
-  # The live eni-config together with the manifests
-  kubectl -n kube-system get cm eni-config -o yaml | typharender lint - deploy/typha.yaml
-
-  # Annotations in a GitHub Actions job, failing on warnings too
-  typharender lint -o github --fail-on warning deploy/
-
-  # A repository with a Helm chart beside the manifests
-  typharender lint --terway --exclude 'templates' --exclude '*.json' .
-
-  # Every cluster of a fleet, each with its own facts
-  typharender render --fleet clusters.yaml --output-dir fleet/ --quiet
-  typharender lint --fleet clusters.yaml fleet/`,
 		RunE: func(c *cobra.Command, args []string) error {
 			return f.run(c, s, args)
 		},

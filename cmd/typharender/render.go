@@ -17,7 +17,6 @@ import (
 	"github.com/typharender/typharender/internal/english"
 	"github.com/typharender/typharender/render"
 	"github.com/typharender/typharender/rollout"
-	"github.com/typharender/typharender/terway"
 	"github.com/typharender/typharender/values"
 )
 
@@ -31,92 +30,10 @@ type renderFlags struct {
 
 func newRenderCmd(s streams) *cobra.Command {
 	f := &renderFlags{}
-	// The default images, from terway's table.
-	cutoff, guideTag := terway.KubeWithoutEndpointSliceV1beta1().String(), terway.DefaultTyphas()[0].Image.Tag
-	newImage := terway.DefaultTyphaFor(terway.KubeWithoutEndpointSliceV1beta1()).Image.Ref("")
 	c := &cobra.Command{
 		Use:   "render",
 		Short: "Render the Typha manifests for one cluster, or a fleet",
-		Long: `Render the Typha Service, Deployment, PodDisruptionBudget and BGPPeer
-CustomResourceDefinition for a cluster, as the vendor guide's
-calico-typha.yaml with the region, replicas and API versions filled in.
-
-The cluster is described by --region, --nodes and --kube-version, or by the
-same keys in values files (-f) and --set, applied in that order: values
-files in order, then --set in order, then the three flags; later wins.
-` + values.Help() + `
-
---nodes-from FILE (or - for stdin) takes the node count from the output of
-kubectl get nodes -o json (or -o yaml): the nodes that run Felix, that is
-Linux nodes that are neither virtual nodes (type=virtual-kubelet) nor
-exclusive-ENI nodes (k8s.aliyun.com/exclusive-mode-eni-type=eniOnly). What
-was counted, and each node left out and why, goes to stderr. The file may
-be at most 256 MiB; for a larger cluster keep only what is read:
-  kubectl get nodes -o json | jq '{kind, items: [.items[] | {metadata:
-    {name: .metadata.name, labels: .metadata.labels}, status: {nodeInfo:
-    {operatingSystem: .status.nodeInfo.operatingSystem}}}]}'
---kube-version-from FILE (or -) takes the version from kubectl version -o
-json (serverVersion.gitVersion), at most 64 KiB. Each replaces its flag.
-
-Output is multi-document YAML on stdout, or a v1 List with -o json.
---output-dir DIR writes one file per object, NN-<kind>-<name>.yaml, and a
-kustomization.yaml listing them, into DIR (kept, with its mode and owner):
-all or nothing, removing NN- files it no longer writes, leaving every other
-file alone, and refusing to overwrite what it did not write. --check FILE
-compares the rendering with FILE and exits 1 with a unified diff when they
-differ; --check DIR compares DIR with what --output-dir DIR would write (a
-fleet included), file by file.
-
---quiet (-q) prints one line for a directory written instead of a line per
-file, for fleets of thousands of clusters.
-
---fleet FILE renders every cluster the file lists into DIR/<name>/ (with
---output-dir DIR): a mapping with clusters, a list of entries with name,
-region, nodes, kubeVersion and any other values key. -f and --set apply to
-every entry; an entry's own keys win. If any entry is invalid, nothing is
-written and every invalid entry is listed.
-
-The Typha image is the guide's below Kubernetes ` + cutoff + ` and Calico's
-` + newImage + ` from ` + cutoff + `, where the guide's ` + guideTag + ` never
-syncs Felix. A release the version table says cannot serve Terway's Felix
-in the cluster (v3.20 to v3.22 from ` + cutoff + `, v3.29 and later) is refused
-(exit 2) unless vouched for with the one vouch.* key that lifts it; the
-claim is written on the Deployment, and the typha plan's gates prove it.
-
-The rendering is checked with lint's rules for the cluster it describes
-(and against the cluster's eni-config with --eni-config): what lint would
-say of the output, such as a Typha image at latest, is printed as a
-warning with its rule ID; in a fleet, after "cluster NAME: ".
---fail-on warning|error exits 1, writing nothing, when a warning or
-finding reaches that severity (for CI), for one cluster or a fleet.
-
-Warnings go to stderr.`,
-		Example: `  # The manifests for a 1,000-node cluster in cn-hangzhou
-  typharender render --region cn-hangzhou --nodes 1000 --kube-version v1.36.1-aliyun.1
-
-  # Node count and version from kubectl, with replicas that follow the
-  # cluster, metrics and zone spread
-  kubectl get nodes -o json > nodes.json
-  kubectl version -o json > version.json
-  typharender render --region cn-hangzhou --nodes-from nodes.json --kube-version-from version.json \
-    --set autoscaler.enabled=true,metrics.enabled=true,zoneSpread.enabled=true
-
-  # Pin the image and add resources, Helm-style
-  typharender render -f values.yaml --set image.tag=v3.28.5 --set resources.requests.cpu=250m
-
-  # Through a mirror of Calico's image (the typha plan gives the skopeo copy)
-  typharender render -f values.yaml --set image.registry=team-registry-vpc.cn-hangzhou.cr.aliyuncs.com
-
-  # A kustomize directory for a GitOps repository
-  typharender render --region cn-hangzhou --nodes 1000 --kube-version v1.30.7-aliyun.1 --output-dir typha/
-
-  # Fail CI when the committed manifest, or directory, is stale
-  typharender render -f values.yaml --check deploy/calico-typha.yaml
-  typharender render --fleet clusters.yaml --check fleet/
-
-  # Every cluster of a fleet, into fleet/<name>/
-  typharender render --fleet clusters.yaml --output-dir fleet/`,
-		Args: noArgs,
+		Args:  noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			return f.run(c, s)
 		},

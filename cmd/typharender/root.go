@@ -53,27 +53,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // newRootCmd returns the typharender command with every subcommand.
 func newRootCmd(s streams, version string) *cobra.Command {
 	root := &cobra.Command{
-		Use:   "typharender",
-		Short: "Render, check and explain Typha manifests for Terway NetworkPolicy on ACK",
-		Long: `typharender renders the manifests that make NetworkPolicy scale in large
-Alibaba Cloud ACK clusters running the Terway CNI: the Typha Service,
-Deployment, PodDisruptionBudget and BGPPeer CRD, and the edit of Terway's
-eni-config ConfigMap. It follows the vendor guide "Optimize the scalability
-of NetworkPolicy in large-scale Terway clusters".
-
-Data goes to stdout, warnings and errors to stderr. Exit codes: 0 ok,
-1 a check found a difference (or output could not be written), 2 bad input
-or usage.`,
-		Example: `  # The manifests for a 1,000-node cluster
-  typharender render --region cn-hangzhou --nodes 1000 --kube-version v1.30.7-aliyun.1
-
-  # How many Typha replicas, and why
-  typharender size --nodes 1000
-
-  # The rollout, step by step, with the exact eni-config patch
-  kubectl -n kube-system get cm eni-config -o yaml > eni-config.yaml
-  typharender plan --mode typha --region cn-hangzhou --nodes 1000 \
-    --kube-version v1.30.7-aliyun.1 --eni-config eni-config.yaml`,
+		Use:           "typharender",
+		Short:         "Render, check and explain Typha manifests for Terway NetworkPolicy on ACK",
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}
@@ -97,6 +78,8 @@ or usage.`,
 		newLintCmd(s),
 		newVersionCmd(s, version),
 	)
+
+	setHelp(root, helpFacts())
 
 	// Cobra adds completion and help on Execute; add them now so that
 	// they follow the same rules. An unknown shell is a usage error.

@@ -33,38 +33,7 @@ func newSizeCmd(s streams) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "size (--nodes N [--replicas R] | --table [--from N --to N --step N])",
 		Short: "Explain how many Typha replicas a cluster needs",
-		Long: `Print the Typha advice for a node count: the replica count
-(max(3, ceil(nodes/200)), the guide's rule), whether Typha is recommended
-(above 100 nodes), the API server watchers with and without Typha, the
-warnings and the reasoning. --replicas checks a replica count of your own
-against the advice. The advice, warnings included, is the output: it goes
-to stdout.
-
---table prints the replica count across a range of node counts, from
---from to --to in steps of --step.
-
---nodes-from FILE (or - for stdin) reads kubectl get nodes -o json (or
--o yaml) and counts the nodes that run Felix: Linux nodes that are
-neither virtual nodes (type=virtual-kubelet) nor exclusive-ENI nodes
-(k8s.aliyun.com/exclusive-mode-eni-type=eniOnly). What was counted, and
-each node left out and why, goes to stderr. size has no
---kube-version-from: its advice does not depend on the version.`,
-		Example: `  # How many replicas for 1,000 nodes, and why
-  typharender size --nodes 1000
-
-  # Count the nodes that run Felix from kubectl (virtual, exclusive-ENI and
-  # Windows nodes are left out, and listed on stderr)
-  kubectl get nodes -o json | typharender size --nodes-from -
-
-  # Is 3 replicas enough for 2,000 nodes?
-  typharender size --nodes 2000 --replicas 3
-
-  # Replicas from 100 to 3,000 nodes, every 100 nodes
-  typharender size --table
-
-  # Up to 10,000 nodes, every 1,000, as JSON
-  typharender size --table --from 1000 --to 10000 --step 1000 -o json`,
-		Args: noArgs,
+		Args:  noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			return f.run(c, s)
 		},

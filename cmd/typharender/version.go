@@ -12,19 +12,7 @@ func newVersionCmd(s streams, version string) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print the typharender version and the default Typha image",
-		Long: `Print the typharender module version, as the Go build recorded it, and
-the Typha image rendered by default for each range of Kubernetes versions,
-with the guide's region placeholder where the image is in the cluster's own
-registry.
-
-The version is the release, vX.Y.Z, when typharender was installed with
-go install github.com/typharender/typharender/cmd/typharender@vX.Y.Z. Built
-in a git checkout, it is the version Go derives from git: the release
-tagged at that commit, or a pseudo-version after it, with +dirty for
-uncommitted changes. It is "(devel)" when Go recorded none (go run, or
--buildvcs=false).`,
-		Example: `  typharender version`,
-		Args:    noArgs,
+		Args:  noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			fmt.Fprintf(s.Out, "typharender %s\n", version)
 			rows := terway.DefaultTyphas()
