@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/typharender/typharender/internal/diff"
+	"github.com/typharender/typharender/internal/english"
 	"github.com/typharender/typharender/render"
 )
 
@@ -54,6 +55,14 @@ func Compare(dir string, files []render.File, fleet bool) (*Comparison, error) {
 		fmt.Fprintf(&out, "Only in %s: %s\n", dir, f.path)
 	}
 	return &Comparison{Report: out.String(), Differ: len(sc.conflicts) + len(sc.writes) + len(sc.removes)}, nil
+}
+
+// Differs says how many files differ: "1 file differs", "3 files differ".
+func (c *Comparison) Differs() string {
+	if c.Differ == 1 {
+		return "1 file differs"
+	}
+	return english.Count(c.Differ, "file") + " differ"
 }
 
 // FileComparison is how a file differs from a rendering.

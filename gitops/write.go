@@ -314,6 +314,23 @@ func writeFS(fsys treeFS, dir string, files []render.File, fleet bool) (*Result,
 	return res, nil
 }
 
+// Lines say what the Write of files did, a line per file: "removed
+// PATH" for each file removed, "wrote PATH" for each written, then "left
+// N files as rendered already, unchanged" when some were.
+func (r *Result) Lines(files []render.File) []string {
+	var lines []string
+	for _, p := range r.Removed {
+		lines = append(lines, "removed "+p)
+	}
+	for _, p := range r.Written {
+		lines = append(lines, "wrote "+p)
+	}
+	if same := len(files) - len(r.Written); same > 0 {
+		lines = append(lines, "left "+english.Count(same, "file")+" as rendered already, unchanged")
+	}
+	return lines
+}
+
 // Summary is one line for a directory written, for fleets of thousands of
 // clusters: "wrote 50000 files for 10000 clusters into fleet/ (removed
 // 2)", or "wrote 3 files for 10000 clusters into fleet/ (49997

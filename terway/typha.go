@@ -416,3 +416,19 @@ const (
 	calicoRegistry        = "quay.io"
 	calicoTyphaRepository = "calico/typha"
 )
+
+// DefaultTyphaLines names the default image of each row, for people, with
+// the guide's region placeholder where the image is in the cluster's own
+// registry: "Kubernetes 1.16 to 1.24: registry-vpc.{REGION-ID}.aliyuncs.com/acs/typha:v3.20.2".
+func DefaultTyphaLines() []string {
+	var out []string
+	for i, row := range defaultTyphas {
+		span := row.Since.String() + " and later"
+		if i+1 < len(defaultTyphas) {
+			next := defaultTyphas[i+1].Since
+			span = fmt.Sprintf("%s to %d.%d", row.Since, next.Major(), next.Minor()-1)
+		}
+		out = append(out, fmt.Sprintf("Kubernetes %s: %s", span, row.Image.Ref(DefaultRegistry(RegionPlaceholder))))
+	}
+	return out
+}

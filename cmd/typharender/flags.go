@@ -18,13 +18,12 @@ import (
 	"github.com/typharender/typharender/versioning"
 )
 
-// valueFlags are the flags that describe one cluster: the required three,
-// the two that read them from kubectl output, and Helm's -f and --set.
+// valueFlags describe one cluster: the required three, the two that read
+// them from kubectl output, and Helm's -f and --set.
 type valueFlags struct {
 	region, nodes, kubeVersion string
+	nodesFrom, kubeVersionFrom string // kubectl get nodes -o json (counted); kubectl version -o json
 	files, sets                []string
-	nodesFrom                  string // --nodes-from: kubectl get nodes -o json, counted
-	kubeVersionFrom            string // --kube-version-from: kubectl version -o json
 }
 
 func (f *valueFlags) register(c *cobra.Command) {
@@ -36,13 +35,8 @@ func (f *valueFlags) register(c *cobra.Command) {
 	fl.StringArrayVarP(&f.files, "values", "f", nil, "a YAML values file, or - for stdin (repeatable; later files win)")
 	fl.StringArrayVar(&f.sets, "set", nil, "set values on the command line: key=value[,key=value] with dotted keys, such as image.tag=v3.28.5 (repeatable; wins over -f)")
 	_ = c.RegisterFlagCompletionFunc("region", func(_ *cobra.Command, _ []string, prefix string) ([]string, cobra.ShellCompDirective) {
-		var out []string
-		for _, r := range terway.KnownRegions() {
-			if strings.HasPrefix(r, prefix) {
-				out = append(out, r)
-			}
-		}
-		return out, cobra.ShellCompDirectiveNoFileComp
+		regions := slices.DeleteFunc(terway.KnownRegions(), func(r string) bool { return !strings.HasPrefix(r, prefix) })
+		return regions, cobra.ShellCompDirectiveNoFileComp
 	})
 }
 
@@ -54,30 +48,29 @@ func (f *valueFlags) registerFrom(c *cobra.Command, version bool) {
 	}
 }
 
+// clusterFlags are the flags that give one cluster's facts.
+var clusterFlags = []string{"region", "nodes", "kube-version", "nodes-from", "kube-version-from"}
+
 // given returns which of the named flags were given, as "--name".
 func given(c *cobra.Command, names ...string) []string {
 	var set []string
-	for _, name := range names {
-		if c.Flags().Changed(name) {
-			set = append(set, "--"+name)
+	for _, n := range names {
+		if c.Flags().Changed(n) {
+			set = append(set, "--"+n)
 		}
 	}
 	return set
 }
 
-// clusterFlags are the flags that give one cluster's facts.
-var clusterFlags = []string{"region", "nodes", "kube-version", "nodes-from", "kube-version-from"}
-
 // sources reads -f and returns the values sources: -f, --set and, with
-// cluster, the cluster flags. A file that cannot be read, or is too
-// large, ends it.
+// cluster, the cluster flags.
 func (f *valueFlags) sources(c *cobra.Command, in *input, cluster bool) (values.Sources, error) {
 	src := values.Sources{Sets: f.sets}
 	for _, name := range f.files {
-		data, err := in.readAtMost("-f", name, values.MaxValuesBytes)
-		if big, ok := err.(*tooLargeError); ok {
-			return src, invalidValues(values.TooLarge(big.file, big.size, big.limit))
-		} else if err != nil {
+		data, err := in.readAtMost("-f", name, values.MaxValuesBytes, func(big *tooLargeError) error {
+			return invalidValues(values.TooLarge(big.file, big.size, big.limit))
+		})
+		if err != nil {
 			return src, err
 		}
 		src.Files = append(src.Files, values.File{Name: displayName(name), Data: data})
@@ -107,8 +100,7 @@ func (f *valueFlags) settings(c *cobra.Command, partial bool) []values.Setting {
 }
 
 // values returns the values from -f, --set and then the cluster flags,
-// ready to render: every problem with them, the options they describe
-// included, is reported at once.
+// ready to render, or every problem with them at once.
 func (f *valueFlags) values(c *cobra.Command, in *input) (*values.Values, error) {
 	if err := f.readFacts(c, in); err != nil {
 		return nil, err
@@ -134,13 +126,13 @@ func (f *valueFlags) readFacts(c *cobra.Command, in *input) error {
 		}
 	}
 	if c.Flags().Changed("nodes-from") {
-		label := "--nodes-from " + displayName(f.nodesFrom)
-		data, err := in.readAtMost("--nodes-from", f.nodesFrom, sizing.MaxNodeListBytes)
-		if big, ok := err.(*tooLargeError); ok {
-			return fmt.Errorf("--nodes-from %s: %s (sizing.MaxNodeListBytes): trim the node list to names, labels and nodeInfo.operatingSystem first (see typharender render --help)", displayName(big.file), big.overLimit())
-		} else if err != nil {
+		data, err := in.readAtMost("--nodes-from", f.nodesFrom, sizing.MaxNodeListBytes, func(big *tooLargeError) error {
+			return fmt.Errorf("--nodes-from %s: %s (sizing.MaxNodeListBytes): trim the node list to names, labels and nodeInfo.operatingSystem first (see typharender render --help)", big.file, big.overLimit())
+		})
+		if err != nil {
 			return err
 		}
+		label := "--nodes-from " + displayName(f.nodesFrom)
 		count, err := sizing.ReadNodes(data)
 		if count.Total > 0 {
 			fmt.Fprintln(in.errOut, strings.Join(count.Lines(label), "\n"))
@@ -151,13 +143,13 @@ func (f *valueFlags) readFacts(c *cobra.Command, in *input) error {
 		f.nodes = strconv.Itoa(count.Felix)
 	}
 	if c.Flags().Changed("kube-version-from") {
-		label := "--kube-version-from " + displayName(f.kubeVersionFrom)
-		data, err := in.readAtMost("--kube-version-from", f.kubeVersionFrom, versioning.MaxKubectlBytes)
-		if big, ok := err.(*tooLargeError); ok {
-			return fmt.Errorf("--kube-version-from %s: %s (versioning.MaxKubectlBytes): want the output of kubectl version -o json, well under 1 KiB", displayName(big.file), big.overLimit())
-		} else if err != nil {
+		data, err := in.readAtMost("--kube-version-from", f.kubeVersionFrom, versioning.MaxKubectlBytes, func(big *tooLargeError) error {
+			return fmt.Errorf("--kube-version-from %s: %s (versioning.MaxKubectlBytes): want the output of kubectl version -o json, well under 1 KiB", big.file, big.overLimit())
+		})
+		if err != nil {
 			return err
 		}
+		label := "--kube-version-from " + displayName(f.kubeVersionFrom)
 		v, err := versioning.FromKubectl(data)
 		if err != nil {
 			return fmt.Errorf("%s: %w", label, err)
@@ -168,21 +160,23 @@ func (f *valueFlags) readFacts(c *cobra.Command, in *input) error {
 	return nil
 }
 
+// fleetTooLarge is the error for a fleet file over values.MaxFleetBytes.
+func fleetTooLarge(big *tooLargeError) error {
+	return fmt.Errorf("--fleet %s", values.TooLarge(big.file, big.size, big.limit))
+}
+
 // explainValues formats the errors of values that cannot be rendered, with
 // a hint when a required key is missing.
 func explainValues(err error) error {
 	missing := errors.Is(err, values.ErrRequired)
-	err = invalidValues(err)
-	if missing {
+	if err = invalidValues(err); missing {
 		err = fmt.Errorf("%w\n(give --region, --nodes and --kube-version, or the keys region, nodes and kubeVersion with -f or --set)", err)
 	}
 	return err
 }
 
 // invalidValues formats the errors of values that cannot be rendered.
-func invalidValues(err error) error {
-	return fmt.Errorf("invalid values:\n  %s", indent(err.Error()))
-}
+func invalidValues(err error) error { return fmt.Errorf("invalid values:\n  %s", indent(err.Error())) }
 
 // failOnFlag is --fail-on on render, plan, size and lint, with one
 // meaning: the command exits 1 when a warning or finding it reports is at
@@ -206,8 +200,7 @@ func (f *failOnFlag) severity(c *cobra.Command) (finding.Severity, bool, error) 
 	return sev, true, nil
 }
 
-// warnAll writes findings to stderr, one line each, as
-// finding.Finding.Warning formats them.
+// warnAll writes findings to stderr as finding.Finding.Warning formats them.
 func warnAll(s streams, findings []finding.Finding) {
 	for _, f := range findings {
 		fmt.Fprintln(s.ErrOut, f.Warning())
@@ -232,16 +225,13 @@ type input struct {
 
 func newInput(s streams) *input { return &input{stdin: s.In, errOut: s.ErrOut} }
 
-func (in *input) read(flag, name string) ([]byte, error) { return in.readAtMost(flag, name, 0) }
+func (in *input) read(flag, name string) ([]byte, error) { return in.readAtMost(flag, name, 0, nil) }
 
-// tooLargeError is readAtMost's error for input over its limit; callers
-// say which limit, as values.TooLarge does.
+// tooLargeError is input over readAtMost's limit.
 type tooLargeError struct {
 	file        string
 	size, limit int64 // size is -1 when not known (stdin, read up to the limit)
 }
-
-func (e *tooLargeError) Error() string { return e.file + ": is " + e.overLimit() }
 
 // overLimit says how big the input is against its limit.
 func (e *tooLargeError) overLimit() string {
@@ -252,13 +242,14 @@ func (e *tooLargeError) overLimit() string {
 }
 
 // readAtMost is read for input of at most limit bytes (no limit when 0):
-// larger input is refused with a *tooLargeError before it is read whole.
-func (in *input) readAtMost(flag, name string, limit int64) ([]byte, error) {
+// larger input is refused, before it is read whole, with the error
+// tooLarge returns.
+func (in *input) readAtMost(flag, name string, limit int64, tooLarge func(*tooLargeError) error) ([]byte, error) {
 	label := strings.TrimSpace(flag + " " + name)
 	var r io.Reader = in.stdin
 	switch {
 	case name == "-" && in.stdinUsed != "":
-		return nil, fmt.Errorf("%s: stdin is already read by %s: want - at most once", strings.TrimSpace(flag+" -"), in.stdinUsed)
+		return nil, fmt.Errorf("%s: stdin is already read by %s: want - at most once", label, in.stdinUsed)
 	case name == "-":
 		in.stdinUsed, label = label, label+": reading stdin"
 	case name == "":
@@ -270,7 +261,7 @@ func (in *input) readAtMost(flag, name string, limit int64) ([]byte, error) {
 		}
 		defer file.Close()
 		if st, err := file.Stat(); err == nil && st.Mode().IsRegular() && limit > 0 && st.Size() > limit {
-			return nil, &tooLargeError{name, st.Size(), limit}
+			return nil, tooLarge(&tooLargeError{name, st.Size(), limit})
 		}
 		r = file
 	}
@@ -280,10 +271,8 @@ func (in *input) readAtMost(flag, name string, limit int64) ([]byte, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", label, unwrapPathError(err))
-	}
-	if limit > 0 && int64(len(data)) > limit {
-		// stdin, not a regular file, or it grew: its size is not known.
-		return nil, &tooLargeError{displayName(name), -1, limit}
+	} else if limit > 0 && int64(len(data)) > limit { // stdin, not a regular file, or it grew
+		return nil, tooLarge(&tooLargeError{displayName(name), -1, limit})
 	}
 	return data, nil
 }

@@ -194,10 +194,8 @@ func (f *lintFlags) runFleet(c *cobra.Command, s streams, args []string) (*lint.
 	if _, err := lint.ReadAll(nil, lint.ReadOptions{Exclude: f.exclude}); errors.Is(err, lint.ErrPattern) {
 		return nil, runStats{}, usageError(c, fmt.Errorf("--exclude: %w", err))
 	}
-	data, err := newInput(s).readAtMost("--fleet", f.fleet, values.MaxFleetBytes)
-	if big, ok := err.(*tooLargeError); ok {
-		return nil, runStats{}, fmt.Errorf("--fleet %s", values.TooLarge(big.file, big.size, big.limit))
-	} else if err != nil {
+	data, err := newInput(s).readAtMost("--fleet", f.fleet, values.MaxFleetBytes, fleetTooLarge)
+	if err != nil {
 		return nil, runStats{}, err
 	}
 	r, err := fleet.Lint(displayName(f.fleet), data, args[0], fleet.LintOptions{Exclude: f.exclude, Terway: f.terway})

@@ -201,8 +201,8 @@ func planError(err error) error {
 }
 
 // renderCommand is the typharender render command line for the cluster
-// flags and values given to c.
-func renderCommand(c *cobra.Command, f *valueFlags) string {
+// flags and values given to c, then extra.
+func renderCommand(c *cobra.Command, f *valueFlags, extra ...string) string {
 	parts := []string{"typharender", "render"}
 	add := func(flag, value string) { parts = append(parts, flag, rollout.ShellQuote(value)) }
 	for _, name := range f.files {
@@ -221,6 +221,9 @@ func renderCommand(c *cobra.Command, f *valueFlags) string {
 	}
 	if c.Flags().Changed("kube-version") || c.Flags().Changed("kube-version-from") {
 		add("--kube-version", f.kubeVersion)
+	}
+	for _, e := range extra {
+		parts = append(parts, rollout.ShellQuote(e))
 	}
 	return strings.Join(parts, " ")
 }

@@ -24,20 +24,13 @@ type renderFlags struct {
 	valueFlags
 	output, outputDir, check, fleet, eniConfig string
 	failOn                                     failOnFlag
-	quiet                                      bool
-	checkDir                                   bool // --check names a directory
+	quiet, checkDir                            bool // checkDir: --check names a directory
 }
 
 func newRenderCmd(s streams) *cobra.Command {
 	f := &renderFlags{}
-	c := &cobra.Command{
-		Use:   "render",
-		Short: "Render the Typha manifests for one cluster, or a fleet",
-		Args:  noArgs,
-		RunE: func(c *cobra.Command, _ []string) error {
-			return f.run(c, s)
-		},
-	}
+	c := &cobra.Command{Use: "render", Short: "Render the Typha manifests for one cluster, or a fleet", Args: noArgs,
+		RunE: func(c *cobra.Command, _ []string) error { return f.run(c, s) }}
 	f.register(c)
 	fl := c.Flags()
 	fl.StringVarP(&f.output, "output", "o", "yaml", "output format: yaml (multi-document) or json (a v1 List)")
@@ -56,11 +49,9 @@ func (f *renderFlags) run(c *cobra.Command, s streams) error {
 	if f.output != "yaml" && f.output != "json" {
 		return usageError(c, fmt.Errorf("-o %q: want yaml or json", f.output))
 	}
-	// --check DIR compares a directory as --output-dir DIR would write it.
-	if f.check != "" && f.check != "-" {
-		if st, err := os.Stat(f.check); err == nil && st.IsDir() {
-			f.checkDir = true
-		}
+	if f.check != "" && f.check != "-" { // --check DIR compares a directory as --output-dir DIR would write it
+		st, err := os.Stat(f.check)
+		f.checkDir = err == nil && st.IsDir()
 	}
 	switch {
 	case f.check != "" && f.outputDir != "":
@@ -77,16 +68,14 @@ func (f *renderFlags) run(c *cobra.Command, s streams) error {
 		return err
 	}
 	in := newInput(s)
-	if f.fleet != "" && f.eniConfig != "" {
-		return usageError(c, errors.New("--eni-config with --fleet: it is one cluster's ConfigMap; lint each cluster's eni-config with its rendering instead (typharender lint --fleet)"))
-	}
 	if f.fleet != "" {
-		if set := given(c, clusterFlags...); len(set) > 0 {
+		if f.eniConfig != "" {
+			return usageError(c, errors.New("--eni-config with --fleet: it is one cluster's ConfigMap; lint each cluster's eni-config with its rendering instead (typharender lint --fleet)"))
+		} else if set := given(c, clusterFlags...); len(set) > 0 {
 			return usageError(c, fmt.Errorf("%s with --fleet: each fleet entry gives its own region, nodes and kubeVersion; use -f or --set for values common to every entry", strings.Join(set, ", ")))
 		}
 		return f.runFleet(c, s, in, failOn, gate)
 	}
-
 	v, err := f.values(c, in)
 	if err != nil {
 		return err
@@ -118,10 +107,7 @@ func (f *renderFlags) run(c *cobra.Command, s streams) error {
 		return f.writeDir(c, s, files, false)
 	}
 	var out bytes.Buffer
-	encode := render.EncodeYAML
-	if f.output == "json" {
-		encode = render.EncodeJSON
-	}
+	encode := map[string]func(io.Writer, ...render.Object) error{"yaml": render.EncodeYAML, "json": render.EncodeJSON}[f.output]
 	if err := encode(&out, res.Objects()...); err != nil {
 		return failure(err)
 	}
@@ -141,10 +127,8 @@ func (f *renderFlags) runFleet(c *cobra.Command, s streams, in *input, failOn fi
 	if err != nil {
 		return invalidValues(err)
 	}
-	data, err := in.readAtMost("--fleet", f.fleet, values.MaxFleetBytes)
-	if big, ok := err.(*tooLargeError); ok {
-		return fmt.Errorf("--fleet %s", values.TooLarge(big.file, big.size, big.limit))
-	} else if err != nil {
+	data, err := in.readAtMost("--fleet", f.fleet, values.MaxFleetBytes, fleetTooLarge)
+	if err != nil {
 		return err
 	}
 	r, err := fleet.Render(displayName(f.fleet), data, base)
@@ -162,47 +146,42 @@ func (f *renderFlags) runFleet(c *cobra.Command, s streams, in *input, failOn fi
 func (f *renderFlags) writeDir(c *cobra.Command, s streams, files []render.File, fleet bool) error {
 	if f.checkDir {
 		cmp, err := gitops.Compare(f.check, files, fleet)
-		if err != nil {
-			return fmt.Errorf("--check %w", err)
-		}
-		if cmp.Differ == 0 {
-			return nil
+		if err != nil || cmp.Differ == 0 {
+			return wrap("--check ", err)
 		}
 		if _, err := io.WriteString(s.Out, cmp.Report); err != nil {
 			return writeErr(err)
 		}
-		differ := english.Count(cmp.Differ, "file") + map[bool]string{true: " differs", false: " differ"}[cmp.Differ == 1]
-		return failure(fmt.Errorf("--check %s: %s from the rendering (diff on stdout); to accept, run: %s", filepath.Clean(f.check), differ, f.command(c, "--output-dir", f.check)))
+		return failure(fmt.Errorf("--check %s: %s from the rendering (diff on stdout); to accept, run: %s", filepath.Clean(f.check), cmp.Differs(), f.command(c, "--output-dir", f.check)))
 	}
 	res, err := gitops.Write(f.outputDir, files, fleet)
 	if errors.Is(err, gitops.ErrWrite) {
 		err = failure(err)
 	}
-	if err != nil {
-		err = fmt.Errorf("--output-dir %w", err)
-	}
-	if res == nil {
+	err = wrap("--output-dir ", err)
+	switch {
+	case res == nil:
 		return err
-	}
-	if f.quiet {
-		if err == nil {
-			fmt.Fprintln(s.Out, res.Summary(f.outputDir, files, fleet))
+	case f.quiet && err == nil:
+		fmt.Fprintln(s.Out, res.Summary(f.outputDir, files, fleet))
+	case !f.quiet:
+		lines := res.Lines(files)
+		if err != nil { // written, but leftovers: say what was removed
+			lines = lines[:len(res.Removed)]
 		}
-		return err
+		for _, l := range lines {
+			fmt.Fprintln(s.Out, l)
+		}
 	}
-	for _, p := range res.Removed {
-		fmt.Fprintf(s.Out, "removed %s\n", p)
+	return err
+}
+
+// wrap puts prefix before err's message; nil stays nil.
+func wrap(prefix string, err error) error {
+	if err == nil {
+		return nil
 	}
-	if err != nil {
-		return err
-	}
-	for _, p := range res.Written {
-		fmt.Fprintf(s.Out, "wrote %s\n", p)
-	}
-	if same := len(files) - len(res.Written); same > 0 {
-		fmt.Fprintf(s.Out, "left %s as rendered already, unchanged\n", english.Count(same, "file"))
-	}
-	return nil
+	return fmt.Errorf("%s%w", prefix, err)
 }
 
 // checkFile compares rendered with the file --check names: a unified
@@ -214,14 +193,14 @@ func (f *renderFlags) checkFile(c *cobra.Command, s streams, in *input, rendered
 	}
 	name := displayName(f.check)
 	cmp := gitops.CompareFile(name, want, rendered)
-	if cmp.Same {
-		return nil
-	}
 	accept := "run: " + f.command(c) + " > " + rollout.ShellQuote(f.check)
 	if f.check == "-" {
 		accept = "replace what you gave on stdin with the output of: " + f.command(c)
 	}
-	if cmp.CRLFOnly {
+	switch {
+	case cmp.Same:
+		return nil
+	case cmp.CRLFOnly:
 		return failure(fmt.Errorf("--check %s: only the line endings differ: the file has CRLF (\\r\\n), the rendering LF (\\n); convert the file to LF (dos2unix; in git, mark it -text in .gitattributes), or to accept, %s", name, accept))
 	}
 	fmt.Fprint(s.Out, cmp.Diff)
@@ -231,22 +210,11 @@ func (f *renderFlags) checkFile(c *cobra.Command, s streams, in *input, rendered
 // command is the typharender render command line that writes what this
 // one rendered, with extra arguments at the end.
 func (f *renderFlags) command(c *cobra.Command, extra ...string) string {
-	cmd := renderCommand(c, &f.valueFlags)
-	if f.fleet != "" {
-		cmd += " --fleet " + rollout.ShellQuote(f.fleet)
-	}
 	if f.output != "yaml" {
-		cmd += " -o " + f.output
+		extra = append([]string{"-o", f.output}, extra...)
 	}
-	for _, e := range extra {
-		cmd += " " + rollout.ShellQuote(e)
+	if f.fleet != "" {
+		extra = append([]string{"--fleet", f.fleet}, extra...)
 	}
-	return cmd
-}
-
-func writeErr(err error) error {
-	if err != nil {
-		return failure(fmt.Errorf("writing output: %w", err))
-	}
-	return nil
+	return renderCommand(c, &f.valueFlags, extra...)
 }
