@@ -45,8 +45,7 @@ var ErrNotDirectory = errors.New("not a directory")
 // (Notes says so). An error starts with file's name for a fleet that is
 // not valid (every invalid entry and every invalid fact is listed, and
 // nothing is linted), wraps ErrNotDirectory when dir is not a directory,
-// and starts with "cannot lint: " when a cluster's directory cannot be
-// read.
+// and wraps lint.ErrCannotLint when a cluster's directory cannot be read.
 func Lint(file string, data []byte, dir string, o LintOptions) (*Linted, error) {
 	opts := lint.ReadOptions{Exclude: o.Exclude}
 	clusters, bad, err := values.LoadFleet(file, data, &values.Values{})
@@ -122,7 +121,7 @@ func Lint(file string, data []byte, dir string, o LintOptions) (*Linted, error) 
 		out.Notes = append(out.Notes, r.inputs.Notes...)
 	}
 	if len(errs) > 0 {
-		return nil, fmt.Errorf("cannot lint: %w", indentJoined(errors.Join(errs...)))
+		return nil, lint.Unreadable(errors.Join(errs...))
 	}
 	// Directories render did not write for this fleet are not linted.
 	known := make(map[string]bool, len(clusters))
@@ -131,7 +130,7 @@ func Lint(file string, data []byte, dir string, o LintOptions) (*Linted, error) 
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return nil, fmt.Errorf("cannot lint: %s: %w", dir, err)
+		return nil, lint.Unreadable(fmt.Errorf("%s: %w", dir, err))
 	}
 	for _, e := range entries {
 		if e.IsDir() && !known[e.Name()] && !strings.HasPrefix(e.Name(), ".") {

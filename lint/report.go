@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/typharender/typharender/finding"
 	"github.com/typharender/typharender/internal/english"
@@ -151,4 +152,39 @@ func SkipSummary(skipped []rules.Skip, name func(rules.Fact) string) []string {
 		lines = append(lines, fmt.Sprintf("lint: skipped %s that %s %s: %s", english.Count(len(ids[needs]), "rule"), verb, strings.TrimPrefix(needs, "needs "), strings.Join(ids[needs], ", ")))
 	}
 	return lines
+}
+
+// ErrCannotLint is wrapped by [Unreadable]'s error.
+var ErrCannotLint = errors.New("cannot lint")
+
+// Unreadable is the error for inputs [ReadAll] could not read, as lint
+// prints it: "cannot lint: " and, for several, each on a line of its own,
+// indented.
+func Unreadable(err error) error {
+	msg := err.Error()
+	if strings.Contains(msg, "\n") {
+		msg = "\n  " + strings.ReplaceAll(msg, "\n", "\n  ")
+	}
+	return &unreadable{msg: ErrCannotLint.Error() + ": " + msg, err: err}
+}
+
+type unreadable struct {
+	msg string
+	err error
+}
+
+func (e *unreadable) Error() string        { return e.msg }
+func (e *unreadable) Unwrap() error        { return e.err }
+func (e *unreadable) Is(target error) bool { return target == ErrCannotLint }
+
+// Tally is one line on a run, for a person: "Linted 3 clusters, 15 files,
+// 40 objects: 0 errors, 2 warnings, 3 info (1.2s)"; clusters is 0 outside
+// a fleet, when the line leaves them out.
+func (r *Report) Tally(clusters, files int, took time.Duration) string {
+	what := english.Count(files, "file") + ", " + english.Count(r.Objects, "object")
+	if clusters > 0 {
+		what = english.Count(clusters, "cluster") + ", " + what
+	}
+	return fmt.Sprintf("Linted %s: %s, %s, %d info (%s)", what, english.Count(r.Count(finding.Error), "error"),
+		english.Count(r.Count(finding.Warning), "warning"), r.Count(finding.Info), took.Round(time.Millisecond))
 }

@@ -9,9 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/typharender/typharender/finding"
 	"github.com/typharender/typharender/fleet"
-	"github.com/typharender/typharender/internal/english"
 	"github.com/typharender/typharender/lint"
 	"github.com/typharender/typharender/rules"
 	"github.com/typharender/typharender/terway"
@@ -70,12 +68,6 @@ func factFlag(fact rules.Fact) string {
 	return map[rules.Fact]string{rules.FactNodes: "--nodes", rules.FactKubeVersion: "--kube-version", rules.FactRegion: "--region", rules.FactTerway: "--terway"}[fact]
 }
 
-// runStats is what a lint run read, for its summary line.
-type runStats struct {
-	clusters, files int // clusters with --fleet
-	notes           []string
-}
-
 func (f *lintFlags) run(c *cobra.Command, s streams, args []string) error {
 	start := time.Now()
 	if len(args) == 0 {
@@ -96,47 +88,39 @@ func (f *lintFlags) run(c *cobra.Command, s streams, args []string) error {
 	if err != nil {
 		return err
 	}
-	var report *lint.Report
-	var st runStats
+	run := f.runFiles
 	if f.fleet != "" {
-		report, st, err = f.runFleet(c, s, args)
-	} else {
-		report, st, err = f.runFiles(c, s, args)
+		run = f.runFleet
 	}
+	r, err := run(c, s, args)
 	if err != nil {
 		return err
 	}
-	// Findings to stdout; on stderr what --verbose asks for and the summary.
+	// Findings to stdout; on stderr what --verbose asks for and the tally.
+	report := r.Report
 	for i, sk := range report.Skipped {
 		report.Skipped[i].Reason = lint.SkipReason(sk, factFlag)
 	}
 	if err := lint.Write(s.Out, format, report); err != nil {
 		return failure(fmt.Errorf("writing the report: %w", err))
 	}
+	var lines []string
 	switch {
 	case f.verbose:
-		for _, n := range st.notes {
-			fmt.Fprintln(s.ErrOut, n)
-		}
+		lines = r.Notes
 		for _, sk := range report.Skipped {
-			fmt.Fprintf(s.ErrOut, "Skipped %s: %s\n", sk.Rule, sk.Reason)
+			lines = append(lines, fmt.Sprintf("Skipped %s: %s", sk.Rule, sk.Reason))
 		}
 	case !f.quiet:
-		lines := lint.SkipSummary(report.Skipped, factFlag)
-		for i, line := range lines {
-			if i == len(lines)-1 {
-				line += " (--verbose says why)"
-			}
-			fmt.Fprintln(s.ErrOut, line)
+		if lines = lint.SkipSummary(report.Skipped, factFlag); len(lines) > 0 {
+			lines[len(lines)-1] += " (--verbose says why)"
 		}
 	}
-	if !f.quiet && (f.verbose || st.files >= bigRun || st.clusters > 0) {
-		what := english.Count(st.files, "file") + ", " + english.Count(report.Objects, "object")
-		if st.clusters > 0 {
-			what = english.Count(st.clusters, "cluster") + ", " + what
-		}
-		fmt.Fprintf(s.ErrOut, "Linted %s: %s, %s, %d info (%s)\n", what, english.Count(report.Count(finding.Error), "error"),
-			english.Count(report.Count(finding.Warning), "warning"), report.Count(finding.Info), time.Since(start).Round(time.Millisecond))
+	if !f.quiet && (f.verbose || r.Files >= bigRun || r.Clusters > 0) {
+		lines = append(lines, report.Tally(r.Clusters, r.Files, time.Since(start)))
+	}
+	for _, l := range lines {
+		fmt.Fprintln(s.ErrOut, l)
 	}
 	if gate && report.Fails(failOn) {
 		return &exitError{code: exitFail, err: fmt.Errorf("%s (--fail-on %s)", report.Summary(), failOn), silent: f.quiet}
@@ -145,13 +129,13 @@ func (f *lintFlags) run(c *cobra.Command, s streams, args []string) error {
 }
 
 // runFiles lints the files, directories and stdin args name.
-func (f *lintFlags) runFiles(c *cobra.Command, s streams, args []string) (*lint.Report, runStats, error) {
+func (f *lintFlags) runFiles(c *cobra.Command, s streams, args []string) (*fleet.Linted, error) {
 	in := newInput(s)
 	if slices.Contains(args, "-") {
 		in.stdinUsed = "the input -" // stdin is --nodes-from's only when no PATH is -
 	}
 	if err := f.readFacts(c, in); err != nil {
-		return nil, runStats{}, err
+		return nil, err
 	}
 	// Each fact as render reads the same flag, so that a bad value gets
 	// render's message; every bad one at once.
@@ -161,61 +145,49 @@ func (f *lintFlags) runFiles(c *cobra.Command, s streams, args []string) (*lint.
 		err = facts.Validate() // render accepted them, so lint should: an error is a disagreement
 	}
 	if err != nil {
-		return nil, runStats{}, usageError(c, err)
+		return nil, usageError(c, err)
 	}
 	inputs, err := lint.ReadAll(args, lint.ReadOptions{Stdin: s.In, Exclude: f.exclude})
 	if errors.Is(err, lint.ErrPattern) {
-		return nil, runStats{}, usageError(c, fmt.Errorf("--exclude: %w", err))
+		return nil, usageError(c, fmt.Errorf("--exclude: %w", err))
 	} else if err != nil {
-		return nil, runStats{}, fmt.Errorf("cannot lint: %w", indentJoined(err))
+		return nil, lint.Unreadable(err)
 	}
 	report, err := lint.Lint(inputs.Objects, facts)
 	if err != nil {
-		return nil, runStats{}, usageError(c, err) // unreachable: the facts were validated
+		return nil, usageError(c, err) // unreachable: the facts were validated
 	}
 	if len(inputs.Objects) == 0 && !f.quiet {
 		fmt.Fprintln(s.ErrOut, "Warning: no Kubernetes objects in the input: nothing was checked")
 	}
-	return report, runStats{files: inputs.Files, notes: inputs.Notes}, nil
+	return &fleet.Linted{Report: report, Files: inputs.Files, Notes: inputs.Notes}, nil
 }
 
 // runFleet lints every cluster of the fleet file in DIR/<name>/, as render
 // --fleet --output-dir DIR wrote it, each with its own facts.
-func (f *lintFlags) runFleet(c *cobra.Command, s streams, args []string) (*lint.Report, runStats, error) {
+func (f *lintFlags) runFleet(c *cobra.Command, s streams, args []string) (*fleet.Linted, error) {
 	if f.nodesFrom != "" || f.kubeVersionFrom != "" {
-		return nil, runStats{}, usageError(c, errors.New("--nodes-from and --kube-version-from with --fleet: each cluster's facts come from the fleet file"))
+		return nil, usageError(c, errors.New("--nodes-from and --kube-version-from with --fleet: each cluster's facts come from the fleet file"))
 	}
 	if len(args) != 1 {
-		return nil, runStats{}, usageError(c, fmt.Errorf("--fleet %s takes one directory, the one render --fleet --output-dir wrote; got %d arguments", f.fleet, len(args)))
+		return nil, usageError(c, fmt.Errorf("--fleet %s takes one directory, the one render --fleet --output-dir wrote; got %d arguments", f.fleet, len(args)))
 	}
 	if set := given(c, "nodes", "kube-version", "region"); len(set) > 0 {
-		return nil, runStats{}, usageError(c, fmt.Errorf("%s with --fleet: each fleet entry gives its own nodes, kubeVersion and region", strings.Join(set, ", ")))
+		return nil, usageError(c, fmt.Errorf("%s with --fleet: each fleet entry gives its own nodes, kubeVersion and region", strings.Join(set, ", ")))
 	}
 	if _, err := lint.ReadAll(nil, lint.ReadOptions{Exclude: f.exclude}); errors.Is(err, lint.ErrPattern) {
-		return nil, runStats{}, usageError(c, fmt.Errorf("--exclude: %w", err))
+		return nil, usageError(c, fmt.Errorf("--exclude: %w", err))
 	}
 	data, err := newInput(s).readAtMost("--fleet", f.fleet, values.MaxFleetBytes, fleetTooLarge)
 	if err != nil {
-		return nil, runStats{}, err
+		return nil, err
 	}
 	r, err := fleet.Lint(displayName(f.fleet), data, args[0], fleet.LintOptions{Exclude: f.exclude, Terway: f.terway})
 	switch {
 	case errors.Is(err, fleet.ErrNotDirectory):
-		return nil, runStats{}, usageError(c, fmt.Errorf("--fleet %w", err))
-	case err != nil && strings.HasPrefix(err.Error(), "cannot lint: "):
-		return nil, runStats{}, err
-	case err != nil:
-		return nil, runStats{}, fmt.Errorf("--fleet %w", err)
+		return nil, usageError(c, fmt.Errorf("--fleet %w", err))
+	case err != nil && !errors.Is(err, lint.ErrCannotLint):
+		return nil, fmt.Errorf("--fleet %w", err)
 	}
-	return r.Report, runStats{clusters: r.Clusters, files: r.Files, notes: r.Notes}, nil
-}
-
-// indentJoined puts each of several joined errors on its own indented
-// line under the first line of the message.
-func indentJoined(err error) error {
-	msg := err.Error()
-	if !strings.Contains(msg, "\n") {
-		return err
-	}
-	return fmt.Errorf("\n  %s", strings.ReplaceAll(msg, "\n", "\n  "))
+	return r, err
 }
