@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
 
@@ -11,34 +12,26 @@ import (
 )
 
 type eniConfigFlags struct {
-	mode         string
-	patch        bool
-	output       string
-	allowNoFelix bool
+	mode, output        string
+	patch, allowNoFelix bool
 }
 
 func newENIConfigCmd(s streams) *cobra.Command {
 	f := &eniConfigFlags{}
-	c := &cobra.Command{
-		Use:   "eni-config --mode typha|disable-policy FILE|-",
-		Short: "Edit Terway's eni-config ConfigMap for Typha, or to disable NetworkPolicy",
+	c := &cobra.Command{Use: "eni-config --mode typha|disable-policy FILE|-", Short: "Edit Terway's eni-config ConfigMap for Typha, or to disable NetworkPolicy",
 		Args: func(c *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usageError(c, fmt.Errorf("want one argument, the eni-config ConfigMap file or - for stdin; got %d", len(args)))
 			}
 			return nil
 		},
-		RunE: func(c *cobra.Command, args []string) error {
-			return f.run(c, s, args[0])
-		},
-	}
+		RunE: func(c *cobra.Command, args []string) error { return f.run(c, s, args[0]) }}
 	fl := c.Flags()
 	fl.StringVar(&f.mode, "mode", "", "the guide's approach: typha (relay Felix through Typha) or disable-policy (turn NetworkPolicy off); required")
 	fl.BoolVar(&f.patch, "patch", false, "write the JSON merge patch for kubectl patch --type merge instead of the ConfigMap")
 	fl.StringVarP(&f.output, "output", "o", "yaml", "output format of the ConfigMap: yaml, or json (the ConfigMap itself, as kubectl get -o json prints it)")
 	fl.BoolVar(&f.allowNoFelix, "allow-no-felix", false, "with --mode typha: edit even an eni-config under which another engine than Felix enforces NetworkPolicy (Typha then serves no one)")
-	_ = c.RegisterFlagCompletionFunc("mode", fixedCompletion(string(render.ModeTypha), string(render.ModeDisablePolicy)))
-	_ = c.RegisterFlagCompletionFunc("output", fixedCompletion("yaml", "json"))
+	completions(c, map[string][]string{"mode": {string(render.ModeTypha), string(render.ModeDisablePolicy)}, "output": {"yaml", "json"}})
 	return c
 }
 
@@ -47,16 +40,14 @@ func (f *eniConfigFlags) run(c *cobra.Command, s streams, name string) error {
 		return usageError(c, errors.New("--mode is required: want typha (relay Felix through Typha) or disable-policy (turn NetworkPolicy off)"))
 	}
 	mode, err := render.ParseMode(f.mode)
-	if err != nil {
+	switch {
+	case err != nil:
 		return usageError(c, fmt.Errorf("--mode: %w", err))
-	}
-	if f.output != "yaml" && f.output != "json" {
-		return usageError(c, fmt.Errorf("-o %q: want yaml or json", f.output))
-	}
-	if f.patch && c.Flags().Changed("output") {
+	case oneOf(c, "-o", f.output, "yaml", "json") != nil:
+		return oneOf(c, "-o", f.output, "yaml", "json")
+	case f.patch && c.Flags().Changed("output"):
 		return usageError(c, errors.New("-o with --patch: the patch is always JSON, as kubectl patch --type merge -p takes it"))
-	}
-	if f.allowNoFelix && mode != render.ModeTypha {
+	case f.allowNoFelix && mode != render.ModeTypha:
 		return usageError(c, fmt.Errorf("--allow-no-felix with --mode %s: it allows a Typha edit; disabling NetworkPolicy needs no Felix", mode))
 	}
 	data, err := newInput(s).read("", name)
@@ -70,29 +61,11 @@ func (f *eniConfigFlags) run(c *cobra.Command, s streams, name string) error {
 	edit, err := render.EditENIConfig(cm, mode)
 	if err != nil {
 		return fmt.Errorf("%s: %w", displayName(name), err)
-	}
-	if err := edit.CheckFelix(); err != nil && !f.allowNoFelix {
+	} else if err := edit.CheckFelix(); err != nil && !f.allowNoFelix {
 		return usageError(c, fmt.Errorf("%s: %w (--allow-no-felix edits it anyway)", displayName(name), err))
 	}
-	reportChanges(s, edit)
-	if f.patch {
-		_, err := fmt.Fprintf(s.Out, "%s\n", edit.MergePatch())
-		return writeErr(err)
-	}
-	var buf bytes.Buffer
-	encode := func() error { return render.EncodeYAML(&buf, edit.ConfigMap) }
-	if f.output == "json" {
-		encode = func() error { return render.EncodeJSONObject(&buf, edit.ConfigMap) }
-	}
-	if err := encode(); err != nil {
-		return failure(err)
-	}
-	_, err = s.Out.Write(buf.Bytes())
-	return writeErr(err)
-}
-
-// reportChanges writes what the edit changes, and its warnings, to stderr.
-func reportChanges(s streams, edit *render.ENIConfigEdit) {
+	// What changes, and its warnings, to stderr; the ConfigMap or the patch
+	// to stdout.
 	if len(edit.Changes) == 0 {
 		fmt.Fprintf(s.ErrOut, "eni-config already has the %s settings: nothing to change\n", edit.Mode)
 	}
@@ -100,4 +73,18 @@ func reportChanges(s streams, edit *render.ENIConfigEdit) {
 		fmt.Fprintf(s.ErrOut, "eni-config: %s\n", ch)
 	}
 	warnAll(s, edit.Findings)
+	var out bytes.Buffer
+	switch {
+	case f.patch:
+		_, err = fmt.Fprintf(&out, "%s\n", edit.MergePatch())
+	case f.output == "json":
+		err = render.EncodeJSONObject(&out, edit.ConfigMap)
+	default:
+		err = render.EncodeYAML(&out, edit.ConfigMap)
+	}
+	if err != nil {
+		return failure(err)
+	}
+	_, err = io.Copy(s.Out, &out)
+	return writeErr(err)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/typharender/typharender/finding"
+	"github.com/typharender/typharender/rollout"
 	"github.com/typharender/typharender/sizing"
 	"github.com/typharender/typharender/terway"
 	"github.com/typharender/typharender/values"
@@ -185,7 +186,7 @@ type failOnFlag struct{ value string }
 
 func (f *failOnFlag) register(c *cobra.Command, def string) {
 	c.Flags().StringVar(&f.value, "fail-on", def, "exit 1 when a warning or finding the command reports is at or above this severity: warning (warnings and errors) or error (errors only); the command's own warnings count as warnings")
-	_ = c.RegisterFlagCompletionFunc("fail-on", fixedCompletion("warning", "error"))
+	completions(c, map[string][]string{"fail-on": {"warning", "error"}})
 }
 
 // severity returns the --fail-on severity, and false when there is none.
@@ -295,8 +296,49 @@ func displayName(name string) string {
 // indent indents every line of s after the first by two spaces.
 func indent(s string) string { return strings.ReplaceAll(s, "\n", "\n  ") }
 
-func fixedCompletion(choices ...string) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-	return func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-		return slices.Clone(choices), cobra.ShellCompDirectiveNoFileComp
+// completions completes each flag of c with its fixed choices.
+func completions(c *cobra.Command, choices map[string][]string) {
+	for flag, values := range choices {
+		_ = c.RegisterFlagCompletionFunc(flag, func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+			return slices.Clone(values), cobra.ShellCompDirectiveNoFileComp
+		})
 	}
+}
+
+// oneOf is a usage error unless value is one of choices: "-o %q: want
+// text, yaml or json".
+func oneOf(c *cobra.Command, flag, value string, choices ...string) error {
+	if slices.Contains(choices, value) {
+		return nil
+	}
+	last := len(choices) - 1
+	return usageError(c, fmt.Errorf("%s %q: want %s or %s", flag, value, strings.Join(choices[:last], ", "), choices[last]))
+}
+
+// renderCommand is the typharender render command line for the cluster
+// flags and values given to c, then extra.
+func renderCommand(c *cobra.Command, f *valueFlags, extra ...string) string {
+	parts := []string{"typharender", "render"}
+	add := func(flag, value string) { parts = append(parts, flag, rollout.ShellQuote(value)) }
+	for _, name := range f.files {
+		add("-f", name)
+	}
+	for _, set := range f.sets {
+		add("--set", set)
+	}
+	if c.Flags().Changed("region") {
+		add("--region", f.region)
+	}
+	// A count or version read from kubectl output is repeated as the
+	// value it gave, so the command renders the same without the file.
+	if c.Flags().Changed("nodes") || c.Flags().Changed("nodes-from") {
+		add("--nodes", f.nodes)
+	}
+	if c.Flags().Changed("kube-version") || c.Flags().Changed("kube-version-from") {
+		add("--kube-version", f.kubeVersion)
+	}
+	for _, e := range extra {
+		parts = append(parts, rollout.ShellQuote(e))
+	}
+	return strings.Join(parts, " ")
 }

@@ -32,13 +32,8 @@ const bigRun = 100
 
 func newLintCmd(s streams) *cobra.Command {
 	f := &lintFlags{}
-	c := &cobra.Command{
-		Use:   "lint PATH... | -\n  typharender lint --fleet FLEET DIR",
-		Short: "Check Typha and eni-config manifests against a cluster's size, version and region",
-		RunE: func(c *cobra.Command, args []string) error {
-			return f.run(c, s, args)
-		},
-	}
+	c := &cobra.Command{Use: "lint PATH... | -\n  typharender lint --fleet FLEET DIR", Short: "Check Typha and eni-config manifests against a cluster's size, version and region",
+		RunE: func(c *cobra.Command, args []string) error { return f.run(c, s, args) }}
 	fl := c.Flags()
 	fl.Var(&intString{&f.nodes}, "nodes", "the cluster's node count, 1 to 100000 (replica rules are skipped without it)")
 	fl.StringVar(&f.kubeVersion, "kube-version", "", "the cluster's Kubernetes version as it reports it, such as v1.30.7-aliyun.1 (PodDisruptionBudget rules are skipped without it)")
@@ -56,9 +51,7 @@ func newLintCmd(s streams) *cobra.Command {
 	for _, f := range lint.Formats() {
 		formats = append(formats, string(f))
 	}
-	_ = c.RegisterFlagCompletionFunc("output", fixedCompletion(formats...))
-	_ = c.RegisterFlagCompletionFunc("format", fixedCompletion(formats...))
-	_ = c.RegisterFlagCompletionFunc("region", fixedCompletion(terway.KnownRegions()...))
+	completions(c, map[string][]string{"output": formats, "format": formats, "region": terway.KnownRegions()})
 	c.MarkFlagsMutuallyExclusive("quiet", "verbose")
 	return c
 }

@@ -40,14 +40,14 @@ func newRenderCmd(s streams) *cobra.Command {
 	fl.StringVar(&f.eniConfig, "eni-config", "", "the cluster's eni-config ConfigMap (kubectl -n kube-system get cm eni-config -o yaml), or - for stdin: check the rendering against it (is Felix the policy engine? does felix_relay_service name this Service?)")
 	f.failOn.register(c, "")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "with --output-dir, print one summary line instead of a line per file written or removed")
-	_ = c.RegisterFlagCompletionFunc("output", fixedCompletion("yaml", "json"))
+	completions(c, map[string][]string{"output": {"yaml", "json"}})
 	_ = c.MarkFlagDirname("output-dir")
 	return c
 }
 
 func (f *renderFlags) run(c *cobra.Command, s streams) error {
-	if f.output != "yaml" && f.output != "json" {
-		return usageError(c, fmt.Errorf("-o %q: want yaml or json", f.output))
+	if err := oneOf(c, "-o", f.output, "yaml", "json"); err != nil {
+		return err
 	}
 	if f.check != "" && f.check != "-" { // --check DIR compares a directory as --output-dir DIR would write it
 		st, err := os.Stat(f.check)

@@ -30,14 +30,8 @@ const maxTableRows = 10_000
 
 func newSizeCmd(s streams) *cobra.Command {
 	f := &sizeFlags{}
-	c := &cobra.Command{
-		Use:   "size (--nodes N [--replicas R] | --table [--from N --to N --step N])",
-		Short: "Explain how many Typha replicas a cluster needs",
-		Args:  noArgs,
-		RunE: func(c *cobra.Command, _ []string) error {
-			return f.run(c, s)
-		},
-	}
+	c := &cobra.Command{Use: "size (--nodes N [--replicas R] | --table [--from N --to N --step N])", Short: "Explain how many Typha replicas a cluster needs",
+		Args: noArgs, RunE: func(c *cobra.Command, _ []string) error { return f.run(c, s) }}
 	fl := c.Flags()
 	f.failOn.register(c, "")
 	fl.Var(&intString{&f.nodes}, "nodes", "the cluster's node count, 1 to 100000")
@@ -49,13 +43,13 @@ func newSizeCmd(s streams) *cobra.Command {
 	fl.Var(&intString{&f.toS}, "to", "with --table: the last node count")
 	fl.Var(&intString{&f.stepS}, "step", "with --table: the step between node counts")
 	fl.StringVarP(&f.output, "output", "o", "text", "output format: text, yaml or json")
-	_ = c.RegisterFlagCompletionFunc("output", fixedCompletion("text", "yaml", "json"))
+	completions(c, map[string][]string{"output": {"text", "yaml", "json"}})
 	return c
 }
 
 func (f *sizeFlags) run(c *cobra.Command, s streams) error {
-	if f.output != "text" && f.output != "yaml" && f.output != "json" {
-		return usageError(c, fmt.Errorf("-o %q: want text, yaml or json", f.output))
+	if err := oneOf(c, "-o", f.output, "text", "yaml", "json"); err != nil {
+		return err
 	}
 	changed := c.Flags().Changed
 	if f.table {
@@ -137,14 +131,14 @@ func (f *sizeFlags) runTable(c *cobra.Command, s streams) error {
 	case (to-from)/step+1 > maxTableRows:
 		return usageError(c, fmt.Errorf("--step %d: the table from %d to %d would have %d rows; want at most %d (a larger --step)", step, from, to, (to-from)/step+1, maxTableRows))
 	}
-	rows, err := sizing.Table(from, to, step)
-	if err != nil {
+	switch rows, err := sizing.Table(from, to, step); {
+	case err != nil:
 		return err // cannot happen: the range was checked
-	}
-	if f.output != "text" {
+	case f.output != "text":
 		return writeData(s, f.output, rows)
+	default:
+		return writeErr(sizing.WriteTable(s.Out, rows))
 	}
-	return writeErr(sizing.WriteTable(s.Out, rows))
 }
 
 // writeData writes v as indented JSON or as YAML.
