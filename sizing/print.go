@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"io"
 	"text/tabwriter"
+
+	"github.com/typharender/typharender/finding"
+	"github.com/typharender/typharender/internal/english"
 )
 
 // WriteText writes a as a person reads it, and typharender size prints
@@ -89,4 +92,18 @@ func WriteTable(w io.Writer, rows []Advice) error {
 		fmt.Fprintf(tw, "%d\t%d\t%s\t%d\n", r.Nodes, r.Replicas, typha, r.Load.FelixPerTypha)
 	}
 	return tw.Flush()
+}
+
+// Check says whether the advice reaches threshold, as --fail-on judges a
+// command's own warnings: replicas not below the node count is an error
+// (lint's typha-replicas-not-below-nodes), every other warning a
+// warning. The error says which; nil when nothing reaches threshold.
+func (a Advice) Check(threshold finding.Severity) error {
+	switch {
+	case TooManyReplicas(a.Nodes, a.Replicas):
+		return fmt.Errorf("replicas %d are not below the node count %d: an error", a.Replicas, a.Nodes)
+	case threshold <= finding.Warning && len(a.Warnings) > 0:
+		return fmt.Errorf("the advice has %s", english.Count(len(a.Warnings), "warning"))
+	}
+	return nil
 }

@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -126,6 +125,7 @@ func (f *valueFlags) readFacts(c *cobra.Command, in *input) error {
 			return usageError(c, fmt.Errorf("--%s and --%s: give one of them", pair[0], pair[1]))
 		}
 	}
+	var nodes, version *values.File
 	if c.Flags().Changed("nodes-from") {
 		data, err := in.readAtMost("--nodes-from", f.nodesFrom, sizing.MaxNodeListBytes, func(big *tooLargeError) error {
 			return fmt.Errorf("--nodes-from %s: %s (sizing.MaxNodeListBytes): trim the node list to names, labels and nodeInfo.operatingSystem first (see typharender render --help)", big.file, big.overLimit())
@@ -133,15 +133,7 @@ func (f *valueFlags) readFacts(c *cobra.Command, in *input) error {
 		if err != nil {
 			return err
 		}
-		label := "--nodes-from " + displayName(f.nodesFrom)
-		count, err := sizing.ReadNodes(data)
-		if count.Total > 0 {
-			fmt.Fprintln(in.errOut, strings.Join(count.Lines(label), "\n"))
-		}
-		if err != nil {
-			return fmt.Errorf("%s: %w", label, err)
-		}
-		f.nodes = strconv.Itoa(count.Felix)
+		nodes = &values.File{Name: "--nodes-from " + displayName(f.nodesFrom), Data: data}
 	}
 	if c.Flags().Changed("kube-version-from") {
 		data, err := in.readAtMost("--kube-version-from", f.kubeVersionFrom, versioning.MaxKubectlBytes, func(big *tooLargeError) error {
@@ -150,15 +142,16 @@ func (f *valueFlags) readFacts(c *cobra.Command, in *input) error {
 		if err != nil {
 			return err
 		}
-		label := "--kube-version-from " + displayName(f.kubeVersionFrom)
-		v, err := versioning.FromKubectl(data)
-		if err != nil {
-			return fmt.Errorf("%s: %w", label, err)
-		}
-		fmt.Fprintf(in.errOut, "%s: serverVersion.gitVersion %s\n", label, v.Original())
-		f.kubeVersion = v.Original()
+		version = &values.File{Name: "--kube-version-from " + displayName(f.kubeVersionFrom), Data: data}
 	}
-	return nil
+	settings, notes, err := values.FromKubectl(nodes, version)
+	for _, n := range notes {
+		fmt.Fprintln(in.errOut, n)
+	}
+	for _, st := range settings {
+		*map[string]*string{"nodes": &f.nodes, "kubeVersion": &f.kubeVersion}[st.Key] = st.Value
+	}
+	return err
 }
 
 // fleetTooLarge is the error for a fleet file over values.MaxFleetBytes.

@@ -23,12 +23,10 @@ import (
 
 func main() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) }
 
-// Exit codes.
-const (
-	exitOK    = 0 // success
-	exitFail  = 1 // a check or diff found a difference, or output could not be written
-	exitUsage = 2 // bad input or usage: a flag, value, file or argument
-)
+// Exit codes: 0 success; 1 a check or diff found a difference, or output
+// could not be written; 2 bad input or usage (a flag, value, file or
+// argument).
+const exitOK, exitFail, exitUsage = 0, 1, 2
 
 // streams are the command's standard input, output (data) and error
 // (warnings and errors).

@@ -10,17 +10,14 @@ import (
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/yaml"
 
-	"github.com/typharender/typharender/finding"
-	"github.com/typharender/typharender/internal/english"
 	"github.com/typharender/typharender/sizing"
 )
 
 type sizeFlags struct {
 	valueFlags        // --nodes and --nodes-from
-	replicas          string
-	table             bool
+	replicas, output  string
 	fromS, toS, stepS string // --from, --to and --step as given
-	output            string
+	table             bool
 	failOn            failOnFlag
 }
 
@@ -29,7 +26,7 @@ type sizeFlags struct {
 const maxTableRows = 10_000
 
 func newSizeCmd(s streams) *cobra.Command {
-	f := &sizeFlags{}
+	f := &sizeFlags{fromS: "100", toS: "3000", stepS: "100"}
 	c := &cobra.Command{Use: "size (--nodes N [--replicas R] | --table [--from N --to N --step N])", Short: "Explain how many Typha replicas a cluster needs",
 		Args: noArgs, RunE: func(c *cobra.Command, _ []string) error { return f.run(c, s) }}
 	fl := c.Flags()
@@ -38,7 +35,6 @@ func newSizeCmd(s streams) *cobra.Command {
 	f.registerFrom(c, false)
 	fl.Var(&intString{&f.replicas}, "replicas", "a replica count to check against the advice (default: the recommendation)")
 	fl.BoolVar(&f.table, "table", false, "print replicas across a range of node counts")
-	f.fromS, f.toS, f.stepS = "100", "3000", "100"
 	fl.Var(&intString{&f.fromS}, "from", "with --table: the first node count")
 	fl.Var(&intString{&f.toS}, "to", "with --table: the last node count")
 	fl.Var(&intString{&f.stepS}, "step", "with --table: the step between node counts")
@@ -48,24 +44,18 @@ func newSizeCmd(s streams) *cobra.Command {
 }
 
 func (f *sizeFlags) run(c *cobra.Command, s streams) error {
-	if err := oneOf(c, "-o", f.output, "text", "yaml", "json"); err != nil {
-		return err
-	}
 	changed := c.Flags().Changed
-	if f.table {
-		if len(given(c, "nodes", "replicas", "nodes-from")) > 0 {
-			return usageError(c, errors.New("--table with --nodes or --replicas: --table prints the recommendation for a range; give --from, --to and --step instead"))
-		}
+	switch set := given(c, "from", "to", "step"); {
+	case oneOf(c, "-o", f.output, "text", "yaml", "json") != nil:
+		return oneOf(c, "-o", f.output, "text", "yaml", "json")
+	case f.table && len(given(c, "nodes", "replicas", "nodes-from")) > 0:
+		return usageError(c, errors.New("--table with --nodes or --replicas: --table prints the recommendation for a range; give --from, --to and --step instead"))
+	case f.table:
 		return f.runTable(c, s)
-	}
-	if set := given(c, "from", "to", "step"); len(set) > 0 {
+	case len(set) > 0:
 		return usageError(c, fmt.Errorf("%s without --table: it sets the range of the table", set[0]))
-	}
-	if !changed("nodes") && !changed("nodes-from") {
+	case !changed("nodes") && !changed("nodes-from"):
 		return usageError(c, errors.New("--nodes is required: want the cluster's node count, 1 to 100000, or --nodes-from with kubectl get nodes -o json (or --table for a range)"))
-	}
-	if changed("nodes") && changed("nodes-from") {
-		return usageError(c, errors.New("--nodes and --nodes-from: give one of them"))
 	}
 	if err := f.readFacts(c, newInput(s)); err != nil {
 		return err
@@ -93,34 +83,25 @@ func (f *sizeFlags) run(c *cobra.Command, s streams) error {
 	} else {
 		err = writeData(s, f.output, a)
 	}
-	if err != nil || !gate {
-		return err
-	}
 	// The advice is the output, so it is written whole; --fail-on only sets
-	// the exit code. Replicas not below the node count is what lint calls
-	// an error (typha-replicas-not-below-nodes); every other warning is a
-	// warning.
-	switch {
-	case sizing.TooManyReplicas(a.Nodes, a.Replicas):
-		return failure(fmt.Errorf("replicas %d are not below the node count %d: an error (--fail-on %s)", a.Replicas, a.Nodes, failOn))
-	case failOn <= finding.Warning && len(a.Warnings) > 0:
-		return failure(fmt.Errorf("the advice has %s (--fail-on %s)", english.Count(len(a.Warnings), "warning"), failOn))
+	// the exit code.
+	if err == nil && gate {
+		if err = a.Check(failOn); err != nil {
+			err = failure(fmt.Errorf("%w (--fail-on %s)", err, failOn))
+		}
 	}
-	return nil
+	return err
 }
 
 func (f *sizeFlags) runTable(c *cobra.Command, s streams) error {
-	var from, to, step int
-	for _, x := range []struct {
-		name, text string
-		p          *int
-	}{{"from", f.fromS, &from}, {"to", f.toS, &to}, {"step", f.stepS, &step}} {
-		n, err := strconv.Atoi(x.text)
-		if err != nil {
-			return usageError(c, fmt.Errorf("--%s %q: want a whole number", x.name, x.text))
+	var n [3]int // from, to, step
+	for i, x := range [][2]string{{"from", f.fromS}, {"to", f.toS}, {"step", f.stepS}} {
+		var err error
+		if n[i], err = strconv.Atoi(x[1]); err != nil {
+			return usageError(c, fmt.Errorf("--%s %q: want a whole number", x[0], x[1]))
 		}
-		*x.p = n
 	}
+	from, to, step := n[0], n[1], n[2]
 	switch {
 	case from < sizing.MinNodes || from > sizing.MaxNodes:
 		return usageError(c, fmt.Errorf("--from %d: want a node count from %d to %d", from, sizing.MinNodes, sizing.MaxNodes))
@@ -150,13 +131,12 @@ func writeData(s streams, format string, v any) error {
 	if err := enc.Encode(v); err != nil {
 		return failure(err)
 	}
-	out := buf.Bytes()
+	out, err := buf.Bytes(), error(nil)
 	if format == "yaml" {
-		var err error
 		if out, err = yaml.JSONToYAML(out); err != nil {
 			return failure(err)
 		}
 	}
-	_, err := s.Out.Write(out)
+	_, err = s.Out.Write(out)
 	return writeErr(err)
 }
