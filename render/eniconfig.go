@@ -179,6 +179,20 @@ func (e *ENIConfigEdit) CheckFelix() error {
 	return fmt.Errorf("%w: eni-config's %s %s: Typha relays only for Felix and would serve no one", ErrNoFelix, r.Decided(), r.Reason)
 }
 
+// Notes say what the edit changes, a line each ("eni-config:
+// felix_relay_service: (absent) -> \"calico-typha\""), or that nothing needs
+// to change.
+func (e *ENIConfigEdit) Notes() []string {
+	if len(e.Changes) == 0 {
+		return []string{fmt.Sprintf("eni-config already has the %s settings: nothing to change", e.Mode)}
+	}
+	var out []string
+	for _, c := range e.Changes {
+		out = append(out, "eni-config: "+c.String())
+	}
+	return out
+}
+
 // MergePatch returns the JSON merge patch that makes the same change on
 // the cluster, for kubectl -n kube-system patch cm eni-config --type merge
 // -p. With nothing to change it returns {}.

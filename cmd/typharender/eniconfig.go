@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -64,14 +65,8 @@ func (f *eniConfigFlags) run(c *cobra.Command, s streams, name string) error {
 	} else if err := edit.CheckFelix(); err != nil && !f.allowNoFelix {
 		return usageError(c, fmt.Errorf("%s: %w (--allow-no-felix edits it anyway)", displayName(name), err))
 	}
-	// What changes, and its warnings, to stderr; the ConfigMap or the patch
-	// to stdout.
-	if len(edit.Changes) == 0 {
-		fmt.Fprintf(s.ErrOut, "eni-config already has the %s settings: nothing to change\n", edit.Mode)
-	}
-	for _, ch := range edit.Changes {
-		fmt.Fprintf(s.ErrOut, "eni-config: %s\n", ch)
-	}
+	// What changes, and why to care, to stderr; the result to stdout.
+	fmt.Fprintln(s.ErrOut, strings.Join(edit.Notes(), "\n"))
 	warnAll(s, edit.Findings)
 	var out bytes.Buffer
 	switch {

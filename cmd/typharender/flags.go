@@ -18,8 +18,7 @@ import (
 	"github.com/typharender/typharender/versioning"
 )
 
-// valueFlags describe one cluster: the required three, the two that read
-// them from kubectl output, and Helm's -f and --set.
+// valueFlags describe one cluster, as values (-f, --set) or flags.
 type valueFlags struct {
 	region, nodes, kubeVersion string
 	nodesFrom, kubeVersionFrom string // kubectl get nodes -o json (counted); kubectl version -o json
@@ -62,8 +61,7 @@ func given(c *cobra.Command, names ...string) []string {
 	return set
 }
 
-// sources reads -f and returns the values sources: -f, --set and, with
-// cluster, the cluster flags.
+// sources reads -f: the values' sources, with the cluster flags if cluster.
 func (f *valueFlags) sources(c *cobra.Command, in *input, cluster bool) (values.Sources, error) {
 	src := values.Sources{Sets: f.sets}
 	for _, name := range f.files {
@@ -81,8 +79,7 @@ func (f *valueFlags) sources(c *cobra.Command, in *input, cluster bool) (values.
 	return src, nil
 }
 
-// settings are the cluster flags given, as values settings; with partial
-// (lint's facts) an empty --kube-version or --region means unknown.
+// settings are the cluster flags given; partial: "" is unknown (lint).
 func (f *valueFlags) settings(c *cobra.Command, partial bool) []values.Setting {
 	var out []values.Setting
 	for _, x := range []struct{ flag, key, value, label string }{
@@ -99,8 +96,7 @@ func (f *valueFlags) settings(c *cobra.Command, partial bool) []values.Setting {
 	return out
 }
 
-// values returns the values from -f, --set and then the cluster flags,
-// ready to render, or every problem with them at once.
+// values returns the values ready to render, or every problem at once.
 func (f *valueFlags) values(c *cobra.Command, in *input) (*values.Values, error) {
 	if err := f.readFacts(c, in); err != nil {
 		return nil, err
@@ -116,9 +112,8 @@ func (f *valueFlags) values(c *cobra.Command, in *input) (*values.Values, error)
 	return v, nil
 }
 
-// readFacts reads --nodes-from and --kube-version-from into the node
-// count and version, as --nodes and --kube-version would give them; what
-// was read goes to stderr.
+// readFacts reads --nodes-from and --kube-version-from into --nodes and
+// --kube-version, saying on stderr what was read.
 func (f *valueFlags) readFacts(c *cobra.Command, in *input) error {
 	for _, pair := range [][2]string{{"nodes", "nodes-from"}, {"kube-version", "kube-version-from"}} {
 		if c.Flags().Changed(pair[0]) && c.Flags().Changed(pair[1]) {
@@ -159,8 +154,7 @@ func fleetTooLarge(big *tooLargeError) error {
 	return fmt.Errorf("--fleet %s", values.TooLarge(big.file, big.size, big.limit))
 }
 
-// explainValues formats the errors of values that cannot be rendered, with
-// a hint when a required key is missing.
+// explainValues is invalidValues, with a hint for a missing required key.
 func explainValues(err error) error {
 	missing := errors.Is(err, values.ErrRequired)
 	if err = invalidValues(err); missing {
@@ -172,9 +166,7 @@ func explainValues(err error) error {
 // invalidValues formats the errors of values that cannot be rendered.
 func invalidValues(err error) error { return fmt.Errorf("invalid values:\n  %s", indent(err.Error())) }
 
-// failOnFlag is --fail-on on render, plan, size and lint, with one
-// meaning: the command exits 1 when a warning or finding it reports is at
-// or above the severity, a warning of its own counting as a warning.
+// failOnFlag is --fail-on, with one meaning on every command.
 type failOnFlag struct{ value string }
 
 func (f *failOnFlag) register(c *cobra.Command, def string) {
@@ -201,16 +193,14 @@ func warnAll(s streams, findings []finding.Finding) {
 	}
 }
 
-// intString is an int flag kept as text, so that a bad value is reported
-// with the values key's explanation.
+// intString is an int flag kept as text: the values layer explains a bad one.
 type intString struct{ p *string }
 
 func (v *intString) String() string     { return *v.p }
 func (v *intString) Set(s string) error { *v.p = s; return nil }
 func (v *intString) Type() string       { return "int" }
 
-// input reads the files named on the command line; "-" is stdin, which can
-// be read once. flag names the flag that gave the file, "" for an argument.
+// input reads the files named on the command line; "-" is stdin, read once.
 type input struct {
 	stdin     io.Reader
 	stdinUsed string    // the flag that read stdin
@@ -235,9 +225,8 @@ func (e *tooLargeError) overLimit() string {
 	return fmt.Sprintf("%d bytes, over the %d-byte limit", e.size, e.limit)
 }
 
-// readAtMost is read for input of at most limit bytes (no limit when 0):
-// larger input is refused, before it is read whole, with the error
-// tooLarge returns.
+// readAtMost reads at most limit bytes (0: no limit), refusing larger
+// input, before it is read whole, with tooLarge's error.
 func (in *input) readAtMost(flag, name string, limit int64, tooLarge func(*tooLargeError) error) ([]byte, error) {
 	label := strings.TrimSpace(flag + " " + name)
 	var r io.Reader = in.stdin
@@ -298,8 +287,7 @@ func completions(c *cobra.Command, choices map[string][]string) {
 	}
 }
 
-// oneOf is a usage error unless value is one of choices: "-o %q: want
-// text, yaml or json".
+// oneOf is a usage error unless value is one of choices.
 func oneOf(c *cobra.Command, flag, value string, choices ...string) error {
 	if slices.Contains(choices, value) {
 		return nil
@@ -308,8 +296,7 @@ func oneOf(c *cobra.Command, flag, value string, choices ...string) error {
 	return usageError(c, fmt.Errorf("%s %q: want %s or %s", flag, value, strings.Join(choices[:last], ", "), choices[last]))
 }
 
-// renderCommand is the typharender render command line for the cluster
-// flags and values given to c, then extra.
+// renderCommand is the render command line for c's values, then extra.
 func renderCommand(c *cobra.Command, f *valueFlags, extra ...string) string {
 	parts := []string{"typharender", "render"}
 	add := func(flag, value string) { parts = append(parts, flag, rollout.ShellQuote(value)) }
@@ -322,8 +309,7 @@ func renderCommand(c *cobra.Command, f *valueFlags, extra ...string) string {
 	if c.Flags().Changed("region") {
 		add("--region", f.region)
 	}
-	// A count or version read from kubectl output is repeated as the
-	// value it gave, so the command renders the same without the file.
+	// A count or version read from kubectl output is repeated as a value.
 	if c.Flags().Changed("nodes") || c.Flags().Changed("nodes-from") {
 		add("--nodes", f.nodes)
 	}

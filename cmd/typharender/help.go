@@ -12,15 +12,13 @@ import (
 	"github.com/typharender/typharender/values"
 )
 
-// help holds each command's long help and examples, help/NAME.txt: the
-// text, then a line "-- example --" and the examples. The facts they
-// name come from the library, as helpFacts gives them.
+// help holds each command's help/NAME.txt: the long help, a line
+// "-- example --", the examples; helpFacts fills in the facts.
 //
 //go:embed help/*.txt
 var help embed.FS
 
-// helpFacts are the facts the help texts name, each from its one
-// declaration in the library.
+// helpFacts are the facts the help names, from the library.
 func helpFacts() map[string]any {
 	cutoff := terway.KubeWithoutEndpointSliceV1beta1()
 	return map[string]any{
@@ -33,8 +31,7 @@ func helpFacts() map[string]any {
 	}
 }
 
-// setHelp sets c's long help and examples, and its subcommands', from
-// help/NAME.txt where there is one.
+// setHelp sets c's and its subcommands' help from help/NAME.txt.
 func setHelp(c *cobra.Command, facts map[string]any) {
 	if data, err := help.ReadFile("help/" + c.Name() + ".txt"); err == nil {
 		// The texts are part of the binary and tested: an error is a bug.

@@ -26,8 +26,7 @@ type lintFlags struct {
 	fleet          string
 }
 
-// bigRun is the number of files from which lint prints its summary line
-// without --verbose.
+// bigRun is the file count from which lint tallies without --verbose.
 const bigRun = 100
 
 func newLintCmd(s streams) *cobra.Command {
@@ -130,8 +129,7 @@ func (f *lintFlags) runFiles(c *cobra.Command, s streams, args []string) (*fleet
 	if err := f.readFacts(c, in); err != nil {
 		return nil, err
 	}
-	// Each fact as render reads the same flag, so that a bad value gets
-	// render's message; every bad one at once.
+	// Each fact as render reads its flag, so a bad one gets render's message.
 	o, err := values.CheckPartial(f.settings(c, true))
 	facts := lint.Facts{Nodes: o.Nodes, KubeVersion: o.KubeVersion, Region: o.Region, Terway: f.terway}
 	if err == nil {
@@ -156,8 +154,7 @@ func (f *lintFlags) runFiles(c *cobra.Command, s streams, args []string) (*fleet
 	return &fleet.Linted{Report: report, Files: inputs.Files, Notes: inputs.Notes}, nil
 }
 
-// runFleet lints every cluster of the fleet file in DIR/<name>/, as render
-// --fleet --output-dir DIR wrote it, each with its own facts.
+// runFleet lints each cluster of the fleet file in DIR/<name>/.
 func (f *lintFlags) runFleet(c *cobra.Command, s streams, args []string) (*fleet.Linted, error) {
 	if f.nodesFrom != "" || f.kubeVersionFrom != "" {
 		return nil, usageError(c, errors.New("--nodes-from and --kube-version-from with --fleet: each cluster's facts come from the fleet file"))

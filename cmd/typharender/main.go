@@ -23,13 +23,11 @@ import (
 
 func main() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) }
 
-// Exit codes: 0 success; 1 a check or diff found a difference, or output
-// could not be written; 2 bad input or usage (a flag, value, file or
-// argument).
+// Exit codes: 0 success; 1 a difference found, or output not written; 2
+// bad input or usage.
 const exitOK, exitFail, exitUsage = 0, 1, 2
 
-// streams are the command's standard input, output (data) and error
-// (warnings and errors).
+// streams are stdin, stdout (data) and stderr (warnings and errors).
 type streams struct {
 	In          io.Reader
 	Out, ErrOut io.Writer
@@ -61,8 +59,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 // newRootCmd returns the typharender command with every subcommand, one
-// per file (newXCmd in x.go, help in help/x.txt; tests: runCases in
-// main_test.go, goldens under testdata/<command>/).
+// per file (x.go, help/x.txt; tests: runCases, testdata/<command>/).
 func newRootCmd(s streams, version string) *cobra.Command {
 	root := &cobra.Command{Use: "typharender", Short: "Render, check and explain Typha manifests for Terway NetworkPolicy on ACK", SilenceErrors: true, SilenceUsage: true}
 	root.SetIn(s.In)
@@ -71,8 +68,7 @@ func newRootCmd(s streams, version string) *cobra.Command {
 	root.SetFlagErrorFunc(usageError)
 	root.AddCommand(newRenderCmd(s), newENIConfigCmd(s), newSizeCmd(s), newPlanCmd(s), newLintCmd(s), newVersionCmd(s, version))
 	setHelp(root, helpFacts())
-	// Cobra adds completion and help on Execute; add them now so that
-	// they follow the same rules. An unknown shell is a usage error.
+	// Completion and help follow the same rules; an unknown shell is a usage error.
 	root.InitDefaultCompletionCmd()
 	root.InitDefaultHelpCmd()
 	for _, c := range root.Commands() {
@@ -91,9 +87,8 @@ func newRootCmd(s streams, version string) *cobra.Command {
 	return root
 }
 
-// exitError carries an exit code other than exitUsage, or a hint printed
-// after the error; silent prints nothing (lint --quiet failing on its
-// findings).
+// exitError carries an exit code, a hint printed after the error, or
+// silence (lint --quiet failing on its findings).
 type exitError struct {
 	code   int
 	err    error

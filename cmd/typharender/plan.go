@@ -146,8 +146,7 @@ func readENIConfig(in *input, flag, name string) (*corev1.ConfigMap, error) {
 var planFlag = map[string]string{"TerwayDaemonSet": "--terway-daemonset", "Manifest": "--manifest", "RolloutTimeout": "--timeout",
 	"ENIConfig": "--eni-config", "AllowNoFelix": "--allow-no-felix", "Backup": "--eni-config-backup", "From": "--from", "Mode": "--mode"}
 
-// planError words the plan's errors under "invalid plan:", each field by
-// its flag or values key.
+// planError words the plan's errors, each field by its flag or values key.
 func planError(err error) error {
 	if err == nil {
 		return nil

@@ -184,8 +184,7 @@ func wrap(prefix string, err error) error {
 	return fmt.Errorf("%s%w", prefix, err)
 }
 
-// checkFile compares rendered with the file --check names: a unified
-// diff, or one line when only the line endings differ.
+// checkFile compares rendered with the file --check names.
 func (f *renderFlags) checkFile(c *cobra.Command, s streams, in *input, rendered []byte) error {
 	want, err := in.read("--check", f.check)
 	if err != nil {
@@ -207,8 +206,7 @@ func (f *renderFlags) checkFile(c *cobra.Command, s streams, in *input, rendered
 	return failure(fmt.Errorf("--check %s: the file differs from the rendering (diff on stdout%s); to accept, %s", name, cmp.CRLF, accept))
 }
 
-// command is the typharender render command line that writes what this
-// one rendered, with extra arguments at the end.
+// command is the render command line that writes this rendering, then extra.
 func (f *renderFlags) command(c *cobra.Command, extra ...string) string {
 	if f.output != "yaml" {
 		extra = append([]string{"-o", f.output}, extra...)

@@ -21,8 +21,7 @@ type sizeFlags struct {
 	failOn            failOnFlag
 }
 
-// maxTableRows bounds --table, so that a typo in --step cannot print a
-// million lines.
+// maxTableRows bounds --table: a typo in --step prints no million lines.
 const maxTableRows = 10_000
 
 func newSizeCmd(s streams) *cobra.Command {
@@ -83,8 +82,7 @@ func (f *sizeFlags) run(c *cobra.Command, s streams) error {
 	} else {
 		err = writeData(s, f.output, a)
 	}
-	// The advice is the output, so it is written whole; --fail-on only sets
-	// the exit code.
+	// The advice is the output, written whole; --fail-on sets the exit code.
 	if err == nil && gate {
 		if err = a.Check(failOn); err != nil {
 			err = failure(fmt.Errorf("%w (--fail-on %s)", err, failOn))
