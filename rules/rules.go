@@ -1,8 +1,9 @@
 package rules
 
 import (
-	"github.com/typharender/typharender/finding"
 	"slices"
+
+	"github.com/typharender/typharender/finding"
 
 	"github.com/typharender/typharender/terway"
 	"github.com/typharender/typharender/versioning"
