@@ -7,6 +7,7 @@ import (
 
 	"github.com/typharender/typharender/finding"
 	"github.com/typharender/typharender/lint"
+	"github.com/typharender/typharender/rules"
 )
 
 func ExampleLint() {
@@ -71,4 +72,14 @@ func ExampleWrite() {
 	_ = lint.Write(os.Stdout, lint.FormatGitHub, report)
 	// Output:
 	// ::error file=pdb.yaml,line=1,title=pdb-api-not-served::PodDisruptionBudget kube-system/calico-typha: apiVersion policy/v1 is not served by Kubernetes 1.20 (v1.20.11-aliyun.1), only by 1.21 and later: kubectl apply fails with no matches for kind PodDisruptionBudget; set apiVersion: policy/v1beta1
+}
+
+// Check one cluster fact as lint checks it, for facts read from a file of
+// one's own.
+func ExampleCheckFact() {
+	fmt.Println(lint.CheckFact(rules.FactNodes, "0"))
+	fmt.Println(lint.CheckFact(rules.FactKubeVersion, "v1.30.7-aliyun.1"))
+	// Output:
+	// node count 0 is out of range: want a whole number from 1 to 100000
+	// <nil>
 }

@@ -103,9 +103,11 @@ func (s Sources) Apply() (*Values, error) {
 	return v, errors.Join(bad...)
 }
 
-// Values applies s and returns the values ready to render, or every
-// problem with them at once, the options they describe included
-// ([Values.Check]).
+// Values applies s and returns the values. When a value cannot be
+// applied, it returns instead every problem at once, those of the options
+// the values describe included ([Values.Check]); otherwise the options are
+// validated once, by render.Render, whose errors [Values.Explain] words
+// by key and source ([Values.Render] does both).
 func (s Sources) Values() (*Values, error) {
 	v, err := s.Apply()
 	if err != nil {
