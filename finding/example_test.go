@@ -10,9 +10,9 @@ import (
 func ExampleFinding() {
 	f := finding.Finding{
 		Rule: "typha-image-tag-not-release", Severity: finding.Warning, Cluster: "staging",
-		Object:  finding.Ref{APIVersion: "apps/v1", Kind: "Deployment", Namespace: "kube-system", Name: "calico-typha"},
-		Field:   "spec.template.spec.containers[0].image",
-		File:    "fleet/staging/01-deployment-calico-typha.yaml", Line: 40,
+		Object: finding.Ref{APIVersion: "apps/v1", Kind: "Deployment", Namespace: "kube-system", Name: "calico-typha"},
+		Field:  "spec.template.spec.containers[0].image",
+		File:   "fleet/staging/01-deployment-calico-typha.yaml", Line: 40,
 		Message: "Deployment kube-system/calico-typha: the image tag is latest",
 	}
 	fmt.Println(f.Warning()) // render, plan and eni-config, on stderr
