@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +12,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/typharender/typharender/internal/treetest"
 	"github.com/typharender/typharender/render"
 )
 
@@ -32,10 +32,10 @@ func TestWriteTreeFailureLeavesNothing(t *testing.T) {
 	if _, err := Write(dir, bad, false); err == nil {
 		t.Fatal("writeTree succeeded with a file and a directory of the same name")
 	}
-	if got := listTree(t, tmp); !slices.Equal(got, []string{"out/", "out/00-service-old.yaml"}) {
+	if got := treetest.List(t, tmp); !slices.Equal(got, []string{"out/", "out/00-service-old.yaml"}) {
 		t.Errorf("after a failed write: %q, want the old directory alone", got)
 	}
-	if got := string(readFile(t, filepath.Join(dir, "00-service-old.yaml"))); got != "old\n" {
+	if got := string(treetest.ReadFile(t, filepath.Join(dir, "00-service-old.yaml"))); got != "old\n" {
 		t.Errorf("old file = %q", got)
 	}
 
@@ -47,7 +47,7 @@ func TestWriteTreeFailureLeavesNothing(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(tmp, "new")); !os.IsNotExist(err) {
 		t.Errorf("a failed write created %s (%v)", fresh, err)
 	}
-	if got := listTree(t, tmp); len(got) != 2 {
+	if got := treetest.List(t, tmp); len(got) != 2 {
 		t.Errorf("left behind: %q", got)
 	}
 }
@@ -94,39 +94,6 @@ func (f *faultFS) Remove(p string) error {
 		return &fs.PathError{Op: "remove", Path: p, Err: errInjected}
 	}
 	return f.osFS.Remove(p)
-}
-
-// snapshot maps every path under dir (directories with a trailing slash)
-// to its content.
-func snapshot(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	m := map[string]string{}
-	for _, p := range listTree(t, dir) {
-		if strings.HasSuffix(p, "/") {
-			m[p] = ""
-		} else {
-			m[p] = string(readFile(t, filepath.Join(dir, filepath.FromSlash(p))))
-		}
-	}
-	return m
-}
-
-// diffSnapshots describes how got differs from want.
-func diffSnapshots(got, want map[string]string) string {
-	var out []string
-	for _, p := range slices.Sorted(maps.Keys(got)) {
-		if w, ok := want[p]; !ok {
-			out = append(out, "extra "+p)
-		} else if w != got[p] {
-			out = append(out, "changed "+p)
-		}
-	}
-	for _, p := range slices.Sorted(maps.Keys(want)) {
-		if _, ok := got[p]; !ok {
-			out = append(out, "missing "+p)
-		}
-	}
-	return strings.Join(out, ", ")
 }
 
 // TestWriteTreeEveryFailure fails each file system operation of a fleet
@@ -176,12 +143,12 @@ func TestWriteTreeEveryFailure(t *testing.T) {
 	}
 	// A run without failures: the new state and the number of operations.
 	dir := setup(t)
-	before := snapshot(t, dir)
+	before := treetest.Snapshot(t, dir)
 	count := &faultFS{failAt: -1}
 	if _, err := writeFS(count, dir, files, true); err != nil {
 		t.Fatal(err)
 	}
-	after := snapshot(t, dir)
+	after := treetest.Snapshot(t, dir)
 	ops := count.n.Load()
 	if ops < 20 {
 		t.Fatalf("only %d operations: the test does not cover what it means to", ops)
@@ -200,9 +167,9 @@ func TestWriteTreeEveryFailure(t *testing.T) {
 				if !strings.Contains(msg, errInjected.Error()) && !strings.Contains(msg, "left behind") {
 					t.Errorf("error %q names neither the failure nor a leftover", msg)
 				}
-				got := snapshot(t, dir)
+				got := treetest.Snapshot(t, dir)
 				if strings.Contains(msg, "nothing was changed") {
-					if d := diffSnapshots(got, before); d != "" {
+					if d := treetest.Diff(got, before); d != "" {
 						t.Errorf("%q, but: %s", msg, d)
 					}
 					return
@@ -215,12 +182,12 @@ func TestWriteTreeEveryFailure(t *testing.T) {
 				if out, err := exec.Command("sh", "-c", cmds).CombinedOutput(); err != nil {
 					t.Fatalf("running %q: %v\n%s", cmds, err, out)
 				}
-				got = snapshot(t, dir)
+				got = treetest.Snapshot(t, dir)
 				want := before
 				if strings.Contains(msg, "written, but") {
 					want = after
 				}
-				if d := diffSnapshots(got, want); d != "" {
+				if d := treetest.Diff(got, want); d != "" {
 					t.Errorf("%q; after running its commands: %s", msg, d)
 				}
 			})
@@ -241,39 +208,4 @@ func rendering(t *testing.T, nodes int) []render.File {
 		t.Fatal(err)
 	}
 	return files
-}
-
-// readFile reads a file a case wrote.
-func readFile(t *testing.T, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-// listTree returns the slash-separated paths of the regular files under
-// dir, and of any entry left beside it with a temporary name.
-func listTree(t *testing.T, dir string) []string {
-	t.Helper()
-	var paths []string
-	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if p == dir {
-			return nil
-		}
-		rel, _ := filepath.Rel(dir, p)
-		if d.IsDir() {
-			rel += "/"
-		}
-		paths = append(paths, filepath.ToSlash(rel))
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return paths
 }
