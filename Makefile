@@ -1,7 +1,7 @@
 # typharender. `make help` lists the targets.
 GO ?= go
 
-.PHONY: help build test vet fmt golden fuzz check bench validate e2e krm examples hooks release-check
+.PHONY: help build test vet fmt golden fuzz check bench validate e2e krm examples hooks release-check mutants
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
@@ -40,6 +40,9 @@ bench: ## run every Go benchmark with allocations (BENCHFLAGS="-count=10" for be
 	$(GO) test -run '^$$' -bench . -benchmem $(BENCHFLAGS) ./...
 
 check: vet test ## what CI runs first
+
+mutants: ## make each one-line mutation of the rule and sizing code in hack/mutants (in a copy of the module) and list the tests that catch it; exit 1 if one survives
+	$(GO) run ./hack/mutants
 
 validate: ## check every golden with kubectl-validate v0.0.4 at its Kubernetes version (installs it into the user cache)
 	bash hack/validate.sh

@@ -55,12 +55,12 @@ func Lint(file string, data []byte, dir string, o LintOptions) (*Linted, error) 
 	if err := invalid(file, bad, len(bad)+len(clusters), "are invalid", "nothing was linted"); err != nil {
 		return nil, err
 	}
-	// Each cluster's facts, checked as lint checks them.
-	facts := make([]lint.Facts, len(clusters))
+	// Each cluster's facts, checked once, as lint checks them.
+	facts := make([]rules.Facts, len(clusters))
 	for i, cl := range clusters {
 		c := cl.Values.Options()
-		facts[i] = lint.Facts{Nodes: c.Nodes, KubeVersion: c.KubeVersion, Region: c.Region, Terway: o.Terway}
-		if err := facts[i].Validate(); err != nil {
+		var err error
+		if facts[i], err = (lint.Facts{Nodes: c.Nodes, KubeVersion: c.KubeVersion, Region: c.Region, Terway: o.Terway}).Resolve(); err != nil {
 			bad = append(bad, &values.EntryError{File: file, Line: cl.Line, Name: cl.Name, Err: errors.New(err.Error())}) // one line per fact
 		}
 	}
@@ -89,12 +89,7 @@ func Lint(file string, data []byte, dir string, o LintOptions) (*Linted, error) 
 			results[i].err = fmt.Errorf("cluster %s: %w", cl.Name, indentJoined(err))
 			return nil
 		}
-		rep, err := lint.Lint(inputs.Objects, facts[i])
-		if err != nil {
-			results[i].err = fmt.Errorf("cluster %s (line %d of %s): %w", cl.Name, cl.Line, file, err)
-			return nil
-		}
-		results[i] = result{report: rep, inputs: inputs}
+		results[i] = result{report: lint.Run(inputs.Objects, facts[i]), inputs: inputs}
 		return nil
 	})
 

@@ -14,6 +14,12 @@ func Lint(objs []*rules.Object, f Facts) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	return Run(objs, facts), nil
+}
+
+// Run is [Lint] for facts checked already ([Facts.Resolve]): it runs every
+// rule and returns the report, checking nothing again.
+func Run(objs []*rules.Object, facts rules.Facts) *Report {
 	findings, skipped := rules.Run(objs, facts)
 	rep := &Report{Findings: findings, Skipped: skipped, Objects: len(objs)}
 	if rep.Findings == nil {
@@ -22,5 +28,5 @@ func Lint(objs []*rules.Object, f Facts) (*Report, error) {
 	if rep.Skipped == nil {
 		rep.Skipped = []rules.Skip{}
 	}
-	return rep, nil
+	return rep
 }

@@ -2,6 +2,7 @@ package rules_test
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -99,5 +100,52 @@ func TestFactsKnown(t *testing.T) {
 	f := rules.Facts{Nodes: 1, KubeVersion: versioning.New(1, 30), Region: "cn-hangzhou", Terway: true}
 	if k := f.Known(); k != rules.FactNodes|rules.FactKubeVersion|rules.FactRegion|rules.FactTerway {
 		t.Errorf("every fact: %v", k)
+	}
+}
+
+// deployment is the Typha Deployment with replicas replicas.
+func deployment(replicas int) string {
+	return strings.Replace(typhaDeployment, "replicas: 3", "replicas: "+strconv.Itoa(replicas), 1)
+}
+
+// TestReplicasBelowRecommendedBoundary: the recommendation, max(3,
+// ceil(nodes/200)), holds only while it is below the node count; at or
+// above it, fewer replicas are what the nodes allow (and
+// typha-replicas-not-below-nodes judges more).
+func TestReplicasBelowRecommendedBoundary(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		nodes, replicas int
+		below           bool
+	}{
+		{nodes: 3, replicas: 2, below: false}, // the recommendation, 3, is the node count
+		{nodes: 4, replicas: 2, below: true},  // 3 is below 4
+		{nodes: 4, replicas: 3, below: false},
+		{nodes: 1000, replicas: 4, below: true}, // 5 recommended
+		{nodes: 1000, replicas: 5, below: false},
+	} {
+		found, _ := rules.Run(objects(t, deployment(tc.replicas)), rules.Facts{Nodes: tc.nodes})
+		got, _ := ids(found, nil)
+		if slices.Contains(got, rules.RuleReplicasBelowRecommended) != tc.below {
+			t.Errorf("%d replicas for %d nodes: findings %q, want %s: %v", tc.replicas, tc.nodes, got, rules.RuleReplicasBelowRecommended, tc.below)
+		}
+	}
+}
+
+// TestENIPolicyValues: how each value of disable_network_policy is
+// judged, as Terway reads it: "false" and "true" pass, "0" and "" are
+// nonstandard (Terway reads them as enabled), anything else is an error.
+func TestENIPolicyValues(t *testing.T) {
+	t.Parallel()
+	for value, want := range map[string]string{
+		`"false"`: "", `"true"`: "", `"0"`: rules.RuleENIPolicyValueLoose, `""`: rules.RuleENIPolicyValueLoose,
+		`"False"`: rules.RuleENIPolicyValue, `"yes"`: rules.RuleENIPolicyValue, `false`: rules.RuleENIPolicyValue,
+	} {
+		cm := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: eni-config, namespace: kube-system}\ndata:\n  disable_network_policy: " + value + "\n"
+		found, _ := rules.Run(objects(t, cm), rules.Facts{})
+		got, _ := ids(found, nil)
+		if want == "" && len(got) > 0 || want != "" && !slices.Equal(got, []string{want}) {
+			t.Errorf("disable_network_policy: %s: findings %q, want %q", value, got, want)
+		}
 	}
 }

@@ -131,9 +131,9 @@ func (f *lintFlags) runFiles(c *cobra.Command, s streams, args []string) (*fleet
 	}
 	// Each fact as render reads its flag, so a bad one gets render's message.
 	o, err := values.CheckPartial(f.settings(c, true))
-	facts := lint.Facts{Nodes: o.Nodes, KubeVersion: o.KubeVersion, Region: o.Region, Terway: f.terway}
-	if err == nil {
-		err = facts.Validate() // render accepted them, so lint should: an error is a disagreement
+	var facts rules.Facts
+	if err == nil { // render accepted them, so lint should: an error is a disagreement
+		facts, err = lint.Facts{Nodes: o.Nodes, KubeVersion: o.KubeVersion, Region: o.Region, Terway: f.terway}.Resolve()
 	}
 	if err != nil {
 		return nil, usageError(c, err)
@@ -144,14 +144,10 @@ func (f *lintFlags) runFiles(c *cobra.Command, s streams, args []string) (*fleet
 	} else if err != nil {
 		return nil, lint.Unreadable(err)
 	}
-	report, err := lint.Lint(inputs.Objects, facts)
-	if err != nil {
-		return nil, usageError(c, err) // unreachable: the facts were validated
-	}
 	if len(inputs.Objects) == 0 && !f.quiet {
 		fmt.Fprintln(s.ErrOut, "Warning: no Kubernetes objects in the input: nothing was checked")
 	}
-	return &fleet.Linted{Report: report, Files: inputs.Files, Notes: inputs.Notes}, nil
+	return &fleet.Linted{Report: lint.Run(inputs.Objects, facts), Files: inputs.Files, Notes: inputs.Notes}, nil
 }
 
 // runFleet lints each cluster of the fleet file in DIR/<name>/.
