@@ -72,29 +72,44 @@ func Render(file string, data []byte, base *values.Values) (*Rendering, error) {
 	if err != nil {
 		return nil, errors.New(indent(err.Error()))
 	}
-	good, badValues := values.RenderFleet(file, clusters)
-	if err := invalid(file, append(bad, badValues...), len(bad)+len(badValues)+len(good), "are invalid", "nothing was written"); err != nil {
-		return nil, err
-	}
-	out := &Rendering{Clusters: make([]Cluster, len(good))}
-	// Encoding is most of the work: each cluster on any core, in order,
-	// each distinct object once (one Layout for the fleet).
+	// Each cluster rendered, checked and laid out on any core: one Renderer
+	// converts each distinct object for the rules once, one Layout
+	// encodes each once.
+	var renderer render.Renderer
 	var layout render.Layout
-	if err := parallel.For(len(good), func(i int) error {
-		g := good[i]
-		fs, err := layout.Files(g.Result.Objects()...)
+	done := make([]Cluster, len(clusters))
+	errs := make([]error, len(clusters))
+	if err := parallel.For(len(clusters), func(i int) error {
+		c := clusters[i]
+		res, err := renderer.Render(c.Values.Options())
 		if err != nil {
-			return fmt.Errorf("cluster %s: %w", g.Cluster.Name, err)
+			errs[i] = c.Values.Explain(err)
+			return nil
+		}
+		fs, err := layout.Files(res.Objects()...)
+		if err != nil {
+			return fmt.Errorf("cluster %s: %w", c.Name, err)
 		}
 		for j := range fs {
-			fs[j].Name = g.Cluster.Name + "/" + fs[j].Name
+			fs[j].Name = c.Name + "/" + fs[j].Name
 		}
-		for j := range g.Result.Findings {
-			g.Result.Findings[j].Cluster = g.Cluster.Name
+		for j := range res.Findings {
+			res.Findings[j].Cluster = c.Name
 		}
-		out.Clusters[i] = Cluster{Name: g.Cluster.Name, Line: g.Cluster.Line, Result: g.Result, Files: fs}
+		done[i] = Cluster{Name: c.Name, Line: c.Line, Result: res, Files: fs}
 		return nil
 	}); err != nil {
+		return nil, err
+	}
+	out, total := &Rendering{}, len(bad)+len(clusters)
+	for i, c := range clusters {
+		if errs[i] != nil {
+			bad = append(bad, &values.EntryError{File: file, Line: c.Line, Name: c.Name, Err: errs[i]})
+		} else {
+			out.Clusters = append(out.Clusters, done[i])
+		}
+	}
+	if err := invalid(file, bad, total, "are invalid", "nothing was written"); err != nil {
 		return nil, err
 	}
 	return out, nil

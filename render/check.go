@@ -17,7 +17,8 @@ import (
 // findings a person should read: warnings and errors, less the replica
 // rules', whose findings render's own warnings state from the same sizing
 // functions.
-func (r *resolved) check(res *Result) ([]finding.Finding, error) {
+// A memo, when given, converts the objects (rules.Memo).
+func (r *resolved) check(res *Result, memo *rules.Memo) ([]finding.Finding, error) {
 	objs := make([]runtime.Object, 0, 12)
 	for _, o := range res.Objects() {
 		objs = append(objs, o)
@@ -27,7 +28,11 @@ func (r *resolved) check(res *Result) ([]finding.Finding, error) {
 		cm.APIVersion, cm.Kind = "v1", "ConfigMap" // a typed client's Get leaves them empty
 		objs = append(objs, cm)
 	}
-	model, err := rules.FromTyped(objs...)
+	fromTyped := rules.FromTyped
+	if memo != nil {
+		fromTyped = memo.FromTyped
+	}
+	model, err := fromTyped(objs...)
 	if err != nil {
 		return nil, fmt.Errorf("checking the rendering: %w", err) // a bug: render builds every object it checks
 	}

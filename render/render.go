@@ -6,6 +6,7 @@ import (
 	apiextv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 
 	"github.com/typharender/typharender/finding"
+	"github.com/typharender/typharender/rules"
 	"github.com/typharender/typharender/sizing"
 	"github.com/typharender/typharender/versioning"
 )
@@ -44,7 +45,20 @@ type Result struct {
 // It validates o once and checks the objects it built, as they are, with
 // the rules lint applies to manifests (package rules), for the cluster o
 // describes: nothing is encoded and read back in between.
-func Render(o Options) (*Result, error) {
+func Render(o Options) (*Result, error) { return render(o, nil) }
+
+// A Renderer renders many clusters, as a fleet does: it remembers the
+// model the rules read of each distinct object it checked (a
+// rules.Memo), so that objects the clusters share are converted once.
+// Its results are [Render]'s. The zero Renderer is ready to use, from any
+// number of goroutines; its memory grows with the distinct objects. A
+// Renderer must not be copied after first use.
+type Renderer struct{ memo rules.Memo }
+
+// Render is [Render], remembering what it checked.
+func (r *Renderer) Render(o Options) (*Result, error) { return render(o, &r.memo) }
+
+func render(o Options, memo *rules.Memo) (*Result, error) {
 	r, err := o.resolve()
 	if err != nil {
 		return nil, err
@@ -61,7 +75,7 @@ func Render(o Options) (*Result, error) {
 	if r.Autoscaler {
 		res.Autoscaler = r.autoscaler()
 	}
-	found, err := r.check(res)
+	found, err := r.check(res, memo)
 	if err != nil {
 		return nil, err
 	}

@@ -1,12 +1,14 @@
 package rules
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
-	"maps"
 	"reflect"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -65,26 +67,75 @@ func (o *Object) String() string { return o.Ref().String() }
 // the tree the rules read (runtime.DefaultUnstructuredConverter, the
 // conversion the API machinery uses, then one node per value), with no
 // encoding to text and no parse. Each object must have its apiVersion and
-// kind set. Findings about them have no file and no line; they are
-// ordered as findings about the same objects written as YAML, one after
-// the other in the order given, would be.
+// kind set. Findings about them have no file and no line; [Run] orders
+// them as findings about the same objects written as YAML, one after the
+// other in the order given, would be. The Objects are read-only: [Run]
+// never changes them, and a [Memo] hands the same one to many runs.
 func FromTyped(objs ...runtime.Object) ([]*Object, error) {
 	out := make([]*Object, 0, len(objs))
-	b := &treeBuilder{}
 	for i, obj := range objs {
-		if obj == nil || (reflect.ValueOf(obj).Kind() == reflect.Pointer && reflect.ValueOf(obj).IsNil()) {
-			return nil, fmt.Errorf("object %d is nil", i+1)
+		o, err := fromTyped(obj)
+		if err != nil {
+			return nil, fmt.Errorf("object %d %w", i+1, err)
 		}
-		m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
+		out = append(out, o)
+	}
+	return out, nil
+}
+
+// fromTyped is one object of FromTyped; its error follows "object N".
+func fromTyped(obj runtime.Object) (*Object, error) {
+	if obj == nil || (reflect.ValueOf(obj).Kind() == reflect.Pointer && reflect.ValueOf(obj).IsNil()) {
+		return nil, errors.New("is nil")
+	}
+	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
+	if err != nil {
+		return nil, fmt.Errorf("(%T): %w", obj, err)
+	}
+	if a, k := m["apiVersion"], m["kind"]; a == nil || a == "" || k == nil || k == "" {
+		return nil, fmt.Errorf("(%T) has no apiVersion or kind: set them, as render does", obj)
+	}
+	delete(m, "status") // written by the cluster, never by a manifest
+	o := NewObject("", (&treeBuilder{}).object(m))
+	o.Line, o.inMemory = 0, true
+	return o, nil
+}
+
+// Memo converts typed objects as [FromTyped] does, and remembers the
+// Object of each distinct one, by its type and JSON form: a fleet's
+// clusters share most of their objects (the CRD always; the Service, the
+// PodDisruptionBudget and often the Deployment with every cluster of the
+// same version, size and region), and each is converted once. The zero
+// Memo is ready to use, from any number of goroutines; its memory grows
+// with the distinct objects. A Memo must not be copied after first use.
+type Memo struct {
+	mu   sync.Mutex
+	seen map[string]*Object
+}
+
+// FromTyped is [FromTyped], remembering each distinct object's Object.
+func (m *Memo) FromTyped(objs ...runtime.Object) ([]*Object, error) {
+	out := make([]*Object, 0, len(objs))
+	for i, obj := range objs {
+		raw, err := json.Marshal(obj)
 		if err != nil {
 			return nil, fmt.Errorf("object %d (%T): %w", i+1, obj, err)
 		}
-		if a, k := m["apiVersion"], m["kind"]; a == nil || a == "" || k == nil || k == "" {
-			return nil, fmt.Errorf("object %d (%T) has no apiVersion or kind: set them, as render does", i+1, obj)
+		key := reflect.TypeOf(obj).String() + "\n" + string(raw)
+		m.mu.Lock()
+		o, ok := m.seen[key]
+		m.mu.Unlock()
+		if !ok {
+			if o, err = fromTyped(obj); err != nil {
+				return nil, fmt.Errorf("object %d %w", i+1, err)
+			}
+			m.mu.Lock()
+			if m.seen == nil {
+				m.seen = map[string]*Object{}
+			}
+			m.seen[key] = o
+			m.mu.Unlock()
 		}
-		delete(m, "status") // written by the cluster, never by a manifest
-		o := NewObject("", b.mapping(m))
-		o.Line, o.inMemory = 0, true
 		out = append(out, o)
 	}
 	return out, nil
@@ -94,27 +145,84 @@ func FromTyped(objs ...runtime.Object) ([]*Object, error) {
 // v3 would parse the same object from the YAML render writes for it:
 // mapping keys sorted, strings quoted (so no YAML 1.1 reader could take
 // "yes" for a boolean), numbers and booleans with their tags. Each node
-// gets a position in document order, counted across the objects built,
-// where parsed YAML has its line: a key and its scalar value share one,
-// as they share a line, so findings sort as they would by line.
-type treeBuilder struct{ pos int }
+// gets a position in the object's document order where parsed YAML has its
+// line: a key and its scalar value share one, as they share a line, so
+// findings sort as they would by line. The nodes
+// of one object, their Content slices and the sorted keys are each taken
+// from one allocation.
+type treeBuilder struct {
+	pos   int
+	nodes []yaml.Node  // the nodes still free
+	ptrs  []*yaml.Node // the Content slots still free
+	keys  []string     // scratch for sorting a mapping's keys
+}
 
 func (b *treeBuilder) next() int { b.pos++; return b.pos }
 
+// object builds the tree of m, one object.
+func (b *treeBuilder) object(m map[string]any) *yaml.Node {
+	nodes, ptrs := count(m)
+	b.nodes, b.ptrs = make([]yaml.Node, nodes), make([]*yaml.Node, ptrs)
+	return b.mapping(m)
+}
+
+// count returns how many nodes and Content slots v's tree holds.
+func count(v any) (nodes, ptrs int) {
+	switch v := v.(type) {
+	case map[string]any:
+		nodes, ptrs = 1, 2*len(v)
+		for _, e := range v {
+			n, p := count(e)
+			nodes, ptrs = nodes+1+n, ptrs+p // the key, then the value
+		}
+	case []any:
+		nodes, ptrs = 1, len(v)
+		for _, e := range v {
+			n, p := count(e)
+			nodes, ptrs = nodes+n, ptrs+p
+		}
+	default:
+		nodes = 1
+	}
+	return nodes, ptrs
+}
+
+// node returns a free node set to n.
+func (b *treeBuilder) node(n yaml.Node) *yaml.Node {
+	p := &b.nodes[0]
+	*p, b.nodes = n, b.nodes[1:]
+	return p
+}
+
+// content returns a free Content slice of length n.
+func (b *treeBuilder) content(n int) []*yaml.Node {
+	c := b.ptrs[:n:n]
+	b.ptrs = b.ptrs[n:]
+	return c
+}
+
 func (b *treeBuilder) mapping(m map[string]any) *yaml.Node {
-	n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+	n := b.node(yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"})
 	if len(m) == 0 {
 		n.Line = b.next()
 		return n
 	}
-	for i, k := range slices.Sorted(maps.Keys(m)) {
+	start := len(b.keys)
+	for k := range m {
+		b.keys = append(b.keys, k)
+	}
+	keys := b.keys[start:]
+	slices.Sort(keys)
+	n.Content = b.content(2 * len(keys))
+	for i, k := range keys {
 		line := b.next()
 		if i == 0 {
 			n.Line = line // a block mapping starts on its first key's line
 		}
-		key := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: k, Line: line}
-		n.Content = append(n.Content, key, b.value(m[k], line))
+		n.Content[2*i] = b.node(yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: k, Line: line})
+		n.Content[2*i+1] = b.value(m[k], line)
 	}
+	b.keys = b.keys[:start]
 	return n
 }
 
@@ -125,11 +233,12 @@ func (b *treeBuilder) value(v any, keyLine int) *yaml.Node {
 	switch v := v.(type) {
 	case map[string]any:
 		if len(v) == 0 {
-			return &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: keyLine}
+			return b.node(yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: keyLine})
 		}
 		return b.mapping(v)
 	case []any:
-		n := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Line: keyLine}
+		n := b.node(yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Line: keyLine})
+		n.Content = b.content(len(v))
 		for i, e := range v {
 			var item *yaml.Node
 			if m, ok := e.(map[string]any); ok && len(m) > 0 {
@@ -140,16 +249,16 @@ func (b *treeBuilder) value(v any, keyLine int) *yaml.Node {
 			if i == 0 {
 				n.Line = item.Line
 			}
-			n.Content = append(n.Content, item)
+			n.Content[i] = item
 		}
 		return n
 	}
-	return scalarNode(v, keyLine)
+	return b.node(scalarNode(v, keyLine))
 }
 
 // scalarNode is the node of a scalar value of an unstructured object.
-func scalarNode(v any, line int) *yaml.Node {
-	n := &yaml.Node{Kind: yaml.ScalarNode, Line: line}
+func scalarNode(v any, line int) yaml.Node {
+	n := yaml.Node{Kind: yaml.ScalarNode, Line: line}
 	switch v := v.(type) {
 	case nil:
 		n.Tag, n.Value = "!!null", "null"

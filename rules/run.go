@@ -62,7 +62,8 @@ func Run(objs []*Object, f Facts) ([]finding.Finding, []Skip) {
 }
 
 // found is a finding and where it sorts: its line, or, for an object in
-// memory, its place in document order.
+// memory, the object's place among the objects and the field's in the
+// object, in document order.
 type found struct {
 	finding.Finding
 	pos int
@@ -75,8 +76,9 @@ type Context struct {
 	facts      Facts
 	known      Fact // the facts given
 	objs       []*Object
-	typha      []*Object // Typha Deployments
-	services   []*Object // Typha Services: calico-typha, or named by felix_relay_service
+	index      map[*Object]int // each object's place in objs, for the order of findings about objects in memory
+	typha      []*Object       // Typha Deployments
+	services   []*Object       // Typha Services: calico-typha, or named by felix_relay_service
 	allSvcs    []*Object
 	eniConfigs []*Object
 	relayNames map[string]bool      // the Services eni-configs' felix_relay_service names
@@ -90,7 +92,12 @@ type Context struct {
 }
 
 func newContext(objs []*Object, f Facts) *Context {
-	c := &Context{facts: f, known: f.Known(), objs: objs, relayNames: map[string]bool{}}
+	c := &Context{facts: f, known: f.Known(), objs: objs, relayNames: map[string]bool{}, index: make(map[*Object]int, len(objs))}
+	for i, o := range objs {
+		if _, ok := c.index[o]; !ok {
+			c.index[o] = i
+		}
+	}
 	for _, o := range objs {
 		if isENIConfig(o) {
 			c.eniConfigs = append(c.eniConfigs, o)
@@ -130,6 +137,9 @@ func (c *Context) report(o *Object, at []*yaml.Node, format string, args ...any)
 		pos = n.Line
 	} else if o.inMemory {
 		pos = o.root.Line
+	}
+	if o.inMemory { // positions count within each object: order by object first
+		pos += (c.index[o] + 1) << 24
 	}
 	f := finding.Finding{
 		Rule: c.rule.ID, Severity: c.rule.Severity, Object: o.Ref(), Field: o.fieldPath(n), File: o.File,

@@ -12,7 +12,6 @@ import (
 
 	"github.com/typharender/typharender/internal/errs"
 	"github.com/typharender/typharender/internal/yamlnode"
-	"github.com/typharender/typharender/render"
 )
 
 // A fleet file lists clusters to render, each into a directory of its
@@ -154,29 +153,6 @@ func LoadFleet(name string, data []byte, base *Values) (clusters []Cluster, bad 
 		clusters = append(clusters, Cluster{Name: ee.Name, Line: entry.Line, Values: v})
 	}
 	return clusters, bad, nil
-}
-
-// Rendered is a cluster of a fleet and its rendering.
-type Rendered struct {
-	Cluster Cluster
-	Result  *render.Result
-}
-
-// RenderFleet renders each cluster of the fleet file and returns the
-// renderings in order, and an [EntryError] for every cluster whose values
-// do not render, its reasons sorted as [Values.Explain] sorts them.
-func RenderFleet(file string, clusters []Cluster) ([]Rendered, []*EntryError) {
-	var results []Rendered
-	var bad []*EntryError
-	for _, c := range clusters {
-		res, err := c.Values.Render()
-		if err != nil {
-			bad = append(bad, &EntryError{File: file, Line: c.Line, Name: c.Name, Err: err})
-			continue
-		}
-		results = append(results, Rendered{Cluster: c, Result: res})
-	}
-	return results, bad
 }
 
 // SortEntryErrors orders entry errors by line.
