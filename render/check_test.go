@@ -84,3 +84,36 @@ func TestCheckSameAsLintOfTheYAML(t *testing.T) {
 		}
 	}
 }
+
+// TestRendererSameAsRender: a Renderer shared by goroutines, which
+// converts each distinct object once, returns what Render returns, for
+// clusters that share objects and clusters that do not.
+func TestRendererSameAsRender(t *testing.T) {
+	t.Parallel()
+	var opts []render.Options
+	for _, nodes := range []int{3, 300, 1000, 1000, 5000} {
+		for _, tag := range []string{"", "latest"} {
+			opts = append(opts, render.Options{Region: "cn-hangzhou", Nodes: nodes, KubeVersion: "1.24", Tag: tag, Registry: "registry.cn-beijing.aliyuncs.com"})
+		}
+	}
+	var r render.Renderer
+	got := make([]*render.Result, len(opts))
+	done := make(chan int)
+	for i := range opts {
+		go func() {
+			var err error
+			got[i], err = r.Render(opts[i])
+			assert.NoError(t, err)
+			done <- i
+		}()
+	}
+	for range opts {
+		<-done
+	}
+	for i, o := range opts {
+		want, err := render.Render(o)
+		require.NoError(t, err)
+		assert.Equal(t, want.Findings, got[i].Findings, "%+v", o)
+		assert.NotEmpty(t, got[i].Findings, "%+v: the case shows no finding", o)
+	}
+}
