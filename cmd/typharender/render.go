@@ -81,14 +81,8 @@ func (f *renderFlags) run(c *cobra.Command, s streams) error {
 		return err
 	}
 	o := v.Options()
-	if f.eniConfig != "" {
-		data, err := in.read("--eni-config", f.eniConfig)
-		if err != nil {
-			return err
-		}
-		if o.ENIConfig, err = render.ReadENIConfig("--eni-config "+displayName(f.eniConfig), data); err != nil {
-			return err
-		}
+	if o.ENIConfig, err = readENIConfig(in, "--eni-config", f.eniConfig); err != nil {
+		return err
 	}
 	res, err := render.Render(o)
 	if err != nil {
