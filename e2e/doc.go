@@ -12,11 +12,19 @@
 // The harness starts etcd and kube-apiserver on 127.0.0.1 only, on free ports,
 // in a temporary directory, and stops both on every exit path of the test.
 //
-// TestTyphaRelay also needs the Typha v3.20.2 binaries in
-// TYPHARENDER_E2E_TYPHA_BIN (hack/typha-binaries.sh builds them from the
-// sources in ../shared; felixclient/ is the Felix-protocol client built in
-// Typha's tree, not in this module) and the private network namespace that
-// hack/e2e-netns.sh creates, whose only non-loopback address it finds in
-// TYPHARENDER_E2E_NODE_IP. Without either it skips and says why; with
-// CI=true it fails instead.
+// The relay tests run real Typha and Felix code in the private network
+// namespace that hack/e2e-netns.sh creates (its only non-loopback address is
+// in TYPHARENDER_E2E_NODE_IP):
+//
+//   - TestTyphaRelay (configuration cases on the guide's Typha v3.20.2) needs
+//     the v3.20.2 binaries in TYPHARENDER_E2E_TYPHA_BIN (hack/typha-binaries.sh
+//     builds them from the sources in ../shared; felixclient/ is Felix
+//     v3.20.2's side, built in Typha's tree, not in this module);
+//   - TestTyphaVersions (every Typha release we render or warn about, against
+//     Felix 3.24.5) and TestFelixsimScale need the Calico binaries in
+//     TYPHARENDER_E2E_CALICO_BIN (hack/calico-binaries.sh: Typha v3.24.5 to
+//     v3.32.1 and felixsim/, the Felix 3.24.5 simulator built in the v3.24.5
+//     tree; felixsimclient is its Go client).
+//
+// Without them they skip and say why; with CI=true they fail instead.
 package e2e

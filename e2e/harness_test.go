@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,11 +18,12 @@ import (
 const crashEnv = "TYPHARENDER_E2E_CRASH"
 
 // TestNothingLeftRunning proves that a test that fails, or a test binary that
-// is killed outright, leaves no etcd, kube-apiserver or calico-typha behind.
-// It reruns this test binary with TestHarnessCrashHelper selected, reads the
-// PIDs that the helper's cluster recorded, and checks that they are gone.
-// calico-typha is part of it when the Typha binaries are there
-// (TYPHARENDER_E2E_TYPHA_BIN).
+// is killed outright, leaves no etcd, kube-apiserver, calico-typha or
+// felixsim behind. It reruns this test binary with TestHarnessCrashHelper
+// selected, reads the PIDs that the helper's cluster recorded, and checks
+// that they are gone. calico-typha v3.20.2 is part of it when its binaries
+// are there (TYPHARENDER_E2E_TYPHA_BIN), calico-typha v3.24.5 and felixsim
+// when theirs are (TYPHARENDER_E2E_CALICO_BIN).
 func TestNothingLeftRunning(t *testing.T) {
 	for _, how := range []string{
 		"fatal",   // t.Fatal after start: t.Cleanup stops the servers
@@ -56,7 +58,10 @@ func TestNothingLeftRunning(t *testing.T) {
 			}
 			want, what := 2, "etcd, kube-apiserver"
 			if os.Getenv(typhaBinEnv) != "" {
-				want, what = 3, "etcd, kube-apiserver, calico-typha"
+				want, what = want+1, what+", calico-typha v3.20.2"
+			}
+			if os.Getenv(calicoBinEnv) != "" {
+				want, what = want+2, what+", calico-typha v3.24.5, felixsim"
 			}
 			if len(pids) != want {
 				t.Fatalf("helper recorded %d processes, want %d (%s):\n%s\n%s", len(pids), want, what, data, out)
@@ -84,16 +89,25 @@ func TestHarnessCrashHelper(t *testing.T) {
 		t.Skip("helper for TestNothingLeftRunning")
 	}
 	c := startCluster(t)
+	// Typha started as the relay tests start it, here as an anonymous
+	// client: it is forbidden everything and keeps retrying. felixsim as
+	// TestTyphaVersions starts it, serving.
+	kubeconfig := filepath.Join(c.dir, "kubeconfig-anonymous")
+	writeKubeconfig(t, c, kubeconfig, "")
+	typhaEnv := []string{"TYPHA_DATASTORETYPE=kubernetes", "KUBECONFIG=" + kubeconfig}
+	var running []*process
 	if bins := os.Getenv(typhaBinEnv); bins != "" {
-		// Typha started as the relay test starts it, here as an anonymous
-		// client: it is forbidden everything and keeps retrying.
-		kubeconfig := filepath.Join(c.dir, "kubeconfig-anonymous")
-		writeKubeconfig(t, c, kubeconfig, "")
-		typha := c.startProcess(t, typhaControl, filepath.Join(bins, typhaControl),
-			[]string{"TYPHA_DATASTORETYPE=kubernetes", "KUBECONFIG=" + kubeconfig})
-		time.Sleep(2 * time.Second)
-		if exited(typha) {
-			t.Fatalf("%s exited by itself (%v); this check needs it running:\n%s", typha.name, typha.waitErr, tail(typha.logPath, 20))
+		running = append(running, c.startProcess(t, typhaControl, filepath.Join(bins, typhaControl), typhaEnv))
+	}
+	if bins := os.Getenv(calicoBinEnv); bins != "" {
+		running = append(running, c.startProcess(t, "calico-typha-v3.24.5", filepath.Join(bins, "calico-typha-v3.24.5"), typhaEnv))
+		env := &relayEnv{ctx: context.Background(), c: c}
+		running = append(running, env.startFelixSim(t, filepath.Join(bins, felixsimName), kubeconfig).p)
+	}
+	time.Sleep(2 * time.Second)
+	for _, p := range running {
+		if exited(p) {
+			t.Fatalf("%s exited by itself (%v); this check needs it running:\n%s", p.name, p.waitErr, tail(p.logPath, 20))
 		}
 	}
 	t.Logf("cluster up, pids %v; ending by %s", c.pids(), how)

@@ -37,19 +37,10 @@ import (
 	"github.com/typharender/typharender/render"
 	"github.com/typharender/typharender/rollout"
 	"github.com/typharender/typharender/terway"
+	"github.com/typharender/typharender/versioning"
 )
 
-// The typha plan's EndpointSlice check greps Typha's log for
-// terway.EndpointSliceLogLine; case (b) of TestTyphaRelay proves that string
-// against a real Typha v3.20.2 and a real kube-apiserver 1.37, and that the
-// plan's command carries it. The full line reads:
-//
-//	2026-11-28 05:39:52.994 [INFO][22703] kubeendpointslice.go 101: Unable to list K8s EndpointSlice resources error=the server could not find the requested resource
-//
-// It is logged at INFO: a Typha whose TYPHA_LOGSEVERITYSCREEN is warning or
-// above does not log it, and a grep for it then finds nothing.
-
-// Environment set by hack/e2e.sh for the relay test.
+// Environment set by hack/e2e.sh for the relay tests.
 const (
 	typhaBinEnv   = "TYPHARENDER_E2E_TYPHA_BIN"     // hack/typha-binaries.sh's directory
 	typhaSkipEnv  = "TYPHARENDER_E2E_TYPHA_SKIP"    // why there are no Typha binaries
@@ -57,7 +48,7 @@ const (
 	netnsSkipEnv  = "TYPHARENDER_E2E_NETNS_SKIP"    // why there is no private network namespace
 	typhaUpstream = "calico-typha-upstream"         // v3.20.2 as released
 	typhaControl  = "calico-typha-endpointslice-v1" // v3.20.2, EndpointSlices through discovery.k8s.io/v1
-	felixClient   = "felix-client"                  // e2e/felixclient/main.go
+	felixClient   = "felix-client"                  // e2e/felixclient/main.go: Felix v3.20.2's side
 )
 
 // Bounds of the relay cases, each well above what was measured on a busy
@@ -78,143 +69,44 @@ const (
 	bgpPeersListRoot = "/calico/resources/v3/projectcalico.org/bgppeers"
 	relayProbePolicy = "e2e-relay-probe"
 	felixPortName    = "calico-typha" // the port name DiscoverTyphaAddr looks for by default; Felix sets only namespace and service
+	relayRegion      = "cn-hangzhou"
+	relayNodes       = 1000
+	// guideTag is the Typha the configuration cases of TestTyphaRelay run:
+	// the guide's, as the EndpointSlice-v1 control build (the upstream
+	// build never syncs on 1.25+; TestTyphaVersions shows that).
+	guideTag = "v3.20.2"
 )
 
 // TestTyphaRelay proves that Typha, configured exactly as typharender renders
-// it and running as Terway's ServiceAccount, relays: a Felix-protocol client
-// that finds Typha the way Felix does reaches in-sync. Everything runs inside
-// the private network namespace hack/e2e-netns.sh creates; the only
+// it and running as Terway's ServiceAccount, relays in the configurations
+// render offers: with metrics, with and without the guide's BGPPeer CRD, and
+// not without Terway's role. It runs the guide's Typha (v3.20.2, the
+// EndpointSlice-v1 control build) with the Felix-protocol client built from
+// the same tree, as an old Terway (Felix v3.20.2) would; which Typha
+// releases serve which Felix is TestTyphaVersions's subject. Everything runs
+// inside the private network namespace hack/e2e-netns.sh creates; the only
 // non-loopback address (TYPHARENDER_E2E_NODE_IP) exists only there.
-//
-// The cluster has what a Terway cluster has before the guide
-// (testdata/terway: Terway's ServiceAccount, ClusterRole and binding, and its
-// eight crd.projectcalico.org CRDs), then the rendered manifests, applied as
-// EncodeYAML writes them, and an Endpoints object for the rendered Service as
-// the endpoints controller would publish it for one ready replica on the
-// node address.
 func TestTyphaRelay(t *testing.T) {
 	bins := typhaBinaries(t)
 	nodeIP := privateNodeIP(t)
-
-	c := startCluster(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
-	cs := kubernetes.NewForConfigOrDie(c.config)
-	info, err := cs.Discovery().ServerVersion()
-	if err != nil {
-		t.Fatal(err)
-	}
-	waitForNamespace(ctx, t, cs, typhaNamespace)
-	kubeVersion := info.GitVersion + "-aliyun.1"
-	t.Logf("kube-apiserver %s; rendering for %s; node address %s", info.GitVersion, kubeVersion, nodeIP)
-
-	env := newRelayEnv(ctx, t, c, nodeIP, bins)
-	env.kubeVersion = kubeVersion
-	env.applyYAMLFile(t, filepath.Join("testdata", "terway", "rbac.yaml"))
-	env.applyYAMLFile(t, filepath.Join("testdata", "terway", "crds.yaml"))
-
-	res, err := render.Render(render.Options{Region: "cn-hangzhou", Nodes: 1000, KubeVersion: kubeVersion})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rendered bytes.Buffer
-	if err := render.EncodeYAML(&rendered, res.Objects()...); err != nil {
-		t.Fatal(err)
-	}
-	env.applyYAML(t, "rendered manifests", rendered.Bytes())
-	env.waitCRDsEstablished(t)
-
-	// What the cluster now has, read back: the Deployment's container as the
-	// kubelet would run it, and the Service the Endpoints belong to.
-	dep, err := cs.AppsV1().Deployments(typhaNamespace).Get(ctx, render.Name, metav1.GetOptions{})
-	if err != nil {
-		t.Fatalf("the rendered Deployment %s/%s: %v", typhaNamespace, render.Name, err)
-	}
-	svc, err := cs.CoreV1().Services(typhaNamespace).Get(ctx, render.Name, metav1.GetOptions{})
-	if err != nil {
-		t.Fatalf("the rendered Service %s/%s: %v", typhaNamespace, render.Name, err)
-	}
-	env.container = typhaContainer(t, dep)
-	env.publishEndpoints(t, svc, env.container)
-	env.felixService = felixRelayService(t)
-
+	env := newTerwayEnv(ctx, t, nodeIP)
+	env.bins = bins
+	opts := env.renderOptions(guideTag)
+	env.applyRendered(t, opts)
+	env.setEndpoints(t, true)
 	terwayKubeconfig := env.kubeconfigFor(t, terwaySA)
 
-	t.Run("a: EndpointSlice-v1 build of v3.20.2 brings Felix in sync", func(t *testing.T) {
-		env.setBGPPeersCRD(t, true)
-		typha := env.startTypha(t, typhaControl, terwayKubeconfig)
-		env.waitTyphaReady(t, typha, typhaReadyBound)
-		client := env.startFelixClient(t, terwayKubeconfig)
-		took := env.waitForLine(t, client, "status in-sync", inSyncBound, typha)
-		t.Logf("in-sync %v after the client started; its statuses: %v; %d keys relayed", took.Round(time.Millisecond), statusLines(client), len(grepPrefix(client.logPath, "update ")))
-		// Typha relays a change made now: a Kubernetes NetworkPolicy, as
-		// Felix sees it (libcalico-go names it knp.default.<name>).
-		env.createNetworkPolicy(t, relayProbePolicy)
-		took = env.waitForLine(t, client, "update new Policy(name=default/knp.default."+relayProbePolicy+")", inSyncBound, typha)
-		t.Logf("NetworkPolicy default/%s relayed %v after it was created", relayProbePolicy, took.Round(time.Millisecond))
-		// With the CRD, bgppeers is not among the resources Typha keeps
-		// re-listing (those whose CRD Terway does not install are).
-		relists := waitForRelists(t, typha)
-		if slices.Contains(relists, bgpPeersListRoot) {
-			t.Errorf("with %s, Typha still re-lists bgppeers (it re-lists %v)", bgpPeersCRDName, relists)
-		}
-		t.Logf("with %s: Typha re-lists %v every few seconds, not bgppeers", bgpPeersCRDName, relists)
-	})
-
-	t.Run("b: upstream v3.20.2 never brings Felix in sync on 1.37 and logs the EndpointSlice error", func(t *testing.T) {
-		env.setBGPPeersCRD(t, true)
-		typha := env.startTypha(t, typhaUpstream, terwayKubeconfig)
-		// It does turn Ready: a readiness probe does not show the fault.
-		env.waitTyphaReady(t, typha, typhaReadyBound)
-		client := env.startFelixClient(t, terwayKubeconfig)
-		env.waitForLine(t, client, "status ", inSyncBound, typha) // connected: it reports some status
-		time.Sleep(notInSyncBound)
-		if lines := grepFile(client.logPath, "status in-sync"); len(lines) > 0 {
-			t.Fatalf("the Felix client reached in-sync through upstream v3.20.2 within %v; want it stuck (statuses %v)", notInSyncBound, statusLines(client))
-		}
-		if exited(client) {
-			t.Fatalf("the Felix client exited: %v\n%s", client.waitErr, tail(client.logPath, 20))
-		}
-		t.Logf("not in-sync after %v; the client's statuses: %v", notInSyncBound, statusLines(client))
-		errs := grepFile(typha.logPath, terway.EndpointSliceLogLine)
-		if len(errs) == 0 {
-			t.Fatalf("Typha's log lacks %q, the line the plan's in-sync gate names; its last lines:\n%s", terway.EndpointSliceLogLine, tail(typha.logPath, 20))
-		}
-		t.Logf("Typha logged %q %d times in %v; first: %s", terway.EndpointSliceLogLine, len(errs), notInSyncBound, errs[0])
-		// The typha plan's in-sync gate names exactly that line when it
-		// stops (its logic is tested in rollout/gates_test.go; the rehearsal
-		// runs it against a cluster).
-		plan, err := rollout.Plan(rollout.Options{Mode: render.ModeTypha, Cluster: render.Options{Region: "cn-hangzhou", Nodes: 1000, KubeVersion: env.kubeVersion}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !slices.ContainsFunc(plan.Steps, func(s rollout.Step) bool {
-			return s.Gate != nil && s.Gate.Name == rollout.GateTyphaInSync && strings.Contains(s.Commands[0], terway.EndpointSliceLogLine)
-		}) {
-			t.Errorf("the typha plan's in-sync gate does not look for %q: %q", terway.EndpointSliceLogLine, planCommands(plan))
-		}
-	})
-
-	t.Run("c: typha_connections_active reads 1 with metrics enabled", func(t *testing.T) {
+	t.Run("a: typha_connections_active reads 1 with metrics enabled", func(t *testing.T) {
 		env.setBGPPeersCRD(t, true)
 		// Render again with the values key metrics.enabled and apply the
 		// Deployment, so that the container run is the one the cluster stores.
-		mres, err := render.Render(render.Options{Region: "cn-hangzhou", Nodes: 1000, KubeVersion: kubeVersion, Metrics: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var buf bytes.Buffer
-		if err := render.EncodeYAML(&buf, mres.Deployment); err != nil {
-			t.Fatal(err)
-		}
-		env.applyYAML(t, "rendered Deployment with metrics.enabled", buf.Bytes())
-		mdep, err := cs.AppsV1().Deployments(typhaNamespace).Get(ctx, render.Name, metav1.GetOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		plain := env.container
-		env.container = typhaContainer(t, mdep)
-		t.Cleanup(func() { env.container = plain })
+		mopts := opts
+		mopts.Metrics = true
+		env.applyRenderedDeployment(t, mopts)
+		// Later cases run the Deployment without metrics, as rendered by default.
+		t.Cleanup(func() { env.applyRenderedDeployment(t, opts) })
 		port := int32(0)
 		for _, p := range env.container.Ports {
 			if p.Name == "metrics" {
@@ -245,7 +137,7 @@ func TestTyphaRelay(t *testing.T) {
 			t.Fatalf("%s: typha_connections_active is %q with one Felix client connected; want 1", url, last)
 		}
 		// The typha plan with metrics reads that very metric.
-		plan, err := rollout.Plan(rollout.Options{Mode: render.ModeTypha, Cluster: render.Options{Region: "cn-hangzhou", Nodes: 1000, KubeVersion: kubeVersion, Metrics: true}})
+		plan, err := rollout.Plan(rollout.Options{Mode: render.ModeTypha, Cluster: mopts})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -254,52 +146,143 @@ func TestTyphaRelay(t *testing.T) {
 		}) {
 			t.Errorf("the typha plan with metrics reads no typha_connections_active on port %d: %q", port, planCommands(plan))
 		}
-		// Later cases run the Deployment without metrics, as rendered by default.
-		var plainBuf bytes.Buffer
-		if err := render.EncodeYAML(&plainBuf, res.Deployment); err != nil {
-			t.Fatal(err)
-		}
-		env.applyYAML(t, "rendered Deployment", plainBuf.Bytes())
 	})
 
-	t.Run("d: without the BGPPeer CRD the EndpointSlice-v1 build still syncs", func(t *testing.T) {
-		env.setBGPPeersCRD(t, false)
-		typha := env.startTypha(t, typhaControl, terwayKubeconfig)
-		env.waitTyphaReady(t, typha, typhaReadyBound)
-		client := env.startFelixClient(t, terwayKubeconfig)
-		took := env.waitForLine(t, client, "status in-sync", inSyncBound, typha)
-		t.Logf("in-sync %v after the client started, with no %s", took.Round(time.Millisecond), bgpPeersCRDName)
-		// What the CRD does buy: Typha stops re-listing bgppeers.
-		relists := waitForRelists(t, typha)
-		if !slices.Contains(relists, bgpPeersListRoot) {
-			t.Errorf("without %s, Typha re-lists %v; want bgppeers among them", bgpPeersCRDName, relists)
+	t.Run("b: the BGPPeer CRD only stops Typha re-listing bgppeers; Felix syncs with or without it", func(t *testing.T) {
+		for _, present := range []bool{true, false} {
+			env.setBGPPeersCRD(t, present)
+			typha := env.startTypha(t, typhaControl, terwayKubeconfig)
+			env.waitTyphaReady(t, typha, typhaReadyBound)
+			client := env.startFelixClient(t, terwayKubeconfig)
+			took := env.waitForLine(t, client, "status in-sync", inSyncBound, typha)
+			relists := waitForRelists(t, typha)
+			if got := slices.Contains(relists, bgpPeersListRoot); got == present {
+				t.Errorf("with %s present=%v, Typha re-lists %v; want bgppeers among them only without the CRD", bgpPeersCRDName, present, relists)
+			}
+			t.Logf("%s present=%v: in-sync %v after the client started; Typha re-lists %v every few seconds", bgpPeersCRDName, present, took.Round(time.Millisecond), relists)
+			client.stop(t)
+			typha.stop(t)
 		}
-		t.Logf("without %s: Typha re-lists %v every few seconds; the CRD stops only that", bgpPeersCRDName, relists)
 	})
 
-	t.Run("e: as a ServiceAccount without Terway's role Typha never turns Ready and logs forbidden", func(t *testing.T) {
+	t.Run("c: as a ServiceAccount without Terway's role Typha never turns Ready and logs forbidden", func(t *testing.T) {
 		env.setBGPPeersCRD(t, true)
 		env.createServiceAccount(t, saWithoutRole)
 		typha := env.startTypha(t, typhaControl, env.kubeconfigFor(t, saWithoutRole))
-		deadline := time.Now().Add(neverReadyBound)
-		probes, last := 0, ""
-		for time.Now().Before(deadline) {
-			if exited(typha) {
-				t.Fatalf("Typha exited: %v\n%s", typha.waitErr, tail(typha.logPath, 20))
-			}
-			code, body := env.probe()
-			if probeSucceeds(code) {
-				t.Fatalf("Typha turned Ready (HTTP %d %q) as %s, which has no role", code, body, saWithoutRole)
-			}
-			probes, last = probes+1, fmt.Sprintf("HTTP %d %q", code, body)
-			time.Sleep(time.Second)
-		}
+		probes, last := env.assertNeverReady(t, typha, neverReadyBound)
 		forbidden := grepFile(typha.logPath, "forbidden")
 		if len(forbidden) == 0 {
 			t.Fatalf("Typha's log lacks %q after %v; its last lines:\n%s", "forbidden", neverReadyBound, tail(typha.logPath, 20))
 		}
 		t.Logf("not Ready after %v (%d probes, the last answered %s); %d log lines say forbidden; first: %s", neverReadyBound, probes, last, len(forbidden), forbidden[0])
 	})
+}
+
+// newTerwayEnv starts a cluster that has what a Terway cluster has before
+// the guide (testdata/terway: Terway's ServiceAccount, ClusterRole and
+// binding, and its eight crd.projectcalico.org CRDs) and returns the relay
+// cases' environment for it. The rendered manifests come next
+// (applyRendered), then the Endpoints (setEndpoints).
+func newTerwayEnv(ctx context.Context, t *testing.T, nodeIP string) *relayEnv {
+	t.Helper()
+	c := startCluster(t)
+	cl := c.clients()
+	info, err := cl.cs.Discovery().ServerVersion()
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitForNamespace(ctx, t, cl.cs, typhaNamespace)
+	env := &relayEnv{
+		ctx:          ctx,
+		c:            c,
+		cs:           cl.cs,
+		ext:          apiextensionsclient.NewForConfigOrDie(c.config),
+		dyn:          cl.dyn,
+		mapper:       cl.mapper,
+		nodeIP:       nodeIP,
+		kubeVersion:  info.GitVersion + "-aliyun.1",
+		felixService: felixRelayService(t),
+	}
+	t.Logf("kube-apiserver %s; rendering for %s; node address %s", info.GitVersion, env.kubeVersion, nodeIP)
+	env.applyYAMLFile(t, filepath.Join("testdata", "terway", "rbac.yaml"))
+	env.applyYAMLFile(t, filepath.Join("testdata", "terway", "crds.yaml"))
+	env.waitCRDsEstablished(t)
+	return env
+}
+
+// renderOptions are the options of the relay cases' rendering with Typha
+// tag. A tag the version table refuses on this cluster is rendered with
+// the claims that lift its refusal (render.Vouch), so that its Typha runs
+// with the environment render gives it; TestTyphaVersions checks that the
+// table's refusals are exactly the releases that do not serve Felix.
+func (e *relayEnv) renderOptions(tag string) render.Options {
+	o := render.Options{Region: relayRegion, Nodes: relayNodes, KubeVersion: e.kubeVersion, Tag: tag}
+	rel, ok := terway.ParseRelease(tag)
+	kube, err := versioning.Parse(e.kubeVersion)
+	if !ok || err != nil {
+		return o
+	}
+	for _, f := range terway.CheckTypha(rel, kube, terway.CurrentFelix()) {
+		switch f.Claim {
+		case terway.ClaimEndpointSliceV1:
+			o.Vouch.EndpointSliceV1 = true
+		case terway.ClaimTierCRD:
+			o.Vouch.TierCRD = true
+		case terway.ClaimFelixModernPolicyKeys:
+			o.Vouch.FelixModernPolicyKeys = true
+		}
+	}
+	return o
+}
+
+// applyRendered renders opts and applies every object as EncodeYAML writes
+// it; the Typha container is then the one the cluster stores.
+func (e *relayEnv) applyRendered(t *testing.T, opts render.Options) *render.Result {
+	t.Helper()
+	res, err := render.Render(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rendered bytes.Buffer
+	if err := render.EncodeYAML(&rendered, res.Objects()...); err != nil {
+		t.Fatal(err)
+	}
+	e.applyYAML(t, "rendered manifests (Typha "+opts.Tag+")", rendered.Bytes())
+	e.waitCRDsEstablished(t)
+	e.readBack(t)
+	return res
+}
+
+// applyRenderedDeployment renders opts and applies only the Deployment.
+func (e *relayEnv) applyRenderedDeployment(t *testing.T, opts render.Options) *render.Result {
+	t.Helper()
+	res, err := render.Render(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := render.EncodeYAML(&buf, res.Deployment); err != nil {
+		t.Fatal(err)
+	}
+	e.applyYAML(t, "rendered Deployment (Typha "+opts.Tag+")", buf.Bytes())
+	e.readBack(t)
+	return res
+}
+
+// readBack reads what the cluster now has: the Deployment's container as
+// the kubelet would run it, and the Service the Endpoints belong to.
+func (e *relayEnv) readBack(t *testing.T) {
+	t.Helper()
+	dep, err := e.cs.AppsV1().Deployments(typhaNamespace).Get(e.ctx, render.Name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("the rendered Deployment %s/%s: %v", typhaNamespace, render.Name, err)
+	}
+	svc, err := e.cs.CoreV1().Services(typhaNamespace).Get(e.ctx, render.Name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("the rendered Service %s/%s: %v", typhaNamespace, render.Name, err)
+	}
+	e.container = typhaContainer(t, dep)
+	e.svc = svc
 }
 
 // planCommands returns every command of a rollout plan, in order.
@@ -337,17 +320,25 @@ func metricLine(ctx context.Context, url, name string) string {
 // typhaBinaries returns hack/typha-binaries.sh's directory, or skips.
 func typhaBinaries(t *testing.T) string {
 	t.Helper()
-	dir := os.Getenv(typhaBinEnv)
+	return binaryDir(t, typhaBinEnv, typhaSkipEnv, "hack/typha-binaries.sh", typhaUpstream, typhaControl, felixClient)
+}
+
+// binaryDir returns the directory in env (set by hack/e2e.sh from what
+// script prints), after checking it holds names; without it the test skips
+// with the reason in skipEnv (or fails, under CI=true).
+func binaryDir(t *testing.T, env, skipEnv, script string, names ...string) string {
+	t.Helper()
+	dir := os.Getenv(env)
 	if dir == "" {
-		why := os.Getenv(typhaSkipEnv)
+		why := os.Getenv(skipEnv)
 		if why == "" {
-			why = typhaBinEnv + " is not set (run `make e2e`)"
+			why = env + " is not set (run `make e2e`)"
 		}
 		skipOrFail(t, why)
 	}
-	for _, name := range []string{typhaUpstream, typhaControl, felixClient} {
+	for _, name := range names {
 		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
-			t.Fatalf("%s=%s: %v (run hack/typha-binaries.sh)", typhaBinEnv, dir, err)
+			t.Fatalf("%s=%s: %v (run %s)", env, dir, err, script)
 		}
 	}
 	return dir
@@ -398,26 +389,13 @@ type relayEnv struct {
 	dyn          dynamic.Interface
 	mapper       *restmapper.DeferredDiscoveryRESTMapper
 	nodeIP       string
-	bins         string
-	container    corev1.Container // the rendered Typha container
-	endpoints    string           // what publishEndpoints published, for failure messages
+	bins         string           // hack/typha-binaries.sh's directory (v3.20.2)
+	container    corev1.Container // the rendered Typha container, as the cluster stores it
+	svc          *corev1.Service  // the rendered Service, as the cluster stores it
+	endpoints    string           // what setEndpoints published, for failure messages
 	kubeVersion  string           // the server's, as ACK spells it
 	felixService string
 	runs         int
-}
-
-func newRelayEnv(ctx context.Context, t *testing.T, c *cluster, nodeIP, bins string) *relayEnv {
-	cl := c.clients()
-	return &relayEnv{
-		ctx:    ctx,
-		c:      c,
-		cs:     cl.cs,
-		ext:    apiextensionsclient.NewForConfigOrDie(c.config),
-		dyn:    cl.dyn,
-		mapper: cl.mapper,
-		nodeIP: nodeIP,
-		bins:   bins,
-	}
 }
 
 func (e *relayEnv) applyYAMLFile(t *testing.T, path string) {
@@ -442,8 +420,7 @@ func (e *relayEnv) applyYAML(t *testing.T, name string, data []byte) {
 	}
 }
 
-// waitCRDsEstablished waits until every crd.projectcalico.org CRD is
-// Established.
+// waitCRDsEstablished waits until every CRD is Established.
 func (e *relayEnv) waitCRDsEstablished(t *testing.T) {
 	t.Helper()
 	var pending []string
@@ -454,7 +431,7 @@ func (e *relayEnv) waitCRDsEstablished(t *testing.T) {
 		}
 		pending = pending[:0]
 		for _, crd := range list.Items {
-			if crd.Spec.Group == "crd.projectcalico.org" && !established(&crd) {
+			if !established(&crd) {
 				pending = append(pending, crd.Name)
 			}
 		}
@@ -478,34 +455,58 @@ func established(crd *apiextensionsv1.CustomResourceDefinition) bool {
 // rendered, and Established) or absent (deleted, and gone).
 func (e *relayEnv) setBGPPeersCRD(t *testing.T, present bool) {
 	t.Helper()
+	res, err := render.Render(e.renderOptions(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.CustomResourceDefinition == nil || res.CustomResourceDefinition.Name != bgpPeersCRDName {
+		t.Fatalf("render returned no %s", bgpPeersCRDName)
+	}
+	var buf bytes.Buffer
+	if err := render.EncodeYAML(&buf, res.CustomResourceDefinition); err != nil {
+		t.Fatal(err)
+	}
+	e.setCRD(t, bgpPeersCRDName, "rendered CRD", buf.Bytes(), present)
+}
+
+// setRBAC makes the ClusterRole and ClusterRoleBinding name, as data holds
+// them, present (applied) or absent (deleted).
+func (e *relayEnv) setRBAC(t *testing.T, name, what string, data []byte, present bool) {
+	t.Helper()
+	if present {
+		e.applyYAML(t, what, data)
+		return
+	}
+	rbac := e.cs.RbacV1()
+	if err := rbac.ClusterRoleBindings().Delete(e.ctx, name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+		t.Fatalf("delete ClusterRoleBinding %s: %v", name, err)
+	}
+	if err := rbac.ClusterRoles().Delete(e.ctx, name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+		t.Fatalf("delete ClusterRole %s: %v", name, err)
+	}
+}
+
+// setCRD makes the CRD name, as data holds it, present (applied, and
+// Established) or absent (deleted, and gone).
+func (e *relayEnv) setCRD(t *testing.T, name, what string, data []byte, present bool) {
+	t.Helper()
 	crds := e.ext.ApiextensionsV1().CustomResourceDefinitions()
 	if present {
-		res, err := render.Render(render.Options{Region: "cn-hangzhou", Nodes: 1000, KubeVersion: e.kubeVersion})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if res.CustomResourceDefinition == nil || res.CustomResourceDefinition.Name != bgpPeersCRDName {
-			t.Fatalf("render returned no %s", bgpPeersCRDName)
-		}
-		var buf bytes.Buffer
-		if err := render.EncodeYAML(&buf, res.CustomResourceDefinition); err != nil {
-			t.Fatal(err)
-		}
-		e.applyYAML(t, "rendered CRD", buf.Bytes())
+		e.applyYAML(t, what, data)
 		e.waitCRDsEstablished(t)
 		return
 	}
-	if err := crds.Delete(e.ctx, bgpPeersCRDName, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
-		t.Fatalf("delete %s: %v", bgpPeersCRDName, err)
+	if err := crds.Delete(e.ctx, name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+		t.Fatalf("delete %s: %v", name, err)
 	}
 	err := wait.PollUntilContextTimeout(e.ctx, 200*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
-		_, err := crds.Get(ctx, bgpPeersCRDName, metav1.GetOptions{})
+		_, err := crds.Get(ctx, name, metav1.GetOptions{})
 		return apierrors.IsNotFound(err), nil
 	})
 	if err != nil {
-		t.Fatalf("%s still there after delete: %v", bgpPeersCRDName, err)
+		t.Fatalf("%s still there after delete: %v", name, err)
 	}
-	t.Logf("deleted %s", bgpPeersCRDName)
+	t.Logf("deleted %s", name)
 }
 
 // typhaContainer returns the rendered Deployment's Typha container, as the
@@ -522,14 +523,17 @@ func typhaContainer(t *testing.T, dep *appsv1.Deployment) corev1.Container {
 	return cs[0]
 }
 
-// publishEndpoints writes the Endpoints object the endpoints controller
-// would write for svc (v1 Endpoints, deprecated since 1.33 so the server
-// warns, but served, and what Felix v3.20's discovery and Typha read) with one ready replica of container on the node
-// address: one subset, the Service's port names and protocols, each port the
-// container port its targetPort names (a named targetPort the container does
-// not have is left out, as the controller does).
-func (e *relayEnv) publishEndpoints(t *testing.T, svc *corev1.Service, container corev1.Container) {
+// setEndpoints writes the Endpoints object the endpoints controller would
+// write for the rendered Service (v1 Endpoints, deprecated since 1.33 so the
+// server warns, but served, and what Felix's discovery and Typha read) with
+// one replica of the rendered container on the node address: ready, or not
+// ready (as the controller lists a pod whose readinessProbe fails). One
+// subset, the Service's port names and protocols, each port the container
+// port its targetPort names (a named targetPort the container does not have
+// is left out, as the controller does).
+func (e *relayEnv) setEndpoints(t *testing.T, ready bool) {
 	t.Helper()
+	svc, container := e.svc, e.container
 	var ports []corev1.EndpointPort
 	for _, sp := range svc.Spec.Ports {
 		port, ok := resolveTargetPort(sp, container)
@@ -539,20 +543,26 @@ func (e *relayEnv) publishEndpoints(t *testing.T, svc *corev1.Service, container
 		}
 		ports = append(ports, corev1.EndpointPort{Name: sp.Name, Port: port, Protocol: sp.Protocol})
 	}
+	addr := corev1.EndpointAddress{
+		IP:        e.nodeIP,
+		NodeName:  ptr("e2e-node"),
+		TargetRef: &corev1.ObjectReference{Kind: "Pod", Namespace: svc.Namespace, Name: svc.Name + "-e2e"},
+	}
+	subset := corev1.EndpointSubset{Ports: ports}
+	if ready {
+		subset.Addresses = []corev1.EndpointAddress{addr}
+	} else {
+		subset.NotReadyAddresses = []corev1.EndpointAddress{addr}
+	}
 	ep := &corev1.Endpoints{
 		ObjectMeta: metav1.ObjectMeta{Name: svc.Name, Namespace: svc.Namespace, Labels: svc.Labels},
-		Subsets: []corev1.EndpointSubset{{
-			Addresses: []corev1.EndpointAddress{{
-				IP:       e.nodeIP,
-				NodeName: ptr("e2e-node"),
-				TargetRef: &corev1.ObjectReference{
-					Kind: "Pod", Namespace: svc.Namespace, Name: svc.Name + "-e2e",
-				},
-			}},
-			Ports: ports,
-		}},
+		Subsets:    []corev1.EndpointSubset{subset},
 	}
-	got, err := e.cs.CoreV1().Endpoints(svc.Namespace).Create(e.ctx, ep, metav1.CreateOptions{FieldManager: "endpoint-controller"})
+	eps := e.cs.CoreV1().Endpoints(svc.Namespace)
+	got, err := eps.Create(e.ctx, ep, metav1.CreateOptions{FieldManager: "endpoint-controller"})
+	if apierrors.IsAlreadyExists(err) {
+		got, err = eps.Update(e.ctx, ep, metav1.UpdateOptions{FieldManager: "endpoint-controller"})
+	}
 	if err != nil {
 		t.Fatalf("publish Endpoints %s/%s: %v", svc.Namespace, svc.Name, err)
 	}
@@ -560,8 +570,12 @@ func (e *relayEnv) publishEndpoints(t *testing.T, svc *corev1.Service, container
 	for _, p := range got.Subsets[0].Ports {
 		names = append(names, fmt.Sprintf("%s=%d/%s", p.Name, p.Port, p.Protocol))
 	}
-	e.endpoints = fmt.Sprintf("Endpoints %s/%s (from the rendered Service) has %s with ports %v", got.Namespace, got.Name, e.nodeIP, names)
-	t.Logf("published Endpoints %s/%s: %s ports %+v", got.Namespace, got.Name, e.nodeIP, got.Subsets[0].Ports)
+	state := "ready"
+	if !ready {
+		state = "not ready"
+	}
+	e.endpoints = fmt.Sprintf("Endpoints %s/%s (from the rendered Service) has %s (%s) with ports %v", got.Namespace, got.Name, e.nodeIP, state, names)
+	t.Logf("published Endpoints %s/%s: %s %s, ports %+v", got.Namespace, got.Name, e.nodeIP, state, got.Subsets[0].Ports)
 }
 
 func resolveTargetPort(sp corev1.ServicePort, container corev1.Container) (int32, bool) {
@@ -642,8 +656,8 @@ func writeKubeconfig(t *testing.T, c *cluster, path, token string) {
 }
 
 // createNetworkPolicy creates an allow-nothing NetworkPolicy default/name
-// and deletes it when t ends.
-func (e *relayEnv) createNetworkPolicy(t *testing.T, name string) {
+// and returns what deletes it; it is deleted when t ends at the latest.
+func (e *relayEnv) createNetworkPolicy(t *testing.T, name string) (deleteIt func()) {
 	t.Helper()
 	np := &networkingv1.NetworkPolicy{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "default"},
@@ -656,7 +670,13 @@ func (e *relayEnv) createNetworkPolicy(t *testing.T, name string) {
 	if _, err := nps.Create(e.ctx, np, metav1.CreateOptions{}); err != nil {
 		t.Fatalf("create NetworkPolicy %s/%s: %v", np.Namespace, name, err)
 	}
-	t.Cleanup(func() { _ = nps.Delete(context.Background(), name, metav1.DeleteOptions{}) })
+	deleteIt = func() {
+		if err := nps.Delete(context.Background(), name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+			t.Errorf("delete NetworkPolicy %s/%s: %v", np.Namespace, name, err)
+		}
+	}
+	t.Cleanup(deleteIt)
+	return deleteIt
 }
 
 func (e *relayEnv) createServiceAccount(t *testing.T, name string) {
@@ -667,10 +687,17 @@ func (e *relayEnv) createServiceAccount(t *testing.T, name string) {
 	}
 }
 
-// startTypha runs the Typha binary variant with exactly the rendered
+// startTypha runs the v3.20.2 Typha binary variant (hack/typha-binaries.sh)
+// as startTyphaBinary does.
+func (e *relayEnv) startTypha(t *testing.T, variant, kubeconfig string) *process {
+	t.Helper()
+	return e.startTyphaBinary(t, variant, filepath.Join(e.bins, variant), kubeconfig)
+}
+
+// startTyphaBinary runs the Typha binary bin with exactly the rendered
 // container's env, plus KUBECONFIG (the datastore connection, which the pod
 // gets from its mounted ServiceAccount token). It is stopped when t ends.
-func (e *relayEnv) startTypha(t *testing.T, variant, kubeconfig string) *process {
+func (e *relayEnv) startTyphaBinary(t *testing.T, name, bin, kubeconfig string) *process {
 	t.Helper()
 	var env []string
 	for _, v := range e.container.Env {
@@ -681,10 +708,31 @@ func (e *relayEnv) startTypha(t *testing.T, variant, kubeconfig string) *process
 	}
 	env = append(env, "KUBECONFIG="+kubeconfig)
 	e.runs++
-	p := e.c.startProcess(t, fmt.Sprintf("%s-%d", variant, e.runs), filepath.Join(e.bins, variant), env)
+	p := e.c.startProcess(t, fmt.Sprintf("%s-%d", name, e.runs), bin, env)
 	t.Cleanup(func() { p.stop(t) })
-	t.Logf("%s env (the rendered container's, plus KUBECONFIG): %s", variant, strings.Join(env, " "))
+	t.Logf("%s env (the rendered container's, plus KUBECONFIG): %s", name, strings.Join(env, " "))
 	return p
+}
+
+// assertNeverReady probes Typha as the kubelet would for bound and fails
+// if it turns Ready or exits; it returns the number of probes and the last
+// answer.
+func (e *relayEnv) assertNeverReady(t *testing.T, typha *process, bound time.Duration) (int, string) {
+	t.Helper()
+	deadline := time.Now().Add(bound)
+	probes, last := 0, ""
+	for time.Now().Before(deadline) {
+		if exited(typha) {
+			t.Fatalf("%s exited: %v\n%s", typha.name, typha.waitErr, tail(typha.logPath, 20))
+		}
+		code, body := e.probe()
+		if probeSucceeds(code) {
+			t.Fatalf("%s turned Ready (HTTP %d %q); its last lines:\n%s", typha.name, code, body, tail(typha.logPath, 20))
+		}
+		probes, last = probes+1, fmt.Sprintf("HTTP %d %q", code, body)
+		time.Sleep(time.Second)
+	}
+	return probes, last
 }
 
 // startFelixClient runs the Felix-protocol client: it discovers Typha from
@@ -728,8 +776,9 @@ func probeSucceeds(code int) bool {
 	return code >= http.StatusOK && code < http.StatusBadRequest
 }
 
-// waitTyphaReady waits for the rendered readinessProbe to pass.
-func (e *relayEnv) waitTyphaReady(t *testing.T, typha *process, bound time.Duration) {
+// waitTyphaReady waits for the rendered readinessProbe to pass and returns
+// how long that took.
+func (e *relayEnv) waitTyphaReady(t *testing.T, typha *process, bound time.Duration) time.Duration {
 	t.Helper()
 	start := time.Now()
 	var last string
@@ -739,13 +788,15 @@ func (e *relayEnv) waitTyphaReady(t *testing.T, typha *process, bound time.Durat
 		}
 		code, body := e.probe()
 		if probeSucceeds(code) {
-			t.Logf("%s Ready (HTTP %d) after %v", typha.name, code, time.Since(start).Round(time.Millisecond))
-			return
+			took := time.Since(start)
+			t.Logf("%s Ready (HTTP %d) after %v", typha.name, code, took.Round(time.Millisecond))
+			return took
 		}
 		last = fmt.Sprintf("%d %s", code, body)
 		time.Sleep(250 * time.Millisecond)
 	}
 	t.Fatalf("%s not Ready after %v (readinessProbe %s: %s); %s; its last lines:\n%s", typha.name, bound, probeURL(e.container.ReadinessProbe), last, typhaConfig(typha), tail(typha.logPath, 15))
+	return 0
 }
 
 // waitForLine waits until a line of p's log starts with prefix and returns

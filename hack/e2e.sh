@@ -6,12 +6,19 @@
 # hack/e2e-binaries.sh), then reuses them from the cache: a warm run takes
 # well under a minute. Extra arguments go to `go test` (e.g. -run TestAPIServer).
 #
-# The relay test (TestTyphaRelay) also needs Typha's sources: TYPHA_SRC, or
-# ../shared/third_party/calico-typha-v3.20.2/src.tar.xz beside the repository
-# (for a git worktree, beside its main checkout too). hack/typha-binaries.sh
-# builds them once (about 10 minutes cold on 2 cores) and caches them. Without
-# the sources the relay test skips and says why; with CI=true it is an error.
-# The test binary runs in a network namespace of its own (hack/e2e-netns.sh).
+# The relay tests also need Calico's sources, found beside the repository
+# (for a git worktree, beside its main checkout too) or named by env:
+#   TYPHA_SRC   ../shared/third_party/calico-typha-v3.20.2/src.tar.xz: Typha
+#               v3.20.2 and its Felix client (TestTyphaRelay, the v3.20.2
+#               cases of TestTyphaVersions); hack/typha-binaries.sh builds
+#               them once (about 10 minutes cold on 2 cores) and caches them.
+#   CALICO_SRC  ../shared/third_party/calico (calico-v*.tar.xz, SHA256SUMS):
+#               Typha v3.24.5 to v3.32.1 and felixsim, the Felix 3.24.5
+#               simulator (TestTyphaVersions); hack/calico-binaries.sh builds
+#               them once and caches them (times in its header).
+# Without the sources those tests skip and say why; with CI=true it is an
+# error. The test binary runs in a network namespace of its own
+# (hack/e2e-netns.sh).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -28,35 +35,56 @@ fi
 
 bin=$("$root/hack/e2e-binaries.sh")
 
-typha_rel=shared/third_party/calico-typha-v3.20.2/src.tar.xz
-typha_src=${TYPHA_SRC:-}
-if [[ -z "$typha_src" ]]; then
-	candidates=("$root/../$typha_rel")
+# shared REL: the absolute path of ../REL beside the repository, or beside
+# the main checkout of this worktree; empty if neither exists.
+shared() {
+	local candidates=("$root/../$1") common c
 	if common=$(git -C "$root" rev-parse --path-format=absolute --git-common-dir 2>/dev/null); then
-		candidates+=("$(dirname "$common")/../$typha_rel")
+		candidates+=("$(dirname "$common")/../$1")
 	fi
 	for c in "${candidates[@]}"; do
-		if [[ -f "$c" ]]; then
-			typha_src=$(cd "$(dirname "$c")" && pwd)/src.tar.xz
-			break
+		if [[ -e "$c" ]]; then
+			echo "$(cd "$(dirname "$c")" && pwd)/$(basename "$c")"
+			return
 		fi
 	done
-fi
-unset TYPHARENDER_E2E_TYPHA_BIN TYPHARENDER_E2E_TYPHA_SKIP
-if [[ -n "$typha_src" && -f "$typha_src" ]]; then
-	echo "e2e: Typha sources $typha_src" >&2
-	export TYPHARENDER_E2E_TYPHA_BIN
-	TYPHARENDER_E2E_TYPHA_BIN=$("$root/hack/typha-binaries.sh" "$typha_src")
-else
-	why="no Typha sources: set TYPHA_SRC to calico-typha-v3.20.2/src.tar.xz or put it at ../$typha_rel"
-	[[ -n "${TYPHA_SRC:-}" ]] && why="TYPHA_SRC=$TYPHA_SRC: no such file"
+}
+
+# missing WHY WHAT: without CI=true, say WHY and that WHAT will skip; with
+# CI=true, fail.
+missing() {
 	if [[ "${CI:-}" == true ]]; then
-		echo "e2e: $why (CI=true: the relay test must run)" >&2
+		echo "e2e: $1 (CI=true: $2 must run)" >&2
 		exit 1
 	fi
-	echo "e2e: $why; the relay test will skip" >&2
-	export TYPHARENDER_E2E_TYPHA_SKIP=$why
-fi
+	echo "e2e: $1; $2 will skip" >&2
+}
+
+# binaries NAME SRC FILE SCRIPT HINT TESTS: when the file SRC/FILE (SRC
+# itself if FILE is empty) exists, export TYPHARENDER_E2E_NAME_BIN as
+# `hack/SCRIPT SRC` prints it; otherwise TYPHARENDER_E2E_NAME_SKIP with why
+# (HINT says what to set), and with CI=true stop: TESTS must run.
+binaries() {
+	local name=$1 src=$2 file=$3 script=$4 hint=$5 tests=$6 why dir
+	unset "TYPHARENDER_E2E_${name}_BIN" "TYPHARENDER_E2E_${name}_SKIP"
+	if [[ -n "$src" && -f "$src${file:+/$file}" ]]; then
+		echo "e2e: $tests: sources $src" >&2
+		dir=$("$root/hack/$script" "$src")
+		export "TYPHARENDER_E2E_${name}_BIN=$dir"
+		return
+	fi
+	why="no sources for $tests: $hint"
+	[[ -n "$src" ]] && why="$src${file:+/$file}: no such file; $hint"
+	missing "$why" "$tests"
+	export "TYPHARENDER_E2E_${name}_SKIP=$why"
+}
+
+typha_rel=shared/third_party/calico-typha-v3.20.2/src.tar.xz
+binaries TYPHA "${TYPHA_SRC:-$(shared "$typha_rel")}" "" typha-binaries.sh \
+	"set TYPHA_SRC to calico-typha-v3.20.2/src.tar.xz or put it at ../$typha_rel" "the v3.20.2 relay tests"
+calico_rel=shared/third_party/calico
+binaries CALICO "${CALICO_SRC:-$(shared "$calico_rel")}" SHA256SUMS calico-binaries.sh \
+	"set CALICO_SRC to the directory of calico-v*.tar.xz and SHA256SUMS or put it at ../$calico_rel" "TestTyphaVersions and TestFelixsimScale"
 
 cd "$root/e2e"
 TYPHARENDER_E2E_BIN=$bin go test -tags e2e -count=1 -timeout 30m -exec "$root/hack/e2e-netns.sh" -v "$@" ./...
