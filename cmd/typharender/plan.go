@@ -135,7 +135,7 @@ func readENIConfig(in *input, flag, name string) (*corev1.ConfigMap, error) {
 	if name == "" {
 		return nil, nil
 	}
-	data, err := in.read(flag, name)
+	data, err := in.Read(flag, name)
 	if err != nil {
 		return nil, err
 	}
