@@ -132,7 +132,7 @@ func (f *valueFlags) readFacts(c *cobra.Command, in *input) error {
 	}
 	if c.Flags().Changed("kube-version-from") {
 		data, err := in.ReadAtMost("--kube-version-from", f.kubeVersionFrom, versioning.MaxKubectlBytes, func(big *inputs.TooLarge) error {
-			return fmt.Errorf("--kube-version-from %s: %s (versioning.MaxKubectlBytes): want the output of kubectl version -o json, well under 1 KiB", big.File, big.OverLimit())
+			return fmt.Errorf("--kube-version-from %s: %s (maxKubeVersionBytes): want the output of kubectl version -o json, well under 1 KiB", big.File, big.OverLimit())
 		})
 		if err != nil {
 			return err
