@@ -123,7 +123,7 @@ func (f *valueFlags) readFacts(c *cobra.Command, in *input) error {
 	var nodes, version *values.File
 	if c.Flags().Changed("nodes-from") {
 		data, err := in.ReadAtMost("--nodes-from", f.nodesFrom, sizing.MaxNodeListBytes, func(big *inputs.TooLarge) error {
-			return fmt.Errorf("--nodes-from %s: %s (sizing.MaxNodeListBytes): trim the node list to names, labels and nodeInfo.operatingSystem first (see typharender render --help)", big.File, big.OverLimit())
+			return fmt.Errorf("--nodes-from %s: %s (maxNodesBytes): trim the node list to names, labels and nodeInfo.operatingSystem first (see typharender render --help)", big.File, big.OverLimit())
 		})
 		if err != nil {
 			return err
