@@ -120,26 +120,26 @@ func (f *valueFlags) readFacts(c *cobra.Command, in *input) error {
 			return usageError(c, fmt.Errorf("--%s and --%s: give one of them", pair[0], pair[1]))
 		}
 	}
-	var nodes, version *values.File
-	if c.Flags().Changed("nodes-from") {
-		data, err := in.ReadAtMost("--nodes-from", f.nodesFrom, sizing.MaxNodeListBytes, func(big *inputs.TooLarge) error {
-			return fmt.Errorf("--nodes-from %s: %s (maxNodesBytes): trim the node list to names, labels and nodeInfo.operatingSystem first (see typharender render --help)", big.File, big.OverLimit())
+	var files [2]*values.File // --nodes-from's, --kube-version-from's
+	for i, x := range []struct {
+		flag, name, hint string
+		limit            int64
+	}{
+		{"nodes-from", f.nodesFrom, "(maxNodesBytes): trim the node list to names, labels and nodeInfo.operatingSystem first (see typharender render --help)", sizing.MaxNodeListBytes},
+		{"kube-version-from", f.kubeVersionFrom, "(maxKubeVersionBytes): want the output of kubectl version -o json, well under 1 KiB", versioning.MaxKubectlBytes},
+	} {
+		if !c.Flags().Changed(x.flag) {
+			continue
+		}
+		data, err := in.ReadAtMost("--"+x.flag, x.name, x.limit, func(big *inputs.TooLarge) error {
+			return fmt.Errorf("--%s %s: %s %s", x.flag, big.File, big.OverLimit(), x.hint)
 		})
 		if err != nil {
 			return err
 		}
-		nodes = &values.File{Name: "--nodes-from " + displayName(f.nodesFrom), Data: data}
+		files[i] = &values.File{Name: "--" + x.flag + " " + displayName(x.name), Data: data}
 	}
-	if c.Flags().Changed("kube-version-from") {
-		data, err := in.ReadAtMost("--kube-version-from", f.kubeVersionFrom, versioning.MaxKubectlBytes, func(big *inputs.TooLarge) error {
-			return fmt.Errorf("--kube-version-from %s: %s (maxKubeVersionBytes): want the output of kubectl version -o json, well under 1 KiB", big.File, big.OverLimit())
-		})
-		if err != nil {
-			return err
-		}
-		version = &values.File{Name: "--kube-version-from " + displayName(f.kubeVersionFrom), Data: data}
-	}
-	settings, notes, err := values.FromKubectl(nodes, version)
+	settings, notes, err := values.FromKubectl(files[0], files[1])
 	for _, n := range notes {
 		fmt.Fprintln(in.errOut, n)
 	}
