@@ -143,6 +143,7 @@ func try(dir string, m mutant) (int, []string, error) {
 	if len(killers) == 0 { // it does not build, or a package failed otherwise
 		return line, nil, fmt.Errorf("the tests failed without a failing test:\n%s", out)
 	}
+	slices.Sort(killers) // go test prints them in the order they fail, which varies
 	return line, killers, nil
 }
 
