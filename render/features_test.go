@@ -160,7 +160,7 @@ func TestAutoscalerOptions(t *testing.T) {
 
 	off := mustRender(t, withCluster(render.Options{AutoscalerTag: "1.8.9"}))
 	assert.Nil(t, off.Autoscaler)
-	assert.True(t, slices.ContainsFunc(off.Warnings, func(w string) bool { return strings.Contains(w, `AutoscalerTag "1.8.9" is not used`) }), "warnings %q", off.Warnings)
+	assert.True(t, slices.ContainsFunc(messages(off.Findings), func(w string) bool { return strings.Contains(w, `AutoscalerTag "1.8.9" is not used`) }), "warnings %q", messages(off.Findings))
 }
 
 func flatten(err error) []error {
