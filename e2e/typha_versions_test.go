@@ -357,7 +357,7 @@ func compareWithTable(t *testing.T, tc typhaVersionCase, kube versioning.Version
 		t.Errorf("render does not refuse %s (problems %v) naming a claim that lifts it: %v", tc.release, problems, err)
 	}
 	t.Logf("version table: %s in [%s, %s) = %v, problems %v; render (vouched as the table asks) warns %q; the run: %s; the table agrees",
-		rel, from, before, inWindow, problems, res.Warnings, tc.want)
+		rel, from, before, inWindow, problems, res.Findings, tc.want)
 }
 
 // tierKeysDropped: every Tier in the cluster (Typha v3.29 and later create
