@@ -151,6 +151,12 @@ var rows = []row{
 		doc:     "Typha's Prometheus metrics on port " + terway.TyphaMetricsPortText + " (named `" + terway.TyphaMetricsPortName + "`) of every node it runs on, all interfaces, with `prometheus.io/*` scrape annotations; the typha plan then counts connected Felix agents; default `false`",
 	},
 	{
+		key: "alerts.enabled", field: "Alerts", set: boolean(func(o *render.Options) *bool { return &o.Alerts }),
+		accepts: "true or false",
+		example: "alerts.enabled=true,metrics.enabled=true",
+		doc:     "render a `PrometheusRule` (`monitoring.coreos.com/v1`, for a Prometheus Operator such as ACK's ack-prometheus-operator) with Typha's alerts: no Felix connected, connections below half the nodes, a replica unavailable (kube-state-metrics), ping or snapshot latency high, restarts; needs `metrics.enabled`; docs/alerts.md gives each threshold's reason; default `false`",
+	},
+	{
 		key: "zoneSpread.enabled", field: "ZoneSpread", set: boolean(func(o *render.Options) *bool { return &o.ZoneSpread }),
 		accepts: "true or false",
 		example: "zoneSpread.enabled=true",
