@@ -48,7 +48,7 @@ const (
 
 // Rule is one check: what it is, what it needs, and the function that runs
 // it. Everything else derives from these values: which rules run and
-// which are skipped, the SARIF rule metadata, and the README's table.
+// which are skipped, the SARIF rule metadata, and docs/reference/rules.md.
 type Rule struct {
 	ID       string           // stable, kebab-case
 	Severity finding.Severity // the severity of its findings
@@ -63,7 +63,7 @@ type Rule struct {
 	Check func(*Context)
 }
 
-// rules is every rule, in the order the README's table lists them.
+// rules is every rule, in the order docs/reference/rules.md lists them.
 var rules = [...]Rule{
 	{ID: RulePDBAPINotServed, Severity: finding.Error, Needs: FactKubeVersion,
 		NeedsWhy: "which PodDisruptionBudget API is served depends on the cluster's version",
@@ -231,6 +231,6 @@ func vouchText(c terway.Claim) string { return terway.VouchAnnotation + ": " + s
 // defaultTag is the tag of the default Typha image at Kubernetes v.
 func defaultTag(v versioning.Version) string { return terway.DefaultTyphaFor(v).Image.Tag }
 
-// Rules returns every rule, in the order the README's table lists them.
+// Rules returns every rule, in the order docs/reference/rules.md lists them.
 // The slice is fresh on every call.
 func Rules() []Rule { return slices.Clone(rules[:]) }
