@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/typharender/typharender/finding"
 	"github.com/typharender/typharender/internal/parallel"
@@ -31,6 +33,46 @@ type Linted struct {
 	Clusters int      // the clusters linted
 	Files    int      // the files read, every cluster's
 	Notes    []string // what the directory walks passed over, and directories of dir not in the fleet
+}
+
+// BigRun is the file count from which [Linted.Summary] tallies a run that
+// is not verbose.
+const BigRun = 100
+
+// NameFacts words the reason of each rule the report skipped for want of
+// a fact with name naming the facts, as lint.SkipReason does (a CLI names
+// them by its flags).
+func (l *Linted) NameFacts(name func(rules.Fact) string) {
+	for i, sk := range l.Report.Skipped {
+		l.Report.Skipped[i].Reason = lint.SkipReason(sk, name)
+	}
+}
+
+// Summary are the lines for a person after the report (typharender lint
+// prints them on stderr): verbose, what the walks passed over, each rule
+// skipped and why, and the tally; quiet, none; otherwise the rules skipped,
+// grouped by the facts that would run them (lint.SkipSummary), and the
+// tally for a fleet or a run of BigRun files or more. name names the facts;
+// took is how long the run took.
+func (l *Linted) Summary(verbose, quiet bool, name func(rules.Fact) string, took time.Duration) []string {
+	var lines []string
+	switch {
+	case quiet:
+		return nil
+	case verbose:
+		lines = slices.Clone(l.Notes)
+		for _, sk := range l.Report.Skipped {
+			lines = append(lines, fmt.Sprintf("Skipped %s: %s", sk.Rule, lint.SkipReason(sk, name)))
+		}
+	default:
+		if lines = lint.SkipSummary(l.Report.Skipped, name); len(lines) > 0 {
+			lines[len(lines)-1] += " (--verbose says why)"
+		}
+	}
+	if verbose || l.Files >= BigRun || l.Clusters > 0 {
+		lines = append(lines, l.Report.Tally(l.Clusters, l.Files, took))
+	}
+	return lines
 }
 
 // ErrNotDirectory is wrapped by the error of [Lint] when dir is not a

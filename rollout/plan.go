@@ -62,6 +62,29 @@ type Options struct {
 // render.ENIConfigEdit.CheckFelix returns for the same eni-config.
 var ErrNoFelix = render.ErrNoFelix
 
+// Explain words err, an error of [Plan] or [Rollback], one line for each
+// error it joins: "NAME VALUE REASON" for a [render.OptionError] whose
+// field name names (a caller names the Options fields as it takes them: a
+// CLI by its flags, the cluster's by their values keys; "" leaves one
+// unnamed), then for ErrNoFelix " (NAME plans it anyway)", NAME being
+// name("AllowNoFelix"); the error's own text for the rest.
+func Explain(err error, name func(field string) string) []string {
+	var lines []string
+	for _, e := range errs.Flatten(err) {
+		var oe *render.OptionError
+		if !errors.As(e, &oe) || name(oe.Field) == "" {
+			lines = append(lines, e.Error())
+			continue
+		}
+		line := fmt.Sprintf("%s %s %s", name(oe.Field), oe.ValueString(), oe.Reason)
+		if errors.Is(oe, ErrNoFelix) {
+			line += " (" + name("AllowNoFelix") + " plans it anyway)"
+		}
+		lines = append(lines, line)
+	}
+	return lines
+}
+
 // ClusterError is the error of rendering Options.Cluster, among the errors
 // [Plan] returns: render's [render.OptionError], one per bad field. A
 // caller that took the cluster from values explains it as values do

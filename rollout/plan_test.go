@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/typharender/typharender/finding"
@@ -551,4 +552,42 @@ func TestPlanDisablePolicyOnCilium(t *testing.T) {
 	if p.Summary != "disable NetworkPolicy: Terway stops running Felix against the API server" {
 		t.Errorf("Felix summary %q", p.Summary)
 	}
+}
+
+// TestExplain: each option error is worded by the name the caller gives
+// its field, ErrNoFelix with the name of AllowNoFelix, and an unnamed
+// field's error as it reads.
+func TestExplain(t *testing.T) {
+	t.Parallel()
+	cm := loadENIConfig(t, "terway-eniip.yaml")
+	cm.Data = map[string]string{terway.KeyCNIConf: `{"type": "terway", "network_policy_provider": "ebpf"}`}
+	_, err := Plan(Options{Mode: render.ModeTypha, Cluster: render.Options{Region: "cn-hangzhou", Nodes: 1000, KubeVersion: "v1.30.7", LogSeverity: "loud"},
+		Manifest: "a\nb", ENIConfig: cm})
+	flags := map[string]string{"Manifest": "--manifest", "ENIConfig": "--eni-config", "AllowNoFelix": "--allow-no-felix"}
+	lines := Explain(err, func(field string) string { return flags[field] })
+	require.Len(t, lines, 3, "%q", lines)
+	var logSeverity *render.OptionError
+	for _, e := range errs.Flatten(err) {
+		if errors.As(e, &logSeverity) && logSeverity.Field == "LogSeverity" {
+			require.Contains(t, lines, e.Error(), "an unnamed field's error reads as it is")
+		}
+	}
+	require.NotNil(t, logSeverity, "%v", err)
+	require.Contains(t, lines, `--manifest "a\nb" `+optionReason(t, err, "Manifest"))
+	noFelix := slices.IndexFunc(lines, func(l string) bool { return strings.HasPrefix(l, "--eni-config ") })
+	require.GreaterOrEqual(t, noFelix, 0, "%q", lines)
+	require.True(t, strings.HasSuffix(lines[noFelix], " (--allow-no-felix plans it anyway)"), lines[noFelix])
+}
+
+// optionReason is the Reason of err's OptionError about field.
+func optionReason(t *testing.T, err error, field string) string {
+	t.Helper()
+	for _, e := range errs.Flatten(err) {
+		var oe *render.OptionError
+		if errors.As(e, &oe) && oe.Field == field {
+			return oe.Reason
+		}
+	}
+	t.Fatalf("%v names no field %s", err, field)
+	return ""
 }

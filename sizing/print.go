@@ -62,11 +62,24 @@ func (a Advice) MarshalJSON() ([]byte, error) {
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), err
 }
 
-// Table returns the advice for node counts from from to to, step apart,
-// each count must be one [CheckNodes] accepts.
+// MaxTableRows bounds [Table]: a typo in the step makes no million rows.
+const MaxTableRows = 10_000
+
+// Table returns the advice for node counts from from to to, step apart:
+// from and to from MinNodes to MaxNodes, to not below from, step 1 or
+// more, and at most MaxTableRows rows, or a *[TableError] saying which
+// does not hold.
 func Table(from, to, step int) ([]Advice, error) {
-	if step < 1 {
-		return nil, fmt.Errorf("step %d: want 1 or more", step)
+	switch e := (&TableError{From: from, To: to, Step: step}); {
+	case from < MinNodes || from > MaxNodes:
+		e.Param = "from"
+		return nil, e
+	case to < from || to > MaxNodes:
+		e.Param = "to"
+		return nil, e
+	case step < 1 || (to-from)/step+1 > MaxTableRows:
+		e.Param = "step"
+		return nil, e
 	}
 	var rows []Advice
 	for n := from; n <= to; n += step {
@@ -77,6 +90,29 @@ func Table(from, to, step int) ([]Advice, error) {
 		rows = append(rows, a)
 	}
 	return rows, nil
+}
+
+// TableError is [Table]'s error for a range it does not accept.
+type TableError struct {
+	Param          string // the one at fault: "from", "to" or "step"
+	From, To, Step int
+}
+
+func (e *TableError) Error() string { return e.Explain(func(p string) string { return p }) }
+
+// Explain words e with name naming each parameter, as a caller names
+// them (a CLI by its flags: "--from").
+func (e *TableError) Explain(name func(param string) string) string {
+	switch {
+	case e.Param == "from":
+		return fmt.Sprintf("%s %d: want a node count from %d to %d", name("from"), e.From, MinNodes, MaxNodes)
+	case e.Param == "to":
+		return fmt.Sprintf("%s %d: want a node count from %s (%d) to %d", name("to"), e.To, name("from"), e.From, MaxNodes)
+	case e.Step < 1:
+		return fmt.Sprintf("%s %d: want 1 or more", name("step"), e.Step)
+	}
+	return fmt.Sprintf("%s %d: the table from %d to %d would have %d rows; want at most %d (a larger %s)",
+		name("step"), e.Step, e.From, e.To, (e.To-e.From)/e.Step+1, MaxTableRows, name("step"))
 }
 
 // WriteTable writes rows as typharender size --table prints them: nodes,

@@ -51,7 +51,7 @@ func (f *eniConfigFlags) run(c *cobra.Command, s streams, name string) error {
 	case f.allowNoFelix && mode != render.ModeTypha:
 		return usageError(c, fmt.Errorf("--allow-no-felix with --mode %s: it allows a Typha edit; disabling NetworkPolicy needs no Felix", mode))
 	}
-	data, err := newInput(s).read("", name)
+	data, err := newInput(s).Read("", name)
 	if err != nil {
 		return err
 	}

@@ -4,13 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/typharender/typharender/finding"
+	"github.com/typharender/typharender/internal/inputs"
 	"github.com/typharender/typharender/rollout"
 	"github.com/typharender/typharender/sizing"
 	"github.com/typharender/typharender/terway"
@@ -65,8 +65,8 @@ func given(c *cobra.Command, names ...string) []string {
 func (f *valueFlags) sources(c *cobra.Command, in *input, cluster bool) (values.Sources, error) {
 	src := values.Sources{Sets: f.sets}
 	for _, name := range f.files {
-		data, err := in.readAtMost("-f", name, values.MaxValuesBytes, func(big *tooLargeError) error {
-			return invalidValues(values.TooLarge(big.file, big.size, big.limit))
+		data, err := in.ReadAtMost("-f", name, values.MaxValuesBytes, func(big *inputs.TooLarge) error {
+			return invalidValues(values.TooLarge(big.File, big.Size, big.Limit))
 		})
 		if err != nil {
 			return src, err
@@ -120,26 +120,26 @@ func (f *valueFlags) readFacts(c *cobra.Command, in *input) error {
 			return usageError(c, fmt.Errorf("--%s and --%s: give one of them", pair[0], pair[1]))
 		}
 	}
-	var nodes, version *values.File
-	if c.Flags().Changed("nodes-from") {
-		data, err := in.readAtMost("--nodes-from", f.nodesFrom, sizing.MaxNodeListBytes, func(big *tooLargeError) error {
-			return fmt.Errorf("--nodes-from %s: %s (sizing.MaxNodeListBytes): trim the node list to names, labels and nodeInfo.operatingSystem first (see typharender render --help)", big.file, big.overLimit())
+	var files [2]*values.File // --nodes-from's, --kube-version-from's
+	for i, x := range []struct {
+		flag, name, hint string
+		limit            int64
+	}{
+		{"nodes-from", f.nodesFrom, "(maxNodesBytes): trim the node list to names, labels and nodeInfo.operatingSystem first (see typharender render --help)", sizing.MaxNodeListBytes},
+		{"kube-version-from", f.kubeVersionFrom, "(maxKubeVersionBytes): want the output of kubectl version -o json, well under 1 KiB", versioning.MaxKubectlBytes},
+	} {
+		if !c.Flags().Changed(x.flag) {
+			continue
+		}
+		data, err := in.ReadAtMost("--"+x.flag, x.name, x.limit, func(big *inputs.TooLarge) error {
+			return fmt.Errorf("--%s %s: %s %s", x.flag, big.File, big.OverLimit(), x.hint)
 		})
 		if err != nil {
 			return err
 		}
-		nodes = &values.File{Name: "--nodes-from " + displayName(f.nodesFrom), Data: data}
+		files[i] = &values.File{Name: "--" + x.flag + " " + displayName(x.name), Data: data}
 	}
-	if c.Flags().Changed("kube-version-from") {
-		data, err := in.readAtMost("--kube-version-from", f.kubeVersionFrom, versioning.MaxKubectlBytes, func(big *tooLargeError) error {
-			return fmt.Errorf("--kube-version-from %s: %s (versioning.MaxKubectlBytes): want the output of kubectl version -o json, well under 1 KiB", big.file, big.overLimit())
-		})
-		if err != nil {
-			return err
-		}
-		version = &values.File{Name: "--kube-version-from " + displayName(f.kubeVersionFrom), Data: data}
-	}
-	settings, notes, err := values.FromKubectl(nodes, version)
+	settings, notes, err := values.FromKubectl(files[0], files[1])
 	for _, n := range notes {
 		fmt.Fprintln(in.errOut, n)
 	}
@@ -150,8 +150,8 @@ func (f *valueFlags) readFacts(c *cobra.Command, in *input) error {
 }
 
 // fleetTooLarge is the error for a fleet file over values.MaxFleetBytes.
-func fleetTooLarge(big *tooLargeError) error {
-	return fmt.Errorf("--fleet %s", values.TooLarge(big.file, big.size, big.limit))
+func fleetTooLarge(big *inputs.TooLarge) error {
+	return fmt.Errorf("--fleet %s", values.TooLarge(big.File, big.Size, big.Limit))
 }
 
 // explainValues is invalidValues, with a hint for a missing required key.
@@ -200,80 +200,16 @@ func (v *intString) String() string     { return *v.p }
 func (v *intString) Set(s string) error { *v.p = s; return nil }
 func (v *intString) Type() string       { return "int" }
 
-// input reads the files named on the command line; "-" is stdin, read once.
+// input reads the files named on the command line; readFacts says on
+// errOut what it read.
 type input struct {
-	stdin     io.Reader
-	stdinUsed string    // the flag that read stdin
-	errOut    io.Writer // where reading reports what it read (--nodes-from)
+	*inputs.Reader
+	errOut io.Writer
 }
 
-func newInput(s streams) *input { return &input{stdin: s.In, errOut: s.ErrOut} }
+func newInput(s streams) *input { return &input{inputs.New(s.In), s.ErrOut} }
 
-func (in *input) read(flag, name string) ([]byte, error) { return in.readAtMost(flag, name, 0, nil) }
-
-// tooLargeError is input over readAtMost's limit.
-type tooLargeError struct {
-	file        string
-	size, limit int64 // size is -1 when not known (stdin, read up to the limit)
-}
-
-// overLimit says how big the input is against its limit.
-func (e *tooLargeError) overLimit() string {
-	if e.size < 0 {
-		return fmt.Sprintf("larger than the %d-byte limit", e.limit)
-	}
-	return fmt.Sprintf("%d bytes, over the %d-byte limit", e.size, e.limit)
-}
-
-// readAtMost reads at most limit bytes (0: no limit), refusing larger
-// input, before it is read whole, with tooLarge's error.
-func (in *input) readAtMost(flag, name string, limit int64, tooLarge func(*tooLargeError) error) ([]byte, error) {
-	label := strings.TrimSpace(flag + " " + name)
-	var r io.Reader = in.stdin
-	switch {
-	case name == "-" && in.stdinUsed != "":
-		return nil, fmt.Errorf("%s: stdin is already read by %s: want - at most once", label, in.stdinUsed)
-	case name == "-":
-		in.stdinUsed, label = label, label+": reading stdin"
-	case name == "":
-		return nil, fmt.Errorf("%s \"\": want a file name, or - for stdin", flag)
-	default:
-		file, err := os.Open(name)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", label, unwrapPathError(err))
-		}
-		defer file.Close()
-		if st, err := file.Stat(); err == nil && st.Mode().IsRegular() && limit > 0 && st.Size() > limit {
-			return nil, tooLarge(&tooLargeError{name, st.Size(), limit})
-		}
-		r = file
-	}
-	if limit > 0 {
-		r = io.LimitReader(r, limit+1)
-	}
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", label, unwrapPathError(err))
-	} else if limit > 0 && int64(len(data)) > limit { // stdin, not a regular file, or it grew
-		return nil, tooLarge(&tooLargeError{displayName(name), -1, limit})
-	}
-	return data, nil
-}
-
-// unwrapPathError drops the operation and path os errors repeat.
-func unwrapPathError(err error) error {
-	if pe, ok := err.(*os.PathError); ok {
-		return pe.Err
-	}
-	return err
-}
-
-func displayName(name string) string {
-	if name == "-" {
-		return "<stdin>"
-	}
-	return name
-}
+func displayName(name string) string { return inputs.Name(name) }
 
 // indent indents every line of s after the first by two spaces.
 func indent(s string) string { return strings.ReplaceAll(s, "\n", "\n  ") }

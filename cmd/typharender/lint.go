@@ -26,9 +26,6 @@ type lintFlags struct {
 	fleet          string
 }
 
-// bigRun is the file count from which lint tallies without --verbose.
-const bigRun = 100
-
 func newLintCmd(s streams) *cobra.Command {
 	f := &lintFlags{}
 	c := &cobra.Command{Use: "lint PATH... | -\n  typharender lint --fleet FLEET DIR", Short: "Check Typha and eni-config manifests against a cluster's size, version and region",
@@ -89,33 +86,15 @@ func (f *lintFlags) run(c *cobra.Command, s streams, args []string) error {
 		return err
 	}
 	// Findings to stdout; on stderr what --verbose asks for and the tally.
-	report := r.Report
-	for i, sk := range report.Skipped {
-		report.Skipped[i].Reason = lint.SkipReason(sk, factFlag)
-	}
-	if err := lint.Write(s.Out, format, report); err != nil {
+	r.NameFacts(factFlag)
+	if err := lint.Write(s.Out, format, r.Report); err != nil {
 		return failure(fmt.Errorf("writing the report: %w", err))
 	}
-	var lines []string
-	switch {
-	case f.verbose:
-		lines = r.Notes
-		for _, sk := range report.Skipped {
-			lines = append(lines, fmt.Sprintf("Skipped %s: %s", sk.Rule, sk.Reason))
-		}
-	case !f.quiet:
-		if lines = lint.SkipSummary(report.Skipped, factFlag); len(lines) > 0 {
-			lines[len(lines)-1] += " (--verbose says why)"
-		}
-	}
-	if !f.quiet && (f.verbose || r.Files >= bigRun || r.Clusters > 0) {
-		lines = append(lines, report.Tally(r.Clusters, r.Files, time.Since(start)))
-	}
-	for _, l := range lines {
+	for _, l := range r.Summary(f.verbose, f.quiet, factFlag, time.Since(start)) {
 		fmt.Fprintln(s.ErrOut, l)
 	}
-	if gate && report.Fails(failOn) {
-		return &exitError{code: exitFail, err: fmt.Errorf("%s (--fail-on %s)", report.Summary(), failOn), silent: f.quiet}
+	if gate && r.Report.Fails(failOn) {
+		return &exitError{code: exitFail, err: fmt.Errorf("%s (--fail-on %s)", r.Report.Summary(), failOn), silent: f.quiet}
 	}
 	return nil
 }
@@ -124,7 +103,7 @@ func (f *lintFlags) run(c *cobra.Command, s streams, args []string) error {
 func (f *lintFlags) runFiles(c *cobra.Command, s streams, args []string) (*fleet.Linted, error) {
 	in := newInput(s)
 	if slices.Contains(args, "-") {
-		in.stdinUsed = "the input -" // stdin is --nodes-from's only when no PATH is -
+		in.ClaimStdin("the input -") // stdin is --nodes-from's only when no PATH is -
 	}
 	if err := f.readFacts(c, in); err != nil {
 		return nil, err
@@ -164,7 +143,7 @@ func (f *lintFlags) runFleet(c *cobra.Command, s streams, args []string) (*fleet
 	if _, err := lint.ReadAll(nil, lint.ReadOptions{Exclude: f.exclude}); errors.Is(err, lint.ErrPattern) {
 		return nil, usageError(c, fmt.Errorf("--exclude: %w", err))
 	}
-	data, err := newInput(s).readAtMost("--fleet", f.fleet, values.MaxFleetBytes, fleetTooLarge)
+	data, err := newInput(s).ReadAtMost("--fleet", f.fleet, values.MaxFleetBytes, fleetTooLarge)
 	if err != nil {
 		return nil, err
 	}

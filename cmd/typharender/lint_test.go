@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/typharender/typharender/fleet"
 	"github.com/typharender/typharender/internal/golden"
 	"github.com/typharender/typharender/lint"
 	"github.com/typharender/typharender/rules"
@@ -163,8 +164,8 @@ func TestLint(t *testing.T) {
 		{name: "quiet findings", args: with("-q", fx+"eni-False.yaml", fx+"typha.yaml"), code: 1},
 		{name: "quiet clean", args: with("--quiet", fx+"typha.yaml", fx+"eni-typha.yaml")},
 		{name: "quiet and verbose", args: with("-q", "-v", fx+"typha.yaml"), code: 2},
-		{name: "summary of a big run", args: []string{"lint", "$TMP/many"}, setup: manyFiles(bigRun)},
-		{name: "no summary below a big run", args: []string{"lint", "$TMP/many"}, setup: manyFiles(bigRun - 1)},
+		{name: "summary of a big run", args: []string{"lint", "$TMP/many"}, setup: manyFiles(fleet.BigRun)},
+		{name: "no summary below a big run", args: []string{"lint", "$TMP/many"}, setup: manyFiles(fleet.BigRun - 1)},
 
 		// Fleets: each cluster with its own facts.
 		{name: "fleet", args: []string{"lint", "-v", "--fleet", "$TMP/fleet.yaml", "$TMP/fleet"}, setup: renderedFleet, code: 1},

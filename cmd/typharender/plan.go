@@ -13,7 +13,6 @@ import (
 
 	"github.com/typharender/typharender/finding"
 	"github.com/typharender/typharender/internal/english"
-	"github.com/typharender/typharender/internal/errs"
 	"github.com/typharender/typharender/render"
 	"github.com/typharender/typharender/rollout"
 	"github.com/typharender/typharender/values"
@@ -135,7 +134,7 @@ func readENIConfig(in *input, flag, name string) (*corev1.ConfigMap, error) {
 	if name == "" {
 		return nil, nil
 	}
-	data, err := in.read(flag, name)
+	data, err := in.Read(flag, name)
 	if err != nil {
 		return nil, err
 	}
@@ -151,23 +150,12 @@ func planError(err error) error {
 	if err == nil {
 		return nil
 	}
-	var out []string
-	for _, e := range errs.Flatten(err) {
-		var oe *render.OptionError
-		switch {
-		case errors.As(e, &oe) && planFlag[oe.Field] != "":
-			line := fmt.Sprintf("%s %s %s", planFlag[oe.Field], oe.ValueString(), oe.Reason)
-			if errors.Is(oe, rollout.ErrNoFelix) {
-				line += " (--allow-no-felix plans it anyway)"
-			}
-			out = append(out, line)
-		case oe != nil && values.KeyForField(oe.Field) != oe.Field: // a field of the cluster's values, such as LogSeverity
-			out = append(out, fmt.Sprintf("%s %s %s", values.KeyForField(oe.Field), oe.ValueString(), oe.Reason))
-		default:
-			out = append(out, e.Error())
+	return fmt.Errorf("invalid plan:\n  %s", indent(strings.Join(rollout.Explain(err, func(field string) string {
+		if key := values.KeyForField(field); planFlag[field] == "" && key != field {
+			return key // a field of the cluster's values, such as LogSeverity
 		}
-	}
-	return fmt.Errorf("invalid plan:\n  %s", indent(strings.Join(out, "\n")))
+		return planFlag[field]
+	}), "\n")))
 }
 
 // durationFlag is a duration flag whose error says what is accepted.

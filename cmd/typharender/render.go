@@ -121,7 +121,7 @@ func (f *renderFlags) runFleet(c *cobra.Command, s streams, in *input, failOn fi
 	if err != nil {
 		return invalidValues(err)
 	}
-	data, err := in.readAtMost("--fleet", f.fleet, values.MaxFleetBytes, fleetTooLarge)
+	data, err := in.ReadAtMost("--fleet", f.fleet, values.MaxFleetBytes, fleetTooLarge)
 	if err != nil {
 		return err
 	}
@@ -180,7 +180,7 @@ func wrap(prefix string, err error) error {
 
 // checkFile compares rendered with the file --check names.
 func (f *renderFlags) checkFile(c *cobra.Command, s streams, in *input, rendered []byte) error {
-	want, err := in.read("--check", f.check)
+	want, err := in.Read("--check", f.check)
 	if err != nil {
 		return err
 	}

@@ -21,9 +21,6 @@ type sizeFlags struct {
 	failOn            failOnFlag
 }
 
-// maxTableRows bounds --table: a typo in --step prints no million lines.
-const maxTableRows = 10_000
-
 func newSizeCmd(s streams) *cobra.Command {
 	f := &sizeFlags{fromS: "100", toS: "3000", stepS: "100"}
 	c := &cobra.Command{Use: "size (--nodes N [--replicas R] | --table [--from N --to N --step N])", Short: "Explain how many Typha replicas a cluster needs",
@@ -99,20 +96,13 @@ func (f *sizeFlags) runTable(c *cobra.Command, s streams) error {
 			return usageError(c, fmt.Errorf("--%s %q: want a whole number", x[0], x[1]))
 		}
 	}
-	from, to, step := n[0], n[1], n[2]
+	rows, err := sizing.Table(n[0], n[1], n[2])
+	var bad *sizing.TableError
 	switch {
-	case from < sizing.MinNodes || from > sizing.MaxNodes:
-		return usageError(c, fmt.Errorf("--from %d: want a node count from %d to %d", from, sizing.MinNodes, sizing.MaxNodes))
-	case to < from || to > sizing.MaxNodes:
-		return usageError(c, fmt.Errorf("--to %d: want a node count from --from (%d) to %d", to, from, sizing.MaxNodes))
-	case step < 1:
-		return usageError(c, fmt.Errorf("--step %d: want 1 or more", step))
-	case (to-from)/step+1 > maxTableRows:
-		return usageError(c, fmt.Errorf("--step %d: the table from %d to %d would have %d rows; want at most %d (a larger --step)", step, from, to, (to-from)/step+1, maxTableRows))
-	}
-	switch rows, err := sizing.Table(from, to, step); {
+	case errors.As(err, &bad):
+		return usageError(c, errors.New(bad.Explain(func(p string) string { return "--" + p })))
 	case err != nil:
-		return err // cannot happen: the range was checked
+		return err
 	case f.output != "text":
 		return writeData(s, f.output, rows)
 	default:

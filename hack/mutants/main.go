@@ -56,6 +56,10 @@ var mutants = []mutant{
 		`reach == terway.Unreachable {`, `reach == terway.OverInternet {`},
 	{"an eni-config without a namespace (applied with -n) not read", "rules/run.go",
 		`(o.Namespace == "" || o.Namespace == terway.ENIConfigNamespace)`, `o.Namespace == terway.ENIConfigNamespace`},
+	{"a table of MaxTableRows rows refused", "sizing/print.go",
+		`case step < 1 || (to-from)/step+1 > MaxTableRows:`, `case step < 1 || (to-from)/step+1 >= MaxTableRows:`},
+	{"a table of one node count refused", "sizing/print.go",
+		`case to < from || to > MaxNodes:`, `case to <= from || to > MaxNodes:`},
 	{"a PodDisruptionBudget must be named and select Typha", "terway/manifest.go",
 		`return name == TyphaName || matchLabels[TyphaAppLabel] == TyphaName`, `return name == TyphaName && matchLabels[TyphaAppLabel] == TyphaName`},
 }
