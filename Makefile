@@ -1,7 +1,7 @@
 # typharender. `make help` lists the targets.
 GO ?= go
 
-.PHONY: help build test vet fmt golden docs fuzz check bench validate e2e krm examples hooks release-check mutants
+.PHONY: help build test vet fmt golden docs fuzz check bench validate e2e bench-relay bench-relay-chart krm examples hooks release-check mutants
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
@@ -54,6 +54,15 @@ validate: ## check every golden with kubectl-validate v0.0.4 at its Kubernetes v
 
 e2e: ## run the output against a real kube-apiserver and etcd, and real Typha v3.20.2 to v3.32.1 with Felix 3.24.5 (cold build 32 CPU minutes, cached after; about 7 minutes warm)
 	bash hack/e2e.sh
+
+RELAY_JSON := docs/relay/relay.json
+RELAY_CHART := docs/relay/relay.svg
+bench-relay: ## the relay benchmark, long form (about an hour on 2 quiet cores): Felix 3.24.5 agents direct and through the rendered Typha replicas against a real kube-apiserver; writes docs/relay/relay.json, then the chart
+	TYPHARENDER_BENCH_RELAY_OUT=$(CURDIR)/$(RELAY_JSON) bash hack/e2e.sh -run '^$$' -bench '^BenchmarkRelay$$' -benchtime=1x -timeout 8h
+	$(MAKE) bench-relay-chart
+
+bench-relay-chart: ## draw docs/relay/relay.svg from docs/relay/relay.json again (the same JSON gives the same bytes)
+	cd bench && GOWORK=off $(GO) run ./relaychart -in ../$(RELAY_JSON) -out ../$(RELAY_CHART)
 
 krm: ## build the KRM function for kustomize and kpt into bin/typharender-krm
 	cd krm && $(GO) build -o ../bin/ ./cmd/typharender-krm

@@ -262,7 +262,7 @@ func TestAPIServer(t *testing.T) {
 // testENIConfigEdit stores orig as the cluster's eni-config, edits what the
 // server returns the way the CLI would, sends the merge patch, reads the
 // result back and checks that only the edited keys changed.
-func testENIConfigEdit(ctx context.Context, t *testing.T, cs kubernetes.Interface, orig *corev1.ConfigMap, mode render.Mode) {
+func testENIConfigEdit(ctx context.Context, t testing.TB, cs kubernetes.Interface, orig *corev1.ConfigMap, mode render.Mode) {
 	cms := cs.CoreV1().ConfigMaps(orig.Namespace)
 	_ = cms.Delete(ctx, orig.Name, metav1.DeleteOptions{})
 	created, err := cms.Create(ctx, orig, metav1.CreateOptions{FieldManager: "kubectl-client-side-apply"})
@@ -352,7 +352,7 @@ func testENIConfigEdit(ctx context.Context, t *testing.T, cs kubernetes.Interfac
 
 // readConfigMap reads a ConfigMap as `kubectl get -o yaml` prints it and
 // drops what the server sets, so it can be created.
-func readConfigMap(t *testing.T, path string) *corev1.ConfigMap {
+func readConfigMap(t testing.TB, path string) *corev1.ConfigMap {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -372,7 +372,7 @@ func readConfigMap(t *testing.T, path string) *corev1.ConfigMap {
 	return &cm
 }
 
-func toUnstructured(t *testing.T, obj render.Object) *unstructured.Unstructured {
+func toUnstructured(t testing.TB, obj render.Object) *unstructured.Unstructured {
 	t.Helper()
 	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
 	if err != nil {
@@ -389,7 +389,7 @@ func toUnstructured(t *testing.T, obj render.Object) *unstructured.Unstructured 
 }
 
 // decodeYAML splits a multi-document YAML stream into objects.
-func decodeYAML(t *testing.T, name string, data []byte) []*unstructured.Unstructured {
+func decodeYAML(t testing.TB, name string, data []byte) []*unstructured.Unstructured {
 	t.Helper()
 	var out []*unstructured.Unstructured
 	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(data), 4096)
@@ -407,7 +407,7 @@ func decodeYAML(t *testing.T, name string, data []byte) []*unstructured.Unstruct
 	}
 }
 
-func resourceFor(t *testing.T, mapper meta.RESTMapper, dyn dynamic.Interface, u *unstructured.Unstructured) dynamic.ResourceInterface {
+func resourceFor(t testing.TB, mapper meta.RESTMapper, dyn dynamic.Interface, u *unstructured.Unstructured) dynamic.ResourceInterface {
 	t.Helper()
 	gvk := u.GroupVersionKind()
 	m, err := mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
@@ -420,7 +420,7 @@ func resourceFor(t *testing.T, mapper meta.RESTMapper, dyn dynamic.Interface, u 
 	return dyn.Resource(m.Resource)
 }
 
-func wantRejected(t *testing.T, err error, is func(error) bool, msg string) {
+func wantRejected(t testing.TB, err error, is func(error) bool, msg string) {
 	t.Helper()
 	if err == nil {
 		t.Fatalf("server accepted the object; want a rejection containing %q", msg)
@@ -434,7 +434,7 @@ func wantRejected(t *testing.T, err error, is func(error) bool, msg string) {
 	t.Logf("rejected as expected: %v", err)
 }
 
-func waitForNamespace(ctx context.Context, t *testing.T, cs kubernetes.Interface, name string) {
+func waitForNamespace(ctx context.Context, t testing.TB, cs kubernetes.Interface, name string) {
 	t.Helper()
 	err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
 		_, err := cs.CoreV1().Namespaces().Get(ctx, name, metav1.GetOptions{})

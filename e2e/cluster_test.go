@@ -49,6 +49,26 @@ type cluster struct {
 	dir    string
 	config *rest.Config // admin (system:masters) client certificate
 	procs  []*process   // in start order; stopped in reverse
+
+	etcd          *process
+	etcdURL       string // etcd's client URL
+	apiserver     *process
+	apiserverBin  string
+	apiserverArgs []string
+	apiserverRuns int // starts of kube-apiserver so far
+}
+
+// clusterOptions change how startClusterWith starts the servers; the zero
+// value is startCluster's cluster.
+type clusterOptions struct {
+	// address is where kube-apiserver listens and what the admin config
+	// (and every kubeconfig written from it) dials; default 127.0.0.1. The
+	// relay benchmark gives the private network namespace's node address,
+	// which Typha replicas in network namespaces of their own reach.
+	address string
+	// priorityAndFairness leaves API Priority and Fairness on, as in a real
+	// cluster (startCluster turns it off).
+	priorityAndFairness bool
 }
 
 // clients are the admin clients the tests use on a cluster.
@@ -86,8 +106,18 @@ type process struct {
 // failed start. If the test binary itself dies (panic, -timeout, SIGKILL), the
 // kernel kills the servers through Pdeathsig, and each runs in its own
 // process group so that nothing it forks survives either.
-func startCluster(t *testing.T) *cluster {
+func startCluster(t testing.TB) *cluster {
 	t.Helper()
+	return startClusterWith(t, clusterOptions{})
+}
+
+// startClusterWith is startCluster with opts.
+func startClusterWith(t testing.TB, opts clusterOptions) *cluster {
+	t.Helper()
+	address := opts.address
+	if address == "" {
+		address = "127.0.0.1"
+	}
 	binDir := os.Getenv(binEnv)
 	if binDir == "" {
 		t.Fatalf("%s is not set: run `make e2e`, or set it to the directory printed by hack/e2e-binaries.sh", binEnv)
@@ -105,14 +135,15 @@ func startCluster(t *testing.T) *cluster {
 	if err := os.MkdirAll(pki, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	adminCert, adminKey, caPEM := writePKI(t, pki)
+	adminCert, adminKey, caPEM := writePKI(t, pki, net.ParseIP(address))
 
 	ports := freePorts(t, 3)
 	etcdClient := fmt.Sprintf("http://127.0.0.1:%d", ports[0])
 	etcdPeer := fmt.Sprintf("http://127.0.0.1:%d", ports[1])
 	apiPort := ports[2]
 
-	etcd := c.start(t, filepath.Join(binDir, "etcd"),
+	c.etcdURL = etcdClient
+	c.etcd = c.start(t, filepath.Join(binDir, "etcd"),
 		"--name=e2e",
 		"--data-dir="+filepath.Join(c.dir, "etcd"),
 		"--listen-client-urls="+etcdClient,
@@ -124,22 +155,27 @@ func startCluster(t *testing.T) *cluster {
 		"--unsafe-no-fsync=true",
 		"--log-level=warn",
 	)
-	waitHTTP(t, etcd, etcdClient+"/health", http.DefaultClient, func(body []byte) bool {
+	waitHTTP(t, c.etcd, etcdClient+"/health", http.DefaultClient, func(body []byte) bool {
 		return bytes.Contains(body, []byte(`"health":"true"`))
 	})
 
-	apiserver := c.start(t, filepath.Join(binDir, "kube-apiserver"),
-		"--bind-address=127.0.0.1",
+	apf := "--enable-priority-and-fairness=false"
+	if opts.priorityAndFairness {
+		apf = "--enable-priority-and-fairness=true"
+	}
+	c.apiserverBin = filepath.Join(binDir, "kube-apiserver")
+	c.apiserverArgs = []string{
+		"--bind-address=" + address,
 		"--advertise-address=127.0.0.1",
-		"--secure-port="+strconv.Itoa(apiPort),
-		"--etcd-servers="+etcdClient,
-		"--cert-dir="+filepath.Join(c.dir, "apiserver-certs"),
-		"--tls-cert-file="+filepath.Join(pki, "apiserver.crt"),
-		"--tls-private-key-file="+filepath.Join(pki, "apiserver.key"),
-		"--client-ca-file="+filepath.Join(pki, "ca.crt"),
+		"--secure-port=" + strconv.Itoa(apiPort),
+		"--etcd-servers=" + etcdClient,
+		"--cert-dir=" + filepath.Join(c.dir, "apiserver-certs"),
+		"--tls-cert-file=" + filepath.Join(pki, "apiserver.crt"),
+		"--tls-private-key-file=" + filepath.Join(pki, "apiserver.key"),
+		"--client-ca-file=" + filepath.Join(pki, "ca.crt"),
 		"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
-		"--service-account-key-file="+filepath.Join(pki, "sa.pub"),
-		"--service-account-signing-key-file="+filepath.Join(pki, "sa.key"),
+		"--service-account-key-file=" + filepath.Join(pki, "sa.pub"),
+		"--service-account-signing-key-file=" + filepath.Join(pki, "sa.key"),
 		"--service-cluster-ip-range=10.96.0.0/16",
 		// The kubernetes Service's endpoints would have to be a routable
 		// address; nothing here needs them.
@@ -147,12 +183,14 @@ func startCluster(t *testing.T) *cluster {
 		"--authorization-mode=RBAC",
 		"--allow-privileged=true",
 		"--profiling=false",
-		"--enable-priority-and-fairness=false",
+		apf,
 		"--v=1",
-	)
+	}
+	c.apiserver = c.start(t, c.apiserverBin, c.apiserverArgs...)
+	c.apiserverRuns = 1
 
 	c.config = &rest.Config{
-		Host: fmt.Sprintf("https://127.0.0.1:%d", apiPort),
+		Host: "https://" + net.JoinHostPort(address, strconv.Itoa(apiPort)),
 		TLSClientConfig: rest.TLSClientConfig{
 			CertData: adminCert,
 			KeyData:  adminKey,
@@ -162,30 +200,54 @@ func startCluster(t *testing.T) *cluster {
 		Burst:   100,
 		Timeout: 30 * time.Second,
 	}
+	c.waitAPIServerReady(t)
+	return c
+}
+
+// waitAPIServerReady waits for the API server's /readyz.
+func (c *cluster) waitAPIServerReady(t testing.TB) {
+	t.Helper()
 	rt, err := rest.TransportFor(c.config)
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitHTTP(t, apiserver, c.config.Host+"/readyz", &http.Client{Transport: rt, Timeout: 5 * time.Second}, func(body []byte) bool {
+	waitHTTP(t, c.apiserver, c.config.Host+"/readyz", &http.Client{Transport: rt, Timeout: 5 * time.Second}, func(body []byte) bool {
 		return string(body) == "ok"
 	})
-	return c
+}
+
+// restartAPIServer stops kube-apiserver (SIGTERM, as the kubelet stops a
+// static pod), waits down, then starts it again with the same flags on the
+// same port and waits for /readyz. It returns when the old process exited
+// and when the new one was ready.
+func (c *cluster) restartAPIServer(t testing.TB, down time.Duration) (stopped, ready time.Time) {
+	t.Helper()
+	c.apiserver.stop(t)
+	stopped = time.Now()
+	time.Sleep(down)
+	c.apiserverRuns++
+	c.apiserver = c.startProcess(t, fmt.Sprintf("kube-apiserver-%d", c.apiserverRuns), c.apiserverBin, c.serverEnv(), c.apiserverArgs...)
+	c.waitAPIServerReady(t)
+	return stopped, time.Now()
 }
 
 // start launches one server with its output in dir/<name>.log.
-func (c *cluster) start(t *testing.T, bin string, args ...string) *process {
+func (c *cluster) start(t testing.TB, bin string, args ...string) *process {
 	t.Helper()
-	// Only what the servers need from the environment; in particular no
-	// proxy settings and no KUBECONFIG.
-	env := []string{"PATH=/usr/bin:/bin", "HOME=" + c.dir, "TMPDIR=" + c.dir}
-	return c.startProcess(t, filepath.Base(bin), bin, env, args...)
+	return c.startProcess(t, filepath.Base(bin), bin, c.serverEnv(), args...)
+}
+
+// serverEnv is only what the servers need from the environment; in
+// particular no proxy settings and no KUBECONFIG.
+func (c *cluster) serverEnv() []string {
+	return []string{"PATH=/usr/bin:/bin", "HOME=" + c.dir, "TMPDIR=" + c.dir}
 }
 
 // startProcess launches bin with exactly env as its environment and its
 // output in dir/<name>.log, under the same guarantees as the servers: its own
 // process group, SIGKILL when the test binary dies, stopped by the cluster's
 // cleanup at the latest (stop it earlier with p.stop).
-func (c *cluster) startProcess(t *testing.T, name, bin string, env []string, args ...string) *process {
+func (c *cluster) startProcess(t testing.TB, name, bin string, env []string, args ...string) *process {
 	t.Helper()
 	logPath := filepath.Join(c.dir, name+".log")
 	logFile, err := os.Create(logPath)
@@ -217,7 +279,7 @@ func (c *cluster) startProcess(t *testing.T, name, bin string, env []string, arg
 	return p
 }
 
-func (c *cluster) writePIDs(t *testing.T) {
+func (c *cluster) writePIDs(t testing.TB) {
 	var b strings.Builder
 	for _, p := range c.procs {
 		fmt.Fprintf(&b, "%s %d\n", p.name, p.cmd.Process.Pid)
@@ -244,7 +306,7 @@ func (c *cluster) pids() []int {
 // stop stops the servers in reverse start order: SIGTERM to the process
 // group, SIGKILL after stopTimeout. On a failed test the tail of each log is
 // printed.
-func (c *cluster) stop(t *testing.T) {
+func (c *cluster) stop(t testing.TB) {
 	for i := len(c.procs) - 1; i >= 0; i-- {
 		c.procs[i].stop(t)
 	}
@@ -252,7 +314,7 @@ func (c *cluster) stop(t *testing.T) {
 
 // stop ends p and its process group (SIGTERM, SIGKILL after stopTimeout) and
 // logs the tail of its log if the test failed. A second call does nothing.
-func (p *process) stop(t *testing.T) {
+func (p *process) stop(t testing.TB) {
 	if p.stopped {
 		return
 	}
@@ -280,7 +342,7 @@ func (p *process) stop(t *testing.T) {
 
 // waitHTTP polls url until ok(body) with status 200, failing the test after
 // readyTimeout or as soon as the process exits.
-func waitHTTP(t *testing.T, p *process, url string, client *http.Client, ok func([]byte) bool) {
+func waitHTTP(t testing.TB, p *process, url string, client *http.Client, ok func([]byte) bool) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), readyTimeout)
 	defer cancel()
@@ -330,7 +392,7 @@ func tail(path string, n int) string {
 
 // freePorts reserves n distinct loopback ports by listening on port 0 and
 // closing, all listeners open at once so the ports differ.
-func freePorts(t *testing.T, n int) []int {
+func freePorts(t testing.TB, n int) []int {
 	t.Helper()
 	var ls []net.Listener
 	defer func() {
@@ -353,7 +415,7 @@ func freePorts(t *testing.T, n int) []int {
 // writePKI writes a CA, a serving certificate for 127.0.0.1/localhost, a
 // service-account key pair, and returns an admin client certificate in the
 // system:masters group (PEM cert, PEM key, PEM CA).
-func writePKI(t *testing.T, dir string) (adminCert, adminKey, caPEM []byte) {
+func writePKI(t testing.TB, dir string, serving net.IP) (adminCert, adminKey, caPEM []byte) {
 	t.Helper()
 	now := time.Now()
 	caKey := newKey(t)
@@ -393,7 +455,7 @@ func writePKI(t *testing.T, dir string) (adminCert, adminKey, caPEM []byte) {
 		Subject:     pkix.Name{CommonName: "kube-apiserver"},
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 		DNSNames:    []string{"localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc"},
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1"), serving},
 	})
 	adminCert, adminKey = issue(3, &x509.Certificate{
 		Subject:     pkix.Name{CommonName: "typharender-e2e-admin", Organization: []string{"system:masters"}},
@@ -424,7 +486,7 @@ func writePKI(t *testing.T, dir string) (adminCert, adminKey, caPEM []byte) {
 	return adminCert, adminKey, caPEM
 }
 
-func newKey(t *testing.T) *ecdsa.PrivateKey {
+func newKey(t testing.TB) *ecdsa.PrivateKey {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -433,7 +495,7 @@ func newKey(t *testing.T) *ecdsa.PrivateKey {
 	return key
 }
 
-func keyPEMBytes(t *testing.T, key *ecdsa.PrivateKey) []byte {
+func keyPEMBytes(t testing.TB, key *ecdsa.PrivateKey) []byte {
 	t.Helper()
 	der, err := x509.MarshalECPrivateKey(key)
 	if err != nil {

@@ -24,7 +24,17 @@
 //     Felix 3.24.5) and TestFelixsimScale need the Calico binaries in
 //     TYPHARENDER_E2E_CALICO_BIN (hack/calico-binaries.sh: Typha v3.24.5 to
 //     v3.32.1 and felixsim/, the Felix 3.24.5 simulator built in the v3.24.5
-//     tree; felixsimclient is its Go client).
+//     tree; felixsimclient is its Go client);
+//   - TestRelayShape, the relay benchmark's short form, needs them too: a
+//     small cluster with pods and NetworkPolicies (the API server listening
+//     on the namespace's node address, API Priority and Fairness on), agents
+//     direct, then through the rendered Deployment's replicas of every Typha
+//     case that syncs, each replica on a simulated node of its own (a network
+//     namespace inside the private one, replicas_test.go), and one failover.
+//
+// BenchmarkRelay is the long form (make bench-relay; the relay_*_test.go
+// files): the same at N in the thousands, with propagation, failover and
+// datastore faults, written as JSON for bench/relaychart.
 //
 // Without them they skip and say why; with CI=true they fail instead.
 package e2e

@@ -121,7 +121,7 @@ func TestFelixsimScale(t *testing.T) {
 	}
 }
 
-func scaleSize(t *testing.T, env string, def int) int {
+func scaleSize(t testing.TB, env string, def int) int {
 	t.Helper()
 	v := os.Getenv(env)
 	if v == "" {
@@ -134,7 +134,7 @@ func scaleSize(t *testing.T, env string, def int) int {
 	return n
 }
 
-func stats(t *testing.T, sim *felixSim) felixsimclient.Stats {
+func stats(t testing.TB, sim *felixSim) felixsimclient.Stats {
 	t.Helper()
 	st, err := sim.Stats(sim.env.ctx, true)
 	if err != nil {
@@ -144,7 +144,7 @@ func stats(t *testing.T, sim *felixSim) felixsimclient.Stats {
 }
 
 // logCost logs what n more agents cost felixsim, per 1,000 agents.
-func logCost(t *testing.T, what string, n int, before, after felixsimclient.Stats) {
+func logCost(t testing.TB, what string, n int, before, after felixsimclient.Stats) {
 	t.Helper()
 	per := func(a, b uint64) string {
 		return fmt.Sprintf("%.1f MiB", (float64(b)-float64(a))/float64(n)*1000/(1<<20))
@@ -155,7 +155,7 @@ func logCost(t *testing.T, what string, n int, before, after felixsimclient.Stat
 }
 
 // waitAllInSync waits until felixsim has n clients, all in sync.
-func waitAllInSync(t *testing.T, sim *felixSim, n int, bound time.Duration, typha *process) felixsimclient.Summary {
+func waitAllInSync(t testing.TB, sim *felixSim, n int, bound time.Duration, typha *process) felixsimclient.Summary {
 	t.Helper()
 	start := time.Now()
 	for {
@@ -178,7 +178,7 @@ func waitAllInSync(t *testing.T, sim *felixSim, n int, bound time.Duration, typh
 
 // waitAllSeen waits until n clients hold key and returns, sorted, how long
 // after since each first saw it.
-func waitAllSeen(t *testing.T, sim *felixSim, key string, n int, since time.Time, bound time.Duration) []time.Duration {
+func waitAllSeen(t testing.TB, sim *felixSim, key string, n int, since time.Time, bound time.Duration) []time.Duration {
 	t.Helper()
 	start := time.Now()
 	for {
@@ -205,7 +205,7 @@ func waitAllSeen(t *testing.T, sim *felixSim, key string, n int, since time.Time
 
 // watchRequests sums the API server's apiserver_longrunning_requests with
 // verb WATCH: the watches open now.
-func watchRequests(t *testing.T, cfg *rest.Config) int {
+func watchRequests(t testing.TB, cfg *rest.Config) int {
 	t.Helper()
 	rt, err := rest.TransportFor(cfg)
 	if err != nil {

@@ -23,7 +23,7 @@ const (
 )
 
 // calicoBinaries returns hack/calico-binaries.sh's directory, or skips.
-func calicoBinaries(t *testing.T) string {
+func calicoBinaries(t testing.TB) string {
 	t.Helper()
 	names := []string{felixsimName}
 	for _, tc := range typhaVersionCases {
@@ -42,12 +42,12 @@ type felixSim struct {
 }
 
 // startFelixSim runs felixsim as the identity of kubeconfig (Felix runs as
-// Terway's ServiceAccount) and waits until it serves. It is stopped when t
-// ends.
-func (e *relayEnv) startFelixSim(t *testing.T, bin, kubeconfig string) *felixSim {
+// Terway's ServiceAccount), with env added to its environment, and waits
+// until it serves. It is stopped when t ends.
+func (e *relayEnv) startFelixSim(t testing.TB, bin, kubeconfig string, env ...string) *felixSim {
 	t.Helper()
 	listen := net.JoinHostPort("127.0.0.1", strconv.Itoa(freePorts(t, 1)[0]))
-	p := e.c.startProcess(t, felixsimName, bin, []string{"PATH=/usr/bin:/bin", "HOME=" + e.c.dir},
+	p := e.c.startProcess(t, felixsimName, bin, append([]string{"PATH=/usr/bin:/bin", "HOME=" + e.c.dir}, env...),
 		"--kubeconfig="+kubeconfig, "--listen="+listen)
 	t.Cleanup(func() { p.stop(t) })
 	f := &felixSim{Sim: felixsimclient.New(listen), p: p, env: e}
@@ -77,7 +77,7 @@ type felix struct {
 // start starts node's Felix in typha mode, finding Typha as Felix does
 // from the Service Terway names (felix_relay_service); it is stopped when t
 // ends.
-func (f *felixSim) start(t *testing.T, node string) *felix {
+func (f *felixSim) start(t testing.TB, node string) *felix {
 	t.Helper()
 	logPath := filepath.Join(f.env.c.dir, "felix-"+node+".log")
 	err := f.Start(f.env.ctx, felixsimclient.Spec{
@@ -102,7 +102,7 @@ func (f *felixSim) start(t *testing.T, node string) *felix {
 }
 
 // row returns the Felix's current row.
-func (fx *felix) row(t *testing.T) felixsimclient.Client {
+func (fx *felix) row(t testing.TB) felixsimclient.Client {
 	t.Helper()
 	if exited(fx.sim.p) {
 		t.Fatalf("felixsim exited: %v\n%s", fx.sim.p.waitErr, tail(fx.sim.p.logPath, 20))
@@ -116,7 +116,7 @@ func (fx *felix) row(t *testing.T) felixsimclient.Client {
 
 // waitFor polls the Felix's row until ok, and returns the row and how long
 // it took; after bound it fails with what the Felix and Typha said.
-func (fx *felix) waitFor(t *testing.T, what string, bound time.Duration, typha *process, ok func(felixsimclient.Client) bool) (felixsimclient.Client, time.Duration) {
+func (fx *felix) waitFor(t testing.TB, what string, bound time.Duration, typha *process, ok func(felixsimclient.Client) bool) (felixsimclient.Client, time.Duration) {
 	t.Helper()
 	start := time.Now()
 	for {
@@ -134,7 +134,7 @@ func (fx *felix) waitFor(t *testing.T, what string, bound time.Duration, typha *
 
 // waitSeen waits until the Felix holds key (or, with deleted, has seen it
 // deleted) and returns how long after since it first saw that.
-func (fx *felix) waitSeen(t *testing.T, key string, deleted bool, since time.Time, bound time.Duration, typha *process) time.Duration {
+func (fx *felix) waitSeen(t testing.TB, key string, deleted bool, since time.Time, bound time.Duration, typha *process) time.Duration {
 	t.Helper()
 	start := time.Now()
 	for {
@@ -157,7 +157,7 @@ func (fx *felix) waitSeen(t *testing.T, key string, deleted bool, since time.Tim
 func (fx *felix) lines(s string) []string { return grepFile(fx.logPath, s) }
 
 // keysWithPrefix returns the Felix's keys that start with prefix.
-func (fx *felix) keysWithPrefix(t *testing.T, prefix string) []string {
+func (fx *felix) keysWithPrefix(t testing.TB, prefix string) []string {
 	t.Helper()
 	keys, err := fx.sim.Keys(fx.sim.env.ctx, fx.node)
 	if err != nil {

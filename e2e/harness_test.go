@@ -23,7 +23,9 @@ const crashEnv = "TYPHARENDER_E2E_CRASH"
 // selected, reads the PIDs that the helper's cluster recorded, and checks
 // that they are gone. calico-typha v3.20.2 is part of it when its binaries
 // are there (TYPHARENDER_E2E_TYPHA_BIN), calico-typha v3.24.5 and felixsim
-// when theirs are (TYPHARENDER_E2E_CALICO_BIN).
+// when theirs are (TYPHARENDER_E2E_CALICO_BIN), and then, inside the
+// private network namespace, a calico-typha v3.24.5 replica in a network
+// namespace of its own, as the relay benchmark runs them.
 func TestNothingLeftRunning(t *testing.T) {
 	for _, how := range []string{
 		"fatal",   // t.Fatal after start: t.Cleanup stops the servers
@@ -62,6 +64,9 @@ func TestNothingLeftRunning(t *testing.T) {
 			}
 			if os.Getenv(calicoBinEnv) != "" {
 				want, what = want+2, what+", calico-typha v3.24.5, felixsim"
+				if os.Getenv(nodeIPEnv) != "" {
+					want, what = want+1, what+", a calico-typha v3.24.5 replica in a network namespace of its own"
+				}
 			}
 			if len(pids) != want {
 				t.Fatalf("helper recorded %d processes, want %d (%s):\n%s\n%s", len(pids), want, what, data, out)
@@ -101,8 +106,13 @@ func TestHarnessCrashHelper(t *testing.T) {
 	}
 	if bins := os.Getenv(calicoBinEnv); bins != "" {
 		running = append(running, c.startProcess(t, "calico-typha-v3.24.5", filepath.Join(bins, "calico-typha-v3.24.5"), typhaEnv))
-		env := &relayEnv{ctx: context.Background(), c: c}
+		env := &relayEnv{ctx: context.Background(), c: c, nodeIP: os.Getenv(nodeIPEnv)}
 		running = append(running, env.startFelixSim(t, filepath.Join(bins, felixsimName), kubeconfig).p)
+		if env.nodeIP != "" {
+			// As the relay benchmark runs each replica: on a simulated
+			// node, in a network namespace of its own.
+			running = append(running, env.startTyphaReplica(t, "calico-typha-replica", filepath.Join(bins, "calico-typha-v3.24.5"), kubeconfig, replicaFirstHost).p)
+		}
 	}
 	time.Sleep(2 * time.Second)
 	for _, p := range running {

@@ -183,9 +183,14 @@ func TestTyphaRelay(t *testing.T) {
 // binding, and its eight crd.projectcalico.org CRDs) and returns the relay
 // cases' environment for it. The rendered manifests come next
 // (applyRendered), then the Endpoints (setEndpoints).
-func newTerwayEnv(ctx context.Context, t *testing.T, nodeIP string) *relayEnv {
+func newTerwayEnv(ctx context.Context, t testing.TB, nodeIP string) *relayEnv {
 	t.Helper()
-	c := startCluster(t)
+	return newTerwayEnvOn(ctx, t, startCluster(t), nodeIP)
+}
+
+// newTerwayEnvOn is newTerwayEnv on the cluster c.
+func newTerwayEnvOn(ctx context.Context, t testing.TB, c *cluster, nodeIP string) *relayEnv {
+	t.Helper()
 	cl := c.clients()
 	info, err := cl.cs.Discovery().ServerVersion()
 	if err != nil {
@@ -237,7 +242,7 @@ func (e *relayEnv) renderOptions(tag string) render.Options {
 
 // applyRendered renders opts and applies every object as EncodeYAML writes
 // it; the Typha container is then the one the cluster stores.
-func (e *relayEnv) applyRendered(t *testing.T, opts render.Options) *render.Result {
+func (e *relayEnv) applyRendered(t testing.TB, opts render.Options) *render.Result {
 	t.Helper()
 	res, err := render.Render(opts)
 	if err != nil {
@@ -254,7 +259,7 @@ func (e *relayEnv) applyRendered(t *testing.T, opts render.Options) *render.Resu
 }
 
 // applyRenderedDeployment renders opts and applies only the Deployment.
-func (e *relayEnv) applyRenderedDeployment(t *testing.T, opts render.Options) *render.Result {
+func (e *relayEnv) applyRenderedDeployment(t testing.TB, opts render.Options) *render.Result {
 	t.Helper()
 	res, err := render.Render(opts)
 	if err != nil {
@@ -271,7 +276,7 @@ func (e *relayEnv) applyRenderedDeployment(t *testing.T, opts render.Options) *r
 
 // readBack reads what the cluster now has: the Deployment's container as
 // the kubelet would run it, and the Service the Endpoints belong to.
-func (e *relayEnv) readBack(t *testing.T) {
+func (e *relayEnv) readBack(t testing.TB) {
 	t.Helper()
 	dep, err := e.cs.AppsV1().Deployments(typhaNamespace).Get(e.ctx, render.Name, metav1.GetOptions{})
 	if err != nil {
@@ -318,7 +323,7 @@ func metricLine(ctx context.Context, url, name string) string {
 }
 
 // typhaBinaries returns hack/typha-binaries.sh's directory, or skips.
-func typhaBinaries(t *testing.T) string {
+func typhaBinaries(t testing.TB) string {
 	t.Helper()
 	return binaryDir(t, typhaBinEnv, typhaSkipEnv, "hack/typha-binaries.sh", typhaUpstream, typhaControl, felixClient)
 }
@@ -326,7 +331,7 @@ func typhaBinaries(t *testing.T) string {
 // binaryDir returns the directory in env (set by hack/e2e.sh from what
 // script prints), after checking it holds names; without it the test skips
 // with the reason in skipEnv (or fails, under CI=true).
-func binaryDir(t *testing.T, env, skipEnv, script string, names ...string) string {
+func binaryDir(t testing.TB, env, skipEnv, script string, names ...string) string {
 	t.Helper()
 	dir := os.Getenv(env)
 	if dir == "" {
@@ -347,7 +352,7 @@ func binaryDir(t *testing.T, env, skipEnv, script string, names ...string) strin
 // privateNodeIP returns the node address of the network namespace that
 // hack/e2e-netns.sh made, or skips. The check that it is not on any
 // interface of the outside world is by construction: the namespace is new.
-func privateNodeIP(t *testing.T) string {
+func privateNodeIP(t testing.TB) string {
 	t.Helper()
 	ip := os.Getenv(nodeIPEnv)
 	if ip == "" {
@@ -372,7 +377,7 @@ func privateNodeIP(t *testing.T) string {
 
 // skipOrFail skips the test with why, except under CI=true, where the relay
 // test must run.
-func skipOrFail(t *testing.T, why string) {
+func skipOrFail(t testing.TB, why string) {
 	t.Helper()
 	if os.Getenv("CI") == "true" {
 		t.Fatalf("%s (CI=true: the relay test must run)", why)
@@ -396,9 +401,10 @@ type relayEnv struct {
 	kubeVersion  string           // the server's, as ACK spells it
 	felixService string
 	runs         int
+	tokenExpiry  time.Duration // of kubeconfigFor's tokens; default an hour
 }
 
-func (e *relayEnv) applyYAMLFile(t *testing.T, path string) {
+func (e *relayEnv) applyYAMLFile(t testing.TB, path string) {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -408,7 +414,7 @@ func (e *relayEnv) applyYAMLFile(t *testing.T, path string) {
 }
 
 // applyYAML server-side applies every document of data.
-func (e *relayEnv) applyYAML(t *testing.T, name string, data []byte) {
+func (e *relayEnv) applyYAML(t testing.TB, name string, data []byte) {
 	t.Helper()
 	e.mapper.Reset() // CRDs applied before may serve new kinds
 	for _, u := range decodeYAML(t, name, data) {
@@ -421,7 +427,7 @@ func (e *relayEnv) applyYAML(t *testing.T, name string, data []byte) {
 }
 
 // waitCRDsEstablished waits until every CRD is Established.
-func (e *relayEnv) waitCRDsEstablished(t *testing.T) {
+func (e *relayEnv) waitCRDsEstablished(t testing.TB) {
 	t.Helper()
 	var pending []string
 	err := wait.PollUntilContextTimeout(e.ctx, 200*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
@@ -453,7 +459,7 @@ func established(crd *apiextensionsv1.CustomResourceDefinition) bool {
 
 // setBGPPeersCRD makes the rendered BGPPeer CRD present (applied as
 // rendered, and Established) or absent (deleted, and gone).
-func (e *relayEnv) setBGPPeersCRD(t *testing.T, present bool) {
+func (e *relayEnv) setBGPPeersCRD(t testing.TB, present bool) {
 	t.Helper()
 	res, err := render.Render(e.renderOptions(""))
 	if err != nil {
@@ -471,7 +477,7 @@ func (e *relayEnv) setBGPPeersCRD(t *testing.T, present bool) {
 
 // setRBAC makes the ClusterRole and ClusterRoleBinding name, as data holds
 // them, present (applied) or absent (deleted).
-func (e *relayEnv) setRBAC(t *testing.T, name, what string, data []byte, present bool) {
+func (e *relayEnv) setRBAC(t testing.TB, name, what string, data []byte, present bool) {
 	t.Helper()
 	if present {
 		e.applyYAML(t, what, data)
@@ -488,7 +494,7 @@ func (e *relayEnv) setRBAC(t *testing.T, name, what string, data []byte, present
 
 // setCRD makes the CRD name, as data holds it, present (applied, and
 // Established) or absent (deleted, and gone).
-func (e *relayEnv) setCRD(t *testing.T, name, what string, data []byte, present bool) {
+func (e *relayEnv) setCRD(t testing.TB, name, what string, data []byte, present bool) {
 	t.Helper()
 	crds := e.ext.ApiextensionsV1().CustomResourceDefinitions()
 	if present {
@@ -511,7 +517,7 @@ func (e *relayEnv) setCRD(t *testing.T, name, what string, data []byte, present 
 
 // typhaContainer returns the rendered Deployment's Typha container, as the
 // server stored it.
-func typhaContainer(t *testing.T, dep *appsv1.Deployment) corev1.Container {
+func typhaContainer(t testing.TB, dep *appsv1.Deployment) corev1.Container {
 	t.Helper()
 	cs := dep.Spec.Template.Spec.Containers
 	if len(cs) != 1 {
@@ -531,7 +537,15 @@ func typhaContainer(t *testing.T, dep *appsv1.Deployment) corev1.Container {
 // subset, the Service's port names and protocols, each port the container
 // port its targetPort names (a named targetPort the container does not have
 // is left out, as the controller does).
-func (e *relayEnv) setEndpoints(t *testing.T, ready bool) {
+func (e *relayEnv) setEndpoints(t testing.TB, ready bool) {
+	t.Helper()
+	e.publishEndpoints(t, []endpointAddress{{ip: e.nodeIP, node: "e2e-node", pod: e.svc.Name + "-e2e", ready: ready}})
+}
+
+// publishEndpoints writes the Endpoints as setEndpoints does, with one
+// address per replica in addrs, ready or not ready (the controller groups
+// addresses with the same ports into one subset).
+func (e *relayEnv) publishEndpoints(t testing.TB, addrs []endpointAddress) {
 	t.Helper()
 	svc, container := e.svc, e.container
 	var ports []corev1.EndpointPort
@@ -543,20 +557,26 @@ func (e *relayEnv) setEndpoints(t *testing.T, ready bool) {
 		}
 		ports = append(ports, corev1.EndpointPort{Name: sp.Name, Port: port, Protocol: sp.Protocol})
 	}
-	addr := corev1.EndpointAddress{
-		IP:        e.nodeIP,
-		NodeName:  ptr("e2e-node"),
-		TargetRef: &corev1.ObjectReference{Kind: "Pod", Namespace: svc.Namespace, Name: svc.Name + "-e2e"},
-	}
 	subset := corev1.EndpointSubset{Ports: ports}
-	if ready {
-		subset.Addresses = []corev1.EndpointAddress{addr}
-	} else {
-		subset.NotReadyAddresses = []corev1.EndpointAddress{addr}
+	var states []string
+	for _, a := range addrs {
+		addr := corev1.EndpointAddress{
+			IP:        a.ip,
+			NodeName:  ptr(a.node),
+			TargetRef: &corev1.ObjectReference{Kind: "Pod", Namespace: svc.Namespace, Name: a.pod},
+		}
+		state := "ready"
+		if a.ready {
+			subset.Addresses = append(subset.Addresses, addr)
+		} else {
+			subset.NotReadyAddresses = append(subset.NotReadyAddresses, addr)
+			state = "not ready"
+		}
+		states = append(states, a.ip+" ("+state+")")
 	}
-	ep := &corev1.Endpoints{
-		ObjectMeta: metav1.ObjectMeta{Name: svc.Name, Namespace: svc.Namespace, Labels: svc.Labels},
-		Subsets:    []corev1.EndpointSubset{subset},
+	ep := &corev1.Endpoints{ObjectMeta: metav1.ObjectMeta{Name: svc.Name, Namespace: svc.Namespace, Labels: svc.Labels}}
+	if len(addrs) > 0 {
+		ep.Subsets = []corev1.EndpointSubset{subset}
 	}
 	eps := e.cs.CoreV1().Endpoints(svc.Namespace)
 	got, err := eps.Create(e.ctx, ep, metav1.CreateOptions{FieldManager: "endpoint-controller"})
@@ -567,15 +587,13 @@ func (e *relayEnv) setEndpoints(t *testing.T, ready bool) {
 		t.Fatalf("publish Endpoints %s/%s: %v", svc.Namespace, svc.Name, err)
 	}
 	var names []string
-	for _, p := range got.Subsets[0].Ports {
-		names = append(names, fmt.Sprintf("%s=%d/%s", p.Name, p.Port, p.Protocol))
+	for _, s := range got.Subsets {
+		for _, p := range s.Ports {
+			names = append(names, fmt.Sprintf("%s=%d/%s", p.Name, p.Port, p.Protocol))
+		}
 	}
-	state := "ready"
-	if !ready {
-		state = "not ready"
-	}
-	e.endpoints = fmt.Sprintf("Endpoints %s/%s (from the rendered Service) has %s (%s) with ports %v", got.Namespace, got.Name, e.nodeIP, state, names)
-	t.Logf("published Endpoints %s/%s: %s %s, ports %+v", got.Namespace, got.Name, e.nodeIP, state, got.Subsets[0].Ports)
+	e.endpoints = fmt.Sprintf("Endpoints %s/%s (from the rendered Service) has %s with ports %v", got.Namespace, got.Name, strings.Join(states, ", "), names)
+	t.Logf("published Endpoints %s/%s: %s, ports %v", got.Namespace, got.Name, strings.Join(states, ", "), names)
 }
 
 func resolveTargetPort(sp corev1.ServicePort, container corev1.Container) (int32, bool) {
@@ -599,7 +617,7 @@ func ptr[T any](v T) *T { return &v }
 // felixRelayService is the Typha Service name Felix is given after the
 // guide's eni-config edit (Terway passes felix_relay_service to Felix as
 // FELIX_TYPHAK8SSERVICENAME).
-func felixRelayService(t *testing.T) string {
+func felixRelayService(t testing.TB) string {
 	t.Helper()
 	cm := readConfigMap(t, filepath.Join("..", "testdata", "eniconfig", "terway-eniip.yaml"))
 	edit, err := render.EditENIConfig(cm, render.ModeTypha)
@@ -615,10 +633,14 @@ func felixRelayService(t *testing.T) string {
 
 // kubeconfigFor writes a kubeconfig holding a token for ServiceAccount
 // kube-system/name from the TokenRequest API, and returns its path.
-func (e *relayEnv) kubeconfigFor(t *testing.T, name string) string {
+func (e *relayEnv) kubeconfigFor(t testing.TB, name string) string {
 	t.Helper()
+	expiry := e.tokenExpiry
+	if expiry == 0 {
+		expiry = time.Hour
+	}
 	tr, err := e.cs.CoreV1().ServiceAccounts(typhaNamespace).CreateToken(e.ctx, name, &authenticationv1.TokenRequest{
-		Spec: authenticationv1.TokenRequestSpec{ExpirationSeconds: ptr(int64(3600))},
+		Spec: authenticationv1.TokenRequestSpec{ExpirationSeconds: ptr(int64(expiry / time.Second))},
 	}, metav1.CreateOptions{})
 	if err != nil {
 		t.Fatalf("TokenRequest for ServiceAccount %s/%s: %v", typhaNamespace, name, err)
@@ -643,7 +665,7 @@ func (e *relayEnv) kubeconfigFor(t *testing.T, name string) string {
 
 // writeKubeconfig writes a kubeconfig for c's API server with token ("" for
 // an anonymous client) to path.
-func writeKubeconfig(t *testing.T, c *cluster, path, token string) {
+func writeKubeconfig(t testing.TB, c *cluster, path, token string) {
 	t.Helper()
 	cfg := clientcmdapi.NewConfig()
 	cfg.Clusters["e2e"] = &clientcmdapi.Cluster{Server: c.config.Host, CertificateAuthorityData: c.config.CAData}
@@ -657,7 +679,7 @@ func writeKubeconfig(t *testing.T, c *cluster, path, token string) {
 
 // createNetworkPolicy creates an allow-nothing NetworkPolicy default/name
 // and returns what deletes it; it is deleted when t ends at the latest.
-func (e *relayEnv) createNetworkPolicy(t *testing.T, name string) (deleteIt func()) {
+func (e *relayEnv) createNetworkPolicy(t testing.TB, name string) (deleteIt func()) {
 	t.Helper()
 	np := &networkingv1.NetworkPolicy{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "default"},
@@ -679,7 +701,7 @@ func (e *relayEnv) createNetworkPolicy(t *testing.T, name string) (deleteIt func
 	return deleteIt
 }
 
-func (e *relayEnv) createServiceAccount(t *testing.T, name string) {
+func (e *relayEnv) createServiceAccount(t testing.TB, name string) {
 	t.Helper()
 	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: typhaNamespace}}
 	if _, err := e.cs.CoreV1().ServiceAccounts(typhaNamespace).Create(e.ctx, sa, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
@@ -689,7 +711,7 @@ func (e *relayEnv) createServiceAccount(t *testing.T, name string) {
 
 // startTypha runs the v3.20.2 Typha binary variant (hack/typha-binaries.sh)
 // as startTyphaBinary does.
-func (e *relayEnv) startTypha(t *testing.T, variant, kubeconfig string) *process {
+func (e *relayEnv) startTypha(t testing.TB, variant, kubeconfig string) *process {
 	t.Helper()
 	return e.startTyphaBinary(t, variant, filepath.Join(e.bins, variant), kubeconfig)
 }
@@ -697,16 +719,9 @@ func (e *relayEnv) startTypha(t *testing.T, variant, kubeconfig string) *process
 // startTyphaBinary runs the Typha binary bin with exactly the rendered
 // container's env, plus KUBECONFIG (the datastore connection, which the pod
 // gets from its mounted ServiceAccount token). It is stopped when t ends.
-func (e *relayEnv) startTyphaBinary(t *testing.T, name, bin, kubeconfig string) *process {
+func (e *relayEnv) startTyphaBinary(t testing.TB, name, bin, kubeconfig string) *process {
 	t.Helper()
-	var env []string
-	for _, v := range e.container.Env {
-		if v.ValueFrom != nil {
-			t.Fatalf("rendered env %s comes from %+v; this test runs only literal values", v.Name, v.ValueFrom)
-		}
-		env = append(env, v.Name+"="+v.Value)
-	}
-	env = append(env, "KUBECONFIG="+kubeconfig)
+	env := e.typhaEnv(t, kubeconfig)
 	e.runs++
 	p := e.c.startProcess(t, fmt.Sprintf("%s-%d", name, e.runs), bin, env)
 	t.Cleanup(func() { p.stop(t) })
@@ -717,7 +732,7 @@ func (e *relayEnv) startTyphaBinary(t *testing.T, name, bin, kubeconfig string) 
 // assertNeverReady probes Typha as the kubelet would for bound and fails
 // if it turns Ready or exits; it returns the number of probes and the last
 // answer.
-func (e *relayEnv) assertNeverReady(t *testing.T, typha *process, bound time.Duration) (int, string) {
+func (e *relayEnv) assertNeverReady(t testing.TB, typha *process, bound time.Duration) (int, string) {
 	t.Helper()
 	deadline := time.Now().Add(bound)
 	probes, last := 0, ""
@@ -737,7 +752,7 @@ func (e *relayEnv) assertNeverReady(t *testing.T, typha *process, bound time.Dur
 
 // startFelixClient runs the Felix-protocol client: it discovers Typha from
 // the Endpoints of the Service Felix is told about, then syncs.
-func (e *relayEnv) startFelixClient(t *testing.T, kubeconfig string) *process {
+func (e *relayEnv) startFelixClient(t testing.TB, kubeconfig string) *process {
 	t.Helper()
 	e.runs++
 	p := e.c.startProcess(t, fmt.Sprintf("%s-%d", felixClient, e.runs), filepath.Join(e.bins, felixClient),
@@ -750,19 +765,25 @@ func (e *relayEnv) startFelixClient(t *testing.T, kubeconfig string) *process {
 // probe sends the rendered readinessProbe once; it returns the status code
 // (0 when nothing answers) and the body.
 func (e *relayEnv) probe() (int, string) {
+	return e.probeWith(http.DefaultClient, e.nodeIP)
+}
+
+// probeWith sends the rendered readinessProbe once with client; podIP is
+// the host when the probe names none.
+func (e *relayEnv) probeWith(client *http.Client, podIP string) (int, string) {
 	rp := e.container.ReadinessProbe
 	if rp == nil || rp.HTTPGet == nil {
 		return -1, "the rendered container has no HTTP readinessProbe"
 	}
 	host := rp.HTTPGet.Host
 	if host == "" {
-		host = e.nodeIP // the pod IP: hostNetwork, so the node's
+		host = podIP // hostNetwork: the node's
 	}
 	url := fmt.Sprintf("http://%s%s", net.JoinHostPort(host, strconv.Itoa(rp.HTTPGet.Port.IntValue())), rp.HTTPGet.Path)
 	ctx, cancel := context.WithTimeout(e.ctx, 2*time.Second)
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return 0, err.Error()
 	}
@@ -778,7 +799,7 @@ func probeSucceeds(code int) bool {
 
 // waitTyphaReady waits for the rendered readinessProbe to pass and returns
 // how long that took.
-func (e *relayEnv) waitTyphaReady(t *testing.T, typha *process, bound time.Duration) time.Duration {
+func (e *relayEnv) waitTyphaReady(t testing.TB, typha *process, bound time.Duration) time.Duration {
 	t.Helper()
 	start := time.Now()
 	var last string
@@ -802,7 +823,7 @@ func (e *relayEnv) waitTyphaReady(t *testing.T, typha *process, bound time.Durat
 // waitForLine waits until a line of p's log starts with prefix and returns
 // how long that took. It fails at once if p exits, and after bound; the
 // message carries the client's own lines and the tail of Typha's log.
-func (e *relayEnv) waitForLine(t *testing.T, p *process, prefix string, bound time.Duration, typha *process) time.Duration {
+func (e *relayEnv) waitForLine(t testing.TB, p *process, prefix string, bound time.Duration, typha *process) time.Duration {
 	t.Helper()
 	start := time.Now()
 	for {
@@ -908,7 +929,7 @@ func grepLines(path, s string, match func(line, s string) bool) []string {
 // watchercache logs "Full resync is required" for every resource of every
 // syncer at start, then again every 5 s for each one whose list failed: the
 // roots logged a period or more after the first line are the re-listed ones.
-func waitForRelists(t *testing.T, typha *process) []string {
+func waitForRelists(t testing.TB, typha *process) []string {
 	t.Helper()
 	const (
 		marker = `Full resync is required ListRoot="`

@@ -89,6 +89,49 @@ const (
 	tierANPRBAC              // plus an AdminNetworkPolicy CRD (testdata/calico) too
 )
 
+// extrasYAML are the objects of testdata/calico that the cases add to a
+// Terway cluster.
+type extrasYAML struct{ tierCRD, rbac, anpCRD []byte }
+
+func readExtras(t testing.TB) extrasYAML {
+	t.Helper()
+	read := func(name string) []byte {
+		data, err := os.ReadFile(filepath.Join("testdata", "calico", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return data
+	}
+	return extrasYAML{
+		tierCRD: read("crd.projectcalico.org_tiers.yaml"),
+		rbac:    read("rbac-policy-readers.yaml"),
+		anpCRD:  read("adminnetworkpolicies-minimal.yaml"),
+	}
+}
+
+// setExtras gives the cluster what x says beyond Terway's objects, and
+// takes away what it does not. Each case starts without Tiers: Typha v3.29+
+// creates some, and deleting the CRD deletes them.
+func (e *relayEnv) setExtras(t testing.TB, y extrasYAML, x extra) {
+	t.Helper()
+	e.setCRD(t, tierCRDName, "Calico's Tier CRD (testdata/calico)", y.tierCRD, false)
+	if x != terwayOnly {
+		e.setCRD(t, tierCRDName, "Calico's Tier CRD (testdata/calico)", y.tierCRD, true)
+	}
+	e.setRBAC(t, tierRBACName, "Calico's policy readers (testdata/calico)", y.rbac, x >= tierCRDRBAC)
+	e.setCRD(t, anpCRDName, "an AdminNetworkPolicy CRD (testdata/calico)", y.anpCRD, x >= tierANPRBAC)
+}
+
+// path is the case's Typha binary: in calico (hack/calico-binaries.sh's
+// directory) or, for v3.20.2, in hack/typha-binaries.sh's (or it skips).
+func (tc typhaVersionCase) path(t testing.TB, calico string) string {
+	t.Helper()
+	if tc.old {
+		return filepath.Join(typhaBinaries(t), tc.binary)
+	}
+	return filepath.Join(calico, tc.binary)
+}
+
 // tierInit is why v3.29 and later are never Ready with Terway's CRDs.
 var tierInit = []string{tierInitLine, tierInitWhat, "Tiers.crd.projectcalico.org"}
 
@@ -138,18 +181,7 @@ func TestTyphaVersions(t *testing.T) {
 	env.applyRendered(t, env.renderOptions(""))
 	terwayKubeconfig := env.kubeconfigFor(t, terwaySA)
 	sim := env.startFelixSim(t, filepath.Join(calico, felixsimName), terwayKubeconfig)
-	tierYAML, err := os.ReadFile(filepath.Join("testdata", "calico", "crd.projectcalico.org_tiers.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rbacYAML, err := os.ReadFile(filepath.Join("testdata", "calico", "rbac-policy-readers.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	anpYAML, err := os.ReadFile(filepath.Join("testdata", "calico", "adminnetworkpolicies-minimal.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	extras := readExtras(t)
 	kube, err := versioning.Parse(env.kubeVersion)
 	if err != nil {
 		t.Fatal(err)
@@ -157,21 +189,8 @@ func TestTyphaVersions(t *testing.T) {
 
 	for _, tc := range typhaVersionCases {
 		t.Run(tc.name, func(t *testing.T) {
-			bin := filepath.Join(calico, tc.binary)
-			if tc.old {
-				if old == "" {
-					typhaBinaries(t) // skips, or fails under CI=true
-				}
-				bin = filepath.Join(old, tc.binary)
-			}
-			// Each case starts without Tiers: Typha v3.29+ creates
-			// some, and deleting the CRD deletes them.
-			env.setCRD(t, tierCRDName, "Calico's Tier CRD (testdata/calico)", tierYAML, false)
-			if tc.extra != terwayOnly {
-				env.setCRD(t, tierCRDName, "Calico's Tier CRD (testdata/calico)", tierYAML, true)
-			}
-			env.setRBAC(t, tierRBACName, "Calico's policy readers (testdata/calico)", rbacYAML, tc.extra >= tierCRDRBAC)
-			env.setCRD(t, anpCRDName, "an AdminNetworkPolicy CRD (testdata/calico)", anpYAML, tc.extra >= tierANPRBAC)
+			bin := tc.path(t, calico)
+			env.setExtras(t, extras, tc.extra)
 			opts := env.renderOptions(tc.release)
 			res := env.applyRenderedDeployment(t, opts)
 			if tc.extra == terwayOnly && !tc.patched {

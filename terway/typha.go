@@ -168,7 +168,14 @@ const (
 	ClaimEndpointSliceV1 Claim = "endpointslice-v1"
 	// ClaimTierCRD: this cluster serves Calico's Tier CRD
 	// (tiers.crd.projectcalico.org), and Typha's ServiceAccount may create
-	// Tiers. Lifts [ProblemTierCRD].
+	// Tiers and list and watch the policy.networking.k8s.io resources Typha
+	// v3.29 and later read (adminnetworkpolicies,
+	// baselineadminnetworkpolicies, clusternetworkpolicies); v3.29 also
+	// needs the AdminNetworkPolicy CRD served. Measured: the Tier CRD alone
+	// is not enough for v3.29.7, v3.31.7 or v3.32.1 (e2e
+	// TestTyphaVersions/v3.31.7-with-tier-crd and its v3.29.7 and v3.32.1
+	// siblings; the answer in e2e/testdata/calico/README.md). Lifts
+	// [ProblemTierCRD].
 	ClaimTierCRD Claim = "tier-crd"
 	// ClaimFelixModernPolicyKeys: every Felix in this cluster sends modern
 	// policy keys (a Terway whose Felix is newer than the v3.24.5 every
@@ -227,7 +234,7 @@ var typhaProblems = [...]typhaProblem{
 				typha, InitFailedLogLine)
 		},
 		name:  "TierCRD",
-		says:  "this cluster serves Calico's Tier CRD, tiers.crd.projectcalico.org, and Typha's ServiceAccount may create Tiers",
+		says:  "this cluster serves Calico's Tier CRD, tiers.crd.projectcalico.org, and for v3.29 the AdminNetworkPolicy CRD too, and Typha's ServiceAccount may create Tiers and list and watch adminnetworkpolicies, baselineadminnetworkpolicies and clusternetworkpolicies",
 		proof: "the typha plan's in-sync gate proves it before eni-config changes"},
 	{problem: ProblemFelixRefused, claim: ClaimFelixModernPolicyKeys, from: typhaModernPolicyKeys, felixBefore: felixModernPolicyKeysAfter,
 		message: func(typha Release, _ versioning.Version, felix Release) string {

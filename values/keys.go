@@ -96,7 +96,7 @@ var rows = []row{
 		key: "vouch.tierCRD", field: "Vouch.TierCRD", set: boolean(func(o *render.Options) *bool { return &o.Vouch.TierCRD }),
 		accepts: "true or false",
 		example: "vouch.tierCRD=true",
-		doc:     "vouch that the cluster serves Calico's Tier CRD (`tiers.crd.projectcalico.org`) and Typha's ServiceAccount may create Tiers: lifts the refusal of Typha v3.29 and later, which Terway's CRDs alone leave never Ready, and only that; recorded as `" + string(terway.ClaimTierCRD) + "`, proved by the in-sync gate; default `false`",
+		doc:     "vouch that the cluster serves Calico's Tier CRD (`tiers.crd.projectcalico.org`; for v3.29 the AdminNetworkPolicy CRD too) and Typha's ServiceAccount may create Tiers and list and watch `adminnetworkpolicies`, `baselineadminnetworkpolicies` and `clusternetworkpolicies` (measured: the Tier CRD alone is not enough): lifts the refusal of Typha v3.29 and later, which Terway's CRDs alone leave never Ready, and only that; recorded as `" + string(terway.ClaimTierCRD) + "`, proved by the in-sync gate; default `false`",
 	},
 	{
 		key: "vouch.felixModernPolicyKeys", field: "Vouch.FelixModernPolicyKeys", set: boolean(func(o *render.Options) *bool { return &o.Vouch.FelixModernPolicyKeys }),

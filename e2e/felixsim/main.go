@@ -64,6 +64,7 @@
 //	GET    /summary          {"clients","byStatus","byKeysHash","connects","restarts"}
 //	GET    /stats            the process: goroutines, heap, RSS, CPU seconds; ?gc=1 collects garbage first
 //	GET    /healthz          200 "ok"
+//	GET    /debug/pprof/...  Go's profiles of felixsim itself (net/http/pprof): profile?seconds=N, heap, goroutine
 //
 // # Logs
 //
@@ -90,6 +91,7 @@ import (
 	"io/ioutil"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -97,6 +99,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -202,7 +205,7 @@ func newSim(kubeconfig string, cri bool, backoff time.Duration, usePodCIDR bool)
 		cri:         cri,
 		backoff:     backoff,
 		usePodCIDR:  usePodCIDR,
-		store:       &valueStore{values: map[valueKey]*value{}},
+		store:       newValueStore(),
 		clients:     map[string]*client{},
 	}
 	s.logs = newLogRouter(os.Stderr, cri)
@@ -242,6 +245,10 @@ func (s *sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case path == "/healthz" && r.Method == http.MethodGet:
 		io.WriteString(w, "ok")
+	case path == "/debug/pprof/profile" && r.Method == http.MethodGet:
+		pprof.Profile(w, r) // what the simulator spends its CPU on
+	case strings.HasPrefix(path, "/debug/pprof/") && r.Method == http.MethodGet:
+		pprof.Index(w, r) // heap, goroutine, allocs, ...
 	case path == "/clients" && r.Method == http.MethodPost:
 		s.postClients(w, r)
 	case path == "/clients" && r.Method == http.MethodGet:
@@ -445,6 +452,7 @@ func (s *sim) start(sp clientSpec, out *lineWriter) {
 		status:  api.WaitForDatastore.String(),
 		entries: map[string]entry{},
 	}
+	c.publishLocked() // not yet shared: no lock needed
 	s.clients[sp.Node] = c
 	s.mu.Unlock()
 	if old != nil {
@@ -490,6 +498,8 @@ type client struct {
 	released    bool   // stop has released the entries' values
 
 	goroutines []uint64 // bound to this client in the log router (guarded by its mu)
+
+	published atomic.Value // clientRow: see row
 }
 
 // entry is a client's view of one key: its value, or a deletion (v nil),
@@ -509,22 +519,34 @@ func (c *client) stop() {
 	c.conn++ // late callbacks change nothing
 	if !c.released {
 		c.released = true
-		c.sim.store.mu.Lock()
 		for _, e := range c.entries {
 			if e.v != nil {
 				c.sim.store.release(e.v)
 			}
 		}
-		c.sim.store.mu.Unlock()
 	}
 	if c.out != nil {
 		c.out.close()
 	}
 }
 
+// row is the client's row as last published: reading it takes no lock, so
+// the HTTP interface answers while thousands of clients hold their own
+// locks decoding snapshots.
 func (c *client) row() clientRow {
+	if r, ok := c.published.Load().(clientRow); ok {
+		return r
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.rowLocked()
+}
+
+// publishLocked makes the client's current state what row returns; every
+// change of a row field calls it, with c.mu held.
+func (c *client) publishLocked() { c.published.Store(c.rowLocked()) }
+
+func (c *client) rowLocked() clientRow {
 	row := clientRow{
 		Node:      c.spec.Node,
 		Mode:      c.spec.Mode,
@@ -590,6 +612,7 @@ func (c *client) run() {
 		}
 		c.mu.Lock()
 		c.restarts++
+		c.publishLocked()
 		c.mu.Unlock()
 	}
 }
@@ -616,6 +639,7 @@ func (c *client) newConn() uint32 {
 	c.conn++
 	c.typhaAddr = ""
 	c.setStatusLocked(api.WaitForDatastore)
+	c.publishLocked()
 	return c.conn
 }
 
@@ -678,6 +702,7 @@ func (c *client) felix() string {
 	}
 	c.mu.Lock()
 	c.connects++
+	c.publishLocked()
 	c.mu.Unlock()
 	finished := make(chan struct{})
 	go func() {
@@ -734,6 +759,7 @@ func (c *client) runDirect() {
 	syncer.Start()
 	c.mu.Lock()
 	c.connects++
+	c.publishLocked()
 	c.mu.Unlock()
 	<-c.ctx.Done()
 	c.mu.Lock()
@@ -793,6 +819,7 @@ func (cb *callbacks) OnStatusUpdated(status api.SyncStatus) {
 		c.dropUnsentLocked(time.Now().UnixNano())
 	}
 	c.setStatusLocked(status)
+	c.publishLocked()
 }
 
 func (c *client) setStatusLocked(status api.SyncStatus) {
@@ -813,8 +840,6 @@ func (c *client) setStatusLocked(status api.SyncStatus) {
 // deletions: what a restarted Felix finds gone once it is in sync.
 func (c *client) dropUnsentLocked(now int64) {
 	st := c.sim.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
 	for k, e := range c.entries {
 		if e.v == nil || e.conn == c.conn {
 			continue
@@ -834,9 +859,8 @@ func (cb *callbacks) OnUpdates(updates []api.Update) {
 	if c.conn != cb.conn {
 		return
 	}
+	defer c.publishLocked()
 	st := c.sim.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
 	for _, u := range updates {
 		k := keyString(u.Key)
 		old, had := c.entries[k]
@@ -860,7 +884,7 @@ func (cb *callbacks) OnUpdates(updates []api.Update) {
 			c.logf(log.ErrorLevel, "value of %s (revision %s) does not encode as JSON: %v", k, u.Revision, err)
 			continue
 		}
-		if had && old.v == v {
+		if had && old.v != nil && sameValue(old.v, v) {
 			st.release(v) // the same revision again (a resync): keep when it was first seen
 			old.conn = c.conn
 			c.entries[v.key] = old
@@ -896,12 +920,37 @@ type value struct {
 	rev  string
 	json json.RawMessage
 	hash uint64 // of key and JSON
-	refs int
+	refs int64  // atomic
 }
 
+// valueStore holds the shared values: a sync.Map (a concurrent hash trie
+// since Go 1.24: lock-free reads) and atomic reference counts. Thousands of
+// clients decode the same snapshot at once, in the same order; behind one
+// lock (or one lock per shard of keys, since they all want the same key at
+// the same moment) their callbacks queued (measured: 862 of 1,000 waiting)
+// and felixsim's HTTP interface stalled behind the clients' own locks.
+//
+// A value whose last reference is released while another client takes a
+// new one may leave the map while still in use; the next client then makes
+// a second copy. Copies are equal (sameValue), so nothing but memory
+// depends on there being one.
 type valueStore struct {
-	mu     sync.Mutex
-	values map[valueKey]*value
+	m sync.Map // valueKey -> *value
+}
+
+func newValueStore() *valueStore { return &valueStore{} }
+
+func (v *value) storeKey() valueKey {
+	if v.rev == "" {
+		return valueKey{v.key, "json:" + string(v.json)}
+	}
+	return valueKey{v.key, v.rev}
+}
+
+// sameValue reports whether a and b are the same key at the same revision
+// (or, without one, with the same JSON).
+func sameValue(a, b *value) bool {
+	return a == b || a.storeKey() == b.storeKey()
 }
 
 // get returns the shared value of key at rev, with a reference taken. A key
@@ -917,8 +966,9 @@ func (st *valueStore) get(key, rev string, v interface{}) (*value, error) {
 		}
 		vk.rev = "json:" + string(data)
 	}
-	if sv, ok := st.values[vk]; ok {
-		sv.refs++
+	if x, ok := st.m.Load(vk); ok {
+		sv := x.(*value)
+		atomic.AddInt64(&sv.refs, 1)
 		return sv, nil
 	}
 	if data == nil {
@@ -928,21 +978,20 @@ func (st *valueStore) get(key, rev string, v interface{}) (*value, error) {
 		}
 	}
 	sum := sha256.Sum256([]byte(key + "\x00" + string(data)))
-	sv := &value{key: key, rev: rev, json: data, hash: binary.BigEndian.Uint64(sum[:8]), refs: 1}
-	st.values[vk] = sv
-	return sv, nil
+	nv := &value{key: key, rev: rev, json: data, hash: binary.BigEndian.Uint64(sum[:8]), refs: 1}
+	if x, loaded := st.m.LoadOrStore(vk, nv); loaded { // another client stored it meanwhile
+		sv := x.(*value)
+		atomic.AddInt64(&sv.refs, 1)
+		return sv, nil
+	}
+	return nv, nil
 }
 
+// release drops a reference to v, and v from the map when it was the last.
 func (st *valueStore) release(v *value) {
-	v.refs--
-	if v.refs > 0 {
-		return
+	if atomic.AddInt64(&v.refs, -1) == 0 {
+		st.m.CompareAndDelete(v.storeKey(), v)
 	}
-	vk := valueKey{v.key, v.rev}
-	if v.rev == "" {
-		vk.rev = "json:" + string(v.json)
-	}
-	delete(st.values, vk)
 }
 
 // ---- logs ----
@@ -1068,6 +1117,7 @@ func (r *logRouter) Fire(e *log.Entry) error {
 		if t, ok := e.Data["address"].(discovery.Typha); ok {
 			c.mu.Lock()
 			c.typhaAddr = t.Addr
+			c.publishLocked()
 			c.mu.Unlock()
 		}
 	}
