@@ -111,24 +111,29 @@ func TestAlertsPromtool(t *testing.T) {
 	res := mustRender(t, o)
 	rules, err := alerttest.RulesFile(res.PrometheusRule)
 	require.NoError(t, err)
-	promtool := ""
+	// The unit test files first (goldens, checked without promtool), then
+	// promtool on each: without promtool the test skips in one line.
+	type run struct {
+		name  string
+		tests map[string][]byte
+	}
+	var runs []run
 	for _, path := range samples {
-		t.Run(filepath.Base(path), func(t *testing.T) {
-			text, err := os.ReadFile(path)
-			require.NoError(t, err)
-			require.True(t, bytes.HasPrefix(text, []byte("# origin: ")), "%s does not start with its origin", path)
-			sample, err := alerttest.ParseSample(text)
-			require.NoError(t, err)
-			tests, err := alerttest.Tests(res.PrometheusRule, o.Nodes, sample)
-			require.NoError(t, err)
-			release := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(path), "typha-"), ".metrics")
-			for name, data := range tests {
-				golden.Check(t, filepath.Join(alertsDir, "typha-"+release+"."+name), data)
-			}
-			if promtool == "" {
-				promtool = alerttest.Promtool(t)
-			}
-			alerttest.Check(t, promtool, rules, tests)
-		})
+		text, err := os.ReadFile(path)
+		require.NoError(t, err)
+		require.True(t, bytes.HasPrefix(text, []byte("# origin: ")), "%s does not start with its origin", path)
+		sample, err := alerttest.ParseSample(text)
+		require.NoError(t, err, path)
+		tests, err := alerttest.Tests(res.PrometheusRule, o.Nodes, sample)
+		require.NoError(t, err)
+		release := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(path), "typha-"), ".metrics")
+		for name, data := range tests {
+			golden.Check(t, filepath.Join(alertsDir, "typha-"+release+"."+name), data)
+		}
+		runs = append(runs, run{filepath.Base(path), tests})
+	}
+	promtool := alerttest.Promtool(t)
+	for _, r := range runs {
+		t.Run(r.name, func(t *testing.T) { alerttest.Check(t, promtool, rules, r.tests) })
 	}
 }
