@@ -1,7 +1,7 @@
 # typharender. `make help` lists the targets.
 GO ?= go
 
-.PHONY: help build test vet fmt golden fuzz check bench validate e2e bench-relay bench-relay-chart krm examples hooks release-check mutants
+.PHONY: help build test vet fmt golden docs fuzz check bench validate e2e bench-relay bench-relay-chart krm examples hooks release-check mutants
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
@@ -27,6 +27,10 @@ golden: ## regenerate golden files (only the packages that have them; only chang
 	if [ -z "$$pkgs" ]; then echo "no package imports $(GOLDEN_PKG) in its tests" >&2; exit 1; fi && \
 	echo $(GO) test $$pkgs -update && \
 	$(GO) test $$pkgs -update
+
+docs: ## regenerate the reference under docs/reference (values keys, lint rules, every command's --help) from the tables and the CLI; make test fails when it is stale
+	$(GO) test ./values -run '^TestValuesReference$$' -update
+	$(GO) test ./cmd/typharender -run '^(TestRulesReference|TestCLIReference)$$' -update
 
 FUZZTIME ?= 60s
 fuzz: ## run each fuzz target for FUZZTIME

@@ -76,7 +76,7 @@ func TestGoldenMatrixLintsClean(t *testing.T) {
 			})
 		}
 	}
-	assert.Equal(t, 126, count, "the README promises 126 renderings")
+	assert.Equal(t, 126, count, "testdata/README.md promises 126 renderings")
 }
 
 // TestGoldenENIConfig: the eni-config inputs and every edit render makes.

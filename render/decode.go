@@ -49,6 +49,8 @@ func newObject(apiVersion, kind string) Object {
 		return &rbacv1.Role{}
 	case "rbac.authorization.k8s.io/v1 RoleBinding":
 		return &rbacv1.RoleBinding{}
+	case PrometheusRuleAPIVersion + " " + PrometheusRuleKind:
+		return &PrometheusRule{}
 	}
 	return nil
 }
@@ -57,7 +59,8 @@ func newObject(apiVersion, kind string) Object {
 // typed objects: Service, ConfigMap, Deployment, PodDisruptionBudget
 // (policy/v1 and policy/v1beta1), CustomResourceDefinition, and the
 // autoscaler's ServiceAccount, ClusterRole, ClusterRoleBinding, Role and
-// RoleBinding (rbac.authorization.k8s.io/v1). Fields the
+// RoleBinding (rbac.authorization.k8s.io/v1), and the PrometheusRule
+// (monitoring.coreos.com/v1) of the alerts. Fields the
 // types do not know are errors, so a typo cannot pass unseen. Empty
 // documents are skipped.
 func Decode(data []byte) ([]Object, error) {
@@ -113,7 +116,7 @@ func decodeDocument(raw []byte) ([]Object, error) {
 	}
 	obj := newObject(tm.APIVersion, tm.Kind)
 	if obj == nil {
-		return nil, fmt.Errorf("%w: apiVersion %q, kind %q: want v1 Service or ConfigMap, apps/v1 Deployment, policy/v1 or policy/v1beta1 PodDisruptionBudget, apiextensions.k8s.io/v1 CustomResourceDefinition, v1 ServiceAccount, rbac.authorization.k8s.io/v1 ClusterRole, ClusterRoleBinding, Role or RoleBinding, or a v1 List of them", ErrUnknownKind, tm.APIVersion, tm.Kind)
+		return nil, fmt.Errorf("%w: apiVersion %q, kind %q: want v1 Service or ConfigMap, apps/v1 Deployment, policy/v1 or policy/v1beta1 PodDisruptionBudget, apiextensions.k8s.io/v1 CustomResourceDefinition, v1 ServiceAccount, rbac.authorization.k8s.io/v1 ClusterRole, ClusterRoleBinding, Role or RoleBinding, monitoring.coreos.com/v1 PrometheusRule, or a v1 List of them", ErrUnknownKind, tm.APIVersion, tm.Kind)
 	}
 	if err := yaml.UnmarshalStrict(raw, obj); err != nil {
 		return nil, fmt.Errorf("%s %s: %w", tm.APIVersion, tm.Kind, err)

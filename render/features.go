@@ -61,6 +61,10 @@ func (r *resolved) resolveExtras() []error {
 		fail("ZoneSpread", r.ZoneSpread, fmt.Sprintf("needs Kubernetes %s or later, where topology spread constraints are GA; the cluster runs %s: leave it off", zoneSpreadSince(), r.version))
 	}
 
+	if r.Alerts && !r.Metrics {
+		fail("Alerts", r.Alerts, "needs Metrics: the alerts read the metrics Typha serves only with Metrics on; turn Metrics on too, or leave Alerts off")
+	}
+
 	if !r.Autoscaler {
 		for _, x := range []struct{ field, value string }{
 			{"AutoscalerRegistry", r.AutoscalerRegistry},

@@ -71,6 +71,7 @@ type Options struct {
 	LogSeverity string                      // default "info"; debug, info, warning, error or fatal
 
 	Metrics    bool // default false; true serves Typha's Prometheus metrics on terway.TyphaMetricsPort of each node it runs on (all interfaces) with scrape annotations
+	Alerts     bool // default false; true renders a PrometheusRule (monitoring.coreos.com/v1) with Typha's alerts; needs Metrics
 	ZoneSpread bool // default false; true spreads the replicas over zones (topology.kubernetes.io/zone), Kubernetes 1.19 or later
 
 	Autoscaler           bool   // default false; true renders cluster-proportional-autoscaler to set the replicas, and the Deployment leaves spec.replicas out

@@ -36,6 +36,10 @@ type Result struct {
 	// Autoscaler runs cluster-proportional-autoscaler for the Deployment,
 	// which then has no spec.replicas; nil unless Options.Autoscaler.
 	Autoscaler *AutoscalerObjects
+
+	// PrometheusRule holds Typha's alerts for the Prometheus Operator;
+	// nil unless Options.Alerts.
+	PrometheusRule *PrometheusRule
 }
 
 // Render validates o and returns the objects for the cluster it
@@ -75,6 +79,9 @@ func render(o Options, memo *rules.Memo) (*Result, error) {
 	if r.Autoscaler {
 		res.Autoscaler = r.autoscaler()
 	}
+	if r.Alerts {
+		res.PrometheusRule = r.prometheusRule()
+	}
 	found, err := r.check(res, memo)
 	if err != nil {
 		return nil, err
@@ -85,11 +92,15 @@ func render(o Options, memo *rules.Memo) (*Result, error) {
 
 // Objects returns the objects in the order to apply them: Service,
 // Deployment, PodDisruptionBudget, CustomResourceDefinition, then, with
-// the autoscaler, its objects ([AutoscalerObjects.Objects]).
+// the autoscaler, its objects ([AutoscalerObjects.Objects]), then, with
+// alerts, the PrometheusRule.
 func (r *Result) Objects() []Object {
 	objs := []Object{r.Service, r.Deployment, r.PodDisruptionBudget, r.CustomResourceDefinition}
 	if r.Autoscaler != nil {
 		objs = append(objs, r.Autoscaler.Objects()...)
+	}
+	if r.PrometheusRule != nil {
+		objs = append(objs, r.PrometheusRule)
 	}
 	return objs
 }

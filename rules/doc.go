@@ -1,7 +1,7 @@
 // Package rules is what typharender checks in the objects that deploy
 // Typha for Terway: each check is one [Rule] value (its stable ID,
 // severity, texts, the cluster facts it needs and its Check function),
-// and [Rules] lists them, in the order the README's table shows them.
+// and [Rules] lists them, in the order docs/reference/rules.md shows them.
 //
 // The rules read one model of a Kubernetes object, an [Object]: its kind
 // and name, where it came from, and its fields as a go-yaml node tree, so

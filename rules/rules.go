@@ -2,6 +2,7 @@ package rules
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/typharender/typharender/finding"
 
@@ -42,11 +43,12 @@ const (
 	RuleServiceTargetPortName = "service-target-port-name"
 	RulePDBSelector           = "pdb-selector-mismatch"
 	RuleENIConfigConflict     = "eni-config-conflict"
+	RuleAlertMetricUnknown    = "alert-typha-metric-unknown"
 )
 
 // Rule is one check: what it is, what it needs, and the function that runs
 // it. Everything else derives from these values: which rules run and
-// which are skipped, the SARIF rule metadata, and the README's table.
+// which are skipped, the SARIF rule metadata, and docs/reference/rules.md.
 type Rule struct {
 	ID       string           // stable, kebab-case
 	Severity finding.Severity // the severity of its findings
@@ -61,7 +63,7 @@ type Rule struct {
 	Check func(*Context)
 }
 
-// rules is every rule, in the order the README's table lists them.
+// rules is every rule, in the order docs/reference/rules.md lists them.
 var rules = [...]Rule{
 	{ID: RulePDBAPINotServed, Severity: finding.Error, Needs: FactKubeVersion,
 		NeedsWhy: "which PodDisruptionBudget API is served depends on the cluster's version",
@@ -210,6 +212,11 @@ var rules = [...]Rule{
 		Why:    "the one applied last replaces the others, so Terway reads settings other than those the rules judged",
 		Fix:    "keep one eni-config among the inputs (the live one, or the file that replaces it)",
 		Check:  checkENIConfigConflict},
+	{ID: RuleAlertMetricUnknown, Severity: finding.Warning,
+		Checks: "every typha_* name in a PrometheusRule's expressions is a metric that every Typha release typharender renders serves (" + strings.Join(terway.TyphaMetricReleases(), ", ") + ")",
+		Why:    "an expression over a metric Typha does not serve (a typo, or typha_connections_streaming, which only v3.28 and later serve) selects nothing: the alert never fires, and no one notices",
+		Fix:    "use the metric names of Typha's sources (typha_connections_active, typha_ping_latency, typha_client_snapshot_send_secs...), as typharender render --set alerts.enabled=true writes them",
+		Check:  checkAlertMetrics},
 }
 
 // Facts the rules' texts name, from package terway.
@@ -224,6 +231,6 @@ func vouchText(c terway.Claim) string { return terway.VouchAnnotation + ": " + s
 // defaultTag is the tag of the default Typha image at Kubernetes v.
 func defaultTag(v versioning.Version) string { return terway.DefaultTyphaFor(v).Image.Tag }
 
-// Rules returns every rule, in the order the README's table lists them.
+// Rules returns every rule, in the order docs/reference/rules.md lists them.
 // The slice is fresh on every call.
 func Rules() []Rule { return slices.Clone(rules[:]) }

@@ -8,7 +8,7 @@
 // The keys are one table, rows in keys.go: each row names a key, the
 // Options field it sets, what it accepts, how it is parsed, an example and
 // a doc line. Applying, unknown-key errors, [KeyForField], [Required], the
-// README's values table ([Markdown]) and the render --help text ([Help])
+// values table of docs/reference/values.md ([Markdown]) and the render --help text ([Help])
 // all derive from it, so a new key is one row.
 //
 // A null value (null or ~ in a file, --set key=null) resets a key, or a

@@ -34,7 +34,7 @@ func wrap(s string, width int) string {
 	return b.String()
 }
 
-// Markdown returns the README's table of values keys: one line per key,
+// Markdown returns the table of values keys of docs/reference/values.md: one line per key,
 // with the render.Options field it sets, what it means and a --set
 // example.
 func Markdown() string {

@@ -15,7 +15,7 @@ import (
 
 // row is one values key: the single place the schema is written. Applying
 // a key, unknown-key errors and what they want, [KeyForField],
-// [Required], the README's values table and the render --help text are
+// [Required], docs/reference/values.md's table and the render --help text are
 // all derived from rows. Adding a key is one row (and its tests).
 type row struct {
 	key      string // the dotted key; a map-valued row ends in a placeholder segment, as in labels.<key>
@@ -23,7 +23,7 @@ type row struct {
 	accepts  string // what a value may be, as errors say after "want"
 	group    string // map-valued rows: what the whole mapping accepts, as errors say after "want"
 	example  string // a --set expression that applies and renders
-	doc      string // one line for the README
+	doc      string // one line for docs/reference/values.md
 	required bool   // every cluster needs it
 	set      setter // how a value is parsed and stored
 }
@@ -149,6 +149,12 @@ var rows = []row{
 		accepts: "true or false",
 		example: "metrics.enabled=true",
 		doc:     "Typha's Prometheus metrics on port " + terway.TyphaMetricsPortText + " (named `" + terway.TyphaMetricsPortName + "`) of every node it runs on, all interfaces, with `prometheus.io/*` scrape annotations; the typha plan then counts connected Felix agents; default `false`",
+	},
+	{
+		key: "alerts.enabled", field: "Alerts", set: boolean(func(o *render.Options) *bool { return &o.Alerts }),
+		accepts: "true or false",
+		example: "alerts.enabled=true,metrics.enabled=true",
+		doc:     "render a `PrometheusRule` (`monitoring.coreos.com/v1`, for a Prometheus Operator such as ACK's ack-prometheus-operator) with Typha's alerts: no Felix connected, connections below half the nodes, a replica unavailable (kube-state-metrics), ping or snapshot latency high, restarts; needs `metrics.enabled`; docs/alerts.md gives each threshold's reason; default `false`",
 	},
 	{
 		key: "zoneSpread.enabled", field: "ZoneSpread", set: boolean(func(o *render.Options) *bool { return &o.ZoneSpread }),

@@ -555,3 +555,26 @@ func TestRenderCheckDir(t *testing.T) {
 		},
 	})
 }
+
+// TestRenderOutputDirAlerts: with alerts.enabled the directory holds the
+// PrometheusRule last, as its golden, and kustomization.yaml lists it.
+func TestRenderOutputDirAlerts(t *testing.T) {
+	t.Parallel()
+	out := filepath.Join(t.TempDir(), "out")
+	var stdout, stderr bytes.Buffer
+	if code := run(args([]string{"render", "--set", "metrics.enabled=true,alerts.enabled=true", "--output-dir", out}, cluster), nil, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit code %d: %s", code, stderr.String())
+	}
+	const name = "04-prometheusrule-calico-typha.yaml"
+	want := append(append([]string{}, objectFileNames[:4]...), name, "kustomization.yaml")
+	if got := treetest.List(t, out); !slices.Equal(got, want) {
+		t.Fatalf("files = %q, want %q", got, want)
+	}
+	golden := treetest.ReadFile(t, filepath.Join("..", "..", "testdata", "alerts", "prometheusrule-1000.yaml"))
+	if got := treetest.ReadFile(t, filepath.Join(out, name)); !bytes.Equal(got, golden) {
+		t.Errorf("%s differs from testdata/alerts/prometheusrule-1000.yaml:\n%s", name, got)
+	}
+	if k := string(treetest.ReadFile(t, filepath.Join(out, "kustomization.yaml"))); !strings.HasSuffix(k, "- "+name+"\n") {
+		t.Errorf("kustomization.yaml does not list %s last:\n%s", name, k)
+	}
+}

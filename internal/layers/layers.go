@@ -10,7 +10,8 @@
 //	model        rules: the object model and the rules over it
 //	build        render: options to typed objects, checked with the rules
 //	use          values, lint, rollout, gitops: values files, files read,
-//	             the rollout, directories written
+//	             the rollout, directories written; internal/alerttest,
+//	             the promtool checks of render's alerts (tests only)
 //	fleets       fleet: many clusters at once
 //	commands     cmd/..., examples/..., hack/...
 //
@@ -20,7 +21,7 @@ package layers
 
 // Layer is one layer: its name and the import paths of its packages,
 // relative to the module; a path ending in "/..." covers every package
-// below it.
+// below it, except one that a layer names by its own path.
 type Layer struct {
 	Name     string
 	Packages []string
@@ -33,7 +34,7 @@ func Order() []Layer {
 		{"facts", []string{"versioning", "terway", "sizing"}},
 		{"model", []string{"rules"}},
 		{"build", []string{"render"}},
-		{"use", []string{"values", "lint", "rollout", "gitops"}},
+		{"use", []string{"values", "lint", "rollout", "gitops", "internal/alerttest"}},
 		{"fleets", []string{"fleet"}},
 		{"commands", []string{"cmd/...", "examples/...", "hack/..."}},
 	}

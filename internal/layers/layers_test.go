@@ -3,6 +3,7 @@ package layers
 import (
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -10,8 +11,14 @@ import (
 const module = "github.com/typharender/typharender"
 
 // layerOf returns the index in Order of the layer that holds the package
-// at rel (relative to the module), or -1.
+// at rel (relative to the module), or -1: the layer that names rel, else
+// the first whose "/..." covers it.
 func layerOf(rel string) int {
+	for i, l := range Order() {
+		if slices.Contains(l.Packages, rel) {
+			return i
+		}
+	}
 	for i, l := range Order() {
 		for _, p := range l.Packages {
 			if dir, ok := strings.CutSuffix(p, "/..."); ok && (rel == dir || strings.HasPrefix(rel, dir+"/")) || rel == p {
