@@ -181,8 +181,8 @@ func TestRehearsalRestarts(t *testing.T) {
 	scenario("4-canary-cannot-reach-typha-stops-before-the-rolling-restart", func(t *testing.T, r *rehearsal) {
 		// A security group without the rule for 5473: Typha runs and
 		// syncs, but no Felix on another node reaches it.
-		s.typha.blockPort(render.Port)
-		defer s.typha.unblockPort(render.Port)
+		s.typha.blockPort(terway.TyphaPort)
+		defer s.typha.unblockPort(terway.TyphaPort)
 		doc, out := s.mustStopAt(t, r, rollout.GateCanary, "is not in sync through Typha", typhaPlanArgs()...)
 		canary := out.stopStep
 		for _, run := range r.runs {

@@ -646,7 +646,7 @@ func (s *simCluster) typhaConnections(ctx context.Context) (int, map[string]int,
 	for node, p := range s.typha.running() {
 		var port int32
 		for _, cp := range p.container.Ports {
-			if cp.Name == render.MetricsPortName {
+			if cp.Name == terway.TyphaMetricsPortName {
 				port = cp.ContainerPort
 			}
 		}

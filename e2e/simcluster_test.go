@@ -219,7 +219,7 @@ func startSimCluster(t *testing.T, ctx context.Context, o simOptions) *simCluste
 }
 
 // Bounds of the simulated cluster's start, each well above what was
-// measured on the busy 2-core VM (see the README's e2e section).
+// measured on the busy 2-core VM (see docs/e2e.md).
 const (
 	rolloutBound = 10 * time.Minute
 	nodesBound   = 3 * time.Minute

@@ -89,5 +89,5 @@ binaries CALICO "${CALICO_SRC:-$(shared "$calico_rel")}" SHA256SUMS calico-binar
 	"set CALICO_SRC to the directory of calico-v*.tar.xz and SHA256SUMS or put it at ../$calico_rel" "TestTyphaVersions, TestFelixsimScale, the simulated cluster and the rehearsal"
 
 cd "$root/e2e"
-# The rehearsal (TestRehearsal) runs most of it: see the README's e2e section.
+# The rehearsal (TestRehearsal) runs most of it: see docs/e2e.md.
 TYPHARENDER_E2E_BIN=$bin go test -tags e2e -count=1 -timeout 150m -exec "$root/hack/e2e-netns.sh" -v "$@" ./...
