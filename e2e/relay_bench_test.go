@@ -574,7 +574,10 @@ func (b *relayBench) versions(t testing.TB) map[string]string {
 	b.renderFor(t, 1000, relayTyphaTag)
 	bin := b.renderedBinary(t)
 	if out, err := exec.Command(bin, "--version").CombinedOutput(); err == nil {
-		v["typha"] = strings.TrimSpace(string(out))
+		// "Version: v3.24.5", then the commit and build date (empty in a
+		// build from the tarball).
+		first, _, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
+		v["typha"] = strings.TrimSpace(strings.TrimPrefix(first, "Version:"))
 	} else {
 		v["typha"] = filepath.Base(bin)
 	}
