@@ -1,7 +1,7 @@
 # typharender. `make help` lists the targets.
 GO ?= go
 
-.PHONY: help build test vet fmt golden fuzz check bench validate e2e bench-relay bench-relay-chart krm examples hooks release-check
+.PHONY: help build test vet fmt golden docs fuzz check bench validate e2e bench-relay bench-relay-chart krm examples hooks release-check mutants
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
@@ -28,18 +28,25 @@ golden: ## regenerate golden files (only the packages that have them; only chang
 	echo $(GO) test $$pkgs -update && \
 	$(GO) test $$pkgs -update
 
+docs: ## regenerate the reference under docs/reference (values keys, lint rules, every command's --help) from the tables and the CLI; make test fails when it is stale
+	$(GO) test ./values -run '^TestValuesReference$$' -update
+	$(GO) test ./cmd/typharender -run '^(TestRulesReference|TestCLIReference)$$' -update
+
 FUZZTIME ?= 60s
 fuzz: ## run each fuzz target for FUZZTIME
 	$(GO) test ./versioning -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./versioning -run '^$$' -fuzz '^FuzzParseSemVer$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./lint -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./internal/values -run '^$$' -fuzz '^FuzzApply$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./values -run '^$$' -fuzz '^FuzzApply$$' -fuzztime $(FUZZTIME)
 
 BENCHFLAGS ?=
 bench: ## run every Go benchmark with allocations (BENCHFLAGS="-count=10" for benchstat)
 	$(GO) test -run '^$$' -bench . -benchmem $(BENCHFLAGS) ./...
 
 check: vet test ## what CI runs first
+
+mutants: ## make each one-line mutation of the rule and sizing code in hack/mutants (in a copy of the module) and list the tests that catch it; exit 1 if one survives
+	$(GO) run ./hack/mutants
 
 validate: ## check every golden with kubectl-validate v0.0.4 at its Kubernetes version (installs it into the user cache)
 	bash hack/validate.sh

@@ -375,8 +375,12 @@ func compareWithTable(t *testing.T, tc typhaVersionCase, kube versioning.Version
 	case len(problems) > 0 && (!refused || oe.Vouch == ""):
 		t.Errorf("render does not refuse %s (problems %v) naming a claim that lifts it: %v", tc.release, problems, err)
 	}
+	var warns []string
+	for _, f := range res.Findings {
+		warns = append(warns, f.Warning())
+	}
 	t.Logf("version table: %s in [%s, %s) = %v, problems %v; render (vouched as the table asks) warns %q; the run: %s; the table agrees",
-		rel, from, before, inWindow, problems, res.Warnings, tc.want)
+		rel, from, before, inWindow, problems, warns, tc.want)
 }
 
 // tierKeysDropped: every Tier in the cluster (Typha v3.29 and later create

@@ -25,6 +25,5 @@
 //
 // The package is a module of its own so that kyaml stays out of the
 // library's go.mod. It is thin: the decisions are render's, lint's and the
-// values layer's (internal/values, importable here because this module's
-// path is below the library's).
+// values layer's (package values).
 package krm

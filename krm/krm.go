@@ -15,13 +15,12 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/typharender/typharender/finding"
 	"github.com/typharender/typharender/internal/errs"
-	"github.com/typharender/typharender/internal/values"
 	"github.com/typharender/typharender/lint"
 	"github.com/typharender/typharender/render"
-	"github.com/typharender/typharender/sizing"
-	"github.com/typharender/typharender/terway"
-	"github.com/typharender/typharender/versioning"
+	"github.com/typharender/typharender/rules"
+	"github.com/typharender/typharender/values"
 )
 
 // The functionConfig's apiVersion and kinds.
@@ -129,30 +128,17 @@ func renderInto(rl *framework.ResourceList, ref *yaml.ResourceIdentifier, spec *
 	if err := render.EncodeYAML(&buf, res.Objects()...); err != nil {
 		return nil, err
 	}
-	// What render says: its own warnings, then lint's findings on the
-	// rendering, less those its warnings already state (as the CLI does).
+	// What render says, as typharender render says it: its own warnings
+	// about the functionConfig's values, then what lint's rules find in
+	// the objects.
 	var results framework.Results
-	for _, w := range res.Warnings {
-		results = append(results, &framework.Result{Severity: framework.Warning, Message: w, ResourceRef: ref})
-	}
-	report, err := lint.CheckRenderedYAML(v.Options(), buf.Bytes(), nil)
-	if err != nil {
-		return nil, fmt.Errorf("checking the rendering: %w", err)
-	}
-	objs, err := lint.Parse(lint.RenderingName, buf.Bytes())
-	if err != nil {
-		return nil, fmt.Errorf("reading the rendering: %w", err)
-	}
-	for _, fd := range report.Findings {
-		if fd.Severity < lint.Warning || coveredBySizing(fd.Rule) {
+	for _, fd := range res.Findings {
+		if fd.Rule == "" {
+			results = append(results, &framework.Result{Severity: framework.Warning, Message: fd.Message, ResourceRef: ref})
 			continue
 		}
 		r := result(fd)
-		for _, o := range objs {
-			if o.String() == fd.Object {
-				r.ResourceRef = identify(o.APIVersion, o.Kind, o.Namespace, o.Name)
-			}
-		}
+		r.ResourceRef = identify(fd.Object.APIVersion, fd.Object.Kind, fd.Object.Namespace, fd.Object.Name)
 		results = append(results, r)
 	}
 	if n := countErrors(results); n > 0 {
@@ -166,17 +152,10 @@ func renderInto(rl *framework.ResourceList, ref *yaml.ResourceIdentifier, spec *
 	return results, nil
 }
 
-// coveredBySizing are the rules whose finding render already states as a
-// warning of its own, from the same sizing functions: reported once, as
-// typharender render does.
-func coveredBySizing(rule string) bool {
-	return rule == lint.RuleReplicasBelowRecommended || rule == lint.RuleReplicasNotBelowNodes
-}
-
 // lintSpec is TyphaLint's spec: the facts of `typharender lint`.
 type lintSpec struct {
 	facts  lint.Facts
-	failOn lint.Severity
+	failOn finding.Severity
 }
 
 // lintKeys are the keys of TyphaLint's spec, for messages.
@@ -185,7 +164,7 @@ const lintKeys = "nodes, kubeVersion, region, terway and failOn"
 // readLintSpec reads TyphaLint's spec; every problem is a result. The
 // facts are checked as lint checks them, with the same functions.
 func readLintSpec(ref *yaml.ResourceIdentifier, spec *yaml.RNode) (lintSpec, framework.Results) {
-	s := lintSpec{failOn: lint.Error}
+	s := lintSpec{failOn: finding.Error}
 	if spec == nil {
 		return s, nil
 	}
@@ -209,20 +188,20 @@ func readLintSpec(ref *yaml.ResourceIdentifier, spec *yaml.RNode) (lintSpec, fra
 				fail(fmt.Sprintf("%s %q: want the cluster's node count, 1 to 100000", path, val.Value))
 				continue
 			}
-			err = sizing.CheckNodes(s.facts.Nodes) // 0 too: not "unknown" when given
+			err = lint.CheckFact(rules.FactNodes, strconv.Itoa(s.facts.Nodes)) // 0 too: not "unknown" when given
 		case "kubeVersion":
 			s.facts.KubeVersion = val.Value
-			_, err = versioning.Parse(val.Value)
+			err = lint.CheckFact(rules.FactKubeVersion, val.Value)
 		case "region":
 			s.facts.Region = val.Value
-			_, err = terway.CheckRegion(val.Value)
+			err = lint.CheckFact(rules.FactRegion, val.Value)
 		case "terway":
 			if val.Decode(&s.facts.Terway) != nil {
 				fail(fmt.Sprintf("%s %q: want true or false", path, val.Value))
 			}
 		case "failOn":
-			sev, perr := lint.ParseSeverity(val.Value)
-			if perr != nil || sev == lint.Info {
+			sev, perr := finding.ParseSeverity(val.Value)
+			if perr != nil || sev == finding.Info {
 				fail(fmt.Sprintf("%s %q: want error or warning", path, val.Value))
 				continue
 			}
@@ -232,11 +211,6 @@ func readLintSpec(ref *yaml.ResourceIdentifier, spec *yaml.RNode) (lintSpec, fra
 		}
 		if err != nil {
 			fail(path + ": " + err.Error())
-		}
-	}
-	if len(bad) == 0 {
-		if err := s.facts.Validate(); err != nil {
-			bad = append(bad, errorResult(ref, "spec", "spec: "+err.Error()))
 		}
 	}
 	return s, bad
@@ -252,7 +226,7 @@ func lintItems(items []*yaml.RNode, ref *yaml.ResourceIdentifier, spec *yaml.RNo
 	// Each resource is linted as a file of its own, named by its place in
 	// the ResourceList (items[3]), and all of them together, so that the
 	// rules that pair objects (a Service and its Deployment) see every one.
-	var objs []*lint.Object
+	var objs []*rules.Object
 	byName := map[string]*yaml.RNode{}
 	index := map[string]int{}
 	for i, it := range items {
@@ -277,7 +251,7 @@ func lintItems(items []*yaml.RNode, ref *yaml.ResourceIdentifier, spec *yaml.RNo
 	}
 	// In the order of the items (lint sorts by name: items[10] before
 	// items[2]), then as lint sorts.
-	slices.SortStableFunc(report.Findings, func(a, b lint.Finding) int { return cmp.Compare(index[a.File], index[b.File]) })
+	slices.SortStableFunc(report.Findings, func(a, b finding.Finding) int { return cmp.Compare(index[a.File], index[b.File]) })
 	var results framework.Results
 	for _, fd := range report.Findings {
 		r := result(fd)
@@ -298,12 +272,12 @@ func lintItems(items []*yaml.RNode, ref *yaml.ResourceIdentifier, spec *yaml.RNo
 }
 
 // result is a lint finding as a KRM result; the caller sets ResourceRef.
-func result(f lint.Finding) *framework.Result {
+func result(f finding.Finding) *framework.Result {
 	sev := framework.Info
 	switch f.Severity {
-	case lint.Error:
+	case finding.Error:
 		sev = framework.Error
-	case lint.Warning:
+	case finding.Warning:
 		sev = framework.Warning
 	}
 	return &framework.Result{Severity: sev, Message: f.Message, Tags: map[string]string{"rule": f.Rule}}

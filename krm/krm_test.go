@@ -142,6 +142,21 @@ func TestRenderFeatures(t *testing.T) {
 	assert.Equal(t, mustRead(t, "../testdata/features/all/1.30-1000.yaml"), stdout)
 }
 
+// TestRenderAlerts: alerts.enabled gives render's PrometheusRule, last,
+// the object of the reviewed golden.
+func TestRenderAlerts(t *testing.T) {
+	t.Parallel()
+	spec := cluster + "metrics:\n  enabled: true\nalerts:\n  enabled: true\n"
+	stdout, stderr, err := run(t, "", writeConfig(t, functionConfig(krm.KindRender, spec)))
+	require.NoError(t, err, stderr)
+	// kyaml writes long lines unfolded: compare the objects.
+	docs := strings.Split(stdout, "\n---\n")
+	var got, want map[string]any
+	require.NoError(t, yaml.Unmarshal([]byte(docs[len(docs)-1]), &got))
+	require.NoError(t, yaml.Unmarshal([]byte(mustRead(t, "../testdata/alerts/prometheusrule-1000.yaml")), &want))
+	assert.Equal(t, want, got, "the last object is not testdata/alerts/prometheusrule-1000.yaml")
+}
+
 // resourceList is the part of a ResourceList the tests read.
 type resourceList struct {
 	Items   []map[string]any   `yaml:"items"`

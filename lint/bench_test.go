@@ -7,6 +7,7 @@ import (
 
 	"github.com/typharender/typharender/lint"
 	"github.com/typharender/typharender/render"
+	"github.com/typharender/typharender/rules"
 )
 
 // BenchmarkLint10000: read and lint 10,000 documents, ten inputs of 1,000
@@ -40,7 +41,7 @@ func BenchmarkLint10000(b *testing.B) {
 	facts := lint.Facts{Nodes: 1000, KubeVersion: "v1.30.7-aliyun.1", Region: "cn-hangzhou"}
 	b.ReportAllocs()
 	for b.Loop() {
-		var objs []*lint.Object
+		var objs []*rules.Object
 		for i, d := range data {
 			got, err := lint.Parse(fmt.Sprintf("fleet-%d.yaml", i), d)
 			if err != nil {

@@ -5,8 +5,9 @@ import (
 	"os"
 	"strings"
 
+	"github.com/typharender/typharender/finding"
 	"github.com/typharender/typharender/lint"
-	"github.com/typharender/typharender/render"
+	"github.com/typharender/typharender/rules"
 )
 
 func ExampleLint() {
@@ -32,7 +33,7 @@ data:
 		fmt.Println(f.File, f.Line, f.Severity, f.Rule)
 	}
 	fmt.Println(report.Summary())
-	fmt.Println("fails at error:", report.Fails(lint.Error))
+	fmt.Println("fails at error:", report.Fails(finding.Error))
 	// Output:
 	// eni-config.yaml 7 error eni-policy-value
 	// 1 error, 0 warnings, 0 info in 1 object
@@ -73,28 +74,12 @@ func ExampleWrite() {
 	// ::error file=pdb.yaml,line=1,title=pdb-api-not-served::PodDisruptionBudget kube-system/calico-typha: apiVersion policy/v1 is not served by Kubernetes 1.20 (v1.20.11-aliyun.1), only by 1.21 and later: kubectl apply fails with no matches for kind PodDisruptionBudget; set apiVersion: policy/v1beta1
 }
 
-// Lint the objects render builds, before they are encoded: the door for a
-// caller that renders and checks in one step.
-func ExampleFromObjects() {
-	res, err := render.Render(render.Options{Region: "cn-hangzhou", Nodes: 3, KubeVersion: "v1.30.7-aliyun.1"})
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	var objs []any
-	for _, o := range res.Objects() {
-		objs = append(objs, o)
-	}
-	linted, err := lint.FromObjects("rendered", objs...)
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	report, _ := lint.Lint(linted, lint.Facts{Nodes: 3, KubeVersion: "v1.30.7-aliyun.1", Region: "cn-hangzhou", Terway: true})
-	for _, f := range report.Findings {
-		fmt.Println(f.Severity, f.Rule, f.Object)
-	}
+// Check one cluster fact as lint checks it, for facts read from a file of
+// one's own.
+func ExampleCheckFact() {
+	fmt.Println(lint.CheckFact(rules.FactNodes, "0"))
+	fmt.Println(lint.CheckFact(rules.FactKubeVersion, "v1.30.7-aliyun.1"))
 	// Output:
-	// info typha-relay-not-configured Deployment kube-system/calico-typha
-	// error typha-replicas-not-below-nodes Deployment kube-system/calico-typha
+	// node count 0 is out of range: want a whole number from 1 to 100000
+	// <nil>
 }

@@ -10,7 +10,9 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/typharender/typharender/finding"
 	"github.com/typharender/typharender/internal/buildinfo"
+	"github.com/typharender/typharender/rules"
 )
 
 // Format is an output format for [Write].
@@ -81,16 +83,30 @@ func oneLine(s string) string {
 	return strings.NewReplacer("\r", `\r`, "\n", `\n`).Replace(s)
 }
 
+// jsonFinding is a finding as -o json writes it: the object by name, the
+// message as the text format has it.
+type jsonFinding struct {
+	Rule     string           `json:"rule"`
+	Severity finding.Severity `json:"severity"`
+	File     string           `json:"file"`
+	Line     int              `json:"line"`
+	Object   string           `json:"object"` // "Kind namespace/name"
+	Message  string           `json:"message"`
+}
+
 func writeJSON(buf *bytes.Buffer, r *Report) error {
 	out := struct {
-		Findings []Finding      `json:"findings"`
-		Skipped  []Skip         `json:"skipped"`
+		Findings []jsonFinding  `json:"findings"`
+		Skipped  []rules.Skip   `json:"skipped"`
 		Objects  int            `json:"objects"`
 		Summary  map[string]int `json:"summary"`
 	}{
 		// Never null, even for a Report built by hand.
-		Findings: append([]Finding{}, r.Findings...), Skipped: append([]Skip{}, r.Skipped...), Objects: r.Objects,
-		Summary: map[string]int{"error": r.Count(Error), "warning": r.Count(Warning), "info": r.Count(Info)},
+		Findings: []jsonFinding{}, Skipped: append([]rules.Skip{}, r.Skipped...), Objects: r.Objects,
+		Summary: map[string]int{"error": r.Count(finding.Error), "warning": r.Count(finding.Warning), "info": r.Count(finding.Info)},
+	}
+	for _, f := range r.Findings {
+		out.Findings = append(out.Findings, jsonFinding{Rule: f.Rule, Severity: f.Severity, File: f.File, Line: f.Line, Object: f.Object.String(), Message: f.Text()})
 	}
 	enc := json.NewEncoder(buf)
 	enc.SetIndent("", "  ")
@@ -100,10 +116,10 @@ func writeJSON(buf *bytes.Buffer, r *Report) error {
 
 // githubCommand formats fd as a workflow command. GitHub's escaping: the
 // message escapes %, \r and \n; property values also escape : and ,.
-func githubCommand(fd Finding) string {
-	level := map[Severity]string{Error: "error", Warning: "warning", Info: "notice"}[fd.Severity]
+func githubCommand(fd finding.Finding) string {
+	level := map[finding.Severity]string{finding.Error: "error", finding.Warning: "warning", finding.Info: "notice"}[fd.Severity]
 	return fmt.Sprintf("::%s file=%s,line=%d,title=%s::%s", level,
-		githubProperty(fd.File), fd.Line, githubProperty(fd.Rule), githubData(fd.Message))
+		githubProperty(fd.File), fd.Line, githubProperty(fd.Rule), githubData(fd.Text()))
 }
 
 func githubData(s string) string {
@@ -196,8 +212,8 @@ type sarifRegion struct {
 	StartLine int `json:"startLine"`
 }
 
-func sarifLevel(s Severity) string {
-	return map[Severity]string{Error: "error", Warning: "warning", Info: "note"}[s]
+func sarifLevel(s finding.Severity) string {
+	return map[finding.Severity]string{finding.Error: "error", finding.Warning: "warning", finding.Info: "note"}[s]
 }
 
 // sarifURI turns a path into a relative URI reference with forward
@@ -207,14 +223,14 @@ func sarifURI(path string) string {
 }
 
 func writeSARIF(buf *bytes.Buffer, r *Report) error {
-	rules := Rules()
-	index := make(map[string]int, len(rules))
+	all := rules.Rules()
+	index := make(map[string]int, len(all))
 	run := sarifRun{
 		Tool:        sarifTool{Driver: sarifDriver{Name: "typharender", Version: buildinfo.Version()}},
 		Invocations: []sarifInvocation{{ExecutionSuccessful: true, Notifications: []sarifNotification{}}},
 		Results:     []sarifResult{},
 	}
-	for i, rule := range rules {
+	for i, rule := range all {
 		index[rule.ID] = i
 		run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRule{
 			ID:                   rule.ID,
@@ -236,7 +252,7 @@ func writeSARIF(buf *bytes.Buffer, r *Report) error {
 			return fmt.Errorf("finding for unknown rule %q", fd.Rule)
 		}
 		run.Results = append(run.Results, sarifResult{
-			RuleID: fd.Rule, RuleIndex: idx, Level: sarifLevel(fd.Severity), Message: sarifText{Text: fd.Message},
+			RuleID: fd.Rule, RuleIndex: idx, Level: sarifLevel(fd.Severity), Message: sarifText{Text: fd.Text()},
 			Locations: []sarifLocation{{PhysicalLocation: sarifPhysical{
 				ArtifactLocation: sarifArtifact{URI: sarifURI(fd.File)},
 				Region:           sarifRegion{StartLine: max(fd.Line, 1)},

@@ -10,8 +10,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/typharender/typharender/finding"
 	"github.com/typharender/typharender/internal/golden"
 	"github.com/typharender/typharender/lint"
+	"github.com/typharender/typharender/rules"
 )
 
 // formatCases are the reports every format is checked on: one with
@@ -62,24 +64,35 @@ func TestFormatJSON(t *testing.T) {
 	for name, r := range formatCases(t) {
 		var buf bytes.Buffer
 		require.NoError(t, lint.Write(&buf, lint.FormatJSON, r))
+		type jsonFinding struct {
+			Rule     string           `json:"rule"`
+			Severity finding.Severity `json:"severity"`
+			File     string           `json:"file"`
+			Line     int              `json:"line"`
+			Object   string           `json:"object"`
+			Message  string           `json:"message"`
+		}
 		var got struct {
-			Findings []lint.Finding `json:"findings"`
-			Skipped  []lint.Skip    `json:"skipped"`
+			Findings []jsonFinding  `json:"findings"`
+			Skipped  []rules.Skip   `json:"skipped"`
 			Objects  int            `json:"objects"`
 			Summary  map[string]int `json:"summary"`
 		}
 		dec := json.NewDecoder(&buf)
 		dec.DisallowUnknownFields()
 		require.NoError(t, dec.Decode(&got), name)
-		assert.Equal(t, len(r.Findings), len(got.Findings), name)
+		require.Equal(t, len(r.Findings), len(got.Findings), name)
+		for i, f := range r.Findings {
+			assert.Equal(t, jsonFinding{Rule: f.Rule, Severity: f.Severity, File: f.File, Line: f.Line, Object: f.Object.String(), Message: f.Text()}, got.Findings[i], name)
+		}
 		// Needs and Why stay out of JSON: Reason says both.
-		want := []lint.Skip{}
+		want := []rules.Skip{}
 		for _, s := range r.Skipped {
-			want = append(want, lint.Skip{Rule: s.Rule, Reason: s.Reason})
+			want = append(want, rules.Skip{Rule: s.Rule, Reason: s.Reason})
 		}
 		assert.Equal(t, want, got.Skipped, name)
 		assert.Equal(t, r.Objects, got.Objects, name)
-		assert.Equal(t, map[string]int{"error": r.Count(lint.Error), "warning": r.Count(lint.Warning), "info": r.Count(lint.Info)}, got.Summary)
+		assert.Equal(t, map[string]int{"error": r.Count(finding.Error), "warning": r.Count(finding.Warning), "info": r.Count(finding.Info)}, got.Summary)
 	}
 }
 
@@ -88,11 +101,11 @@ func TestFormatJSON(t *testing.T) {
 // command early or inject a property.
 func TestFormatGitHubEscaping(t *testing.T) {
 	t.Parallel()
-	r := &lint.Report{Findings: []lint.Finding{
-		{Rule: lint.RuleENIPolicyValue, Severity: lint.Error, File: "dir,with:odd%chars/eni.yaml", Line: 8,
+	r := &lint.Report{Findings: []finding.Finding{
+		{Rule: rules.RuleENIPolicyValue, Severity: finding.Error, File: "dir,with:odd%chars/eni.yaml", Line: 8,
 			Message: "100% wrong\r\nsecond line ::error::injected"},
-		{Rule: lint.RuleENIRelayUnused, Severity: lint.Warning, File: "a.yaml", Line: 1, Message: "w"},
-		{Rule: lint.RuleTyphaRelayNotConfigured, Severity: lint.Info, File: "a.yaml", Line: 2, Message: "i"},
+		{Rule: rules.RuleENIRelayUnused, Severity: finding.Warning, File: "a.yaml", Line: 1, Message: "w"},
+		{Rule: rules.RuleTyphaRelayNotConfigured, Severity: finding.Info, File: "a.yaml", Line: 2, Message: "i"},
 	}}
 	var buf bytes.Buffer
 	require.NoError(t, lint.Write(&buf, lint.FormatGitHub, r))
@@ -108,7 +121,7 @@ func TestFormatGitHubEscaping(t *testing.T) {
 func TestFormatSARIF(t *testing.T) {
 	t.Parallel()
 	r := formatCases(t)["findings"]
-	r.Findings = append(r.Findings, lint.Finding{Rule: lint.RuleImageInvalid, Severity: lint.Error, File: lint.StdinName, Line: 3, Message: "m"})
+	r.Findings = append(r.Findings, finding.Finding{Rule: rules.RuleImageInvalid, Severity: finding.Error, File: lint.StdinName, Line: 3, Message: "m"})
 	var buf bytes.Buffer
 	require.NoError(t, lint.Write(&buf, lint.FormatSARIF, r))
 	var log struct {
@@ -147,9 +160,9 @@ func TestFormatSARIF(t *testing.T) {
 	assert.Equal(t, "typharender", run.Tool.Driver.Name)
 	// A test binary carries no module version: the module's own build says (devel).
 	assert.Equal(t, "(devel)", run.Tool.Driver.Version, "tool.driver.version")
-	require.Len(t, run.Tool.Driver.Rules, len(lint.Rules()))
+	require.Len(t, run.Tool.Driver.Rules, len(rules.Rules()))
 	require.Len(t, run.Results, len(r.Findings))
-	levels := map[lint.Severity]string{lint.Error: "error", lint.Warning: "warning", lint.Info: "note"}
+	levels := map[finding.Severity]string{finding.Error: "error", finding.Warning: "warning", finding.Info: "note"}
 	for i, res := range run.Results {
 		fd := r.Findings[i]
 		assert.Equal(t, fd.Rule, res.RuleID)
@@ -160,7 +173,7 @@ func TestFormatSARIF(t *testing.T) {
 	assert.Equal(t, "testdata/fixtures/eni-False.yaml", run.Results[0].Locations[0].PhysicalLocation.ArtifactLocation.URI)
 	assert.Equal(t, "%3Cstdin%3E", run.Results[len(run.Results)-1].Locations[0].PhysicalLocation.ArtifactLocation.URI)
 
-	err := lint.Write(&buf, lint.FormatSARIF, &lint.Report{Findings: []lint.Finding{{Rule: "no-such-rule"}}})
+	err := lint.Write(&buf, lint.FormatSARIF, &lint.Report{Findings: []finding.Finding{{Rule: "no-such-rule"}}})
 	assert.ErrorContains(t, err, `unknown rule "no-such-rule"`)
 }
 

@@ -12,9 +12,12 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"k8s.io/apimachinery/pkg/runtime"
 
+	"github.com/typharender/typharender/finding"
 	"github.com/typharender/typharender/lint"
 	"github.com/typharender/typharender/render"
+	"github.com/typharender/typharender/rules"
 )
 
 // goldenRE matches testdata/golden/<region>/<major.minor>-<nodes>.yaml.
@@ -56,15 +59,15 @@ func TestGoldenMatrixLintsClean(t *testing.T) {
 				// there are skipped.
 				r := mustLint(t, []string{path}, facts)
 				assert.ElementsMatch(t, field, ruleIDs(r))
-				assert.Equal(t, []string{lint.RuleTyphaRelayNotConfigured, lint.RuleTyphaTierCRD, lint.RuleTyphaFelixRefused}, skippedIDs(r))
+				assert.Equal(t, []string{rules.RuleTyphaRelayNotConfigured, rules.RuleTyphaTierCRD, rules.RuleTyphaFelixRefused}, skippedIDs(r))
 				assert.Equal(t, 4, r.Objects)
-				assert.Equal(t, len(field) > 0, r.Fails(lint.Warning))
-				assert.False(t, r.Fails(lint.Error))
+				assert.Equal(t, len(field) > 0, r.Fails(finding.Warning))
+				assert.False(t, r.Fails(finding.Error))
 
 				terway := facts
 				terway.Terway = true
 				r = mustLint(t, []string{path}, terway)
-				assert.ElementsMatch(t, append([]string{lint.RuleTyphaRelayNotConfigured}, field...), ruleIDs(r))
+				assert.ElementsMatch(t, append([]string{rules.RuleTyphaRelayNotConfigured}, field...), ruleIDs(r))
 				assert.Empty(t, r.Skipped)
 
 				r = mustLint(t, []string{path, eni}, facts)
@@ -73,7 +76,7 @@ func TestGoldenMatrixLintsClean(t *testing.T) {
 			})
 		}
 	}
-	assert.Equal(t, 126, count, "the README promises 126 renderings")
+	assert.Equal(t, 126, count, "testdata/README.md promises 126 renderings")
 }
 
 // TestGoldenENIConfig: the eni-config inputs and every edit render makes.
@@ -87,24 +90,24 @@ func TestGoldenENIConfig(t *testing.T) {
 		alone, withTypha []string
 	}{
 		// IPVlan: Cilium enforces NetworkPolicy, so Typha serves no one.
-		{file: "eniconfig/terway-eniip.yaml", alone: []string{}, withTypha: []string{lint.RuleENIEngineNotFelix, lint.RuleTyphaRelayNotConfigured}},
-		{file: "eniconfig/terway-eniip-veth.yaml", alone: []string{}, withTypha: []string{lint.RuleTyphaRelayNotConfigured}},
-		{file: "eniconfig/no-policy-key.yaml", alone: []string{}, withTypha: []string{lint.RuleTyphaRelayNotConfigured}},
-		{file: "eniconfig/policy-disabled.yaml", alone: []string{}, withTypha: []string{lint.RuleTyphaRelayNotConfigured}},
-		{file: "eniconfig/already-typha.yaml", alone: []string{lint.RuleENIRelayServiceMissing}, withTypha: []string{}},
+		{file: "eniconfig/terway-eniip.yaml", alone: []string{}, withTypha: []string{rules.RuleENIEngineNotFelix, rules.RuleTyphaRelayNotConfigured}},
+		{file: "eniconfig/terway-eniip-veth.yaml", alone: []string{}, withTypha: []string{rules.RuleTyphaRelayNotConfigured}},
+		{file: "eniconfig/no-policy-key.yaml", alone: []string{}, withTypha: []string{rules.RuleTyphaRelayNotConfigured}},
+		{file: "eniconfig/policy-disabled.yaml", alone: []string{}, withTypha: []string{rules.RuleTyphaRelayNotConfigured}},
+		{file: "eniconfig/already-typha.yaml", alone: []string{rules.RuleENIRelayServiceMissing}, withTypha: []string{}},
 		// The Typha edit points Felix at calico-typha: it needs the Service.
-		{file: "golden/eniconfig/terway-eniip-typha.yaml", alone: []string{lint.RuleENIEngineNotFelix, lint.RuleENIRelayServiceMissing}, withTypha: []string{lint.RuleENIEngineNotFelix}},
-		{file: "golden/eniconfig/terway-eniip-veth-typha.yaml", alone: []string{lint.RuleENIRelayServiceMissing}, withTypha: []string{}},
-		{file: "golden/eniconfig/no-policy-key-typha.yaml", alone: []string{lint.RuleENIRelayServiceMissing}, withTypha: []string{}},
-		{file: "golden/eniconfig/policy-disabled-typha.yaml", alone: []string{lint.RuleENIRelayServiceMissing}, withTypha: []string{}},
-		{file: "golden/eniconfig/already-typha-typha.yaml", alone: []string{lint.RuleENIRelayServiceMissing}, withTypha: []string{}},
+		{file: "golden/eniconfig/terway-eniip-typha.yaml", alone: []string{rules.RuleENIEngineNotFelix, rules.RuleENIRelayServiceMissing}, withTypha: []string{rules.RuleENIEngineNotFelix}},
+		{file: "golden/eniconfig/terway-eniip-veth-typha.yaml", alone: []string{rules.RuleENIRelayServiceMissing}, withTypha: []string{}},
+		{file: "golden/eniconfig/no-policy-key-typha.yaml", alone: []string{rules.RuleENIRelayServiceMissing}, withTypha: []string{}},
+		{file: "golden/eniconfig/policy-disabled-typha.yaml", alone: []string{rules.RuleENIRelayServiceMissing}, withTypha: []string{}},
+		{file: "golden/eniconfig/already-typha-typha.yaml", alone: []string{rules.RuleENIRelayServiceMissing}, withTypha: []string{}},
 		// Disabling NetworkPolicy is clean, except where a relay stays:
 		// render warns that it is unused, and so does lint.
-		{file: "golden/eniconfig/terway-eniip-disable-policy.yaml", alone: []string{}, withTypha: []string{lint.RuleENIEngineNotFelix, lint.RuleTyphaRelayNotConfigured}},
-		{file: "golden/eniconfig/terway-eniip-veth-disable-policy.yaml", alone: []string{}, withTypha: []string{lint.RuleENIEngineNotFelix, lint.RuleTyphaRelayNotConfigured}},
-		{file: "golden/eniconfig/no-policy-key-disable-policy.yaml", alone: []string{}, withTypha: []string{lint.RuleTyphaRelayNotConfigured}},
-		{file: "golden/eniconfig/policy-disabled-disable-policy.yaml", alone: []string{}, withTypha: []string{lint.RuleTyphaRelayNotConfigured}},
-		{file: "golden/eniconfig/already-typha-disable-policy.yaml", alone: []string{lint.RuleENIRelayServiceMissing, lint.RuleENIRelayUnused}, withTypha: []string{lint.RuleENIRelayUnused}},
+		{file: "golden/eniconfig/terway-eniip-disable-policy.yaml", alone: []string{}, withTypha: []string{rules.RuleENIEngineNotFelix, rules.RuleTyphaRelayNotConfigured}},
+		{file: "golden/eniconfig/terway-eniip-veth-disable-policy.yaml", alone: []string{}, withTypha: []string{rules.RuleENIEngineNotFelix, rules.RuleTyphaRelayNotConfigured}},
+		{file: "golden/eniconfig/no-policy-key-disable-policy.yaml", alone: []string{}, withTypha: []string{rules.RuleTyphaRelayNotConfigured}},
+		{file: "golden/eniconfig/policy-disabled-disable-policy.yaml", alone: []string{}, withTypha: []string{rules.RuleTyphaRelayNotConfigured}},
+		{file: "golden/eniconfig/already-typha-disable-policy.yaml", alone: []string{rules.RuleENIRelayServiceMissing, rules.RuleENIRelayUnused}, withTypha: []string{rules.RuleENIRelayUnused}},
 	}
 	for _, tc := range tests {
 		t.Run(strings.TrimSuffix(tc.file, ".yaml"), func(t *testing.T) {
@@ -141,8 +144,8 @@ func TestRenderAgrees(t *testing.T) {
 		{name: "more replicas", opts: with(func(o *render.Options) { o.Replicas = 8 })},
 		{name: "old cluster", opts: with(func(o *render.Options) { o.KubeVersion = "v1.16.9-aliyun.1" })},
 		{name: "unknown region", opts: with(func(o *render.Options) { o.Region = "xx-nowhere-1" })},
-		{name: "too few replicas", opts: with(func(o *render.Options) { o.Replicas = 3 }), want: []string{lint.RuleReplicasBelowRecommended}},
-		{name: "replicas not below nodes", opts: with(func(o *render.Options) { o.Nodes = 3 }), want: []string{lint.RuleReplicasNotBelowNodes}},
+		{name: "too few replicas", opts: with(func(o *render.Options) { o.Replicas = 3 }), want: []string{rules.RuleReplicasBelowRecommended}},
+		{name: "replicas not below nodes", opts: with(func(o *render.Options) { o.Nodes = 3 }), want: []string{rules.RuleReplicasNotBelowNodes}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -150,11 +153,11 @@ func TestRenderAgrees(t *testing.T) {
 			res, err := render.Render(tc.opts)
 			require.NoError(t, err)
 			facts := lint.Facts{Nodes: tc.opts.Nodes, KubeVersion: tc.opts.KubeVersion, Region: tc.opts.Region, Terway: true}
-			want := append(append([]string{}, tc.want...), lint.RuleTyphaRelayNotConfigured)
+			want := append(append([]string{}, tc.want...), rules.RuleTyphaRelayNotConfigured)
 			var yamlOut, jsonOut bytes.Buffer
 			require.NoError(t, render.EncodeYAML(&yamlOut, res.Objects()...))
 			require.NoError(t, render.EncodeJSON(&jsonOut, res.Objects()...))
-			typed := make([]any, 0, len(res.Objects()))
+			typed := make([]runtime.Object, 0, len(res.Objects()))
 			for _, o := range res.Objects() {
 				typed = append(typed, o)
 			}
@@ -162,7 +165,7 @@ func TestRenderAgrees(t *testing.T) {
 				objs, err := lint.Parse("rendered."+name, data)
 				if name == "typed" {
 					// The objects render built, not their encoding.
-					objs, err = lint.FromObjects("rendered", typed...)
+					objs, err = rules.FromTyped(typed...)
 					require.Len(t, objs, len(typed))
 				}
 				require.NoError(t, err, name)
@@ -174,12 +177,12 @@ func TestRenderAgrees(t *testing.T) {
 				assert.Equal(t, want, got, name)
 			}
 			replicaWarnings := 0
-			for _, w := range res.Warnings {
-				if strings.Contains(w, "replicas") {
+			for _, f := range res.Findings {
+				if f.Rule == "" && strings.Contains(f.Message, "replicas") {
 					replicaWarnings++
 				}
 			}
-			assert.Equal(t, len(tc.want), replicaWarnings, "render warns where lint finds: %q", res.Warnings)
+			assert.Equal(t, len(tc.want), replicaWarnings, "render warns where lint finds: %v", res.Findings)
 		})
 	}
 }

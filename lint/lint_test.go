@@ -11,8 +11,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/typharender/typharender/finding"
 	"github.com/typharender/typharender/internal/golden"
 	"github.com/typharender/typharender/lint"
+	"github.com/typharender/typharender/rules"
 )
 
 // full are the facts of the cluster most fixtures describe.
@@ -73,44 +75,44 @@ func TestRules(t *testing.T) {
 	}{
 		{name: "clean", files: fixtures("typha.yaml", "eni-typha.yaml"), facts: full, want: []string{}},
 
-		{name: "pdb-v1-at-1.20", files: fixtures("pdb-v1.yaml"), facts: v("v1.20.11-aliyun.1"), want: []string{lint.RulePDBAPINotServed}},
-		{name: "pdb-v1beta1-at-1.25", files: fixtures("pdb-v1beta1.yaml"), facts: v("v1.25.3-aliyun.1"), want: []string{lint.RulePDBAPINotServed}},
-		{name: "pdb-v2", files: fixtures("pdb-v2.yaml"), facts: v("1.30"), want: []string{lint.RulePDBAPINotServed}},
-		{name: "pdb-v1beta1-at-1.24", files: fixtures("pdb-v1beta1.yaml"), facts: v("v1.24.6-aliyun.1"), want: []string{lint.RulePDBAPIDeprecated}},
+		{name: "pdb-v1-at-1.20", files: fixtures("pdb-v1.yaml"), facts: v("v1.20.11-aliyun.1"), want: []string{rules.RulePDBAPINotServed}},
+		{name: "pdb-v1beta1-at-1.25", files: fixtures("pdb-v1beta1.yaml"), facts: v("v1.25.3-aliyun.1"), want: []string{rules.RulePDBAPINotServed}},
+		{name: "pdb-v2", files: fixtures("pdb-v2.yaml"), facts: v("1.30"), want: []string{rules.RulePDBAPINotServed}},
+		{name: "pdb-v1beta1-at-1.24", files: fixtures("pdb-v1beta1.yaml"), facts: v("v1.24.6-aliyun.1"), want: []string{rules.RulePDBAPIDeprecated}},
 		{name: "pdb-v1beta1-at-1.20", files: fixtures("pdb-v1beta1.yaml"), facts: v("v1.20.11-aliyun.1"), want: []string{}},
 		{name: "pdb-v1-at-1.21", files: fixtures("pdb-v1.yaml"), facts: v("v1.21.3-aliyun.1"), want: []string{}},
 
-		{name: "replicas-5-at-1001", files: fixtures("typha.yaml", "eni-typha.yaml"), facts: nodes(1001), want: []string{lint.RuleReplicasBelowRecommended}},
-		{name: "replicas-unset", files: fixtures("service.yaml", "deployment-unset.yaml", "eni-typha.yaml"), facts: full, want: []string{lint.RuleReplicasBelowRecommended}},
+		{name: "replicas-5-at-1001", files: fixtures("typha.yaml", "eni-typha.yaml"), facts: nodes(1001), want: []string{rules.RuleReplicasBelowRecommended}},
+		{name: "replicas-unset", files: fixtures("service.yaml", "deployment-unset.yaml", "eni-typha.yaml"), facts: full, want: []string{rules.RuleReplicasBelowRecommended}},
 		{name: "replicas-3-at-600", files: fixtures("service.yaml", "deployment-3.yaml", "eni-typha.yaml"), facts: nodes(600), want: []string{}},
-		{name: "replicas-3-at-3", files: fixtures("service.yaml", "deployment-3.yaml", "eni-typha.yaml"), facts: nodes(3), want: []string{lint.RuleReplicasNotBelowNodes}},
+		{name: "replicas-3-at-3", files: fixtures("service.yaml", "deployment-3.yaml", "eni-typha.yaml"), facts: nodes(3), want: []string{rules.RuleReplicasNotBelowNodes}},
 		{name: "replicas-3-at-4", files: fixtures("service.yaml", "deployment-3.yaml", "eni-typha.yaml"), facts: nodes(4), want: []string{}},
 
-		{name: "image-placeholder", files: append([]string{guide}, fixtures("eni-typha.yaml")...), facts: nodes(600), want: []string{lint.RuleImageRegionPlaceholder}},
-		{name: "image-region-mismatch", files: fixtures("typha.yaml", "eni-typha.yaml"), facts: region("cn-beijing"), want: []string{lint.RuleImageRegionMismatch}},
+		{name: "image-placeholder", files: append([]string{guide}, fixtures("eni-typha.yaml")...), facts: nodes(600), want: []string{rules.RuleImageRegionPlaceholder}},
+		{name: "image-region-mismatch", files: fixtures("typha.yaml", "eni-typha.yaml"), facts: region("cn-beijing"), want: []string{rules.RuleImageRegionMismatch}},
 		{name: "image-mirror", files: fixtures("service.yaml", "deployment-mirror.yaml", "eni-typha.yaml"), facts: region("cn-beijing"), want: []string{}},
 		{name: "image-invalid", files: fixtures("service.yaml", "deployment-image-invalid.yaml", "eni-typha.yaml"), facts: full,
-			want: []string{lint.RuleImageInvalid, lint.RuleImageInvalid}},
+			want: []string{rules.RuleImageInvalid, rules.RuleImageInvalid}},
 
 		{name: "service-bad", files: fixtures("service-bad.yaml", "deployment.yaml", "eni-typha.yaml"), facts: full,
-			want: []string{lint.RuleServicePortName, lint.RuleServicePortNumber, lint.RuleServicePortNumber, lint.RuleServiceSelector}},
+			want: []string{rules.RuleServicePortName, rules.RuleServicePortNumber, rules.RuleServicePortNumber, rules.RuleServiceSelector}},
 		{name: "service-no-selector", files: fixtures("service-no-selector.yaml", "deployment.yaml", "eni-typha.yaml"), facts: full,
-			want: []string{lint.RuleServiceSelector}},
+			want: []string{rules.RuleServiceSelector}},
 		{name: "deployment-selector", files: fixtures("service.yaml", "deployment-selector.yaml", "eni-typha.yaml"), facts: full,
-			want: []string{lint.RuleDeploymentSelector, lint.RuleDeploymentSelector, lint.RuleServiceSelector}},
+			want: []string{rules.RuleDeploymentSelector, rules.RuleDeploymentSelector, rules.RuleServiceSelector}},
 		{name: "deployment-expressions", files: fixtures("service.yaml", "deployment-expressions.yaml", "eni-typha.yaml"), facts: full, want: []string{}},
 
-		{name: "eni-False", files: fixtures("eni-False.yaml", "typha.yaml"), facts: full, want: []string{lint.RuleENIPolicyValue, lint.RuleENIRelayUnused}},
-		{name: "eni-block", files: fixtures("eni-block.yaml", "typha.yaml"), facts: full, want: []string{lint.RuleENIPolicyValue, lint.RuleENIRelayUnused}},
-		{name: "eni-bool", files: fixtures("eni-bool.yaml", "typha.yaml"), facts: full, want: []string{lint.RuleENIPolicyValue}},
-		{name: "eni-zero", files: fixtures("eni-zero.yaml", "typha.yaml"), facts: full, want: []string{lint.RuleENIPolicyValueLoose}},
-		{name: "eni-relay-typo", files: fixtures("eni-relay-typo.yaml", "typha.yaml"), facts: full, want: []string{lint.RuleENIRelayServiceMissing}},
-		{name: "eni-alone", files: fixtures("eni-typha.yaml"), facts: full, want: []string{lint.RuleENIRelayServiceMissing}},
-		{name: "eni-service-default-ns", files: fixtures("eni-typha.yaml", "service-default-ns.yaml"), facts: full, want: []string{lint.RuleENIRelayServiceMissing}},
-		{name: "eni-relay-disabled", files: fixtures("eni-relay-disabled.yaml", "typha.yaml"), facts: full, want: []string{lint.RuleENIRelayUnused}},
+		{name: "eni-False", files: fixtures("eni-False.yaml", "typha.yaml"), facts: full, want: []string{rules.RuleENIPolicyValue, rules.RuleENIRelayUnused}},
+		{name: "eni-block", files: fixtures("eni-block.yaml", "typha.yaml"), facts: full, want: []string{rules.RuleENIPolicyValue, rules.RuleENIRelayUnused}},
+		{name: "eni-bool", files: fixtures("eni-bool.yaml", "typha.yaml"), facts: full, want: []string{rules.RuleENIPolicyValue}},
+		{name: "eni-zero", files: fixtures("eni-zero.yaml", "typha.yaml"), facts: full, want: []string{rules.RuleENIPolicyValueLoose}},
+		{name: "eni-relay-typo", files: fixtures("eni-relay-typo.yaml", "typha.yaml"), facts: full, want: []string{rules.RuleENIRelayServiceMissing}},
+		{name: "eni-alone", files: fixtures("eni-typha.yaml"), facts: full, want: []string{rules.RuleENIRelayServiceMissing}},
+		{name: "eni-service-default-ns", files: fixtures("eni-typha.yaml", "service-default-ns.yaml"), facts: full, want: []string{rules.RuleENIRelayServiceMissing}},
+		{name: "eni-relay-disabled", files: fixtures("eni-relay-disabled.yaml", "typha.yaml"), facts: full, want: []string{rules.RuleENIRelayUnused}},
 		{name: "eni-disabled", files: fixtures("eni-disabled.yaml"), facts: full, want: []string{}},
 
-		{name: "typha-alone", files: fixtures("typha.yaml"), facts: withFacts(full, func(f *lint.Facts) { f.Terway = true }), want: []string{lint.RuleTyphaRelayNotConfigured}},
+		{name: "typha-alone", files: fixtures("typha.yaml"), facts: withFacts(full, func(f *lint.Facts) { f.Terway = true }), want: []string{rules.RuleTyphaRelayNotConfigured}},
 		// A plain Calico install: nothing says Terway, so the relay is not asked for.
 		{name: "typha-alone-not-terway", files: fixtures("typha.yaml"), facts: full, want: []string{}},
 	}
@@ -121,7 +123,7 @@ func TestRules(t *testing.T) {
 			assert.Equal(t, tc.want, ruleIDs(r))
 			for _, f := range r.Findings {
 				assert.Positive(t, f.Line)
-				assert.Contains(t, f.Message, f.Object)
+				assert.Contains(t, f.Message, f.Object.String())
 			}
 			var buf bytes.Buffer
 			require.NoError(t, lint.Write(&buf, lint.FormatText, r))
@@ -134,7 +136,7 @@ func TestRules(t *testing.T) {
 func TestRuleTable(t *testing.T) {
 	t.Parallel()
 	seen := map[string]bool{}
-	for _, r := range lint.Rules() {
+	for _, r := range rules.Rules() {
 		assert.False(t, seen[r.ID], "duplicate rule %s", r.ID)
 		seen[r.ID] = true
 		assert.Regexp(t, `^[a-z]+(-[a-z0-9]+)+$`, r.ID)
@@ -155,7 +157,7 @@ func TestEveryRuleTested(t *testing.T) {
 	t.Parallel()
 	root := filepath.Join("testdata", "rules")
 	ids := map[string]bool{}
-	for _, r := range lint.Rules() {
+	for _, r := range rules.Rules() {
 		ids[r.ID] = true
 		t.Run(r.ID, func(t *testing.T) {
 			t.Parallel()
@@ -254,7 +256,7 @@ func TestSkipped(t *testing.T) {
 	r := mustLint(t, fixtures("typha.yaml", "eni-typha.yaml"), lint.Facts{})
 	assert.Empty(t, r.Findings)
 	var skipped []string
-	var needs []lint.Fact
+	var needs []rules.Fact
 	for _, s := range r.Skipped {
 		skipped = append(skipped, s.Rule)
 		needs = append(needs, s.Needs)
@@ -262,9 +264,9 @@ func TestSkipped(t *testing.T) {
 		assert.Equal(t, "needs Facts."+s.Needs.String()+": "+s.Why, s.Reason)
 		assert.NotEmpty(t, s.Why)
 	}
-	assert.Equal(t, []string{lint.RulePDBAPINotServed, lint.RulePDBAPIDeprecated, lint.RuleReplicasBelowRecommended,
-		lint.RuleReplicasNotBelowNodes, lint.RuleImageRegionMismatch, lint.RuleTyphaEndpointSlice, lint.RuleImageRegionPublic}, skipped)
-	assert.Equal(t, []lint.Fact{lint.FactKubeVersion, lint.FactKubeVersion, lint.FactNodes, lint.FactNodes, lint.FactRegion, lint.FactKubeVersion, lint.FactRegion}, needs)
+	assert.Equal(t, []string{rules.RulePDBAPINotServed, rules.RulePDBAPIDeprecated, rules.RuleReplicasBelowRecommended,
+		rules.RuleReplicasNotBelowNodes, rules.RuleImageRegionMismatch, rules.RuleTyphaEndpointSlice, rules.RuleImageRegionPublic}, skipped)
+	assert.Equal(t, []rules.Fact{rules.FactKubeVersion, rules.FactKubeVersion, rules.FactNodes, rules.FactNodes, rules.FactRegion, rules.FactKubeVersion, rules.FactRegion}, needs)
 
 	// Each fact given runs exactly the rules that need it.
 	r = mustLint(t, fixtures("typha.yaml", "eni-typha.yaml"), lint.Facts{Nodes: 1000})
@@ -272,27 +274,27 @@ func TestSkipped(t *testing.T) {
 	for _, s := range r.Skipped {
 		skipped = append(skipped, s.Rule)
 	}
-	assert.Equal(t, []string{lint.RulePDBAPINotServed, lint.RulePDBAPIDeprecated, lint.RuleImageRegionMismatch,
-		lint.RuleTyphaEndpointSlice, lint.RuleImageRegionPublic}, skipped)
+	assert.Equal(t, []string{rules.RulePDBAPINotServed, rules.RulePDBAPIDeprecated, rules.RuleImageRegionMismatch,
+		rules.RuleTyphaEndpointSlice, rules.RuleImageRegionPublic}, skipped)
 
 	r = mustLint(t, fixtures("typha.yaml", "eni-typha.yaml"), full)
 	assert.Empty(t, r.Skipped)
 
 	r = mustLint(t, fixtures("service.yaml", "eni-typha.yaml"), full)
 	require.Len(t, r.Skipped, 2)
-	assert.Equal(t, lint.Skip{Rule: lint.RuleServiceSelector, Why: "the Service's selector is compared with its pod labels",
+	assert.Equal(t, rules.Skip{Rule: rules.RuleServiceSelector, Why: "the Service's selector is compared with its pod labels",
 		Reason: "needs the Typha Deployment among the inputs: the Service's selector is compared with its pod labels"}, r.Skipped[0])
-	assert.Equal(t, lint.RuleServiceTargetPortName, r.Skipped[1].Rule)
+	assert.Equal(t, rules.RuleServiceTargetPortName, r.Skipped[1].Rule)
 
 	// Typha without an eni-config or the Terway fact: the relay rule needs
 	// one of them, and says so in terms of the fact.
 	r = mustLint(t, fixtures("typha.yaml"), full)
-	assert.Equal(t, []string{lint.RuleTyphaRelayNotConfigured, lint.RuleTyphaTierCRD, lint.RuleTyphaFelixRefused}, skippedIDs(r),
+	assert.Equal(t, []string{rules.RuleTyphaRelayNotConfigured, rules.RuleTyphaTierCRD, rules.RuleTyphaFelixRefused}, skippedIDs(r),
 		"the relay rule and the rules about Terway's CRDs and Felix need an eni-config or the Terway fact")
 	for _, s := range r.Skipped {
-		assert.Equal(t, lint.FactTerway, s.Needs, s.Rule)
+		assert.Equal(t, rules.FactTerway, s.Needs, s.Rule)
 	}
-	assert.Equal(t, lint.Skip{Rule: lint.RuleTyphaRelayNotConfigured, Needs: lint.FactTerway,
+	assert.Equal(t, rules.Skip{Rule: rules.RuleTyphaRelayNotConfigured, Needs: rules.FactTerway,
 		Why:    "Felix finds Typha through eni-config's felix_relay_service only on a Terway cluster (an eni-config among the inputs also shows it)",
 		Reason: "needs Facts.Terway: Felix finds Typha through eni-config's felix_relay_service only on a Terway cluster (an eni-config among the inputs also shows it)"}, r.Skipped[0])
 }
@@ -313,29 +315,29 @@ func TestFactsValidate(t *testing.T) {
 
 func TestSeverity(t *testing.T) {
 	t.Parallel()
-	for _, s := range []lint.Severity{lint.Info, lint.Warning, lint.Error} {
-		got, err := lint.ParseSeverity(s.String())
+	for _, s := range []finding.Severity{finding.Info, finding.Warning, finding.Error} {
+		got, err := finding.ParseSeverity(s.String())
 		require.NoError(t, err)
 		assert.Equal(t, s, got)
 	}
-	_, err := lint.ParseSeverity("fatal")
-	assert.ErrorIs(t, err, lint.ErrSeverity)
+	_, err := finding.ParseSeverity("fatal")
+	assert.ErrorIs(t, err, finding.ErrSeverity)
 
 	r := mustLint(t, fixtures("eni-zero.yaml", "typha.yaml"), full)
-	assert.True(t, r.Fails(lint.Warning))
-	assert.False(t, r.Fails(lint.Error))
+	assert.True(t, r.Fails(finding.Warning))
+	assert.False(t, r.Fails(finding.Error))
 	assert.Equal(t, "0 errors, 1 warning, 0 info in 5 objects", r.Summary())
 }
 
 func TestFact(t *testing.T) {
 	t.Parallel()
-	all := lint.FactNodes | lint.FactKubeVersion | lint.FactRegion
-	assert.Equal(t, []lint.Fact{lint.FactNodes, lint.FactKubeVersion, lint.FactRegion}, all.Each())
+	all := rules.FactNodes | rules.FactKubeVersion | rules.FactRegion
+	assert.Equal(t, []rules.Fact{rules.FactNodes, rules.FactKubeVersion, rules.FactRegion}, all.Each())
 	assert.Equal(t, "Nodes and KubeVersion and Region", all.String())
-	assert.Equal(t, "KubeVersion", lint.FactKubeVersion.String())
-	assert.Equal(t, "Nodes and Region", (lint.FactRegion | lint.FactNodes).String())
-	assert.Empty(t, lint.Fact(0).Each())
-	assert.Empty(t, lint.Fact(0).String())
+	assert.Equal(t, "KubeVersion", rules.FactKubeVersion.String())
+	assert.Equal(t, "Nodes and Region", (rules.FactRegion | rules.FactNodes).String())
+	assert.Empty(t, rules.Fact(0).Each())
+	assert.Empty(t, rules.Fact(0).String())
 }
 
 // TestSelectors: selectors are matched as the API server matches them, and
@@ -370,7 +372,7 @@ func TestSelectors(t *testing.T) {
 				return
 			}
 			require.Len(t, r.Findings, 1)
-			assert.Equal(t, lint.RuleDeploymentSelector, r.Findings[0].Rule)
+			assert.Equal(t, rules.RuleDeploymentSelector, r.Findings[0].Rule)
 			assert.Contains(t, r.Findings[0].Message, tc.want)
 		})
 	}
@@ -396,7 +398,7 @@ func TestTyphaTagNotRelease(t *testing.T) {
 		require.NoError(t, err)
 		var got []string
 		for _, f := range r.Findings {
-			if f.Rule == lint.RuleTyphaTagNotRelease {
+			if f.Rule == rules.RuleTyphaTagNotRelease {
 				got = append(got, f.Message)
 			}
 		}

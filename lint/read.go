@@ -18,7 +18,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/typharender/typharender/internal/yamlnode"
+	yn "github.com/typharender/typharender/internal/yamlnode"
+	"github.com/typharender/typharender/rules"
 )
 
 // Input limits. Each bounds the memory or time one hostile input can
@@ -86,36 +87,10 @@ func (e *ReadError) Unwrap() error { return e.Err }
 // sentinel as well as the underlying error.
 func (e *ReadError) Is(target error) bool { return target == ErrRead }
 
-// Object is one Kubernetes object read from a manifest, with where it
-// came from. Rules read its fields through the YAML node tree, so every
-// finding can name the line of the field it is about.
-type Object struct {
-	File       string // the path as given, or StdinName
-	Line       int    // the line the object starts on
-	APIVersion string
-	Kind       string
-	Name       string // metadata.name; may be empty
-	Namespace  string // metadata.namespace; empty when not set
-
-	root *yaml.Node // the object's mapping node
-}
-
-// String names the object for messages: "Deployment kube-system/calico-typha".
-func (o *Object) String() string {
-	name := o.Name
-	if name == "" {
-		name = "(unnamed)"
-	}
-	if o.Namespace != "" {
-		return o.Kind + " " + o.Namespace + "/" + name
-	}
-	return o.Kind + " " + name
-}
-
 // Read reads every Kubernetes object in one input: multi-document YAML, or
 // JSON, with v1 List objects expanded into their items. name is the file
 // name to report. Empty documents are skipped.
-func Read(name string, r io.Reader) ([]*Object, error) {
+func Read(name string, r io.Reader) ([]*rules.Object, error) {
 	data, err := io.ReadAll(io.LimitReader(r, MaxInputBytes+1))
 	if err != nil {
 		return nil, &ReadError{File: name, Reason: "cannot be read: " + err.Error(), Err: err}
@@ -128,7 +103,7 @@ func Read(name string, r io.Reader) ([]*Object, error) {
 
 // Parse is [Read] for data already in memory; it refuses data larger than
 // [MaxInputBytes] all the same.
-func Parse(name string, data []byte) ([]*Object, error) {
+func Parse(name string, data []byte) ([]*rules.Object, error) {
 	objs, _, err := parse(name, data, false)
 	return objs, err
 }
@@ -137,7 +112,7 @@ func Parse(name string, data []byte) ([]*Object, error) {
 // walking a directory) a document that is not a Kubernetes object (no
 // apiVersion or kind, or not a mapping) is passed over with a note, not
 // refused.
-func parse(name string, data []byte, skipOthers bool) ([]*Object, []string, error) {
+func parse(name string, data []byte, skipOthers bool) ([]*rules.Object, []string, error) {
 	if len(data) > MaxInputBytes {
 		return nil, nil, &ReadError{File: name, Reason: fmt.Sprintf("is larger than %d bytes (MaxInputBytes)", MaxInputBytes)}
 	}
@@ -258,26 +233,6 @@ func shiftLines(n *yaml.Node, by int) {
 	}
 }
 
-// FromObjects returns the Objects [Lint] checks for objects already in
-// memory, such as the typed k8s.io/api objects render builds: each is
-// encoded as JSON (so it must have apiVersion and kind set) and read as
-// [Parse] reads a file called name, the objects one document after the
-// other, so a finding's Line counts lines of that indented JSON. Lint the
-// encoded YAML with Parse instead when findings should point into it.
-func FromObjects(name string, objs ...any) ([]*Object, error) {
-	var buf bytes.Buffer
-	for i, o := range objs {
-		data, err := json.MarshalIndent(o, "", "  ")
-		if err != nil {
-			return nil, &ReadError{File: name, Reason: fmt.Sprintf("object %d cannot be encoded as JSON: %v", i+1, err), Err: err}
-		}
-		buf.WriteString("---\n")
-		buf.Write(data)
-		buf.WriteByte('\n')
-	}
-	return Parse(name, buf.Bytes())
-}
-
 // decode runs the YAML decoder, turning a panic inside it into an error:
 // an input must never crash the caller. The fuzz target checks that no
 // input reaches the recover.
@@ -345,7 +300,7 @@ func yamlError(file string, doc int, err error, ch chunk) *ReadError {
 type parser struct {
 	file       string
 	skipOthers bool // pass over documents that are not Kubernetes objects, with a note
-	objs       []*Object
+	objs       []*rules.Object
 	notes      []string
 	nodes      int // the nodes of the documents so far, for MaxInputNodes
 }
@@ -380,8 +335,8 @@ func (p *parser) document(doc *yaml.Node, index int) error {
 // depthZeroNotObject reports whether a document's root is not a
 // Kubernetes object: not a mapping, or without apiVersion or kind.
 func depthZeroNotObject(root *yaml.Node) bool {
-	n := resolve(root)
-	return n.Kind != yaml.MappingNode || scalar(get(n, "apiVersion")) == "" || scalar(get(n, "kind")) == ""
+	n := yn.Resolve(root)
+	return n.Kind != yaml.MappingNode || yn.Scalar(yn.Get(n, "apiVersion")) == "" || yn.Scalar(yn.Get(n, "kind")) == ""
 }
 
 // check walks n, following aliases, and fails past MaxDepth or MaxNodes,
@@ -436,21 +391,21 @@ func (p *parser) walk(n *yaml.Node, depth int, budget *int, via int) error {
 
 // object collects the Kubernetes object at n, or the items of a List.
 func (p *parser) object(n *yaml.Node, where string, depth int) error {
-	n = resolve(n)
+	n = yn.Resolve(n)
 	if n.Kind != yaml.MappingNode {
-		return &ReadError{File: p.file, Line: n.Line, Reason: fmt.Sprintf("%s is not a Kubernetes object: want a mapping with apiVersion and kind, got a %s", where, yamlnode.KindName(n))}
+		return &ReadError{File: p.file, Line: n.Line, Reason: fmt.Sprintf("%s is not a Kubernetes object: want a mapping with apiVersion and kind, got a %s", where, yn.KindName(n))}
 	}
-	apiVersion, kind := scalar(get(n, "apiVersion")), scalar(get(n, "kind"))
+	apiVersion, kind := yn.Scalar(yn.Get(n, "apiVersion")), yn.Scalar(yn.Get(n, "kind"))
 	if apiVersion == "" || kind == "" {
 		return &ReadError{File: p.file, Line: n.Line, Reason: fmt.Sprintf("%s is not a Kubernetes object: it has no apiVersion or no kind (a Helm values file or a kustomize patch cannot be linted; lint the rendered manifests)", where)}
 	}
-	if kind == "List" || (strings.HasSuffix(kind, "List") && get(n, "items") != nil) {
-		items := resolve(get(n, "items"))
+	if kind == "List" || (strings.HasSuffix(kind, "List") && yn.Get(n, "items") != nil) {
+		items := yn.Resolve(yn.Get(n, "items"))
 		if items == nil || (items.Kind == yaml.ScalarNode && items.Tag == "!!null") {
 			return nil
 		}
 		if items.Kind != yaml.SequenceNode {
-			return &ReadError{File: p.file, Line: items.Line, Reason: fmt.Sprintf("%s is a %s whose items is a %s, not a sequence of objects", where, kind, yamlnode.KindName(items))}
+			return &ReadError{File: p.file, Line: items.Line, Reason: fmt.Sprintf("%s is a %s whose items is a %s, not a sequence of objects", where, kind, yn.KindName(items))}
 		}
 		for i, item := range items.Content {
 			if err := p.object(item, fmt.Sprintf("%s, %s item %d", where, kind, i), depth+1); err != nil {
@@ -462,103 +417,8 @@ func (p *parser) object(n *yaml.Node, where string, depth int) error {
 	if len(p.objs) >= MaxObjects {
 		return &ReadError{File: p.file, Line: n.Line, Reason: fmt.Sprintf("brings the objects read past %d (MaxObjects)", MaxObjects)}
 	}
-	meta := get(n, "metadata")
-	p.objs = append(p.objs, &Object{
-		File: p.file, Line: n.Line, APIVersion: apiVersion, Kind: kind,
-		Name: scalar(get(meta, "name")), Namespace: scalar(get(meta, "namespace")),
-		root: n,
-	})
+	p.objs = append(p.objs, rules.NewObject(p.file, n))
 	return nil
-}
-
-// resolve follows an alias to its anchor.
-func resolve(n *yaml.Node) *yaml.Node {
-	for i := 0; n != nil && n.Kind == yaml.AliasNode && i < MaxDepth; i++ {
-		n = n.Alias
-	}
-	return n
-}
-
-// get returns the value of key in mapping n, or nil.
-func get(n *yaml.Node, key string) *yaml.Node {
-	n = resolve(n)
-	if n == nil || n.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if k := resolve(n.Content[i]); k.Kind == yaml.ScalarNode && k.Value == key {
-			return resolve(n.Content[i+1])
-		}
-	}
-	return nil
-}
-
-// keyNode returns the key node of key in mapping n, for its line.
-func keyNode(n *yaml.Node, key string) *yaml.Node {
-	n = resolve(n)
-	if n == nil || n.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if k := resolve(n.Content[i]); k.Kind == yaml.ScalarNode && k.Value == key {
-			return k
-		}
-	}
-	return nil
-}
-
-// path follows keys from n.
-func path(n *yaml.Node, keys ...string) *yaml.Node {
-	for _, k := range keys {
-		n = get(n, k)
-	}
-	return n
-}
-
-// scalar returns the value of a scalar node, "" for anything else.
-func scalar(n *yaml.Node) string {
-	n = resolve(n)
-	if n == nil || n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
-		return ""
-	}
-	return n.Value
-}
-
-// items returns the elements of a sequence node, aliases resolved.
-func items(n *yaml.Node) []*yaml.Node {
-	n = resolve(n)
-	if n == nil || n.Kind != yaml.SequenceNode {
-		return nil
-	}
-	out := make([]*yaml.Node, 0, len(n.Content))
-	for _, c := range n.Content {
-		out = append(out, resolve(c))
-	}
-	return out
-}
-
-// stringMap returns a mapping of scalars as a Go map; non-scalar values
-// are left out.
-func stringMap(n *yaml.Node) map[string]string {
-	n = resolve(n)
-	if n == nil || n.Kind != yaml.MappingNode {
-		return nil
-	}
-	m := make(map[string]string, len(n.Content)/2)
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if v := resolve(n.Content[i+1]); v.Kind == yaml.ScalarNode {
-			m[scalar(n.Content[i])] = v.Value
-		}
-	}
-	return m
-}
-
-// lineOf returns n's line, or fallback when n is nil.
-func lineOf(n *yaml.Node, fallback int) int {
-	if n == nil || n.Line == 0 {
-		return fallback
-	}
-	return n.Line
 }
 
 // ReadPaths reads every input in paths: "-" is stdin, a directory is
@@ -566,7 +426,7 @@ func lineOf(n *yaml.Node, fallback int) int {
 // a file is read whatever its name. It reads all of them and returns the
 // objects of those it could read and every error, joined. It is
 // [ReadAll] with stdin and no other option.
-func ReadPaths(paths []string, stdin io.Reader) ([]*Object, error) {
+func ReadPaths(paths []string, stdin io.Reader) ([]*rules.Object, error) {
 	in, err := ReadAll(paths, ReadOptions{Stdin: stdin})
 	return in.Objects, err
 }
@@ -585,7 +445,7 @@ type ReadOptions struct {
 
 // Inputs is what [ReadAll] read.
 type Inputs struct {
-	Objects []*Object
+	Objects []*rules.Object
 	Files   int   // files read, standard input included
 	Bytes   int64 // bytes read
 	// Notes say what a directory walk passed over: hidden files and
@@ -612,7 +472,7 @@ func ReadAll(paths []string, opts ReadOptions) (*Inputs, error) {
 			return in, fmt.Errorf("%w %q: want a glob such as *.json, charts/*/values.yaml or templates", ErrPattern, pat)
 		}
 	}
-	add := func(got []*Object, notes []string, err error) {
+	add := func(got []*rules.Object, notes []string, err error) {
 		in.Notes = append(in.Notes, notes...)
 		if err != nil {
 			errs = append(errs, err)

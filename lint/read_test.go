@@ -17,6 +17,7 @@ import (
 
 	"github.com/typharender/typharender/lint"
 	"github.com/typharender/typharender/render"
+	"github.com/typharender/typharender/rules"
 )
 
 type objPos struct {
@@ -24,7 +25,7 @@ type objPos struct {
 	Line       int
 }
 
-func positions(objs []*lint.Object) []objPos {
+func positions(objs []*rules.Object) []objPos {
 	out := []objPos{}
 	for _, o := range objs {
 		out = append(out, objPos{Kind: o.Kind, Name: o.Name, Line: o.Line})
@@ -427,28 +428,4 @@ func TestMaxFiles(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "10000.yaml: is past the 10000 files read (MaxFiles)")
 	assert.Equal(t, 1, strings.Count(err.Error(), "(MaxFiles)"), "reported once")
-}
-
-func TestFromObjects(t *testing.T) {
-	t.Parallel()
-	objs, err := lint.FromObjects("typed",
-		map[string]any{"apiVersion": "v1", "kind": "Service", "metadata": map[string]any{"name": "calico-typha", "namespace": "kube-system"}},
-		map[string]any{"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": map[string]any{"name": "calico-typha"}})
-	require.NoError(t, err)
-	require.Len(t, objs, 2)
-	assert.Equal(t, "Service kube-system/calico-typha", objs[0].String())
-	assert.Equal(t, "typed", objs[1].File)
-	assert.Greater(t, objs[1].Line, objs[0].Line, "each object is its own document, one after the other")
-
-	_, err = lint.FromObjects("typed", map[string]any{"metadata": map[string]any{"name": "x"}})
-	require.ErrorIs(t, err, lint.ErrRead)
-	assert.Contains(t, err.Error(), "no apiVersion or no kind")
-
-	_, err = lint.FromObjects("typed", map[string]any{"apiVersion": "v1"}, make(chan int))
-	require.ErrorIs(t, err, lint.ErrRead)
-	assert.Contains(t, err.Error(), "typed: object 2 cannot be encoded as JSON")
-
-	objs, err = lint.FromObjects("typed")
-	require.NoError(t, err)
-	assert.Empty(t, objs)
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/typharender/typharender/lint"
+	"github.com/typharender/typharender/rules"
 )
 
 // TestRegionFactTrimmed: a region fact with surrounding white space is the
@@ -31,7 +32,7 @@ spec:
 			t.Fatal(err)
 		}
 		for _, f := range report.Findings {
-			if f.Rule == lint.RuleImageRegionMismatch {
+			if f.Rule == rules.RuleImageRegionMismatch {
 				t.Errorf("region %q: %s", region, f)
 			}
 		}

@@ -9,7 +9,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/typharender/typharender/finding"
 	"github.com/typharender/typharender/lint"
+	"github.com/typharender/typharender/rules"
 )
 
 // upstream reads a file of testdata/upstream (see its README for where
@@ -31,7 +33,7 @@ type input struct{ name, data string }
 
 func lintInputs(t *testing.T, facts lint.Facts, in ...input) *lint.Report {
 	t.Helper()
-	var objs []*lint.Object
+	var objs []*rules.Object
 	for _, i := range in {
 		got, err := lint.Parse(i.name, []byte(i.data))
 		require.NoError(t, err, i.name)
@@ -72,96 +74,96 @@ func TestIssue11(t *testing.T) {
 		skipped bool // the rule is skipped, not run
 	}{
 		// typha-relay-not-configured speaks only on a Terway cluster.
-		{name: "relay: plain Calico install", facts: k130, rule: lint.RuleTyphaRelayNotConfigured, skipped: true,
+		{name: "relay: plain Calico install", facts: k130, rule: rules.RuleTyphaRelayNotConfigured, skipped: true,
 			inputs: files(calico)},
-		{name: "relay: Calico's Typha with Terway's eni-config", facts: k130, rule: lint.RuleTyphaRelayNotConfigured, fires: true,
+		{name: "relay: Calico's Typha with Terway's eni-config", facts: k130, rule: rules.RuleTyphaRelayNotConfigured, fires: true,
 			inputs: files(calico, terwayOn)},
 		{name: "relay: Calico's Typha on a cluster said to run Terway", facts: withFacts(k130, func(f *lint.Facts) { f.Terway = true }),
-			rule: lint.RuleTyphaRelayNotConfigured, fires: true, inputs: files(calico)},
+			rule: rules.RuleTyphaRelayNotConfigured, fires: true, inputs: files(calico)},
 
 		// typha-replicas-not-below-nodes: the rollout strategy decides.
-		{name: "one per node: maxUnavailable 1 does not stall", facts: nodes(1), rule: lint.RuleReplicasNotBelowNodes,
+		{name: "one per node: maxUnavailable 1 does not stall", facts: nodes(1), rule: rules.RuleReplicasNotBelowNodes,
 			inputs: files(calico)},
-		{name: "one per node: maxUnavailable 0 stalls", facts: nodes(1), rule: lint.RuleReplicasNotBelowNodes, fires: true,
+		{name: "one per node: maxUnavailable 0 stalls", facts: nodes(1), rule: rules.RuleReplicasNotBelowNodes, fires: true,
 			message: "maxUnavailable 0", inputs: []func(*testing.T) input{
 				func(t *testing.T) input {
 					return upstream(t, calico, "      maxUnavailable: 1\n    type: RollingUpdate", "      maxUnavailable: 0\n    type: RollingUpdate")
 				}}},
-		{name: "one per node: the default 25% of 1 rounds down to 0", facts: nodes(1), rule: lint.RuleReplicasNotBelowNodes, fires: true,
+		{name: "one per node: the default 25% of 1 rounds down to 0", facts: nodes(1), rule: rules.RuleReplicasNotBelowNodes, fires: true,
 			message: "the default 25% of 1, rounded down", inputs: files(chart)},
-		{name: "one per node: 25% of 4 is 1", facts: nodes(4), rule: lint.RuleReplicasNotBelowNodes,
+		{name: "one per node: 25% of 4 is 1", facts: nodes(4), rule: rules.RuleReplicasNotBelowNodes,
 			inputs: []func(*testing.T) input{func(t *testing.T) input { return upstream(t, chart, "replicas: 1", "replicas: 4") }}},
-		{name: "one per node: Recreate stops the old pods first", facts: nodes(1), rule: lint.RuleReplicasNotBelowNodes,
+		{name: "one per node: Recreate stops the old pods first", facts: nodes(1), rule: rules.RuleReplicasNotBelowNodes,
 			inputs: []func(*testing.T) input{func(t *testing.T) input {
 				return upstream(t, chart, "  revisionHistoryLimit: 2\n", "  revisionHistoryLimit: 2\n  strategy:\n    type: Recreate\n")
 			}}},
-		{name: "more replicas than nodes stay Pending whatever the strategy", facts: nodes(1), rule: lint.RuleReplicasNotBelowNodes, fires: true,
+		{name: "more replicas than nodes stay Pending whatever the strategy", facts: nodes(1), rule: rules.RuleReplicasNotBelowNodes, fires: true,
 			message: "Pending for good", inputs: []func(*testing.T) input{func(t *testing.T) input {
 				return upstream(t, calico, "  replicas: 1\n  revisionHistoryLimit", "  replicas: 3\n  revisionHistoryLimit")
 			}}},
-		{name: "no hostNetwork: any number fit on a node", facts: nodes(1), rule: lint.RuleReplicasNotBelowNodes,
+		{name: "no hostNetwork: any number fit on a node", facts: nodes(1), rule: rules.RuleReplicasNotBelowNodes,
 			inputs: []func(*testing.T) input{func(t *testing.T) input { return upstream(t, chart, "      hostNetwork: true\n", "") }}},
-		{name: "a hostPort binds the node like hostNetwork", facts: nodes(1), rule: lint.RuleReplicasNotBelowNodes, fires: true,
+		{name: "a hostPort binds the node like hostNetwork", facts: nodes(1), rule: rules.RuleReplicasNotBelowNodes, fires: true,
 			inputs: []func(*testing.T) input{func(t *testing.T) input {
 				return upstream(t, chart, "      hostNetwork: true\n", "", "        - containerPort: 5473\n", "        - containerPort: 5473\n          hostPort: 5473\n")
 			}}},
 
 		// A cluster-proportional-autoscaler owns the replica count.
-		{name: "autoscaled Typha with no replicas", facts: nodes(1000), rule: lint.RuleReplicasBelowRecommended,
+		{name: "autoscaled Typha with no replicas", facts: nodes(1000), rule: rules.RuleReplicasBelowRecommended,
 			inputs: files(addonDep, addonSvc, addonCPA)},
-		{name: "Typha with no replicas and no autoscaler", facts: nodes(1000), rule: lint.RuleReplicasBelowRecommended, fires: true,
+		{name: "Typha with no replicas and no autoscaler", facts: nodes(1000), rule: rules.RuleReplicasBelowRecommended, fires: true,
 			message: "defaults to 1", inputs: files(addonDep, addonSvc)},
-		{name: "autoscaler: --target as two arguments, upper case", facts: nodes(1000), rule: lint.RuleReplicasBelowRecommended,
+		{name: "autoscaler: --target as two arguments, upper case", facts: nodes(1000), rule: rules.RuleReplicasBelowRecommended,
 			inputs: []func(*testing.T) input{file(addonDep), file(addonSvc), cpa("- --target=deployment/calico-typha", "- --target\n          - Deployment/calico-typha")}},
-		{name: "autoscaler: --target deployments.apps", facts: nodes(1000), rule: lint.RuleReplicasBelowRecommended,
+		{name: "autoscaler: --target deployments.apps", facts: nodes(1000), rule: rules.RuleReplicasBelowRecommended,
 			inputs: []func(*testing.T) input{file(addonDep), file(addonSvc), cpa("deployment/calico-typha", "deployments.apps/calico-typha")}},
-		{name: "autoscaler: in args, its own namespace", facts: nodes(1000), rule: lint.RuleReplicasBelowRecommended,
+		{name: "autoscaler: in args, its own namespace", facts: nodes(1000), rule: rules.RuleReplicasBelowRecommended,
 			inputs: []func(*testing.T) input{file(addonDep), file(addonSvc), cpa("        command:\n          - /cluster-proportional-autoscaler\n          - --namespace=kube-system\n", "        args:\n")}},
-		{name: "autoscaler: another namespace", facts: nodes(1000), rule: lint.RuleReplicasBelowRecommended, fires: true,
+		{name: "autoscaler: another namespace", facts: nodes(1000), rule: rules.RuleReplicasBelowRecommended, fires: true,
 			inputs: []func(*testing.T) input{file(addonDep), file(addonSvc), cpa("--namespace=kube-system", "--namespace=monitoring")}},
-		{name: "autoscaler: another target", facts: nodes(1000), rule: lint.RuleReplicasBelowRecommended, fires: true,
+		{name: "autoscaler: another target", facts: nodes(1000), rule: rules.RuleReplicasBelowRecommended, fires: true,
 			inputs: []func(*testing.T) input{file(addonDep), file(addonSvc), cpa("deployment/calico-typha", "deployment/coredns")}},
-		{name: "autoscaler: a ReplicaSet target", facts: nodes(1000), rule: lint.RuleReplicasBelowRecommended, fires: true,
+		{name: "autoscaler: a ReplicaSet target", facts: nodes(1000), rule: rules.RuleReplicasBelowRecommended, fires: true,
 			inputs: []func(*testing.T) input{file(addonDep), file(addonSvc), cpa("deployment/calico-typha", "replicaset/calico-typha")}},
 
 		// A named targetPort no container port carries.
-		{name: "targetPort names the container port", facts: k130, rule: lint.RuleServiceTargetPortName, inputs: files(addonDep, addonSvc)},
-		{name: "targetPort names no container port", facts: k130, rule: lint.RuleServiceTargetPortName, fires: true,
+		{name: "targetPort names the container port", facts: k130, rule: rules.RuleServiceTargetPortName, inputs: files(addonDep, addonSvc)},
+		{name: "targetPort names no container port", facts: k130, rule: rules.RuleServiceTargetPortName, fires: true,
 			inputs: []func(*testing.T) input{file(addonDep), func(t *testing.T) input {
 				return upstream(t, addonSvc, "targetPort: calico-typha", "targetPort: typha")
 			}}},
 
 		// A containerPort other than the one Typha listens on.
-		{name: "containerPort 5473", facts: k130, rule: lint.RuleTyphaContainerPort, inputs: files(calico)},
-		{name: "containerPort 5474", facts: k130, rule: lint.RuleTyphaContainerPort, fires: true,
+		{name: "containerPort 5473", facts: k130, rule: rules.RuleTyphaContainerPort, inputs: files(calico)},
+		{name: "containerPort 5474", facts: k130, rule: rules.RuleTyphaContainerPort, fires: true,
 			inputs: []func(*testing.T) input{func(t *testing.T) input { return upstream(t, calico, "- containerPort: 5473", "- containerPort: 5474") }}},
 
 		// A PodDisruptionBudget that selects no Typha pod.
-		{name: "PDB selects Typha", facts: k130, rule: lint.RulePDBSelector, inputs: files(calico)},
-		{name: "PDB selects another label", facts: k130, rule: lint.RulePDBSelector, fires: true,
+		{name: "PDB selects Typha", facts: k130, rule: rules.RulePDBSelector, inputs: files(calico)},
+		{name: "PDB selects another label", facts: k130, rule: rules.RulePDBSelector, fires: true,
 			inputs: []func(*testing.T) input{func(t *testing.T) input {
 				return upstream(t, calico, "  maxUnavailable: 1\n  selector:\n    matchLabels:\n      k8s-app: calico-typha", "  maxUnavailable: 1\n  selector:\n    matchLabels:\n      app: calico-typha")
 			}}},
 
 		// Two kube-system/eni-config objects.
-		{name: "one eni-config twice", facts: k130, rule: lint.RuleENIConfigConflict,
+		{name: "one eni-config twice", facts: k130, rule: rules.RuleENIConfigConflict,
 			inputs: []func(*testing.T) input{file(terwayNo), func(t *testing.T) input { i := upstream(t, terwayNo); i.name = "live/eni-config.yaml"; return i }}},
-		{name: "two different eni-configs", facts: k130, rule: lint.RuleENIConfigConflict, fires: true,
+		{name: "two different eni-configs", facts: k130, rule: rules.RuleENIConfigConflict, fires: true,
 			message: `data.disable_network_policy is "false" here and "true" there`, inputs: files(terwayNo, terwayOn)},
 
 		// Unquoted YAML 1.1 booleans: kubectl sends a boolean, the API server rejects it.
-		{name: `disable_network_policy: "false"`, facts: k130, rule: lint.RuleENIPolicyValue, inputs: files(terwayOn)},
-		{name: "disable_network_policy: no", facts: k130, rule: lint.RuleENIPolicyValue, fires: true,
+		{name: `disable_network_policy: "false"`, facts: k130, rule: rules.RuleENIPolicyValue, inputs: files(terwayOn)},
+		{name: "disable_network_policy: no", facts: k130, rule: rules.RuleENIPolicyValue, fires: true,
 			message: "the API server rejects the ConfigMap", inputs: []func(*testing.T) input{eniPolicy(`no`)}},
-		{name: "disable_network_policy: off", facts: k130, rule: lint.RuleENIPolicyValue, fires: true,
+		{name: "disable_network_policy: off", facts: k130, rule: rules.RuleENIPolicyValue, fires: true,
 			message: "the API server rejects the ConfigMap", inputs: []func(*testing.T) input{eniPolicy(`off`)}},
-		{name: "disable_network_policy: On", facts: k130, rule: lint.RuleENIPolicyValue, fires: true,
+		{name: "disable_network_policy: On", facts: k130, rule: rules.RuleENIPolicyValue, fires: true,
 			message: "the API server rejects the ConfigMap", inputs: []func(*testing.T) input{eniPolicy(`On`)}},
-		{name: "disable_network_policy: YES", facts: k130, rule: lint.RuleENIPolicyValue, fires: true,
+		{name: "disable_network_policy: YES", facts: k130, rule: rules.RuleENIPolicyValue, fires: true,
 			message: "the API server rejects the ConfigMap", inputs: []func(*testing.T) input{eniPolicy(`YES`)}},
-		{name: "disable_network_policy: false", facts: k130, rule: lint.RuleENIPolicyValue, fires: true,
+		{name: "disable_network_policy: false", facts: k130, rule: rules.RuleENIPolicyValue, fires: true,
 			message: "the API server rejects the ConfigMap", inputs: []func(*testing.T) input{eniPolicy(`false`)}},
-		{name: `disable_network_policy: "no" is a string Terway reads as true`, facts: k130, rule: lint.RuleENIPolicyValue, fires: true,
+		{name: `disable_network_policy: "no" is a string Terway reads as true`, facts: k130, rule: rules.RuleENIPolicyValue, fires: true,
 			message: "which Terway reads as true", inputs: []func(*testing.T) input{eniPolicy(`"no"`)}},
 	}
 	for _, tc := range tests {
@@ -172,7 +174,7 @@ func TestIssue11(t *testing.T) {
 				in = append(in, f(t))
 			}
 			r := lintInputs(t, tc.facts, in...)
-			var hits []lint.Finding
+			var hits []finding.Finding
 			for _, f := range r.Findings {
 				if f.Rule == tc.rule {
 					hits = append(hits, f)
@@ -245,7 +247,7 @@ func TestUpstreamCorpus(t *testing.T) {
 			r, err := lint.Lint(objs, tc.facts)
 			require.NoError(t, err)
 			for _, f := range r.Findings {
-				assert.Less(t, f.Severity, lint.Warning, "%s", f)
+				assert.Less(t, f.Severity, finding.Warning, "%s", f)
 			}
 		})
 	}

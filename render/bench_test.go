@@ -9,7 +9,7 @@ import (
 	"github.com/typharender/typharender/render"
 )
 
-// benchOptions is the README's cluster: 1,000 nodes in cn-hangzhou on an
+// benchOptions is the cluster of the README's Go example: 1,000 nodes in cn-hangzhou on an
 // ACK 1.30 release.
 var benchOptions = render.Options{Region: "cn-hangzhou", Nodes: 1000, KubeVersion: "v1.30.7-aliyun.1"}
 

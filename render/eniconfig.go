@@ -7,6 +7,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/typharender/typharender/finding"
 	"github.com/typharender/typharender/terway"
 )
 
@@ -56,12 +57,23 @@ type Change struct {
 	After   string // its value after
 }
 
+// String says what the change does: `key: "before" -> "after"`, or
+// `key: (absent) -> "after"` for a key the edit adds.
+func (c Change) String() string {
+	if c.Existed {
+		return fmt.Sprintf("%s: %q -> %q", c.Key, c.Before, c.After)
+	}
+	return fmt.Sprintf("%s: (absent) -> %q", c.Key, c.After)
+}
+
 // ENIConfigEdit is the result of [EditENIConfig].
 type ENIConfigEdit struct {
 	Mode      Mode
 	ConfigMap *corev1.ConfigMap // an edited deep copy; the input is untouched
 	Changes   []Change          // the keys whose value changes, in the order set; empty when already applied
-	Warnings  []string          // consequences a person should know
+	// Findings are the consequences a person should know, each a warning
+	// without a rule about the key it follows from.
+	Findings []finding.Finding
 }
 
 // EditENIConfig returns a copy of cm with the guide's edit for mode. Only
@@ -98,14 +110,14 @@ func EditENIConfig(cm *corev1.ConfigMap, mode Mode) (*ENIConfigEdit, error) {
 		if old, ok := cm.Data[terway.KeyDisableNetworkPolicy]; ok {
 			e.set(terway.KeyDisableNetworkPolicy, "false")
 			if !terway.NetworkPolicyEnabled(old) {
-				e.Warnings = append(e.Warnings, fmt.Sprintf("%s was %q, which Terway reads as disabled: NetworkPolicy enforcement turns on after Terway restarts", terway.KeyDisableNetworkPolicy, old))
+				e.warn(terway.KeyDisableNetworkPolicy, fmt.Sprintf("%s was %q, which Terway reads as disabled: NetworkPolicy enforcement turns on after Terway restarts", terway.KeyDisableNetworkPolicy, old))
 			}
 		}
 	case ModeDisablePolicy:
 		e.set(terway.KeyDisableNetworkPolicy, "true")
-		e.Warnings = append(e.Warnings, "after Terway restarts, NetworkPolicy no longer controls traffic between pods")
+		e.warn(terway.KeyDisableNetworkPolicy, "after Terway restarts, NetworkPolicy no longer controls traffic between pods")
 		if relay := cm.Data[terway.KeyFelixRelayService]; relay != "" {
-			e.Warnings = append(e.Warnings, fmt.Sprintf("%s stays %q but is unused while NetworkPolicy is disabled; the Typha objects can be deleted", terway.KeyFelixRelayService, relay))
+			e.warn(terway.KeyFelixRelayService, fmt.Sprintf("%s stays %q but is unused while NetworkPolicy is disabled; the Typha objects can be deleted", terway.KeyFelixRelayService, relay))
 		}
 	}
 	if err := checkConfigMapSize(e.ConfigMap, "would hold, after the edit,"); err != nil {
@@ -134,6 +146,12 @@ func checkConfigMapSize(cm *corev1.ConfigMap, verb string) error {
 	return nil
 }
 
+// warn records a consequence of the edit of key.
+func (e *ENIConfigEdit) warn(key, msg string) {
+	e.Findings = append(e.Findings, finding.Finding{Severity: finding.Warning, Message: msg, Field: "data." + key,
+		Object: finding.Ref{APIVersion: "v1", Kind: "ConfigMap", Namespace: terway.ENIConfigNamespace, Name: terway.ENIConfigName}})
+}
+
 func (e *ENIConfigEdit) set(key, value string) {
 	old, existed := e.ConfigMap.Data[key]
 	if existed && old == value {
@@ -159,6 +177,20 @@ func (e *ENIConfigEdit) CheckFelix() error {
 		return nil
 	}
 	return fmt.Errorf("%w: eni-config's %s %s: Typha relays only for Felix and would serve no one", ErrNoFelix, r.Decided(), r.Reason)
+}
+
+// Notes say what the edit changes, a line each ("eni-config:
+// felix_relay_service: (absent) -> \"calico-typha\""), or that nothing needs
+// to change.
+func (e *ENIConfigEdit) Notes() []string {
+	if len(e.Changes) == 0 {
+		return []string{fmt.Sprintf("eni-config already has the %s settings: nothing to change", e.Mode)}
+	}
+	var out []string
+	for _, c := range e.Changes {
+		out = append(out, "eni-config: "+c.String())
+	}
+	return out
 }
 
 // MergePatch returns the JSON merge patch that makes the same change on

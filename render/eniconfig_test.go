@@ -53,7 +53,7 @@ func TestEditENIConfig(t *testing.T) {
 			assert.Equal(t, orig, in, "the input is not mutated")
 			assert.Equal(t, tc.changes, edit.Changes)
 			for _, w := range tc.warnings {
-				assert.True(t, anyContains(edit.Warnings, w), "want a warning with %q, got %q", w, edit.Warnings)
+				assert.True(t, anyContains(messages(edit.Findings), w), "want a warning with %q, got %q", w, messages(edit.Findings))
 			}
 
 			// Every key the mode does not name is byte for byte as it was.
@@ -160,7 +160,7 @@ func TestEditENIConfigWarnsOnlyWhenPolicyTurnsOn(t *testing.T) {
 		edit, err := render.EditENIConfig(cm, render.ModeTypha)
 		require.NoError(t, err)
 		assert.Equal(t, "false", edit.ConfigMap.Data["disable_network_policy"])
-		assert.Equal(t, warns, anyContains(edit.Warnings, "NetworkPolicy enforcement turns on"), "%q", old)
+		assert.Equal(t, warns, anyContains(messages(edit.Findings), "NetworkPolicy enforcement turns on"), "%q", old)
 	}
 }
 

@@ -85,3 +85,45 @@ func ExampleEditENIConfig() {
 	// felix_relay_service: "" -> "calico-typha"
 	// {"data":{"felix_relay_service":"calico-typha"}}
 }
+
+// What render finds in its own output: its own warnings first (no rule),
+// then what lint's rules say, each about an object and a field.
+func ExampleResult_findings() {
+	res, err := render.Render(render.Options{
+		Region: "cn-hangzhou", Nodes: 50, KubeVersion: "v1.35.2-aliyun.1", Tag: "latest",
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, f := range res.Findings {
+		fmt.Printf("%s [%s] %s %s\n", f.Severity, f.Rule, f.Object, f.Field)
+	}
+	// Output:
+	// warning [] Deployment kube-system/calico-typha spec.replicas
+	// warning [typha-image-tag-not-release] Deployment kube-system/calico-typha spec.template.spec.containers[0].image
+}
+
+// The eni-config as kubectl printed it, checked beside the rendering.
+func ExampleReadENIConfig() {
+	cm, err := render.ReadENIConfig("eni-config.yaml", []byte(`apiVersion: v1
+kind: ConfigMap
+metadata: {name: eni-config, namespace: kube-system}
+data:
+  felix_relay_service: calico-typa
+`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	res, err := render.Render(render.Options{Region: "cn-hangzhou", Nodes: 1000, KubeVersion: "v1.35.2-aliyun.1", ENIConfig: cm})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, f := range res.Findings {
+		fmt.Println(f.Rule, f.Object, f.Field)
+	}
+	// Output:
+	// eni-relay-service-missing ConfigMap kube-system/eni-config data.felix_relay_service
+}

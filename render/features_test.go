@@ -34,6 +34,21 @@ var featureCases = []struct {
 	{"all", render.Options{Metrics: true, ZoneSpread: true, Autoscaler: true, Labels: map[string]string{"team": "net"}}},
 }
 
+// checkGoldenObjects checks objs, as EncodeYAML writes them, against the
+// golden file at path, and that the file is idempotent, as every golden:
+// decoded and encoded again, the same bytes.
+func checkGoldenObjects(t *testing.T, path string, objs ...render.Object) {
+	t.Helper()
+	var buf bytes.Buffer
+	require.NoError(t, render.EncodeYAML(&buf, objs...))
+	golden.Check(t, path, buf.Bytes())
+	back, err := render.Decode(buf.Bytes())
+	require.NoError(t, err)
+	var again bytes.Buffer
+	require.NoError(t, render.EncodeYAML(&again, back...))
+	assert.Equal(t, buf.String(), again.String())
+}
+
 func withCluster(o render.Options) render.Options {
 	o.Region, o.Nodes, o.KubeVersion = "cn-hangzhou", 1000, "v1.30.7-aliyun.1"
 	return o
@@ -45,16 +60,7 @@ func TestGoldenFeatures(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			res := mustRender(t, withCluster(tc.o))
-			var buf bytes.Buffer
-			require.NoError(t, render.EncodeYAML(&buf, res.Objects()...))
-			path := filepath.Join("..", "testdata", "features", tc.name, "1.30-1000.yaml")
-			golden.Check(t, path, buf.Bytes())
-			// Idempotent, as every golden: decode and encode again.
-			objs, err := render.Decode(buf.Bytes())
-			require.NoError(t, err)
-			var again bytes.Buffer
-			require.NoError(t, render.EncodeYAML(&again, objs...))
-			assert.Equal(t, buf.String(), again.String())
+			checkGoldenObjects(t, filepath.Join("..", "testdata", "features", tc.name, "1.30-1000.yaml"), res.Objects()...)
 		})
 	}
 }
@@ -160,7 +166,7 @@ func TestAutoscalerOptions(t *testing.T) {
 
 	off := mustRender(t, withCluster(render.Options{AutoscalerTag: "1.8.9"}))
 	assert.Nil(t, off.Autoscaler)
-	assert.True(t, slices.ContainsFunc(off.Warnings, func(w string) bool { return strings.Contains(w, `AutoscalerTag "1.8.9" is not used`) }), "warnings %q", off.Warnings)
+	assert.True(t, slices.ContainsFunc(messages(off.Findings), func(w string) bool { return strings.Contains(w, `AutoscalerTag "1.8.9" is not used`) }), "warnings %q", messages(off.Findings))
 }
 
 func flatten(err error) []error {

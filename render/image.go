@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/typharender/typharender/finding"
+
 	"github.com/typharender/typharender/internal/imageref"
 	"github.com/typharender/typharender/terway"
 )
@@ -120,9 +122,9 @@ func (r *resolved) resolveImage() []error {
 		case lifted[vf.claim]:
 			r.vouched = append(r.vouched, vf.claim)
 		case !isRelease:
-			r.warnings = append(r.warnings, fmt.Sprintf("a claim lifts nothing: the Typha tag %q is not a release the version table can check, so vouching that %s is not recorded", r.Tag, vf.claim.Says()))
+			r.warn(finding.Ref{}, "", fmt.Sprintf("a claim lifts nothing: the Typha tag %q is not a release the version table can check, so vouching that %s is not recorded", r.Tag, vf.claim.Says()))
 		default:
-			r.warnings = append(r.warnings, fmt.Sprintf("a claim lifts nothing: Typha %s on Kubernetes %s needs no vouching that %s, so it is not recorded", r.Tag, kube, vf.claim.Says()))
+			r.warn(finding.Ref{}, "", fmt.Sprintf("a claim lifts nothing: Typha %s on Kubernetes %s needs no vouching that %s, so it is not recorded", r.Tag, kube, vf.claim.Says()))
 		}
 	}
 	return errs

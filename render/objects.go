@@ -14,21 +14,21 @@ import (
 	"github.com/typharender/typharender/versioning"
 )
 
-// Names and ports from the guide's calico-typha.yaml.
+// Names from the guide's calico-typha.yaml. The names, ports and paths
+// of the Typha pod are facts of package terway (terway.TyphaName,
+// terway.TyphaPort, terway.TyphaHealthPort...); these name them for
+// render's callers.
 const (
 	// Name is the name of the Service, Deployment and PodDisruptionBudget,
-	// and the value Terway's felix_relay_service must hold.
-	Name = "calico-typha"
-	// Namespace is where Felix looks the Typha Service up.
-	Namespace = "kube-system"
-	// AppLabel selects the Typha pods; its value is Name.
-	AppLabel = "k8s-app"
-	// PortName is the Service port name Felix's Typha discovery looks for.
-	PortName = "calico-typha"
-	// Port is Typha's host port.
-	Port = 5473
-	// HealthPort serves /liveness and /readiness on localhost.
-	HealthPort = 9098
+	// and the value Terway's felix_relay_service must hold:
+	// terway.TyphaName.
+	Name = terway.TyphaName
+	// Namespace is where Felix looks the Typha Service up:
+	// terway.TyphaNamespace.
+	Namespace = terway.TyphaNamespace
+	// AppLabel selects the Typha pods; its value is Name:
+	// terway.TyphaAppLabel.
+	AppLabel = terway.TyphaAppLabel
 	// ServiceAccount is Terway's, which the guide reuses for Typha.
 	ServiceAccount = "terway"
 	// CRDName is the BGPPeer CustomResourceDefinition Felix expects.
@@ -54,7 +54,7 @@ func (r *resolved) meta() metav1.ObjectMeta {
 	}
 }
 
-func selector() map[string]string { return map[string]string{AppLabel: Name} }
+func selector() map[string]string { return terway.TyphaPodLabels() }
 
 // with returns a new map holding key: value (unless key is empty) and then
 // extra, which wins; nil when that is nothing. Every object gets maps of
@@ -83,10 +83,10 @@ func (r *resolved) service() *corev1.Service {
 		ObjectMeta: r.meta(),
 		Spec: corev1.ServiceSpec{
 			Ports: []corev1.ServicePort{{
-				Name:       PortName,
-				Port:       Port,
+				Name:       terway.TyphaName,
+				Port:       terway.TyphaPort,
 				Protocol:   corev1.ProtocolTCP,
-				TargetPort: intstr.FromString(PortName),
+				TargetPort: intstr.FromString(terway.TyphaName),
 			}},
 			Selector: selector(),
 		},
@@ -153,7 +153,7 @@ func (r *resolved) container() corev1.Container {
 		return &corev1.Probe{
 			ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{
 				Path: path,
-				Port: intstr.FromInt32(HealthPort),
+				Port: intstr.FromInt32(terway.TyphaHealthPort),
 				Host: "localhost",
 			}},
 			PeriodSeconds:       period,
@@ -163,7 +163,7 @@ func (r *resolved) container() corev1.Container {
 	return corev1.Container{
 		Name:  Name,
 		Image: r.image,
-		Ports: []corev1.ContainerPort{{ContainerPort: Port, Name: PortName, Protocol: corev1.ProtocolTCP}},
+		Ports: []corev1.ContainerPort{{ContainerPort: terway.TyphaPort, Name: terway.TyphaName, Protocol: corev1.ProtocolTCP}},
 		Env: []corev1.EnvVar{
 			{Name: "TYPHA_LOGSEVERITYSCREEN", Value: r.LogSeverity},
 			{Name: "TYPHA_LOGFILEPATH", Value: "none"},
@@ -173,8 +173,8 @@ func (r *resolved) container() corev1.Container {
 			{Name: "TYPHA_HEALTHENABLED", Value: "true"},
 		},
 		Resources:      *r.Resources.DeepCopy(),
-		LivenessProbe:  probe("/liveness", 30, 30),
-		ReadinessProbe: probe("/readiness", 10, 0),
+		LivenessProbe:  probe(terway.TyphaLivenessPath, 30, 30),
+		ReadinessProbe: probe(terway.TyphaReadinessPath, 10, 0),
 	}
 }
 

@@ -12,6 +12,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
 
+	"github.com/typharender/typharender/finding"
+
 	"github.com/typharender/typharender/internal/imageref"
 	"github.com/typharender/typharender/sizing"
 	"github.com/typharender/typharender/terway"
@@ -25,8 +27,9 @@ const DefaultLogSeverity = "info"
 // (terway.Claim, comma-separated, in the order of terway.Claims) a person
 // vouched for with Options.Vouch to lift a refusal: lint reads it, so that
 // it does not report a problem the rendering was vouched past. It is
-// reserved: Options.Annotations may not set it.
-const VouchAnnotation = "typharender.github.io/vouch"
+// reserved: Options.Annotations may not set it. It is
+// terway.VouchAnnotation.
+const VouchAnnotation = terway.VouchAnnotation
 
 // Options describe one cluster and the overrides a Helm chart user expects.
 // The zero value of every optional field means the guide's default.
@@ -67,13 +70,22 @@ type Options struct {
 	Resources   corev1.ResourceRequirements // default none, as in the guide
 	LogSeverity string                      // default "info"; debug, info, warning, error or fatal
 
-	Metrics    bool // default false; true serves Typha's Prometheus metrics on port 9093 of each node it runs on (all interfaces) with scrape annotations
+	Metrics    bool // default false; true serves Typha's Prometheus metrics on terway.TyphaMetricsPort of each node it runs on (all interfaces) with scrape annotations
+	Alerts     bool // default false; true renders a PrometheusRule (monitoring.coreos.com/v1) with Typha's alerts; needs Metrics
 	ZoneSpread bool // default false; true spreads the replicas over zones (topology.kubernetes.io/zone), Kubernetes 1.19 or later
 
 	Autoscaler           bool   // default false; true renders cluster-proportional-autoscaler to set the replicas, and the Deployment leaves spec.replicas out
 	AutoscalerRegistry   string // default the Typha image's registry (Registry, or its default)
 	AutoscalerRepository string // default "acs/cluster-proportional-autoscaler"
 	AutoscalerTag        string // default "1.8.4"
+
+	// ENIConfig is the cluster's eni-config ConfigMap, as fetched
+	// (kubectl -n kube-system get cm eni-config -o yaml, or a typed
+	// client's Get); default none. The objects do not depend on it: the
+	// rendering is checked against it (is Felix the policy engine? does
+	// felix_relay_service name this Service?), and Result.Findings say
+	// what is wrong. It is not changed.
+	ENIConfig *corev1.ConfigMap
 }
 
 // Vouch is what a person vouches for to lift render's refusal of a Typha
@@ -90,15 +102,15 @@ type Vouch struct {
 	FelixModernPolicyKeys bool // default false; true: every Felix sends modern policy keys (terway.ClaimFelixModernPolicyKeys), lifting the refusal of Typha v3.32 and later
 }
 
-// vouchFields maps each claim to its Vouch field, in terway.Claims order.
+// vouchFields maps each claim to its Vouch field, in terway.Claims order;
+// the field is named Vouch.<terway.Claim.Name>.
 var vouchFields = [...]struct {
 	claim terway.Claim
-	field string // as an OptionError names it
 	get   func(Vouch) bool
 }{
-	{terway.ClaimEndpointSliceV1, "Vouch.EndpointSliceV1", func(v Vouch) bool { return v.EndpointSliceV1 }},
-	{terway.ClaimTierCRD, "Vouch.TierCRD", func(v Vouch) bool { return v.TierCRD }},
-	{terway.ClaimFelixModernPolicyKeys, "Vouch.FelixModernPolicyKeys", func(v Vouch) bool { return v.FelixModernPolicyKeys }},
+	{terway.ClaimEndpointSliceV1, func(v Vouch) bool { return v.EndpointSliceV1 }},
+	{terway.ClaimTierCRD, func(v Vouch) bool { return v.TierCRD }},
+	{terway.ClaimFelixModernPolicyKeys, func(v Vouch) bool { return v.FelixModernPolicyKeys }},
 }
 
 // VouchField returns the Options field that vouches for claim c, such as
@@ -106,7 +118,7 @@ var vouchFields = [...]struct {
 func VouchField(c terway.Claim) string {
 	for _, f := range vouchFields {
 		if f.claim == c {
-			return f.field
+			return "Vouch." + c.Name()
 		}
 	}
 	return ""
@@ -182,9 +194,9 @@ type resolved struct {
 	version  versioning.Version
 	advice   sizing.Advice
 	image    string
-	warnings []string
-	vouched  []terway.Claim // the claims that lifted a refusal, in terway.Claims order
-	regional string         // the Alibaba Cloud registry RegistryStyle names in Region
+	warnings []finding.Finding // render's own, in the order found
+	vouched  []terway.Claim    // the claims that lifted a refusal, in terway.Claims order
+	regional string            // the Alibaba Cloud registry RegistryStyle names in Region
 
 	autoscalerRegistry string // the autoscaler image's default registry: Registry as given, else regional
 
@@ -211,7 +223,7 @@ func (o Options) resolve() (resolved, error) {
 		errors.As(err, &re)
 		fail("Region", o.Region, re.Reason, err)
 	} else if w != "" {
-		r.warnings = append(r.warnings, w)
+		r.warn(finding.Ref{}, "", w)
 	}
 
 	if v, err := versioning.Parse(o.KubeVersion); err != nil {
@@ -220,7 +232,9 @@ func (o Options) resolve() (resolved, error) {
 		fail("KubeVersion", o.KubeVersion, fmt.Sprintf("is older than %s: supported versions are %s and later, where %s serves the CustomResourceDefinition", versioning.MinSupported(), versioning.MinSupported(), versioning.CRDAPIVersion), err)
 	} else {
 		r.version = v
-		r.warnings = append(r.warnings, w...)
+		for _, w := range w {
+			r.warn(finding.Ref{}, "", w)
+		}
 	}
 
 	nodesErr := sizing.CheckNodes(o.Nodes)
@@ -233,7 +247,9 @@ func (o Options) resolve() (resolved, error) {
 		// Cannot fail: both inputs were checked above.
 		a, _ := sizing.AdviseReplicas(o.Nodes, o.Replicas)
 		r.advice = a
-		r.warnings = append(r.warnings, a.Warnings...)
+		for _, w := range a.Warnings {
+			r.warn(typhaRef("apps/v1", "Deployment"), "spec.replicas", w)
+		}
 	}
 
 	errs = append(errs, r.resolveImage()...)
@@ -290,6 +306,17 @@ func (o Options) resolve() (resolved, error) {
 		return resolved{}, errors.Join(errs...)
 	}
 	return r, nil
+}
+
+// warn records a warning of render's own about ref's field ("" and the
+// zero Ref: about the options as a whole).
+func (r *resolved) warn(ref finding.Ref, field, msg string) {
+	r.warnings = append(r.warnings, finding.Finding{Severity: finding.Warning, Object: ref, Field: field, Message: msg})
+}
+
+// typhaRef names a Typha object of kind.
+func typhaRef(apiVersion, kind string) finding.Ref {
+	return finding.Ref{APIVersion: apiVersion, Kind: kind, Namespace: Namespace, Name: Name}
 }
 
 // isLogSeverity reports whether s names a Typha log severity, in any case

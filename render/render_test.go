@@ -18,6 +18,7 @@ import (
 	policyv1beta1 "k8s.io/api/policy/v1beta1"
 	"k8s.io/apimachinery/pkg/api/resource"
 
+	"github.com/typharender/typharender/finding"
 	"github.com/typharender/typharender/internal/errs"
 	"github.com/typharender/typharender/render"
 	"github.com/typharender/typharender/sizing"
@@ -82,7 +83,7 @@ func TestMatchesGuide(t *testing.T) {
 			for i := range want {
 				assert.Equal(t, want[i], got[i], "object %d differs from the guide", i)
 			}
-			assert.Empty(t, res.Warnings)
+			assert.Empty(t, messages(res.Findings))
 		})
 	}
 }
@@ -120,9 +121,9 @@ func TestRenderDecisions(t *testing.T) {
 			default:
 				assert.IsType(t, &policyv1beta1.PodDisruptionBudget{}, res.PodDisruptionBudget)
 			}
-			require.Len(t, res.Warnings, len(tc.warnings), "warnings %q", res.Warnings)
+			require.Len(t, messages(res.Findings), len(tc.warnings), "warnings %q", messages(res.Findings))
 			for i, w := range tc.warnings {
-				assert.Contains(t, res.Warnings[i], w)
+				assert.Contains(t, messages(res.Findings)[i], w)
 			}
 			for _, obj := range res.Objects() {
 				gvk := obj.GetObjectKind().GroupVersionKind()
@@ -248,7 +249,7 @@ func TestRenderTrimsRegion(t *testing.T) {
 		res, err := render.Render(render.Options{Region: region, Nodes: 600, KubeVersion: "v1.24.6 "})
 		require.NoError(t, err, "%q", region)
 		assert.Equal(t, "registry-vpc.cn-hangzhou.aliyuncs.com/acs/typha:v3.20.2", res.Image, "%q", region)
-		assert.Empty(t, res.Warnings, "%q", region)
+		assert.Empty(t, messages(res.Findings), "%q", region)
 	}
 }
 
@@ -526,14 +527,26 @@ func TestRefusedTypha(t *testing.T) {
 			}
 			assert.NotContains(t, res.Deployment.Spec.Template.Annotations, render.VouchAnnotation, "a claim does not roll the pods")
 			if tc.warning == "" {
-				assert.Empty(t, res.Warnings)
+				assert.Empty(t, messages(res.Findings))
 			} else {
-				require.Len(t, res.Warnings, 1)
-				assert.Contains(t, res.Warnings[0], tc.warning)
+				require.Len(t, messages(res.Findings), 1)
+				assert.Contains(t, messages(res.Findings)[0], tc.warning)
 			}
 		})
 	}
 	err := render.Options{Region: "cn-hangzhou", Nodes: 1000, KubeVersion: "1.35", Annotations: map[string]string{render.VouchAnnotation: "endpointslice-v1"}}.Validate()
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `Annotations[typharender.github.io/vouch] "endpointslice-v1": is reserved`)
+}
+
+// messages returns the messages of render's own warnings among fs (those
+// without a rule), in order.
+func messages(fs []finding.Finding) []string {
+	var out []string
+	for _, f := range fs {
+		if f.Rule == "" {
+			out = append(out, f.Message)
+		}
+	}
+	return out
 }

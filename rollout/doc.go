@@ -19,4 +19,10 @@
 // check Felix, and only then delete Typha). Terway is restarted only when
 // eni-config changes. [ShellQuote] quotes the arguments the commands
 // carry.
+//
+// A plan's [Result.Findings] are the rendering's and the eni-config
+// edit's, as render returns them: render checks the rendering against the
+// eni-config as the plan's patch leaves it, and validates the cluster once.
+// [Result.WriteText] and the JSON encoding ([Result.MarshalJSON]) print a
+// plan as typharender plan does.
 package rollout

@@ -14,8 +14,9 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/validation"
 
+	"github.com/typharender/typharender/finding"
 	"github.com/typharender/typharender/internal/english"
-	"github.com/typharender/typharender/lint"
+	"github.com/typharender/typharender/internal/errs"
 	"github.com/typharender/typharender/render"
 	"github.com/typharender/typharender/terway"
 )
@@ -41,7 +42,7 @@ const (
 // Options describe a rollout of one of the guide's approaches.
 type Options struct {
 	Mode    render.Mode    // required: render.ModeTypha or render.ModeDisablePolicy
-	Cluster render.Options // the cluster, required for ModeTypha; ModeDisablePolicy renders nothing and must leave it zero
+	Cluster render.Options // the cluster, required for ModeTypha; ModeDisablePolicy renders nothing and must leave it zero. Its ENIConfig is not read: the rendering is checked against ENIConfig as the plan's patch leaves it
 
 	ENIConfig       *corev1.ConfigMap // default none: the patch step is the guide's; the cluster's current eni-config makes it exact
 	TerwayDaemonSet string            // default "terway-eniip"; terway-eni and terway are also seen
@@ -60,6 +61,38 @@ type Options struct {
 // Options.AllowNoFelix to plan it anyway. It is render.ErrNoFelix, which
 // render.ENIConfigEdit.CheckFelix returns for the same eni-config.
 var ErrNoFelix = render.ErrNoFelix
+
+// Explain words err, an error of [Plan] or [Rollback], one line for each
+// error it joins: "NAME VALUE REASON" for a [render.OptionError] whose
+// field name names (a caller names the Options fields as it takes them: a
+// CLI by its flags, the cluster's by their values keys; "" leaves one
+// unnamed), then for ErrNoFelix " (NAME plans it anyway)", NAME being
+// name("AllowNoFelix"); the error's own text for the rest.
+func Explain(err error, name func(field string) string) []string {
+	var lines []string
+	for _, e := range errs.Flatten(err) {
+		var oe *render.OptionError
+		if !errors.As(e, &oe) || name(oe.Field) == "" {
+			lines = append(lines, e.Error())
+			continue
+		}
+		line := fmt.Sprintf("%s %s %s", name(oe.Field), oe.ValueString(), oe.Reason)
+		if errors.Is(oe, ErrNoFelix) {
+			line += " (" + name("AllowNoFelix") + " plans it anyway)"
+		}
+		lines = append(lines, line)
+	}
+	return lines
+}
+
+// ClusterError is the error of rendering Options.Cluster, among the errors
+// [Plan] returns: render's [render.OptionError], one per bad field. A
+// caller that took the cluster from values explains it as values do
+// (values.Values.Explain).
+type ClusterError struct{ Errs []error }
+
+func (e *ClusterError) Error() string   { return errors.Join(e.Errs...).Error() }
+func (e *ClusterError) Unwrap() []error { return e.Errs }
 
 // Step is one step of a rollout.
 //
@@ -80,11 +113,18 @@ type Step struct {
 
 // Result is what [Plan] returns.
 type Result struct {
-	Mode      render.Mode
-	Summary   string                // one line on what the rollout does
-	Steps     []Step                // in order, numbered from 1 when printed
-	Warnings  []string              // from the rendering and the eni-config edit
-	Findings  []lint.Finding        // what lint's rules say of the rendering and the edited eni-config: warnings and errors
+	// Mode is the plan's mode; for a rollback, the mode of the plan it
+	// undoes.
+	Mode render.Mode
+	// Rollback marks [Rollback]'s result: the plan undoes one of Mode.
+	Rollback bool
+	Summary  string // one line on what the rollout does
+	Steps    []Step // in order, numbered from 1 when printed
+	// Findings are what a person should read before running the plan:
+	// the rendering's own warnings (Rule ""), the eni-config edit's, then
+	// what lint's rules say of the rendering and the edited eni-config,
+	// warnings and errors (as render.Result.Findings has them).
+	Findings  []finding.Finding
 	Rendering *render.Result        // the Typha rendering; nil for ModeDisablePolicy
 	Edit      *render.ENIConfigEdit // the eni-config edit; nil without Options.ENIConfig
 }
@@ -95,9 +135,9 @@ type Result struct {
 // ModeDisablePolicy patch eni-config, restart Terway and verify. Invalid
 // options return an error joining a [render.OptionError] per bad field.
 func Plan(o Options) (*Result, error) {
-	var errs []error
+	var bad []error
 	fail := func(field string, value any, reason string) {
-		errs = append(errs, &render.OptionError{Field: field, Value: value, Reason: reason})
+		bad = append(bad, &render.OptionError{Field: field, Value: value, Reason: reason})
 	}
 	mode, err := render.ParseMode(string(o.Mode))
 	if err != nil {
@@ -126,28 +166,46 @@ func Plan(o Options) (*Result, error) {
 	}
 
 	p := &Result{Mode: mode}
-	if mode == render.ModeTypha {
-		res, err := render.Render(o.Cluster)
-		if err != nil {
-			errs = append(errs, err)
-		} else {
-			p.Rendering = res
-			p.Warnings = append(p.Warnings, res.Warnings...)
-		}
-	}
+	var editErr error
 	if o.ENIConfig != nil && mode != "" {
 		edit, err := render.EditENIConfig(o.ENIConfig, mode)
 		if err != nil {
-			errs = append(errs, &render.OptionError{Field: "ENIConfig", Value: types.NamespacedName{Namespace: o.ENIConfig.Namespace, Name: o.ENIConfig.Name}, Reason: "cannot be edited: " + err.Error(), Err: err})
+			editErr = &render.OptionError{Field: "ENIConfig", Value: types.NamespacedName{Namespace: o.ENIConfig.Namespace, Name: o.ENIConfig.Name}, Reason: "cannot be edited: " + err.Error(), Err: err}
 		} else {
 			p.Edit = edit
-			p.Warnings = append(p.Warnings, edit.Warnings...)
 		}
 	}
+	var ruleFindings []finding.Finding
+	if mode == render.ModeTypha {
+		cluster := o.Cluster
+		cluster.ENIConfig = nil
+		if p.Edit != nil {
+			cluster.ENIConfig = p.Edit.ConfigMap // what the cluster has after the plan
+		}
+		res, err := render.Render(cluster)
+		if err != nil {
+			bad = append(bad, &ClusterError{Errs: errs.Flatten(err)})
+		} else {
+			p.Rendering = res
+			for _, f := range res.Findings {
+				if f.Rule == "" {
+					p.Findings = append(p.Findings, f)
+				} else {
+					ruleFindings = append(ruleFindings, f)
+				}
+			}
+		}
+	}
+	if editErr != nil {
+		bad = append(bad, editErr)
+	} else if p.Edit != nil {
+		p.Findings = append(p.Findings, p.Edit.Findings...)
+	}
+	p.Findings = append(p.Findings, ruleFindings...)
 	if mode == render.ModeTypha {
 		switch strings.ToLower(o.Cluster.LogSeverity) {
 		case "warning", "error", "fatal":
-			errs = append(errs, &render.OptionError{Field: "LogSeverity", Value: o.Cluster.LogSeverity,
+			bad = append(bad, &render.OptionError{Field: "LogSeverity", Value: o.Cluster.LogSeverity,
 				Reason: fmt.Sprintf("hides the info lines the plan's in-sync gate reads (%q): roll out with info, the default, or debug, and lower it afterwards", TyphaStatusLine)})
 		}
 	}
@@ -155,27 +213,12 @@ func Plan(o Options) (*Result, error) {
 		// The engine the cluster has once the plan's own edit is applied
 		// (it turns a disabled NetworkPolicy back on).
 		if r, err := terway.ReadEngine(p.Edit.ConfigMap.Data); err == nil && r.Engine != terway.EngineFelix {
-			errs = append(errs, &render.OptionError{Field: "ENIConfig", Value: note(r.Decided()), Err: ErrNoFelix,
+			bad = append(bad, &render.OptionError{Field: "ENIConfig", Value: note(r.Decided()), Err: ErrNoFelix,
 				Reason: r.Reason + ": Typha relays only for Felix and would serve no one; plan Typha where Felix enforces NetworkPolicy"})
 		}
 	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
-	}
-	if p.Rendering != nil {
-		var eni *corev1.ConfigMap
-		if p.Edit != nil {
-			eni = p.Edit.ConfigMap // what the cluster has after the plan
-		}
-		report, err := lint.CheckRendering(o.Cluster, p.Rendering, eni)
-		if err != nil {
-			return nil, err
-		}
-		for _, f := range report.Findings {
-			if f.Severity >= lint.Warning {
-				p.Findings = append(p.Findings, f)
-			}
-		}
+	if len(bad) > 0 {
+		return nil, errors.Join(bad...)
 	}
 
 	b := planBuilder{plan: p, ds: ds, manifest: manifest, timeout: timeout, renderCmd: o.RenderCommand, clusterRegion: strings.TrimSpace(o.Cluster.Region)}
@@ -425,27 +468,27 @@ func (b *planBuilder) restartRest(exact bool) {
 
 // restrictPort is the mitigation for Typha's plaintext port: Typha here
 // has no TLS (Terway gives Felix no Typha TLS settings), runs with
-// hostNetwork and serves the whole cluster snapshot on port 5473 of every
+// hostNetwork and serves the whole cluster snapshot on terway.TyphaPort of every
 // node it runs on, so only the cluster's own nodes may reach that port.
 func (b *planBuilder) restrictPort() Step {
 	region := b.clusterRegion
 	s := Step{
-		Title:  fmt.Sprintf("Allow Typha's port %d only from the cluster's nodes", render.Port),
+		Title:  fmt.Sprintf("Allow Typha's port %d only from the cluster's nodes", terway.TyphaPort),
 		Target: TargetCloud,
 		Commands: []string{
 			fmt.Sprintf("aliyun ecs DescribeSecurityGroupAttribute --RegionId %s --SecurityGroupId SG_ID --Direction ingress", region),
-			fmt.Sprintf("aliyun ecs AuthorizeSecurityGroup --RegionId %s --SecurityGroupId SG_ID --IpProtocol tcp --PortRange %d/%d --SourceGroupId SG_ID --Policy accept --Description typha", region, render.Port, render.Port),
+			fmt.Sprintf("aliyun ecs AuthorizeSecurityGroup --RegionId %s --SecurityGroupId SG_ID --IpProtocol tcp --PortRange %d/%d --SourceGroupId SG_ID --Policy accept --Description typha", region, terway.TyphaPort, terway.TyphaPort),
 		},
 		Notes: []string{
-			fmt.Sprintf("Typha runs with hostNetwork and without TLS (Terway gives Felix no Typha TLS settings): anyone who reaches TCP %d on a node that runs Typha receives the cluster's full snapshot in plaintext, pods, IPs, labels, namespaces, service accounts and policies.", render.Port),
+			fmt.Sprintf("Typha runs with hostNetwork and without TLS (Terway gives Felix no Typha TLS settings): anyone who reaches TCP %d on a node that runs Typha receives the cluster's full snapshot in plaintext, pods, IPs, labels, namespaces, service accounts and policies.", terway.TyphaPort),
 			"SG_ID is the cluster's node security group: the ACK console's cluster Basic Information, or security_group_id in the output of aliyun cs GET /clusters/CLUSTER_ID.",
-			fmt.Sprintf("The first command lists its inbound rules: revoke (aliyun ecs RevokeSecurityGroup) any that admits TCP %d, or all ports, from 0.0.0.0/0 or from addresses beyond the cluster's nodes; the second admits the nodes themselves, which is all Felix needs.", render.Port),
+			fmt.Sprintf("The first command lists its inbound rules: revoke (aliyun ecs RevokeSecurityGroup) any that admits TCP %d, or all ports, from 0.0.0.0/0 or from addresses beyond the cluster's nodes; the second admits the nodes themselves, which is all Felix needs.", terway.TyphaPort),
 		},
 	}
 	if b.metrics() {
-		s.Title = fmt.Sprintf("Allow Typha's ports %d and %d only from the cluster's nodes", render.Port, render.MetricsPort)
-		s.Commands = append(s.Commands, fmt.Sprintf("aliyun ecs AuthorizeSecurityGroup --RegionId %s --SecurityGroupId SG_ID --IpProtocol tcp --PortRange %d/%d --SourceGroupId SG_ID --Policy accept --Description typha-metrics", region, render.MetricsPort, render.MetricsPort))
-		s.Notes = append(s.Notes, fmt.Sprintf("With metrics.enabled Typha also serves its metrics on port %d of every node it runs on, on all interfaces: the third command admits the nodes to it, as for %d; revoke any wider rule for %d as well. The rollout gate reads the metrics through the API server's pod proxy, which connects to the node from the API server's addresses: if it times out, admit those addresses to %d too.", render.MetricsPort, render.Port, render.MetricsPort, render.MetricsPort))
+		s.Title = fmt.Sprintf("Allow Typha's ports %d and %d only from the cluster's nodes", terway.TyphaPort, terway.TyphaMetricsPort)
+		s.Commands = append(s.Commands, fmt.Sprintf("aliyun ecs AuthorizeSecurityGroup --RegionId %s --SecurityGroupId SG_ID --IpProtocol tcp --PortRange %d/%d --SourceGroupId SG_ID --Policy accept --Description typha-metrics", region, terway.TyphaMetricsPort, terway.TyphaMetricsPort))
+		s.Notes = append(s.Notes, fmt.Sprintf("With metrics.enabled Typha also serves its metrics on port %d of every node it runs on, on all interfaces: the third command admits the nodes to it, as for %d; revoke any wider rule for %d as well. The rollout gate reads the metrics through the API server's pod proxy, which connects to the node from the API server's addresses: if it times out, admit those addresses to %d too.", terway.TyphaMetricsPort, terway.TyphaPort, terway.TyphaMetricsPort, terway.TyphaMetricsPort))
 	}
 	return s
 }

@@ -10,11 +10,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/typharender/typharender/finding"
 	"github.com/typharender/typharender/internal/errs"
-	"github.com/typharender/typharender/lint"
 	"github.com/typharender/typharender/render"
+	"github.com/typharender/typharender/rules"
 	"github.com/typharender/typharender/terway"
 )
 
@@ -332,8 +334,8 @@ func TestPlanRefusesWithoutFelix(t *testing.T) {
 			if err != nil {
 				t.Fatalf("AllowNoFelix: %v", err)
 			}
-			if !slices.ContainsFunc(p.Findings, func(f lint.Finding) bool { return f.Rule == lint.RuleENIEngineNotFelix }) {
-				t.Errorf("AllowNoFelix plan findings %v lack %s", p.Findings, lint.RuleENIEngineNotFelix)
+			if !slices.ContainsFunc(p.Findings, func(f finding.Finding) bool { return f.Rule == rules.RuleENIEngineNotFelix }) {
+				t.Errorf("AllowNoFelix plan findings %v lack %s", p.Findings, rules.RuleENIEngineNotFelix)
 			}
 		})
 	}
@@ -476,6 +478,8 @@ func TestPlanDisablePolicyRefusesEveryClusterField(t *testing.T) {
 				v.Set(m)
 			case reflect.Struct: // Resources: one request
 				o.Resources.Requests = corev1.ResourceList{corev1.ResourceCPU: {}}
+			case reflect.Pointer: // ENIConfig: an empty ConfigMap
+				v.Set(reflect.New(v.Type().Elem()))
 			default:
 				t.Fatalf("field %s of kind %s: teach this test to set it", f.Name, v.Kind())
 			}
@@ -548,4 +552,42 @@ func TestPlanDisablePolicyOnCilium(t *testing.T) {
 	if p.Summary != "disable NetworkPolicy: Terway stops running Felix against the API server" {
 		t.Errorf("Felix summary %q", p.Summary)
 	}
+}
+
+// TestExplain: each option error is worded by the name the caller gives
+// its field, ErrNoFelix with the name of AllowNoFelix, and an unnamed
+// field's error as it reads.
+func TestExplain(t *testing.T) {
+	t.Parallel()
+	cm := loadENIConfig(t, "terway-eniip.yaml")
+	cm.Data = map[string]string{terway.KeyCNIConf: `{"type": "terway", "network_policy_provider": "ebpf"}`}
+	_, err := Plan(Options{Mode: render.ModeTypha, Cluster: render.Options{Region: "cn-hangzhou", Nodes: 1000, KubeVersion: "v1.30.7", LogSeverity: "loud"},
+		Manifest: "a\nb", ENIConfig: cm})
+	flags := map[string]string{"Manifest": "--manifest", "ENIConfig": "--eni-config", "AllowNoFelix": "--allow-no-felix"}
+	lines := Explain(err, func(field string) string { return flags[field] })
+	require.Len(t, lines, 3, "%q", lines)
+	var logSeverity *render.OptionError
+	for _, e := range errs.Flatten(err) {
+		if errors.As(e, &logSeverity) && logSeverity.Field == "LogSeverity" {
+			require.Contains(t, lines, e.Error(), "an unnamed field's error reads as it is")
+		}
+	}
+	require.NotNil(t, logSeverity, "%v", err)
+	require.Contains(t, lines, `--manifest "a\nb" `+optionReason(t, err, "Manifest"))
+	noFelix := slices.IndexFunc(lines, func(l string) bool { return strings.HasPrefix(l, "--eni-config ") })
+	require.GreaterOrEqual(t, noFelix, 0, "%q", lines)
+	require.True(t, strings.HasSuffix(lines[noFelix], " (--allow-no-felix plans it anyway)"), lines[noFelix])
+}
+
+// optionReason is the Reason of err's OptionError about field.
+func optionReason(t *testing.T, err error, field string) string {
+	t.Helper()
+	for _, e := range errs.Flatten(err) {
+		var oe *render.OptionError
+		if errors.As(e, &oe) && oe.Field == field {
+			return oe.Reason
+		}
+	}
+	t.Fatalf("%v names no field %s", err, field)
+	return ""
 }

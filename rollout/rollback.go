@@ -77,7 +77,7 @@ func Rollback(o RollbackOptions) (*Result, error) {
 		return nil, errors.Join(errs...)
 	}
 
-	p := &Result{Mode: from}
+	p := &Result{Mode: from, Rollback: true}
 	if from == render.ModeTypha {
 		p.Summary = "roll back Typha: Felix watches the API server again, then Typha is deleted"
 	} else {

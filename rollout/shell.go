@@ -1,15 +1,8 @@
 package rollout
 
-import "strings"
-
-// shellSafe are the bytes a shell word needs no quotes for.
-const shellSafe = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./:=@%+,-"
+import "github.com/typharender/typharender/internal/shell"
 
 // ShellQuote returns s quoted for a POSIX shell: as it is when it holds no
-// special characters, otherwise in single quotes.
-func ShellQuote(s string) string {
-	if s != "" && strings.Trim(s, shellSafe) == "" {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
+// special characters, otherwise in single quotes. The plan's commands
+// quote every argument with it.
+func ShellQuote(s string) string { return shell.Quote(s) }

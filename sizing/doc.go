@@ -3,7 +3,7 @@
 //
 // The rule comes from the vendor guide: at least three replicas, one per 200
 // nodes. Typha is recommended above 100 nodes. Typha runs on the host
-// network (port 5473), so each node holds at most one Typha, and Calico's
+// network (its port is terway.TyphaPort), so each node holds at most one Typha, and Calico's
 // documentation warns that replicas must stay below the node count or a
 // rolling update stalls.
 //

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/typharender/typharender/internal/english"
+	"github.com/typharender/typharender/terway"
 )
 
 const (
@@ -20,8 +21,6 @@ const (
 	// MaxNodes is the largest node count accepted. ACK's documented
 	// cluster limits are far below it; a larger number is a typo.
 	MaxNodes = 100_000
-	// TyphaPort is the host port every Typha replica binds.
-	TyphaPort = 5473
 )
 
 // ErrNodes is wrapped by every [NodesError].
@@ -104,7 +103,7 @@ func AdviseReplicas(nodes, replicas int) (Advice, error) {
 		a.Warnings = append(a.Warnings, fmt.Sprintf("%s is below the recommended %d for %s (one per %d nodes, at least %d)", english.Count(a.Replicas, "replica"), a.Recommended, english.Count(nodes, "node"), NodesPerReplica, MinReplicas))
 	}
 	if TooManyReplicas(nodes, a.Replicas) {
-		a.Warnings = append(a.Warnings, fmt.Sprintf("%s for %s: Typha binds host port %d, so each node runs at most one replica; keep replicas below the node count or rolling updates stall", english.Count(a.Replicas, "replica"), english.Count(nodes, "node"), TyphaPort))
+		a.Warnings = append(a.Warnings, fmt.Sprintf("%s for %s: Typha binds host port %d, so each node runs at most one replica; keep replicas below the node count or rolling updates stall", english.Count(a.Replicas, "replica"), english.Count(nodes, "node"), terway.TyphaPort))
 	}
 	a.Load = loadFor(nodes, a.Replicas)
 	return a, nil

@@ -1,6 +1,7 @@
 package sizing_test
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -135,4 +136,38 @@ func containsText(list []string, sub string) bool {
 		}
 	}
 	return false
+}
+
+// TestTableRange: Table refuses each range it cannot print, naming the
+// parameter at fault, at the edges of what it accepts.
+func TestTableRange(t *testing.T) {
+	t.Parallel()
+	flag := func(p string) string { return "--" + p }
+	for _, tc := range []struct {
+		from, to, step int
+		want           string // "" when the range is accepted
+	}{
+		{sizing.MinNodes, sizing.MinNodes, 1, ""},
+		{sizing.MaxNodes, sizing.MaxNodes, 1, ""},
+		{1, sizing.MaxTableRows, 1, ""},
+		{0, 10, 1, "--from 0: want a node count from 1 to 100000"},
+		{sizing.MaxNodes + 1, sizing.MaxNodes + 1, 1, "--from 100001: want a node count from 1 to 100000"},
+		{500, 499, 1, "--to 499: want a node count from --from (500) to 100000"},
+		{1, sizing.MaxNodes + 1, 100, "--to 100001: want a node count from --from (1) to 100000"},
+		{1, 10, 0, "--step 0: want 1 or more"},
+		{1, sizing.MaxTableRows + 1, 1, "--step 1: the table from 1 to 10001 would have 10001 rows; want at most 10000 (a larger --step)"},
+	} {
+		rows, err := sizing.Table(tc.from, tc.to, tc.step)
+		var bad *sizing.TableError
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("Table(%d, %d, %d): %v", tc.from, tc.to, tc.step, err)
+		case tc.want == "" && len(rows) != (tc.to-tc.from)/tc.step+1:
+			t.Errorf("Table(%d, %d, %d): %d rows", tc.from, tc.to, tc.step, len(rows))
+		case tc.want != "" && !errors.As(err, &bad):
+			t.Errorf("Table(%d, %d, %d): error %v, want a *sizing.TableError", tc.from, tc.to, tc.step, err)
+		case tc.want != "" && bad.Explain(flag) != tc.want:
+			t.Errorf("Table(%d, %d, %d): %q, want %q", tc.from, tc.to, tc.step, bad.Explain(flag), tc.want)
+		}
+	}
 }

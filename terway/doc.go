@@ -17,4 +17,6 @@
 //	              claims that lift them, the window, the default image per
 //	              Kubernetes version
 //	nodes.go      the nodes that run Felix
+//	manifest.go   Typha's names, ports and paths, and which workload,
+//	              container and PodDisruptionBudget are Typha's
 package terway

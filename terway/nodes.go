@@ -2,8 +2,11 @@ package terway
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
+	"strings"
 
+	"github.com/typharender/typharender/internal/english"
 	corev1 "k8s.io/api/core/v1"
 )
 
@@ -74,4 +77,33 @@ func skipReason(n *corev1.Node) string {
 		return SkipExclusiveENI
 	}
 	return ""
+}
+
+// maxNamesShown is how many node names [NodeCount.Lines] lists per reason.
+const maxNamesShown = 5
+
+// Lines say what was counted, after label (where the nodes came from),
+// and then each reason nodes were left out, with up to five of their
+// names: "nodes.json: 1200 nodes, 1150 run Felix and are counted", "  left
+// out 50, a virtual node (...): vk-1, vk-2, ... and 45 more".
+func (c NodeCount) Lines(label string) []string {
+	lines := []string{fmt.Sprintf("%s: %s, %d run Felix and are counted", label, english.Count(c.Total, "node"), c.Felix)}
+	for _, reason := range []string{SkipNotLinux, SkipVirtual, SkipExclusiveENI} {
+		var names []string
+		for _, s := range c.Skipped {
+			if s.Reason == reason {
+				names = append(names, s.Name)
+			}
+		}
+		if len(names) == 0 {
+			continue
+		}
+		shown := names[:min(len(names), maxNamesShown)]
+		more := ""
+		if len(names) > len(shown) {
+			more = fmt.Sprintf(" and %d more", len(names)-len(shown))
+		}
+		lines = append(lines, fmt.Sprintf("  left out %d, %s: %s%s", len(names), reason, strings.Join(shown, ", "), more))
+	}
+	return lines
 }

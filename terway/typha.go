@@ -168,7 +168,14 @@ const (
 	ClaimEndpointSliceV1 Claim = "endpointslice-v1"
 	// ClaimTierCRD: this cluster serves Calico's Tier CRD
 	// (tiers.crd.projectcalico.org), and Typha's ServiceAccount may create
-	// Tiers. Lifts [ProblemTierCRD].
+	// Tiers and list and watch the policy.networking.k8s.io resources Typha
+	// v3.29 and later read (adminnetworkpolicies,
+	// baselineadminnetworkpolicies, clusternetworkpolicies); v3.29 also
+	// needs the AdminNetworkPolicy CRD served. Measured: the Tier CRD alone
+	// is not enough for v3.29.7, v3.31.7 or v3.32.1 (e2e
+	// TestTyphaVersions/v3.31.7-with-tier-crd and its v3.29.7 and v3.32.1
+	// siblings; the answer in e2e/testdata/calico/README.md). Lifts
+	// [ProblemTierCRD].
 	ClaimTierCRD Claim = "tier-crd"
 	// ClaimFelixModernPolicyKeys: every Felix in this cluster sends modern
 	// policy keys (a Terway whose Felix is newer than the v3.24.5 every
@@ -204,6 +211,7 @@ type typhaProblem struct {
 	kubeFrom     versioning.Version // Kubernetes versions from; zero: every version
 	felixBefore  Release            // Felix releases below it; zero: every Felix
 	message      func(typha Release, kube versioning.Version, felix Release) string
+	name         string // the claim's name in Go and values keys: render's Vouch.<name>, the values key vouch.<name, first letter lower>
 	says         string // what the claim says, after "vouch that"
 	proof        string // where the typha plan proves the claim in the cluster
 }
@@ -217,6 +225,7 @@ var typhaProblems = [...]typhaProblem{
 			return fmt.Sprintf("Typha %s lists EndpointSlices through discovery.k8s.io/v1beta1, which Kubernetes %s no longer serves (removed in 1.25): it turns Ready but never brings Felix in sync, and Felix programs no NetworkPolicy until it is (Typha logs %q every second)",
 				typha, kube, EndpointSliceLogLine)
 		},
+		name:  "EndpointSliceV1",
 		says:  "this Typha image lists EndpointSlices through discovery.k8s.io/v1",
 		proof: "the typha plan's in-sync gate proves it before eni-config changes"},
 	{problem: ProblemTierCRD, claim: ClaimTierCRD, from: typhaTiers,
@@ -224,16 +233,28 @@ var typhaProblems = [...]typhaProblem{
 			return fmt.Sprintf("Typha %s creates Calico Tiers when it starts (from v3.29), and Terway installs no Tier CRD: it never turns Ready and logs %q every second (measured with v3.29.7 and v3.31.7)",
 				typha, InitFailedLogLine)
 		},
-		says:  "this cluster serves Calico's Tier CRD, tiers.crd.projectcalico.org, and Typha's ServiceAccount may create Tiers",
+		name:  "TierCRD",
+		says:  "this cluster serves Calico's Tier CRD, tiers.crd.projectcalico.org, and for v3.29 the AdminNetworkPolicy CRD too, and Typha's ServiceAccount may create Tiers and list and watch adminnetworkpolicies, baselineadminnetworkpolicies and clusternetworkpolicies",
 		proof: "the typha plan's in-sync gate proves it before eni-config changes"},
 	{problem: ProblemFelixRefused, claim: ClaimFelixModernPolicyKeys, from: typhaModernPolicyKeys, felixBefore: felixModernPolicyKeysAfter,
 		message: func(typha Release, _ versioning.Version, felix Release) string {
 			return fmt.Sprintf("Typha %s disconnects Felix clients without modern policy keys, and Terway's Felix %s has none: every Felix is disconnected as it connects, so none syncs through Typha",
 				typha, felix)
 		},
+		name:  "FelixModernPolicyKeys",
 		says:  "every Felix in this cluster sends modern policy keys, as a Felix newer than Terway's v3.24.5 would",
 		proof: "the typha plan's canary gate proves it on one node before Terway restarts everywhere"},
 }
+
+// KubeWithoutEndpointSliceV1beta1 returns the first Kubernetes version
+// that no longer serves discovery.k8s.io/v1beta1, where Typha v3.20 to
+// v3.22 never syncs Felix and the default Typha image changes: 1.25
+// [k8s.io/api discovery/v1beta1 APILifecycleRemoved].
+func KubeWithoutEndpointSliceV1beta1() versioning.Version { return kubeWithoutEndpointSliceV1beta1 }
+
+// TyphaWindowText names the window for messages: "a Typha tag from v3.23
+// to v3.28".
+func TyphaWindowText() string { return windowText() }
 
 // TyphaWindow returns the Typha releases that work, as Terway's
 // ServiceAccount with Terway's CRDs, with the Felix current Terway ships,
@@ -292,6 +313,35 @@ func (c Claim) Says() string {
 	return ""
 }
 
+// Name returns c's name in Go identifiers and values keys: the field
+// render.Vouch.<Name> and the values key vouch.<name> (first letter in
+// lower case) vouch for it; "" for a claim this table does not know.
+func (c Claim) Name() string {
+	for _, p := range typhaProblems {
+		if p.claim == c {
+			return p.name
+		}
+	}
+	return ""
+}
+
+// ValuesKey returns the values key that vouches for c, as render -f and
+// --set take it: vouch.endpointSliceV1; "" for a claim this table does
+// not know.
+func (c Claim) ValuesKey() string {
+	n := c.Name()
+	if n == "" {
+		return ""
+	}
+	return "vouch." + strings.ToLower(n[:1]) + n[1:]
+}
+
+// VouchAnnotation is the Deployment annotation that records the claims a
+// person vouched for (comma-separated, in the order of [Claims]) to lift
+// render's refusal of a Typha release: lint reads it, so that it does not
+// report a problem the rendering was vouched past.
+const VouchAnnotation = "typharender.github.io/vouch"
+
 // Proof returns where the typha plan proves c in the cluster: "the typha
 // plan's in-sync gate proves it before eni-config changes"; "" for a claim
 // this table does not know.
@@ -340,7 +390,7 @@ var defaultTyphas = [...]DefaultTypha{
 	{Since: versioning.New(1, 16), Image: TyphaImage{Repository: "acs/typha", Tag: "v3.20.2"},
 		Why:    "the guide's image: Typha v3.20.2 from the cluster's own Alibaba Cloud registry, which syncs where discovery.k8s.io/v1beta1 is served (before 1.25)",
 		Source: "the guide, calico-typha.yaml (registry-vpc.{REGION-ID}.aliyuncs.com/acs/typha:v3.20.2)"},
-	{Since: versioning.New(1, 25), Image: TyphaImage{Registry: "quay.io", Repository: "calico/typha", Tag: "v3.24.5"},
+	{Since: kubeWithoutEndpointSliceV1beta1, Image: TyphaImage{Registry: calicoRegistry, Repository: calicoTyphaRepository, Tag: "v3.24.5"},
 		Why:    "Typha v3.24.5, the Calico release of the Felix Terway ships (v1.5.1 to v1.17.5): it lists EndpointSlices through discovery.k8s.io/v1, speaks Felix 3.24.5's protocol and needs only what Terway's ClusterRole and CRDs give; ACK documents no acs/typha tag after v3.20.2, so the image is Calico's own, from quay.io",
 		Source: "terway deploy/images/policy/Dockerfile (calico-felix at Calico v3.24.5, commit f1a1611a); calico hack/release/pkg/builder/builder.go at v3.24.5 (release images pushed to quay.io/calico); measured: Ready in 2 s and a Felix 3.24.5 client in sync, as Terway's ServiceAccount with Terway's CRDs, on kube-apiserver 1.37 (e2e TestTyphaVersions/v3.24.5)"},
 }
@@ -365,4 +415,27 @@ func DefaultTyphas() []DefaultTypha { return slices.Clone(defaultTyphas[:]) }
 // docker.io and gcr.io/projectcalico-org [calico
 // hack/release/pkg/builder/builder.go at v3.24.5]: what a mirror copies
 // a calico/typha tag from.
-const CalicoTyphaRepository = "quay.io/calico/typha"
+const CalicoTyphaRepository = calicoRegistry + "/" + calicoTyphaRepository
+
+// Calico's registry and Typha repository [calico
+// hack/release/pkg/builder/builder.go at v3.24.5].
+const (
+	calicoRegistry        = "quay.io"
+	calicoTyphaRepository = "calico/typha"
+)
+
+// DefaultTyphaLines names the default image of each row, for people, with
+// the guide's region placeholder where the image is in the cluster's own
+// registry: "Kubernetes 1.16 to 1.24: registry-vpc.{REGION-ID}.aliyuncs.com/acs/typha:v3.20.2".
+func DefaultTyphaLines() []string {
+	var out []string
+	for i, row := range defaultTyphas {
+		span := row.Since.String() + " and later"
+		if i+1 < len(defaultTyphas) {
+			next := defaultTyphas[i+1].Since
+			span = fmt.Sprintf("%s to %d.%d", row.Since, next.Major(), next.Minor()-1)
+		}
+		out = append(out, fmt.Sprintf("Kubernetes %s: %s", span, row.Image.Ref(DefaultRegistry(RegionPlaceholder))))
+	}
+	return out
+}

@@ -6,6 +6,11 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
+// MaxKubectlBytes bounds the input [FromKubectl] reads, which a caller
+// checks before reading it whole: kubectl version -o json prints under
+// 1 KiB.
+const MaxKubectlBytes = 64 << 10
+
 // FromKubectl reads the server's version from the output of
 // `kubectl version -o json` (or -o yaml): serverVersion.gitVersion, such
 // as "v1.30.7-aliyun.1". It reads no cluster; the caller runs kubectl.

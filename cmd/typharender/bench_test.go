@@ -54,7 +54,7 @@ func BenchmarkFleet10000(b *testing.B) {
 // BenchmarkLintFleet10000: `typharender lint --fleet` over the 10,000
 // clusters render --fleet wrote (50,000 files), in process, each cluster
 // with its own facts, from reading the fleet file to the report written
-// (target: under 10 s; the README gives the number).
+// (target: under 10 s; docs/cli.md gives the number).
 func BenchmarkLintFleet10000(b *testing.B) {
 	const clusters = 10_000
 	fleet := fleetFile(b, clusters)

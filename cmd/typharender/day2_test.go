@@ -4,6 +4,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/typharender/typharender/versioning"
 )
 
 // The day-two features on the command line: node counts and versions
@@ -65,7 +67,7 @@ func TestDayTwo(t *testing.T) {
 		{name: "nodes-from not nodes", args: []string{"size", "--nodes-from", "testdata/input/values.yaml"}, code: 2},
 		{name: "nodes-from only virtual", args: []string{"size", "--nodes-from", "-"}, stdin: onlyVirtual, code: 2},
 		{name: "kube-version-from client only", args: []string{"render", "--region", "cn-hangzhou", "--nodes", "1000", "--kube-version-from", "testdata/input/version-client-only.json"}, code: 2},
-		{name: "kube-version-from too large", args: []string{"render", "--region", "cn-hangzhou", "--nodes", "1000", "--kube-version-from", "-"}, stdin: strings.Repeat(" ", maxKubeVersionBytes+1), code: 2},
+		{name: "kube-version-from too large", args: []string{"render", "--region", "cn-hangzhou", "--nodes", "1000", "--kube-version-from", "-"}, stdin: strings.Repeat(" ", versioning.MaxKubectlBytes+1), code: 2},
 		{name: "lint nodes-from stdin taken", args: []string{"lint", "--nodes-from", "-", "-"}, stdin: fewNodes, code: 2},
 		{name: "autoscaler with replicas", args: args([]string{"render", "--set", "autoscaler.enabled=true,replicas=4"}, cluster), code: 2},
 		{name: "zone spread on 1.18", args: []string{"render", "--region", "cn-hangzhou", "--nodes", "1000", "--kube-version", "v1.18.8-aliyun.1", "--set", "zoneSpread.enabled=true"}, code: 2},

@@ -58,7 +58,7 @@ func TestENIConfig(t *testing.T) {
 		{name: "a deployment", args: []string{"eni-config", "--mode", "typha", "../../testdata/golden/cn-hangzhou/1.30-1000.yaml"}, code: 2},
 		{name: "a secret", args: []string{"eni-config", "--mode", "typha", "-"}, stdin: "apiVersion: v1\nkind: Secret\nmetadata:\n  name: eni-config\n  namespace: kube-system\ndata: {}\n", code: 2},
 		{name: "a secret in a list", args: []string{"eni-config", "--mode", "typha", "-"}, stdin: "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Secret\n  metadata: {name: eni-config, namespace: kube-system}\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: eni-config, namespace: kube-system}\n", code: 2},
-		{name: "too large", args: []string{"eni-config", "--mode", "typha", "-"}, stdin: strings.Repeat("#", maxENIConfigBytes+1), code: 2},
+		{name: "too large", args: []string{"eni-config", "--mode", "typha", "-"}, stdin: strings.Repeat("#", render.MaxENIConfigBytes+1), code: 2},
 		{name: "larger than the API server stores", args: []string{"eni-config", "--mode", "typha", "-"}, stdin: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: eni-config\n  namespace: kube-system\ndata:\n  eni_conf: " + strings.Repeat("x", 3_000_000) + "\n", code: 2},
 		{name: "unknown field", args: []string{"eni-config", "--mode", "typha", "-"}, stdin: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: eni-config\n  namespace: kube-system\ndatta: {}\n", code: 2},
 	})
@@ -140,7 +140,7 @@ func TestENIConfigChangesOnlyTheModeKeys(t *testing.T) {
 
 func decodeConfigMap(t *testing.T, data []byte) *corev1.ConfigMap {
 	t.Helper()
-	cm, err := readENIConfig("test", data)
+	cm, err := render.ReadENIConfig("test", data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,12 +153,12 @@ func decodeConfigMap(t *testing.T, data []byte) *corev1.ConfigMap {
 func TestENIConfigSizeBound(t *testing.T) {
 	t.Parallel()
 	// Not YAML at all: the size is reported, not a parse error.
-	big := bytes.Repeat([]byte("{not: [yaml\n"), maxENIConfigBytes/12+1)
-	_, err := readENIConfig("big.yaml", big)
+	big := bytes.Repeat([]byte("{not: [yaml\n"), render.MaxENIConfigBytes/12+1)
+	_, err := render.ReadENIConfig("big.yaml", big)
 	if err == nil {
 		t.Fatal("no error for input over the bound")
 	}
-	want := fmt.Sprintf("big.yaml: %d bytes is more than the %d bytes", len(big), maxENIConfigBytes)
+	want := fmt.Sprintf("big.yaml: %d bytes is more than the %d bytes", len(big), render.MaxENIConfigBytes)
 	if !strings.HasPrefix(err.Error(), want) {
 		t.Errorf("error %q, want it to start %q", err, want)
 	}
@@ -180,7 +180,7 @@ func TestENIConfigSizeBound(t *testing.T) {
 	// The rest of etcd's 1.5 MiB (managedFields and other metadata),
 	// escaped the same way.
 	const rest = 6 * (256 << 10)
-	if buf.Len()+rest > maxENIConfigBytes {
-		t.Errorf("the largest storable ConfigMap prints as %d bytes, over the %d-byte bound", buf.Len()+rest, maxENIConfigBytes)
+	if buf.Len()+rest > render.MaxENIConfigBytes {
+		t.Errorf("the largest storable ConfigMap prints as %d bytes, over the %d-byte bound", buf.Len()+rest, render.MaxENIConfigBytes)
 	}
 }

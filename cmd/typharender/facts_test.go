@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -183,11 +182,10 @@ func TestNodesFixture(t *testing.T) {
 	golden.Check(t, nodesFixture, append(out, '\n'))
 
 	// What the fixture must yield, independent of the CLI.
-	nodes, err := parseNodes(mustRead(t, nodesFixture))
+	c, err := sizing.ReadNodes(mustRead(t, nodesFixture))
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := terway.CountFelixNodes(nodes)
 	if c.Total != fixtureTotal || c.Felix != fixtureFelix || len(c.Skipped) != fixtureTotal-fixtureFelix {
 		t.Errorf("count %d total, %d Felix, %d skipped; want %d, %d, %d", c.Total, c.Felix, len(c.Skipped), fixtureTotal, fixtureFelix, fixtureTotal-fixtureFelix)
 	}
@@ -200,45 +198,5 @@ func TestNodesFixture(t *testing.T) {
 	}
 	if got, all := sizing.Recommend(c.Felix), sizing.Recommend(c.Total); got != 5 || all != 6 {
 		t.Errorf("replicas %d for the Felix nodes, %d for all; want 5 and 6", got, all)
-	}
-}
-
-func TestParseNodes(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name, data string
-		want       []string // node names
-		err        string
-	}{
-		{"yaml list", "apiVersion: v1\nkind: List\nitems:\n- kind: Node\n  metadata: {name: a}\n- metadata: {name: b}\n", []string{"a", "b"}, ""},
-		{"json nodelist", `{"kind":"NodeList","items":[{"metadata":{"name":"a","labels":{"type":"virtual-kubelet"}}}]}`, []string{"a"}, ""},
-		{"one node", "kind: Node\nmetadata:\n  name: a\n", []string{"a"}, ""},
-		{"empty list", `{"kind":"List","items":[]}`, nil, "holds no nodes"},
-		{"pods", `{"kind":"List","items":[{"kind":"Pod","metadata":{"name":"p"}}]}`, nil, "item 0 is a Pod, not a Node"},
-		{"a deployment", "kind: Deployment\n", nil, "holds a Deployment, not nodes"},
-		{"no kind", "{}", nil, "has no kind"},
-		{"not yaml", "{", nil, "is not JSON or YAML"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			nodes, err := parseNodes([]byte(tt.data))
-			if tt.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.err) || !strings.Contains(err.Error(), "kubectl get nodes -o json") {
-					t.Fatalf("error %v, want %q and what is wanted", err, tt.err)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			var names []string
-			for _, n := range nodes {
-				names = append(names, n.Name)
-			}
-			if !slices.Equal(names, tt.want) {
-				t.Errorf("names %q, want %q", names, tt.want)
-			}
-		})
 	}
 }

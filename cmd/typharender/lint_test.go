@@ -8,8 +8,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/typharender/typharender/fleet"
 	"github.com/typharender/typharender/internal/golden"
 	"github.com/typharender/typharender/lint"
+	"github.com/typharender/typharender/rules"
 )
 
 // Inputs shared with the lint package's tests.
@@ -162,8 +164,8 @@ func TestLint(t *testing.T) {
 		{name: "quiet findings", args: with("-q", fx+"eni-False.yaml", fx+"typha.yaml"), code: 1},
 		{name: "quiet clean", args: with("--quiet", fx+"typha.yaml", fx+"eni-typha.yaml")},
 		{name: "quiet and verbose", args: with("-q", "-v", fx+"typha.yaml"), code: 2},
-		{name: "summary of a big run", args: []string{"lint", "$TMP/many"}, setup: manyFiles(bigRun)},
-		{name: "no summary below a big run", args: []string{"lint", "$TMP/many"}, setup: manyFiles(bigRun - 1)},
+		{name: "summary of a big run", args: []string{"lint", "$TMP/many"}, setup: manyFiles(fleet.BigRun)},
+		{name: "no summary below a big run", args: []string{"lint", "$TMP/many"}, setup: manyFiles(fleet.BigRun - 1)},
 
 		// Fleets: each cluster with its own facts.
 		{name: "fleet", args: []string{"lint", "-v", "--fleet", "$TMP/fleet.yaml", "$TMP/fleet"}, setup: renderedFleet, code: 1},
@@ -218,23 +220,28 @@ func TestLintFactMessagesMatchRender(t *testing.T) {
 	}
 }
 
-// TestREADMELintRules: the README's table of lint rules is exactly what
-// lint.Rules() says, with the facts named by their flags: the table is
-// derived from the rules, never written by hand.
-func TestREADMELintRules(t *testing.T) {
+// TestRulesReference: the table of lint rules in docs/reference/rules.md
+// is exactly what rules.Rules() says, with the facts named by their flags:
+// the table is derived from the rules, never written by hand; make docs
+// (and make golden) rewrite it.
+func TestRulesReference(t *testing.T) {
 	t.Parallel()
 	var b strings.Builder
 	b.WriteString("| ID | severity | needs | what it checks | why | how to fix |\n| --- | --- | --- | --- | --- | --- |\n")
 	cell := func(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
-	for _, r := range lint.Rules() {
+	for _, r := range rules.Rules() {
 		needs := "-"
 		if r.Needs != 0 {
-			needs = "`" + strings.ReplaceAll(factFlags(r.Needs), " and ", "` and `") + "`"
+			var flags []string
+			for _, f := range r.Needs.Each() {
+				flags = append(flags, factFlag(f))
+			}
+			needs = "`" + strings.Join(flags, "` and `") + "`"
 		}
 		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s | %s |\n", r.ID, r.Severity, needs, cell(r.Checks), cell(r.Why), cell(r.Fix))
 	}
 	const begin, end = "<!-- lint rules: begin -->\n", "<!-- lint rules: end -->\n"
-	golden.CheckSection(t, filepath.Join("..", "..", "README.md"), begin, end, []byte(b.String()))
+	golden.CheckSection(t, filepath.Join("..", "..", "docs", "reference", "rules.md"), begin, end, []byte(b.String()))
 }
 
 // TestLintFleetPastMaxFiles: a fleet whose directory holds more files

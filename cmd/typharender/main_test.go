@@ -3,13 +3,13 @@ package main
 import (
 	"bytes"
 	"errors"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/typharender/typharender/internal/golden"
+	"github.com/typharender/typharender/internal/treetest"
 )
 
 // cmdCase runs the CLI in-process, as Helm's pkg/cmd tests do. The
@@ -72,41 +72,6 @@ func scrub(b []byte, tmp string) []byte {
 // elapsedRE matches the time at the end of lint's summary line.
 var elapsedRE = regexp.MustCompile(`\(([0-9.]+(h|m|s|ms|µs|ns))+\)\n`)
 
-// readFile reads a file a case wrote.
-func readFile(t *testing.T, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-// listTree returns the slash-separated paths of the regular files under
-// dir, and of any entry left beside it with a temporary name.
-func listTree(t *testing.T, dir string) []string {
-	t.Helper()
-	var paths []string
-	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if p == dir {
-			return nil
-		}
-		rel, _ := filepath.Rel(dir, p)
-		if d.IsDir() {
-			rel += "/"
-		}
-		paths = append(paths, filepath.ToSlash(rel))
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return paths
-}
-
 func TestRoot(t *testing.T) {
 	runCases(t, "root", []cmdCase{
 		{name: "no args", args: nil},
@@ -164,7 +129,7 @@ func TestWriteFailure(t *testing.T) {
 // stderr: a Typha that syncs, with no warning. (It used to warn: the
 // guide's v3.20.2 on 1.30.)
 func TestFirstCommand(t *testing.T) {
-	readme := string(readFile(t, filepath.Join("..", "..", "README.md")))
+	readme := string(treetest.ReadFile(t, filepath.Join("..", "..", "README.md")))
 	_, block, ok := strings.Cut(readme, "```sh\n")
 	if !ok {
 		t.Fatal("README has no sh block")
@@ -174,7 +139,7 @@ func TestFirstCommand(t *testing.T) {
 	if !ok {
 		t.Fatalf("the README's first command is %q", first)
 	}
-	ci := string(readFile(t, filepath.Join("..", "..", ".ci", "run")))
+	ci := string(treetest.ReadFile(t, filepath.Join("..", "..", ".ci", "run")))
 	ciCmd := regexp.MustCompile(`go run \./cmd/typharender (render [^\n]*?) \\\n\s*([^\n]*) --check (\S+)`).FindStringSubmatch(ci)
 	if ciCmd == nil {
 		t.Fatal(".ci/run does not check the first command against a golden")
@@ -189,7 +154,7 @@ func TestFirstCommand(t *testing.T) {
 	if errOut.Len() != 0 {
 		t.Errorf("the first command warns:\n%s", errOut.String())
 	}
-	if want := readFile(t, filepath.Join("..", "..", ciCmd[3])); !bytes.Equal(out.Bytes(), want) {
+	if want := treetest.ReadFile(t, filepath.Join("..", "..", ciCmd[3])); !bytes.Equal(out.Bytes(), want) {
 		t.Errorf("the first command does not render %s", ciCmd[3])
 	}
 	if !bytes.Contains(out.Bytes(), []byte("image: quay.io/calico/typha:v3.24.5")) {

@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/typharender/typharender/internal/treetest"
 	"github.com/typharender/typharender/render"
 )
 
@@ -98,7 +99,7 @@ func chown(t *testing.T, uid int, paths ...string) {
 func worldCopy(t *testing.T, name string) string {
 	t.Helper()
 	dst := filepath.Join(worldDir(t), filepath.Base(name))
-	if err := os.WriteFile(dst, readFile(t, name), 0o644); err != nil {
+	if err := os.WriteFile(dst, treetest.ReadFile(t, name), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return dst
@@ -182,7 +183,7 @@ func TestOutputDirAsUser(t *testing.T) {
 			t.Errorf("stdout %q does not report the removed file", stdout)
 		}
 		checkOutputDir(t, out, render.Options{Region: "cn-hangzhou", Nodes: 1000, KubeVersion: "v1.30.7-aliyun.1"})
-		if got := listTree(t, parent); len(got) != 1+len(objectFileNames) {
+		if got := treetest.List(t, parent); len(got) != 1+len(objectFileNames) {
 			t.Errorf("%s holds %q", parent, got)
 		}
 		noTempLeft(t, parent)
@@ -204,12 +205,12 @@ func TestOutputDirAsUser(t *testing.T) {
 				t.Fatal(err)
 			}
 			chown(t, nobody, parent)
-			before := snapshot(t, parent)
+			before := treetest.Snapshot(t, parent)
 			code, _, stderr := runAs(t, nobody, args([]string{"render", "--output-dir", out}, cluster)...)
 			if code != exitFail || !strings.Contains(stderr, "permission denied") || !strings.Contains(stderr, "nothing was changed") {
 				t.Errorf("previous %v: exit code %d, stderr %q; want 1 and the reason", previous, code, stderr)
 			}
-			if d := diffSnapshots(snapshot(t, parent), before); d != "" {
+			if d := treetest.Diff(treetest.Snapshot(t, parent), before); d != "" {
 				t.Errorf("previous %v: %s", previous, d)
 			}
 			if uid, mode := ownerOf(t, out); uid != 0 || mode != 0o555 {
@@ -237,13 +238,13 @@ func TestOutputDirAsUser(t *testing.T) {
 		writeAsRoot(t, fleet, "--fleet", "testdata/input/fleet.yaml", "--set", "logSeverity=debug")
 		chownTree(t, nobody, fleet)
 		chown(t, 0, filepath.Join(fleet, "prod-singapore"))
-		before := snapshot(t, fleet)
+		before := treetest.Snapshot(t, fleet)
 		fleetFile := worldCopy(t, "testdata/input/fleet.yaml")
 		code, _, stderr := runAs(t, nobody, "render", "--fleet", fleetFile, "--output-dir", fleet)
 		if code != exitFail || !strings.Contains(stderr, "prod-singapore") || !strings.Contains(stderr, "nothing was changed") {
 			t.Errorf("exit code %d, stderr %q; want 1, naming prod-singapore", code, stderr)
 		}
-		if d := diffSnapshots(snapshot(t, fleet), before); d != "" {
+		if d := treetest.Diff(treetest.Snapshot(t, fleet), before); d != "" {
 			t.Errorf("after a failed write: %s", d)
 		}
 	})
@@ -264,10 +265,10 @@ func TestOutputDirAsUser(t *testing.T) {
 		if code != exitFail || !strings.Contains(stderr, "written, but 1 path left behind; to finish, run:\n  rmdir "+gone) {
 			t.Errorf("exit code %d, stderr %q; want 1 and the rmdir command", code, stderr)
 		}
-		if got := listTree(t, gone); len(got) != 0 {
+		if got := treetest.List(t, gone); len(got) != 0 {
 			t.Errorf("%s still holds %q", gone, got)
 		}
-		if got := string(readFile(t, filepath.Join(fleet, "prod-hangzhou", objectFileNames[1]))); strings.Contains(got, "debug") {
+		if got := string(treetest.ReadFile(t, filepath.Join(fleet, "prod-hangzhou", objectFileNames[1]))); strings.Contains(got, "debug") {
 			t.Error("prod-hangzhou was not rewritten")
 		}
 		noTempLeft(t, fleet)

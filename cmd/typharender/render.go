@@ -4,123 +4,33 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
-	"slices"
+	"path/filepath"
 	"strings"
-	"sync"
 
 	"github.com/spf13/cobra"
-	corev1 "k8s.io/api/core/v1"
 
-	"github.com/typharender/typharender/internal/diff"
+	"github.com/typharender/typharender/finding"
+	"github.com/typharender/typharender/fleet"
+	"github.com/typharender/typharender/gitops"
 	"github.com/typharender/typharender/internal/english"
-	"github.com/typharender/typharender/internal/values"
-	"github.com/typharender/typharender/lint"
 	"github.com/typharender/typharender/render"
 	"github.com/typharender/typharender/rollout"
+	"github.com/typharender/typharender/values"
 )
 
 type renderFlags struct {
 	valueFlags
-	output    string
-	outputDir string
-	check     string
-	fleet     string
-	eniConfig string
-	failOn    failOnFlag
-	quiet     bool
-	checkDir  bool // --check names a directory
+	output, outputDir, check, fleet, eniConfig string
+	failOn                                     failOnFlag
+	quiet, checkDir                            bool // checkDir: --check names a directory
 }
 
 func newRenderCmd(s streams) *cobra.Command {
 	f := &renderFlags{}
-	c := &cobra.Command{
-		Use:   "render",
-		Short: "Render the Typha manifests for one cluster, or a fleet",
-		Long: `Render the Typha Service, Deployment, PodDisruptionBudget and BGPPeer
-CustomResourceDefinition for a cluster, as the vendor guide's
-calico-typha.yaml with the region, replicas and API versions filled in.
-
-The cluster is described by --region, --nodes and --kube-version, or by the
-same keys in values files (-f) and --set, applied in that order: values
-files in order, then --set in order, then the three flags; later wins.
-` + values.Help() + `
-
---nodes-from FILE (or - for stdin) takes the node count from the output of
-kubectl get nodes -o json (or -o yaml): the nodes that run Felix, that is
-Linux nodes that are neither virtual nodes (type=virtual-kubelet) nor
-exclusive-ENI nodes (k8s.aliyun.com/exclusive-mode-eni-type=eniOnly). What
-was counted, and each node left out and why, goes to stderr. The file may
-be at most 256 MiB; for a larger cluster keep only what is read:
-  kubectl get nodes -o json | jq '{kind, items: [.items[] | {metadata:
-    {name: .metadata.name, labels: .metadata.labels}, status: {nodeInfo:
-    {operatingSystem: .status.nodeInfo.operatingSystem}}}]}'
---kube-version-from FILE (or -) takes the version from kubectl version -o
-json (serverVersion.gitVersion), at most 64 KiB. Each replaces its flag.
-
-Output is multi-document YAML on stdout, or a v1 List with -o json.
---output-dir DIR writes one file per object, NN-<kind>-<name>.yaml, and a
-kustomization.yaml listing them, into DIR (kept, with its mode and owner):
-all or nothing, removing NN- files it no longer writes, leaving every other
-file alone, and refusing to overwrite what it did not write. --check FILE
-compares the rendering with FILE and exits 1 with a unified diff when they
-differ; --check DIR compares DIR with what --output-dir DIR would write (a
-fleet included), file by file.
-
---quiet (-q) prints one line for a directory written instead of a line per
-file, for fleets of thousands of clusters.
-
---fleet FILE renders every cluster the file lists into DIR/<name>/ (with
---output-dir DIR): a mapping with clusters, a list of entries with name,
-region, nodes, kubeVersion and any other values key. -f and --set apply to
-every entry; an entry's own keys win. If any entry is invalid, nothing is
-written and every invalid entry is listed.
-
-The Typha image is the guide's below Kubernetes 1.25 and Calico's
-quay.io/calico/typha:v3.24.5 from 1.25, where the guide's v3.20.2 never
-syncs Felix. A release the version table says cannot serve Terway's Felix
-in the cluster (v3.20 to v3.22 from 1.25, v3.29 and later) is refused
-(exit 2) unless vouched for with the one vouch.* key that lifts it; the
-claim is written on the Deployment, and the typha plan's gates prove it.
-
-The rendering is checked with lint's rules for the cluster it describes
-(and against the cluster's eni-config with --eni-config): what lint would
-say of the output, such as a Typha image at latest, is printed as a
-warning with its rule ID; in a fleet, after "cluster NAME: ".
---fail-on warning|error exits 1, writing nothing, when a warning or
-finding reaches that severity (for CI), for one cluster or a fleet.
-
-Warnings go to stderr.`,
-		Example: `  # The manifests for a 1,000-node cluster in cn-hangzhou
-  typharender render --region cn-hangzhou --nodes 1000 --kube-version v1.36.1-aliyun.1
-
-  # Node count and version from kubectl, with replicas that follow the
-  # cluster, metrics and zone spread
-  kubectl get nodes -o json > nodes.json
-  kubectl version -o json > version.json
-  typharender render --region cn-hangzhou --nodes-from nodes.json --kube-version-from version.json \
-    --set autoscaler.enabled=true,metrics.enabled=true,zoneSpread.enabled=true
-
-  # Pin the image and add resources, Helm-style
-  typharender render -f values.yaml --set image.tag=v3.28.5 --set resources.requests.cpu=250m
-
-  # Through a mirror of Calico's image (the typha plan gives the skopeo copy)
-  typharender render -f values.yaml --set image.registry=team-registry-vpc.cn-hangzhou.cr.aliyuncs.com
-
-  # A kustomize directory for a GitOps repository
-  typharender render --region cn-hangzhou --nodes 1000 --kube-version v1.30.7-aliyun.1 --output-dir typha/
-
-  # Fail CI when the committed manifest, or directory, is stale
-  typharender render -f values.yaml --check deploy/calico-typha.yaml
-  typharender render --fleet clusters.yaml --check fleet/
-
-  # Every cluster of a fleet, into fleet/<name>/
-  typharender render --fleet clusters.yaml --output-dir fleet/`,
-		Args: noArgs,
-		RunE: func(c *cobra.Command, _ []string) error {
-			return f.run(c, s)
-		},
-	}
+	c := &cobra.Command{Use: "render", Short: "Render the Typha manifests for one cluster, or a fleet", Args: noArgs,
+		RunE: func(c *cobra.Command, _ []string) error { return f.run(c, s) }}
 	f.register(c)
 	fl := c.Flags()
 	fl.StringVarP(&f.output, "output", "o", "yaml", "output format: yaml (multi-document) or json (a v1 List)")
@@ -130,82 +40,58 @@ Warnings go to stderr.`,
 	fl.StringVar(&f.eniConfig, "eni-config", "", "the cluster's eni-config ConfigMap (kubectl -n kube-system get cm eni-config -o yaml), or - for stdin: check the rendering against it (is Felix the policy engine? does felix_relay_service name this Service?)")
 	f.failOn.register(c, "")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "with --output-dir, print one summary line instead of a line per file written or removed")
-	_ = c.RegisterFlagCompletionFunc("output", fixedCompletion("yaml", "json"))
+	completions(c, map[string][]string{"output": {"yaml", "json"}})
 	_ = c.MarkFlagDirname("output-dir")
 	return c
 }
 
 func (f *renderFlags) run(c *cobra.Command, s streams) error {
-	if f.output != "yaml" && f.output != "json" {
-		return usageError(c, fmt.Errorf("-o %q: want yaml or json", f.output))
+	if err := oneOf(c, "-o", f.output, "yaml", "json"); err != nil {
+		return err
 	}
-	// --check DIR compares a directory as --output-dir DIR would write it.
-	checkDir := false
-	if f.check != "" && f.check != "-" {
-		if st, err := os.Stat(f.check); err == nil && st.IsDir() {
-			checkDir = true
-		}
+	if f.check != "" && f.check != "-" { // --check DIR compares a directory as --output-dir DIR would write it
+		st, err := os.Stat(f.check)
+		f.checkDir = err == nil && st.IsDir()
 	}
 	switch {
 	case f.check != "" && f.outputDir != "":
 		return usageError(c, errors.New("--check and --output-dir: --check compares the rendering with a file, or with a directory --output-dir wrote; give one of them"))
-	case f.check != "" && f.fleet != "" && !checkDir:
+	case f.check != "" && f.fleet != "" && !f.checkDir:
 		return usageError(c, fmt.Errorf("--check %s with --fleet: want the directory the fleet was written to with --output-dir", f.check))
-	case f.fleet != "" && f.outputDir == "" && !checkDir:
+	case f.fleet != "" && f.outputDir == "" && !f.checkDir:
 		return usageError(c, fmt.Errorf("--fleet %s needs --output-dir DIR: each cluster is written to DIR/<name>/ (or --check DIR to compare with it)", f.fleet))
-	case (f.outputDir != "" || checkDir) && f.output != "yaml":
+	case (f.outputDir != "" || f.checkDir) && f.output != "yaml":
 		return usageError(c, fmt.Errorf("-o %s with a directory: --output-dir writes YAML files; -o json writes a List to stdout", f.output))
 	}
-	f.checkDir = checkDir
 	failOn, gate, err := f.failOn.severity(c)
 	if err != nil {
 		return err
 	}
-	in := &input{stdin: s.In, errOut: s.ErrOut}
-	if f.fleet != "" && f.eniConfig != "" {
-		return usageError(c, errors.New("--eni-config with --fleet: it is one cluster's ConfigMap; lint each cluster's eni-config with its rendering instead (typharender lint --fleet)"))
-	}
+	in := newInput(s)
 	if f.fleet != "" {
-		if set := f.clusterFlagsSet(c); len(set) > 0 {
+		if f.eniConfig != "" {
+			return usageError(c, errors.New("--eni-config with --fleet: it is one cluster's ConfigMap; lint each cluster's eni-config with its rendering instead (typharender lint --fleet)"))
+		} else if set := given(c, clusterFlags...); len(set) > 0 {
 			return usageError(c, fmt.Errorf("%s with --fleet: each fleet entry gives its own region, nodes and kubeVersion; use -f or --set for values common to every entry", strings.Join(set, ", ")))
 		}
 		return f.runFleet(c, s, in, failOn, gate)
 	}
-
 	v, err := f.values(c, in)
 	if err != nil {
 		return err
 	}
-	res, err := renderValues(v)
-	if err != nil {
+	o := v.Options()
+	if o.ENIConfig, err = readENIConfig(in, "--eni-config", f.eniConfig); err != nil {
 		return err
 	}
-	var eni *corev1.ConfigMap
-	if f.eniConfig != "" {
-		data, err := in.read("--eni-config", f.eniConfig)
-		if err != nil {
-			return err
-		}
-		if eni, err = readENIConfig("--eni-config "+displayName(f.eniConfig), data); err != nil {
-			return err
-		}
-	}
-	// The YAML is what lint would read: check it, then write it (or, for
-	// -o json and a directory, what the flags ask for).
-	var yamlOut bytes.Buffer
-	if err := render.EncodeYAML(&yamlOut, res.Objects()...); err != nil {
-		return failure(err)
-	}
-	shown, report, err := fieldFindings(v.Options(), yamlOut.Bytes(), eni)
+	res, err := render.Render(o)
 	if err != nil {
-		return err
+		return explainValues(v.Explain(err))
 	}
-	warn(s, "", res.Warnings)
-	warnFindings(s, "", shown)
-	if gate && failsOn(failOn, res.Warnings, report) {
+	warnAll(s, res.Findings)
+	if gate && finding.Fails(res.Findings, failOn) {
 		return failure(fmt.Errorf("the rendering has warnings or findings at or above %s (--fail-on %s): nothing written", failOn, failOn))
 	}
-
 	if f.outputDir != "" || f.checkDir {
 		var layout render.Layout
 		files, err := layout.Files(res.Objects()...)
@@ -214,296 +100,113 @@ func (f *renderFlags) run(c *cobra.Command, s streams) error {
 		}
 		return f.writeDir(c, s, files, false)
 	}
-
-	out := yamlOut.Bytes()
-	if f.output == "json" {
-		var buf bytes.Buffer
-		if err := render.EncodeJSON(&buf, res.Objects()...); err != nil {
-			return failure(err)
-		}
-		out = buf.Bytes()
+	var out bytes.Buffer
+	encode := map[string]func(io.Writer, ...render.Object) error{"yaml": render.EncodeYAML, "json": render.EncodeJSON}[f.output]
+	if err := encode(&out, res.Objects()...); err != nil {
+		return failure(err)
 	}
 	if f.check != "" {
-		return f.checkFile(c, s, in, out)
+		return f.checkFile(c, s, in, out.Bytes())
 	}
-	_, err = s.Out.Write(out)
+	_, err = s.Out.Write(out.Bytes())
 	return writeErr(err)
 }
 
-func (f *renderFlags) runFleet(c *cobra.Command, s streams, in *input, failOn lint.Severity, gate bool) error {
-	base, err := f.base(in)
+func (f *renderFlags) runFleet(c *cobra.Command, s streams, in *input, failOn finding.Severity, gate bool) error {
+	src, err := f.sources(c, in, false)
 	if err != nil {
 		return err
 	}
-	name, clusters, bad, err := readFleet(in, f.fleet, base)
+	base, err := src.Apply()
+	if err != nil {
+		return invalidValues(err)
+	}
+	data, err := in.ReadAtMost("--fleet", f.fleet, values.MaxFleetBytes, fleetTooLarge)
 	if err != nil {
 		return err
 	}
-	good, badValues := values.RenderFleet(name, clusters)
-	if err := badFleet(name, append(bad, badValues...), len(bad)+len(badValues)+len(good), "nothing was written"); err != nil {
-		return err
-	}
-	// Encoding is most of the work: each cluster on any core, in order,
-	// each distinct object once (one Layout for the fleet).
-	// Each cluster's rendering is checked with lint's rules for its own
-	// facts, as render checks one cluster's; parsing is most of that, so
-	// each distinct file is parsed once.
-	var layout render.Layout
-	var parsed parseCache
-	perCluster := make([][]render.File, len(good))
-	shown := make([][]lint.Finding, len(good))
-	fails := make([]bool, len(good))
-	if err := parallel(len(good), func(i int) error {
-		g := good[i]
-		fs, err := layout.Files(g.Result.Objects()...)
-		if err != nil {
-			return err
-		}
-		perCluster[i] = fs
-		var objs []*lint.Object
-		for _, fl := range fs[:len(fs)-1] { // the last is the kustomization.yaml
-			o, err := parsed.parse(fl.Data)
-			if err != nil {
-				return fmt.Errorf("checking cluster %s: %w", g.Cluster.Name, err)
-			}
-			objs = append(objs, o...)
-		}
-		report, err := lint.Lint(objs, lint.RenderingFacts(g.Cluster.Values.Options()))
-		if err != nil {
-			return fmt.Errorf("checking cluster %s: %w", g.Cluster.Name, err)
-		}
-		shown[i], fails[i] = shownFindings(report), gate && failsOn(failOn, g.Result.Warnings, report)
-		return nil
-	}); err != nil {
-		return failure(err)
-	}
-	var files []render.File
-	failed := 0
-	for i, g := range good {
-		prefix := "cluster " + g.Cluster.Name + ": "
-		warn(s, prefix, g.Result.Warnings)
-		warnFindings(s, prefix, shown[i])
-		if fails[i] {
-			failed++
-		}
-		for _, fl := range perCluster[i] {
-			fl.Name = g.Cluster.Name + "/" + fl.Name
-			files = append(files, fl)
-		}
-	}
-	if failed > 0 {
-		return failure(fmt.Errorf("%d of %s have warnings or findings at or above %s (--fail-on %s): nothing written", failed, english.Count(len(good), "cluster"), failOn, failOn))
-	}
-	return f.writeDir(c, s, files, true)
-}
-
-// parseCache parses each distinct rendered file once, for the fleet's
-// checks: a fleet's clusters share most of their objects (a Layout encodes
-// each distinct one once). It keeps at most maxParsed files; past that it
-// parses without keeping. Lint only reads what Parse returns, so the
-// clusters' checks share the objects.
-type parseCache struct {
-	mu sync.Mutex
-	m  map[string][]*lint.Object
-}
-
-// maxParsed bounds the cache: a parsed object is about 20 KB of nodes.
-const maxParsed = 4096
-
-func (c *parseCache) parse(data []byte) ([]*lint.Object, error) {
-	c.mu.Lock()
-	objs, ok := c.m[string(data)]
-	c.mu.Unlock()
-	if ok {
-		return objs, nil
-	}
-	objs, err := lint.Parse(lint.RenderingName, data)
+	r, err := fleet.Render(displayName(f.fleet), data, base)
 	if err != nil {
-		return nil, err
+		return fmt.Errorf("--fleet %w", err)
 	}
-	c.mu.Lock()
-	if c.m == nil {
-		c.m = map[string][]*lint.Object{}
+	warnAll(s, r.Findings())
+	if failed := r.Failing(failOn); gate && failed > 0 {
+		return failure(fmt.Errorf("%d of %s have warnings or findings at or above %s (--fail-on %s): nothing written", failed, english.Count(len(r.Clusters), "cluster"), failOn, failOn))
 	}
-	if len(c.m) < maxParsed {
-		c.m[string(data)] = objs
-	}
-	c.mu.Unlock()
-	return objs, nil
+	return f.writeDir(c, s, r.Files(), true)
 }
 
 // writeDir writes files to --output-dir, or compares them with --check DIR.
 func (f *renderFlags) writeDir(c *cobra.Command, s streams, files []render.File, fleet bool) error {
 	if f.checkDir {
-		return checkTree(s, f.check, files, fleet, f.command(c, "--output-dir", f.check))
-	}
-	res, err := writeTree(f.outputDir, files, fleet)
-	if f.quiet {
-		if err == nil {
-			fmt.Fprintln(s.Out, writeSummary(f.outputDir, files, res, fleet))
+		cmp, err := gitops.Compare(f.check, files, fleet)
+		if err != nil || cmp.Differ == 0 {
+			return wrap("--check ", err)
 		}
-		return err
-	}
-	for _, p := range res.removed {
-		fmt.Fprintf(s.Out, "removed %s\n", p)
-	}
-	if err != nil {
-		return err
-	}
-	for _, p := range res.written {
-		fmt.Fprintf(s.Out, "wrote %s\n", p)
-	}
-	if same := len(files) - len(res.written); same > 0 {
-		fmt.Fprintf(s.Out, "left %s as rendered already, unchanged\n", english.Count(same, "file"))
-	}
-	return nil
-}
-
-// writeSummary is --quiet's line for a directory written: "wrote 50000
-// files for 10000 clusters into fleet/ (removed 2)", or "wrote 3 files
-// for 10000 clusters into fleet/ (49997 unchanged)".
-func writeSummary(dir string, files []render.File, res treeResult, fleet bool) string {
-	line := "wrote " + english.Count(len(res.written), "file")
-	if fleet {
-		clusters := map[string]bool{}
-		for _, fl := range files {
-			name, _, _ := strings.Cut(fl.Name, "/")
-			clusters[name] = true
+		if _, err := io.WriteString(s.Out, cmp.Report); err != nil {
+			return writeErr(err)
 		}
-		line += " for " + english.Count(len(clusters), "cluster")
+		return failure(fmt.Errorf("--check %s: %s from the rendering (diff on stdout); to accept, run: %s", filepath.Clean(f.check), cmp.Differs(), f.command(c, "--output-dir", f.check)))
 	}
-	line += " into " + dir
-	var notes []string
-	if same := len(files) - len(res.written); same > 0 {
-		notes = append(notes, fmt.Sprintf("%d unchanged", same))
+	res, err := gitops.Write(f.outputDir, files, fleet)
+	if errors.Is(err, gitops.ErrWrite) {
+		err = failure(err)
 	}
-	if len(res.removed) > 0 {
-		notes = append(notes, fmt.Sprintf("removed %d", len(res.removed)))
-	}
-	if len(notes) > 0 {
-		line += " (" + strings.Join(notes, ", ") + ")"
-	}
-	return line
-}
-
-// checkFile compares rendered with the file --check names: a unified
-// diff, or one line when only the line endings differ.
-func (f *renderFlags) checkFile(c *cobra.Command, s streams, in *input, rendered []byte) error {
-	want, err := in.read("--check", f.check)
-	if err != nil {
+	err = wrap("--output-dir ", err)
+	switch {
+	case res == nil:
 		return err
-	}
-	name := displayName(f.check)
-	if bytes.Equal(want, rendered) {
-		return nil
-	}
-	accept := "run: " + f.command(c) + " > " + rollout.ShellQuote(f.check)
-	if f.check == "-" {
-		accept = "replace what you gave on stdin with the output of: " + f.command(c)
-	}
-	if crlfOnly(want, rendered) {
-		return failure(fmt.Errorf("--check %s: only the line endings differ: the file has CRLF (\\r\\n), the rendering LF (\\n); convert the file to LF (dos2unix; in git, mark it -text in .gitattributes), or to accept, %s", name, accept))
-	}
-	// A file with CRLF line endings is compared line by line without them,
-	// so the diff shows what changed, not every line.
-	lf, crlf := withoutCRLF(want)
-	fmt.Fprint(s.Out, diff.Unified(name, "rendered", lf, rendered))
-	return failure(fmt.Errorf("--check %s: the file differs from the rendering (diff on stdout%s); to accept, %s", name, crlf, accept))
-}
-
-// command is the typharender render command line that writes what this
-// one rendered, with extra arguments at the end.
-func (f *renderFlags) command(c *cobra.Command, extra ...string) string {
-	cmd := renderCommand(c, &f.valueFlags)
-	if f.fleet != "" {
-		cmd += " --fleet " + rollout.ShellQuote(f.fleet)
-	}
-	if f.output != "yaml" {
-		cmd += " -o " + f.output
-	}
-	for _, e := range extra {
-		cmd += " " + rollout.ShellQuote(e)
-	}
-	return cmd
-}
-
-// renderValues renders one cluster given by the command line.
-func renderValues(v *values.Values) (*render.Result, error) {
-	res, err := v.Render()
-	if err != nil {
-		return nil, explainValues(err)
-	}
-	return res, nil
-}
-
-// explainValues formats the errors of values that cannot be rendered, with
-// a hint when a required key is missing.
-func explainValues(err error) error {
-	missing := errors.Is(err, values.ErrRequired)
-	err = invalidValues(err)
-	if missing {
-		err = fmt.Errorf("%w\n(give --region, --nodes and --kube-version, or the keys region, nodes and kubeVersion with -f or --set)", err)
+	case f.quiet && err == nil:
+		fmt.Fprintln(s.Out, res.Summary(f.outputDir, files, fleet))
+	case !f.quiet:
+		lines := res.Lines(files)
+		if err != nil { // written, but leftovers: say what was removed
+			lines = lines[:len(res.Removed)]
+		}
+		for _, l := range lines {
+			fmt.Fprintln(s.Out, l)
+		}
 	}
 	return err
 }
 
-// invalidValues formats the errors of values that cannot be rendered.
-func invalidValues(err error) error {
-	return fmt.Errorf("invalid values:\n  %s", indent(err.Error()))
-}
-
-func indentErr(err error) string { return indent(err.Error()) }
-
-// readFleet reads and parses the fleet file named file (- for stdin),
-// bounded by values.MaxFleetBytes, applying each entry over base. It
-// returns the name to show for the file, the good and the bad entries.
-func readFleet(in *input, file string, base *values.Values) (string, []values.Cluster, []*values.EntryError, error) {
-	data, err := in.readAtMost("--fleet", file, values.MaxFleetBytes)
-	if big, ok := err.(*tooLargeError); ok {
-		return "", nil, nil, fmt.Errorf("--fleet %s", values.TooLarge(big.file, big.size, big.limit))
-	}
-	if err != nil {
-		return "", nil, nil, err
-	}
-	name := displayName(file)
-	clusters, bad, err := values.LoadFleet(name, data, base)
-	if err != nil {
-		return "", nil, nil, fmt.Errorf("--fleet %s", indentErr(err))
-	}
-	return name, clusters, bad, nil
-}
-
-// badFleet lists a fleet's invalid entries, in line order, as one error
-// that says what was not done; nil when there are none.
-func badFleet(name string, bad []*values.EntryError, total int, notDone string) error {
-	if len(bad) == 0 {
+// wrap puts prefix before err's message; nil stays nil.
+func wrap(prefix string, err error) error {
+	if err == nil {
 		return nil
 	}
-	values.SortEntryErrors(bad)
-	var b strings.Builder
-	fmt.Fprintf(&b, "--fleet %s: %d of %d clusters are invalid; %s:", name, len(bad), total, notDone)
-	for _, e := range bad {
-		b.WriteString("\n  " + indent(e.Error()))
-	}
-	return errors.New(b.String())
+	return fmt.Errorf("%s%w", prefix, err)
 }
 
-// warn writes warnings to stderr as kubectl does.
-func warn(s streams, prefix string, warnings []string) {
-	for _, w := range warnings {
-		fmt.Fprintf(s.ErrOut, "Warning: %s%s\n", prefix, w)
-	}
-}
-
-func writeErr(err error) error {
+// checkFile compares rendered with the file --check names.
+func (f *renderFlags) checkFile(c *cobra.Command, s streams, in *input, rendered []byte) error {
+	want, err := in.Read("--check", f.check)
 	if err != nil {
-		return failure(fmt.Errorf("writing output: %w", err))
+		return err
 	}
-	return nil
+	name := displayName(f.check)
+	cmp := gitops.CompareFile(name, want, rendered)
+	accept := "run: " + f.command(c) + " > " + rollout.ShellQuote(f.check)
+	if f.check == "-" {
+		accept = "replace what you gave on stdin with the output of: " + f.command(c)
+	}
+	switch {
+	case cmp.Same:
+		return nil
+	case cmp.CRLFOnly:
+		return failure(fmt.Errorf("--check %s: only the line endings differ: the file has CRLF (\\r\\n), the rendering LF (\\n); convert the file to LF (dos2unix; in git, mark it -text in .gitattributes), or to accept, %s", name, accept))
+	}
+	fmt.Fprint(s.Out, cmp.Diff)
+	return failure(fmt.Errorf("--check %s: the file differs from the rendering (diff on stdout%s); to accept, %s", name, cmp.CRLF, accept))
 }
 
-func fixedCompletion(choices ...string) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-	return func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-		return slices.Clone(choices), cobra.ShellCompDirectiveNoFileComp
+// command is the render command line that writes this rendering, then extra.
+func (f *renderFlags) command(c *cobra.Command, extra ...string) string {
+	if f.output != "yaml" {
+		extra = append([]string{"-o", f.output}, extra...)
 	}
+	if f.fleet != "" {
+		extra = append([]string{"--fleet", f.fleet}, extra...)
+	}
+	return renderCommand(c, &f.valueFlags, extra...)
 }

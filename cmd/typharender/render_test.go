@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/typharender/typharender/internal/treetest"
 	"github.com/typharender/typharender/render"
 )
 
@@ -132,7 +133,7 @@ var objectFileNames = []string{
 // with o, each the object's own YAML.
 func checkOutputDir(t *testing.T, dir string, o render.Options) {
 	t.Helper()
-	if got := listTree(t, dir); !slices.Equal(got, objectFileNames) {
+	if got := treetest.List(t, dir); !slices.Equal(got, objectFileNames) {
 		t.Fatalf("files in %s = %q, want %q", dir, got, objectFileNames)
 	}
 	res, err := render.Render(o)
@@ -144,7 +145,7 @@ func checkOutputDir(t *testing.T, dir string, o render.Options) {
 		if err := render.EncodeYAML(&want, obj); err != nil {
 			t.Fatal(err)
 		}
-		if got := readFile(t, filepath.Join(dir, objectFileNames[i])); !bytes.Equal(got, want.Bytes()) {
+		if got := treetest.ReadFile(t, filepath.Join(dir, objectFileNames[i])); !bytes.Equal(got, want.Bytes()) {
 			t.Errorf("%s differs from the object's YAML:\n%s", objectFileNames[i], got)
 		}
 	}
@@ -152,7 +153,7 @@ func checkOutputDir(t *testing.T, dir string, o render.Options) {
 	for _, n := range objectFileNames[:4] {
 		want += "- " + n + "\n"
 	}
-	if got := string(readFile(t, filepath.Join(dir, "kustomization.yaml"))); got != want {
+	if got := string(treetest.ReadFile(t, filepath.Join(dir, "kustomization.yaml"))); got != want {
 		t.Errorf("kustomization.yaml:\n%s\nwant:\n%s", got, want)
 	}
 }
@@ -162,7 +163,7 @@ func checkOutputDir(t *testing.T, dir string, o render.Options) {
 // named them.
 func noTempLeft(t *testing.T, dir string) {
 	t.Helper()
-	for _, p := range listTree(t, dir) {
+	for _, p := range treetest.List(t, dir) {
 		base := filepath.Base(filepath.Clean(p))
 		if strings.HasPrefix(base, ".") && (strings.Contains(base, ".typharender-") || strings.Contains(base, ".tmp-")) {
 			t.Errorf("left behind in %s: %s", dir, p)
@@ -213,11 +214,11 @@ func TestRenderOutputDir(t *testing.T) {
 			after: func(t *testing.T, tmp string) {
 				out := filepath.Join(tmp, "out")
 				for _, name := range []string{"README.md", ".gitkeep", "notes/keep.yaml"} {
-					if got := string(readFile(t, filepath.Join(out, filepath.FromSlash(name)))); got != "mine\n" {
+					if got := string(treetest.ReadFile(t, filepath.Join(out, filepath.FromSlash(name)))); got != "mine\n" {
 						t.Errorf("%s = %q, want it untouched", name, got)
 					}
 				}
-				if !bytes.Contains(readFile(t, filepath.Join(out, objectFileNames[1])), []byte("replicas: 5")) {
+				if !bytes.Contains(treetest.ReadFile(t, filepath.Join(out, objectFileNames[1])), []byte("replicas: 5")) {
 					t.Error("the Deployment is not the new rendering's")
 				}
 				noTempLeft(t, tmp)
@@ -275,10 +276,10 @@ func TestRenderOutputDir(t *testing.T) {
 				}
 			},
 			after: func(t *testing.T, tmp string) {
-				if !bytes.Contains(readFile(t, filepath.Join(tmp, "out", objectFileNames[1])), []byte("replicas: 25")) {
+				if !bytes.Contains(treetest.ReadFile(t, filepath.Join(tmp, "out", objectFileNames[1])), []byte("replicas: 25")) {
 					t.Error("the previous Deployment was overwritten")
 				}
-				if !bytes.Contains(readFile(t, filepath.Join(tmp, "out", "kustomization.yaml")), []byte("namePrefix")) {
+				if !bytes.Contains(treetest.ReadFile(t, filepath.Join(tmp, "out", "kustomization.yaml")), []byte("namePrefix")) {
 					t.Error("the person's kustomization.yaml was overwritten")
 				}
 				noTempLeft(t, tmp)
@@ -292,7 +293,7 @@ func TestRenderOutputDir(t *testing.T) {
 				}
 			},
 			after: func(t *testing.T, tmp string) {
-				if got := listTree(t, tmp); !slices.Equal(got, []string{"out/", "out/" + objectFileNames[2] + "/"}) {
+				if got := treetest.List(t, tmp); !slices.Equal(got, []string{"out/", "out/" + objectFileNames[2] + "/"}) {
 					t.Errorf("left %q", got)
 				}
 			},
@@ -309,7 +310,7 @@ func TestRenderOutputDir(t *testing.T) {
 		{
 			name: "output dir invalid values writes nothing", args: []string{"render", "--region", "cn-hangzhou", "--nodes", "0", "--kube-version", "v1.30.7-aliyun.1", "--output-dir", "$TMP/out"}, code: 2,
 			after: func(t *testing.T, tmp string) {
-				if got := listTree(t, tmp); len(got) != 0 {
+				if got := treetest.List(t, tmp); len(got) != 0 {
 					t.Errorf("wrote %q", got)
 				}
 			},
@@ -322,7 +323,7 @@ func TestRenderOutputDir(t *testing.T) {
 				}
 			},
 			after: func(t *testing.T, tmp string) {
-				if got := listTree(t, tmp); !slices.Equal(got, []string{"file"}) {
+				if got := treetest.List(t, tmp); !slices.Equal(got, []string{"file"}) {
 					t.Errorf("left %q", got)
 				}
 			},
@@ -339,7 +340,7 @@ func TestRenderOutputDir(t *testing.T) {
 				t.Chdir(filepath.Join(tmp, "out"))
 			},
 			after: func(t *testing.T, tmp string) {
-				if got := listTree(t, tmp); len(got) != 7 || !slices.Contains(got, "out/go.mod") || !slices.Contains(got, "out/kustomization.yaml") {
+				if got := treetest.List(t, tmp); len(got) != 7 || !slices.Contains(got, "out/go.mod") || !slices.Contains(got, "out/kustomization.yaml") {
 					t.Errorf("left %q, want the rendering beside go.mod", got)
 				}
 			},
@@ -364,7 +365,7 @@ func TestRenderFleet(t *testing.T) {
 				} {
 					checkOutputDir(t, filepath.Join(dir, c.name), c.o)
 				}
-				if got := len(listTree(t, dir)); got != 3*(1+len(objectFileNames)) {
+				if got := len(treetest.List(t, dir)); got != 3*(1+len(objectFileNames)) {
 					t.Errorf("%d entries in %s, want 3 directories of %d files", got, dir, len(objectFileNames))
 				}
 				noTempLeft(t, tmp)
@@ -386,7 +387,7 @@ func TestRenderFleet(t *testing.T) {
 		{
 			name: "fleet with a bad entry writes nothing", args: []string{"render", "--fleet", "testdata/input/fleet-bad.yaml", "--output-dir", "$TMP/fleet"}, code: 2,
 			after: func(t *testing.T, tmp string) {
-				if got := listTree(t, tmp); len(got) != 0 {
+				if got := treetest.List(t, tmp); len(got) != 0 {
 					t.Errorf("wrote %q", got)
 				}
 			},
@@ -419,7 +420,7 @@ func TestRenderFleet(t *testing.T) {
 				fleet := filepath.Join(tmp, "fleet")
 				checkOutputDir(t, filepath.Join(fleet, "prod-singapore"), render.Options{Region: "ap-southeast-1", Nodes: 5000, KubeVersion: "v1.28.3-aliyun.1", Tag: "v3.28.5"})
 				var kept []string
-				for _, p := range listTree(t, fleet) {
+				for _, p := range treetest.List(t, fleet) {
 					if !strings.HasPrefix(p, "prod-") && !strings.HasPrefix(p, "legacy-") {
 						kept = append(kept, p)
 					}
@@ -428,7 +429,7 @@ func TestRenderFleet(t *testing.T) {
 				if !slices.Equal(kept, want) {
 					t.Errorf("besides the fleet's clusters: %q, want %q", kept, want)
 				}
-				if got := string(readFile(t, filepath.Join(fleet, "prod-hangzhou", "NOTES"))); got != "mine\n" {
+				if got := string(treetest.ReadFile(t, filepath.Join(fleet, "prod-hangzhou", "NOTES"))); got != "mine\n" {
 					t.Errorf("prod-hangzhou/NOTES = %q", got)
 				}
 				noTempLeft(t, tmp)
@@ -516,7 +517,7 @@ func TestRenderCheckDir(t *testing.T) {
 			},
 			after: func(t *testing.T, tmp string) {
 				// A check writes nothing.
-				if got := listTree(t, filepath.Join(tmp, "out")); !slices.Contains(got, "README.md") || !slices.Contains(got, "04-configmap-x.yaml") || slices.Contains(got, "kustomization.yaml") {
+				if got := treetest.List(t, filepath.Join(tmp, "out")); !slices.Contains(got, "README.md") || !slices.Contains(got, "04-configmap-x.yaml") || slices.Contains(got, "kustomization.yaml") {
 					t.Errorf("files = %q", got)
 				}
 			},
@@ -530,7 +531,7 @@ func TestRenderCheckDir(t *testing.T) {
 			setup: func(t *testing.T, tmp string) {
 				writeRendering(cluster...)(t, tmp)
 				p := filepath.Join(tmp, "out", objectFileNames[0])
-				if err := os.WriteFile(p, bytes.ReplaceAll(readFile(t, p), []byte("\n"), []byte("\r\n")), 0o644); err != nil {
+				if err := os.WriteFile(p, bytes.ReplaceAll(treetest.ReadFile(t, p), []byte("\n"), []byte("\r\n")), 0o644); err != nil {
 					t.Fatal(err)
 				}
 			},
@@ -553,4 +554,27 @@ func TestRenderCheckDir(t *testing.T) {
 			},
 		},
 	})
+}
+
+// TestRenderOutputDirAlerts: with alerts.enabled the directory holds the
+// PrometheusRule last, as its golden, and kustomization.yaml lists it.
+func TestRenderOutputDirAlerts(t *testing.T) {
+	t.Parallel()
+	out := filepath.Join(t.TempDir(), "out")
+	var stdout, stderr bytes.Buffer
+	if code := run(args([]string{"render", "--set", "metrics.enabled=true,alerts.enabled=true", "--output-dir", out}, cluster), nil, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit code %d: %s", code, stderr.String())
+	}
+	const name = "04-prometheusrule-calico-typha.yaml"
+	want := append(append([]string{}, objectFileNames[:4]...), name, "kustomization.yaml")
+	if got := treetest.List(t, out); !slices.Equal(got, want) {
+		t.Fatalf("files = %q, want %q", got, want)
+	}
+	golden := treetest.ReadFile(t, filepath.Join("..", "..", "testdata", "alerts", "prometheusrule-1000.yaml"))
+	if got := treetest.ReadFile(t, filepath.Join(out, name)); !bytes.Equal(got, golden) {
+		t.Errorf("%s differs from testdata/alerts/prometheusrule-1000.yaml:\n%s", name, got)
+	}
+	if k := string(treetest.ReadFile(t, filepath.Join(out, "kustomization.yaml"))); !strings.HasSuffix(k, "- "+name+"\n") {
+		t.Errorf("kustomization.yaml does not list %s last:\n%s", name, k)
+	}
 }

@@ -8,7 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/typharender/typharender/internal/values"
+	"github.com/typharender/typharender/internal/treetest"
+	"github.com/typharender/typharender/values"
 )
 
 // TestRenderHelpListsValuesKeys checks that render --help gives the values
@@ -48,7 +49,7 @@ func TestRenderValuesErrors(t *testing.T) {
 		{
 			name: "fleet with every problem", args: []string{"render", "--fleet", "testdata/input/fleet-every-problem.yaml", "--output-dir", "$TMP/fleet"}, code: 2,
 			after: func(t *testing.T, tmp string) {
-				if got := listTree(t, tmp); len(got) != 0 {
+				if got := treetest.List(t, tmp); len(got) != 0 {
 					t.Errorf("wrote %q", got)
 				}
 			},

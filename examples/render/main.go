@@ -25,8 +25,8 @@ func main() {
 		os.Exit(2)
 	}
 	fmt.Fprintln(os.Stderr, "#", res.Advice.Reason)
-	for _, w := range res.Warnings {
-		fmt.Fprintln(os.Stderr, "warning:", w)
+	for _, f := range res.Findings {
+		fmt.Fprintln(os.Stderr, f.Warning())
 	}
 	if err := render.EncodeYAML(os.Stdout, res.Objects()...); err != nil {
 		fmt.Fprintln(os.Stderr, "render:", err)

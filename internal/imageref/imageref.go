@@ -14,8 +14,6 @@ import (
 	"regexp"
 	"strings"
 	"sync"
-
-	"github.com/typharender/typharender/terway"
 )
 
 // Image reference grammar, after the distribution/reference package.
@@ -108,7 +106,8 @@ const maxImageLen = 512
 // Tag and Digest against (after the distribution/reference package): a
 // first component with a dot or a colon, or "localhost", is the registry
 // host. It does not fill in defaults: "typha" has no registry and no tag.
-// A reference holding [terway.RegionPlaceholder] is invalid.
+// A reference that still holds the guide's {REGION-ID} placeholder is
+// invalid: its host is not a host name.
 func Parse(ref string) (Image, error) {
 	fail := func(reason string) (Image, error) { return Image{}, &ImageError{Ref: ref, Reason: reason} }
 	switch {
@@ -116,8 +115,6 @@ func Parse(ref string) (Image, error) {
 		return fail("is empty: want [registry/]repository[:tag][@sha256:digest], such as registry-vpc.cn-hangzhou.aliyuncs.com/acs/typha:v3.20.2")
 	case len(ref) > maxImageLen:
 		return Image{}, &ImageError{Ref: ref[:32] + "...", Reason: fmt.Sprintf("is longer than %d characters", maxImageLen)}
-	case strings.Contains(ref, terway.RegionPlaceholder):
-		return fail(fmt.Sprintf("still holds the guide's placeholder %s: replace it with the cluster's region ID", terway.RegionPlaceholder))
 	}
 	var img Image
 	rest := ref

@@ -48,7 +48,7 @@ func TestParseErrors(t *testing.T) {
 	t.Parallel()
 	tests := []struct{ name, ref, reason string }{
 		{name: "empty", ref: "", reason: "is empty"},
-		{name: "placeholder", ref: "registry-vpc.{REGION-ID}.aliyuncs.com/acs/typha:v3.20.2", reason: "placeholder {REGION-ID}"},
+		{name: "placeholder", ref: "registry-vpc.{REGION-ID}.aliyuncs.com/acs/typha:v3.20.2", reason: `has registry host "registry-vpc.{REGION-ID}.aliyuncs.com"`},
 		{name: "upper repository", ref: "registry.example.com/ACS/typha:v1", reason: `repository "ACS/typha"`},
 		{name: "bad tag", ref: "registry.example.com/acs/typha:-v1", reason: `tag "-v1"`},
 		{name: "bad digest", ref: "registry.example.com/acs/typha@sha256:xyz", reason: `digest "sha256:xyz"`},

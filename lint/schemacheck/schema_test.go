@@ -17,7 +17,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/typharender/typharender/finding"
 	"github.com/typharender/typharender/lint"
+	"github.com/typharender/typharender/rules"
 )
 
 // sarifSchema compiles ../testdata/sarif-schema-2.1.0.json, the OASIS
@@ -66,9 +68,9 @@ func TestSARIFSchema(t *testing.T) {
 	require.NotEmpty(t, logs, "the lint package's SARIF goldens are missing")
 
 	// Every rule once, odd file names included, and an empty report.
-	all := &lint.Report{Skipped: []lint.Skip{{Rule: lint.RuleServiceSelector, Reason: "r"}}}
-	for i, r := range lint.Rules() {
-		all.Findings = append(all.Findings, lint.Finding{Rule: r.ID, Severity: r.Severity, Line: i + 1, Message: "m " + r.ID,
+	all := &lint.Report{Skipped: []rules.Skip{{Rule: rules.RuleServiceSelector, Reason: "r"}}}
+	for i, r := range rules.Rules() {
+		all.Findings = append(all.Findings, finding.Finding{Rule: r.ID, Severity: r.Severity, Line: i + 1, Message: "m " + r.ID,
 			File: []string{lint.StdinName, "dir with space/a.yaml", "C:colon/b.yaml", "100%/c.json", "../up.yml"}[i%5]})
 	}
 	for name, r := range map[string]*lint.Report{"all-rules": all, "empty": {}} {
