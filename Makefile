@@ -52,12 +52,12 @@ validate: ## check every golden with kubectl-validate v0.0.4 at its Kubernetes v
 	bash hack/validate.sh
 	bash hack/validate.sh testdata/features
 
-e2e: ## run the output against a real kube-apiserver and etcd, and real Typha v3.20.2 to v3.32.1 with Felix 3.24.5; rehearse the plans on a simulated 520-node Terway cluster (docs/e2e.md; times in the README)
+e2e: ## run the output against a real kube-apiserver and etcd, and real Typha v3.20.2 to v3.32.1 with Felix 3.24.5 (cold build 32 CPU minutes, cached after; about 9 minutes warm); rehearse the plans on a simulated 520-node Terway cluster (docs/e2e.md)
 	bash hack/e2e.sh
 
 RELAY_JSON := docs/relay/relay.json
 RELAY_CHART := docs/relay/relay.svg
-bench-relay: ## the relay benchmark, long form (about an hour on 2 quiet cores): Felix 3.24.5 agents direct and through the rendered Typha replicas against a real kube-apiserver; writes docs/relay/relay.json, then the chart
+bench-relay: ## the relay benchmark, long form (21 minutes on 2 shared cores up to 1,000 agents through Typha; 5,000 adds about half an hour; TYPHARENDER_BENCH_RELAY_BUDGET=45m stops before a phase that would not end in time): Felix 3.24.5 agents direct and through the rendered Typha replicas against a real kube-apiserver; writes docs/relay/relay.json, then the chart
 	TYPHARENDER_BENCH_RELAY_OUT=$(CURDIR)/$(RELAY_JSON) bash hack/e2e.sh -run '^$$' -bench '^BenchmarkRelay$$' -benchtime=1x -timeout 8h
 	$(MAKE) bench-relay-chart
 

@@ -27,6 +27,7 @@ const (
 	relayObjectsEnv = "TYPHARENDER_BENCH_RELAY_OBJECTS"  // namespaces,nodes,pods,policies (default 50,1000,4000,2000)
 	relayWindowEnv  = "TYPHARENDER_BENCH_RELAY_WINDOW"   // the steady window (default 30s)
 	relayFailEnv    = "TYPHARENDER_BENCH_RELAY_FAILOVER" // agents through Typha at which failover and faults run (default 1000)
+	relayBudgetEnv  = "TYPHARENDER_BENCH_RELAY_BUDGET"   // the run's time: no phase starts that would end after it (default none)
 )
 
 // relayTyphaTag is the Typha the long form renders and runs: the one that
@@ -45,6 +46,10 @@ type relayRun struct {
 	set      phaseSettings
 	// syncBound grows with the agents: a base and a time per agent.
 	syncBase, syncPerAgent time.Duration
+	// budget, when set, is the run's time: a phase whose estimate (the
+	// last phase of its mode, scaled by the agents) would end after it
+	// does not start, and N stops growing, recorded as why.
+	budget time.Duration
 }
 
 func (r relayRun) settings(n int) phaseSettings {
@@ -61,6 +66,8 @@ type relayResult struct {
 	Started       string            `json:"started"`
 	Finished      string            `json:"finished"`
 	Machine       machineInfo       `json:"machine"`
+	LoadAverage   [2][3]float64     `json:"loadAverage"`      // /proc/loadavg (1, 5, 15 min) at the start and at the end; each phase has its own
+	Budget        string            `json:"budget,omitempty"` // TYPHARENDER_BENCH_RELAY_BUDGET, if set
 	Versions      map[string]string `json:"versions"`
 	Objects       relayObjects      `json:"objects"`
 	Churn         float64           `json:"podUpdatesPerSecond"` // during windows, propagation, failover and faults
@@ -190,6 +197,13 @@ func BenchmarkRelay(b *testing.B) {
 		}
 		run.set.window = d
 	}
+	if v := os.Getenv(relayBudgetEnv); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			b.Fatalf("%s=%q: want a duration such as 70m", relayBudgetEnv, v)
+		}
+		run.budget = d
+	}
 	if v := os.Getenv(relayFailEnv); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil {
@@ -243,13 +257,33 @@ func intList(t testing.TB, name, v string) []int {
 // finish are recorded, and N stops growing in that mode.
 func runRelay(ctx context.Context, t testing.TB, run relayRun, command string, res *relayResult) {
 	t.Helper()
-	*res = relayResult{Schema: 1, Command: command, Started: time.Now().UTC().Format(time.RFC3339),
+	began := time.Now()
+	*res = relayResult{Schema: 1, Command: command, Started: began.UTC().Format(time.RFC3339),
 		Objects: run.objects, Churn: run.set.churn, Window: run.set.window.Seconds()}
+	if run.budget > 0 {
+		res.Budget = run.budget.String()
+	}
+	res.LoadAverage[0] = loadAverage()
 	// A run that stops early still says what it measured.
 	defer func() {
 		res.Summary = summarize(*res)
 		res.Finished = time.Now().UTC().Format(time.RFC3339)
+		res.LoadAverage[1] = loadAverage()
 	}()
+	// overBudget says why a phase of n agents would end after the budget,
+	// from the last phase of its mode (its own part, without the failover
+	// and faults it ran): empty when it fits or nothing is known.
+	overBudget := func(last *phaseClock, n int) string {
+		if run.budget <= 0 || last == nil || last.agents == 0 {
+			return ""
+		}
+		est := time.Duration(float64(last.own) * float64(n) / float64(last.agents))
+		if left := run.budget - time.Since(began); est > left {
+			return fmt.Sprintf("the run's budget (%s=%v) has %v left, and %d agents would take about %v (%v for %d agents, scaled)",
+				relayBudgetEnv, run.budget, left.Round(time.Second), n, est.Round(time.Second), last.own.Round(time.Second), last.agents)
+		}
+		return ""
+	}
 	res.Machine = readMachine()
 	// Tokens outlive the run.
 	b := newRelayBench(ctx, t, run.objects, 12*time.Hour)
@@ -258,17 +292,25 @@ func runRelay(ctx context.Context, t testing.TB, run relayRun, command string, r
 	res.EmptyWatches, res.EmptyByRes = empty.totalWatches(), empty.watches
 	t.Logf("empty cluster: %d WATCH requests %v", res.EmptyWatches, empty.watches)
 
+	var clock *phaseClock
 	for i, n := range run.direct {
+		if why := overBudget(clock, n); why != "" {
+			res.DirectStopped = fmt.Sprintf("stopped before %d agents direct: %s", n, why)
+			break
+		}
 		var ph loadPhase
 		var then func(sim *felixSim)
+		c := &phaseClock{agents: n, start: time.Now()}
 		if i == len(run.direct)-1 && run.failover > 0 {
 			// The same API server restart as through Typha, with the
 			// most agents direct: each re-lists and watches again.
 			then = func(sim *felixSim) {
+				defer c.extra(time.Now())
 				res.DirectFaults = append(res.DirectFaults, b.fault(t, sim, n, "apiserver-restart", 5*time.Second, run.settings(n)))
 			}
 		}
 		b.runLoadPhase(t, felixsimclient.ModeDirect, n, run.settings(n), res.EmptyWatches, &ph, then)
+		clock = c.done()
 		t.Logf("direct %d: %s", n, phaseLine(ph))
 		res.Direct = append(res.Direct, ph)
 		b.waitWatchesBack(t, res.EmptyWatches)
@@ -277,11 +319,17 @@ func runRelay(ctx context.Context, t testing.TB, run relayRun, command string, r
 			break
 		}
 	}
+	clock = nil
 	for _, n := range run.typha {
 		if why := memoryShort(res.Typha, n); why != "" {
 			res.TyphaStopped = fmt.Sprintf("stopped before %d agents through Typha: %s", n, why)
 			break
 		}
+		if why := overBudget(clock, n); why != "" {
+			res.TyphaStopped = fmt.Sprintf("stopped before %d agents through Typha: %s", n, why)
+			break
+		}
+		c := &phaseClock{agents: n, start: time.Now()}
 		r := b.renderFor(t, n, relayTyphaTag)
 		bin := b.renderedBinary(t)
 		b.stopReplicas(t)
@@ -290,6 +338,7 @@ func runRelay(ctx context.Context, t testing.TB, run relayRun, command string, r
 		var then func(sim *felixSim)
 		if n == run.failover {
 			then = func(sim *felixSim) {
+				defer c.extra(time.Now())
 				set := run.settings(n)
 				f := b.failover(t, sim, n, set, time.Second, bin)
 				res.Failover = &f
@@ -299,6 +348,7 @@ func runRelay(ctx context.Context, t testing.TB, run relayRun, command string, r
 			}
 		}
 		b.runLoadPhase(t, felixsimclient.ModeTypha, n, run.settings(n), res.EmptyWatches, &ph, then)
+		clock = c.done()
 		ph.Typha.ReadySeconds = ready.Seconds()
 		t.Logf("typha %d (R=%d): %s", n, r, phaseLine(ph))
 		res.Typha = append(res.Typha, ph)
@@ -309,6 +359,23 @@ func runRelay(ctx context.Context, t testing.TB, run relayRun, command string, r
 		b.waitWatchesBack(t, res.EmptyWatches+derefOr(ph.WatchesWithoutClients, 0))
 	}
 	b.stopReplicas(t)
+}
+
+// phaseClock times a load phase for the budget: own is its wall time
+// without the failover and faults it ran.
+type phaseClock struct {
+	agents int
+	start  time.Time
+	others time.Duration
+	own    time.Duration
+}
+
+// extra counts the time since from as not the phase's own.
+func (c *phaseClock) extra(from time.Time) { c.others += time.Since(from) }
+
+func (c *phaseClock) done() *phaseClock {
+	c.own = time.Since(c.start) - c.others
+	return c
 }
 
 // memoryShort says why n agents would not fit in this machine's memory
@@ -507,7 +574,10 @@ func (b *relayBench) versions(t testing.TB) map[string]string {
 	b.renderFor(t, 1000, relayTyphaTag)
 	bin := b.renderedBinary(t)
 	if out, err := exec.Command(bin, "--version").CombinedOutput(); err == nil {
-		v["typha"] = strings.TrimSpace(string(out))
+		// "Version: v3.24.5", then the commit and build date (empty in a
+		// build from the tarball).
+		first, _, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
+		v["typha"] = strings.TrimSpace(strings.TrimPrefix(first, "Version:"))
 	} else {
 		v["typha"] = filepath.Base(bin)
 	}

@@ -596,9 +596,15 @@ func (b *relayBench) fault(t testing.TB, sim *felixSim, n int, name string, down
 	logs0 := b.typhaLogCounts()
 	b.churn.start(set.churn)
 	nps := b.admin.NetworkingV1().NetworkPolicies(b.probeNS)
-	pre, err := nps.Create(b.e.ctx, benchPolicy(b.probeNS, name+"-before", 1), metav1.CreateOptions{})
+	// The same fault may run twice (with agents direct, then through
+	// Typha): its NetworkPolicies are named by its number in the run.
+	b.faults++
+	prefix := fmt.Sprintf("%s-%d", name, b.faults)
+	pre, err := nps.Create(b.e.ctx, benchPolicy(b.probeNS, prefix+"-before", 1), metav1.CreateOptions{})
 	if err != nil {
-		t.Fatal(err)
+		b.churn.pause()
+		res.Error = err.Error()
+		return res
 	}
 	var stopped time.Time
 	back := time.Now()
@@ -630,7 +636,7 @@ func (b *relayBench) fault(t testing.TB, sim *felixSim, n int, name string, down
 	}
 	// Changes after: one new policy, the one made before changed.
 	ops := []policyOp{}
-	post, err := b.createRetrying(benchPolicy(b.probeNS, name+"-after", 2))
+	post, err := b.createRetrying(benchPolicy(b.probeNS, prefix+"-after", 2))
 	if err != nil {
 		res.Error = err.Error()
 		return res

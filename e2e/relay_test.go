@@ -67,6 +67,7 @@ type relayBench struct {
 	sampler    *sampler
 	probeNS    string // where the propagation probes' NetworkPolicies live
 	probes     int
+	faults     int           // faults run so far: each names its NetworkPolicies with its number
 	settle     time.Duration // settledWatches reads this far apart (3 s unless set)
 }
 

@@ -63,6 +63,7 @@ type result struct {
 
 type phase struct {
 	Clients     int                    `json:"clients"`
+	LoadAverage [2][3]float64          `json:"loadAverage"` // 1, 5, 15 min at the start and the end
 	Replicas    int                    `json:"replicas"`
 	Watches     int                    `json:"watches"`
 	Propagation map[string]percentiles `json:"propagation"`
@@ -155,8 +156,8 @@ func draw2(w io.Writer, png bool, res result, direct, typha []phase) error {
 		img = vgimg.PngCanvas{Canvas: vgimg.New(width, height)}
 	}
 	dc := draw.New(img)
-	title := fmt.Sprintf("Felix 3.24.5 (felixsim), kube-apiserver %s, Typha %s; %d nodes, %d pods, %d NetworkPolicies; one machine, %d CPUs, %.0f GiB; %s",
-		res.Versions["kubeApiserver"], typhaVersion(res), res.Objects.Nodes, res.Objects.Pods, res.Objects.Policies, res.Machine.CPUs, res.Machine.MemoryGiB, res.Started)
+	title := fmt.Sprintf("Felix 3.24.5 (felixsim), kube-apiserver %s, Typha %s; %d nodes, %d pods, %d NetworkPolicies; one machine, %d CPUs, %.0f GiB%s; %s",
+		res.Versions["kubeApiserver"], typhaVersion(res), res.Objects.Nodes, res.Objects.Pods, res.Objects.Policies, res.Machine.CPUs, res.Machine.MemoryGiB, loadRange(direct, typha), res.Started)
 	header := vg.Points(14)
 	dc.FillText(draw.TextStyle{Color: color.Black, Font: font.From(plot.DefaultFont, vg.Points(9)), Handler: plot.DefaultTextHandler, XAlign: draw.XCenter},
 		vg.Point{X: width / 2, Y: height - header/2 - vg.Points(3)}, title)
@@ -169,8 +170,31 @@ func draw2(w io.Writer, png bool, res result, direct, typha []phase) error {
 	return err
 }
 
+// loadRange is the range of the 1-minute load average at the phases'
+// starts and ends (", load average 8.1 to 20.4"), empty when none was read.
+func loadRange(sets ...[]phase) string {
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, ps := range sets {
+		for _, p := range ps {
+			for _, l := range p.LoadAverage {
+				if l[0] > 0 {
+					lo, hi = math.Min(lo, l[0]), math.Max(hi, l[0])
+				}
+			}
+		}
+	}
+	if lo > hi {
+		return ""
+	}
+	return fmt.Sprintf(", load average %.1f to %.1f", lo, hi)
+}
+
+// typhaVersion is the Typha version the run recorded: calico-typha
+// --version prints "Version: v3.24.5" on its first line, then the commit
+// and build date lines (empty in a build from the tarball).
 func typhaVersion(res result) string {
-	if v := res.Versions["typha"]; v != "" {
+	v, _, _ := strings.Cut(strings.TrimSpace(res.Versions["typha"]), "\n")
+	if v = strings.TrimSpace(strings.TrimPrefix(v, "Version:")); v != "" {
 		return v
 	}
 	return "(unknown)"
