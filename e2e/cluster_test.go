@@ -20,8 +20,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -48,7 +50,9 @@ const (
 type cluster struct {
 	dir    string
 	config *rest.Config // admin (system:masters) client certificate
-	procs  []*process   // in start order; stopped in reverse
+
+	mu    sync.Mutex // guards procs: the simulated cluster starts processes from its controllers
+	procs []*process // in start order; stopped in reverse
 
 	etcd          *process
 	etcdURL       string // etcd's client URL
@@ -69,6 +73,8 @@ type clusterOptions struct {
 	// priorityAndFairness leaves API Priority and Fairness on, as in a real
 	// cluster (startCluster turns it off).
 	priorityAndFairness bool
+	// apiserverArgs are added to kube-apiserver's flags.
+	apiserverArgs []string
 }
 
 // clients are the admin clients the tests use on a cluster.
@@ -98,7 +104,9 @@ type process struct {
 	logPath string
 	exited  chan struct{} // closed when Wait returns
 	waitErr error
-	stopped bool // stop has run
+
+	mu      sync.Mutex // stop may be called from several goroutines
+	stopped bool       // stop has run
 }
 
 // startCluster starts etcd and kube-apiserver and waits for /readyz. Both are
@@ -186,6 +194,7 @@ func startClusterWith(t testing.TB, opts clusterOptions) *cluster {
 		apf,
 		"--v=1",
 	}
+	c.apiserverArgs = append(c.apiserverArgs, opts.apiserverArgs...)
 	c.apiserver = c.start(t, c.apiserverBin, c.apiserverArgs...)
 	c.apiserverRuns = 1
 
@@ -257,29 +266,46 @@ func (c *cluster) startProcess(t testing.TB, name, bin string, env []string, arg
 	defer logFile.Close() // the child holds its own descriptor
 
 	cmd := exec.Command(bin, args...)
-	cmd.Dir = c.dir
 	cmd.Stdout = logFile
 	cmd.Stderr = logFile
 	cmd.Env = env
+	p, err := c.launch(t, name, cmd, logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// launch starts cmd, whose output the caller has directed to logPath, with
+// the guarantees of startProcess. It is safe to call from any goroutine
+// while the test runs.
+func (c *cluster) launch(t testing.TB, name string, cmd *exec.Cmd, logPath string) (*process, error) {
+	if cmd.Dir == "" {
+		cmd.Dir = c.dir
+	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{
 		Setpgid:   true,            // signal the whole group on stop
 		Pdeathsig: syscall.SIGKILL, // die with the test binary (panic, timeout)
 	}
 	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", name, err)
+		return nil, fmt.Errorf("start %s: %w", name, err)
 	}
 	p := &process{name: name, cmd: cmd, logPath: logPath, exited: make(chan struct{})}
 	go func() {
 		p.waitErr = cmd.Wait()
 		close(p.exited)
 	}()
+	c.mu.Lock()
 	c.procs = append(c.procs, p)
+	c.mu.Unlock()
 	t.Logf("started %s pid %d (log %s)", name, cmd.Process.Pid, logPath)
 	c.writePIDs(t)
-	return p
+	return p, nil
 }
 
 func (c *cluster) writePIDs(t testing.TB) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	var b strings.Builder
 	for _, p := range c.procs {
 		fmt.Fprintf(&b, "%s %d\n", p.name, p.cmd.Process.Pid)
@@ -296,6 +322,8 @@ func (c *cluster) writePIDs(t testing.TB) {
 
 // pids returns the process IDs of the servers, in start order.
 func (c *cluster) pids() []int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	var pids []int
 	for _, p := range c.procs {
 		pids = append(pids, p.cmd.Process.Pid)
@@ -307,14 +335,19 @@ func (c *cluster) pids() []int {
 // group, SIGKILL after stopTimeout. On a failed test the tail of each log is
 // printed.
 func (c *cluster) stop(t testing.TB) {
-	for i := len(c.procs) - 1; i >= 0; i-- {
-		c.procs[i].stop(t)
+	c.mu.Lock()
+	procs := slices.Clone(c.procs)
+	c.mu.Unlock()
+	for i := len(procs) - 1; i >= 0; i-- {
+		procs[i].stop(t)
 	}
 }
 
 // stop ends p and its process group (SIGTERM, SIGKILL after stopTimeout) and
 // logs the tail of its log if the test failed. A second call does nothing.
 func (p *process) stop(t testing.TB) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	if p.stopped {
 		return
 	}

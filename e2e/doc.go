@@ -37,4 +37,21 @@
 // datastore faults, written as JSON for bench/relaychart.
 //
 // Without them they skip and say why; with CI=true they fail instead.
+//
+// The rehearsal (TestRehearsal, TestRehearsalRestarts; docs/e2e.md) runs
+// every command of the plans through bash with the real kubectl on a
+// simulated Terway cluster built from real parts (simcluster_test.go):
+// kube-controller-manager, kube-scheduler and kubectl of the API server's
+// version and kwok v0.8.0, all from hack/e2e-binaries.sh; Terway's
+// DaemonSet and eni-config from its chart; a test double of Terway's policy
+// container (terwaydouble_test.go) that runs each node's Felix 3.24.5 in one
+// felixsim process; real Typha processes for the Typha pods
+// (typhakubelet_test.go), each in a network namespace of its node's
+// (netns_test.go, which the relay benchmark's replicas use too).
+// TestRehearsal's cluster has 500 Felix nodes, TestRehearsalRestarts's and
+// TestSimulatedCluster's (the parts alone) 100. felixsim and the Typha
+// builds come from hack/calico-binaries.sh (TYPHARENDER_E2E_CALICO_BIN);
+// without them or the Kubernetes binaries these tests skip, or fail under
+// CI=true. TYPHARENDER_E2E_FELIX_NODES=N sets every simulated cluster's
+// size, for a quick local run.
 package e2e

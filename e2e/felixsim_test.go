@@ -46,9 +46,15 @@ type felixSim struct {
 // until it serves. It is stopped when t ends.
 func (e *relayEnv) startFelixSim(t testing.TB, bin, kubeconfig string, env ...string) *felixSim {
 	t.Helper()
+	return e.startFelixSimWith(t, bin, kubeconfig, env)
+}
+
+// startFelixSimWith is startFelixSim with args added to felixsim's flags.
+func (e *relayEnv) startFelixSimWith(t testing.TB, bin, kubeconfig string, env []string, args ...string) *felixSim {
+	t.Helper()
 	listen := net.JoinHostPort("127.0.0.1", strconv.Itoa(freePorts(t, 1)[0]))
 	p := e.c.startProcess(t, felixsimName, bin, append([]string{"PATH=/usr/bin:/bin", "HOME=" + e.c.dir}, env...),
-		"--kubeconfig="+kubeconfig, "--listen="+listen)
+		append([]string{"--kubeconfig=" + kubeconfig, "--listen=" + listen}, args...)...)
 	t.Cleanup(func() { p.stop(t) })
 	f := &felixSim{Sim: felixsimclient.New(listen), p: p, env: e}
 	deadline := time.Now().Add(30 * time.Second)

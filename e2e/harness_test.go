@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -27,6 +28,35 @@ const crashEnv = "TYPHARENDER_E2E_CRASH"
 // private network namespace, a calico-typha v3.24.5 replica in a network
 // namespace of its own, as the relay benchmark runs them.
 func TestNothingLeftRunning(t *testing.T) {
+	nothingLeftRunning(t, "TestHarnessCrashHelper", func(pids []pidLine) string {
+		want, what := 2, "etcd, kube-apiserver"
+		if os.Getenv(typhaBinEnv) != "" {
+			want, what = want+1, what+", calico-typha v3.20.2"
+		}
+		if os.Getenv(calicoBinEnv) != "" {
+			want, what = want+2, what+", calico-typha v3.24.5, felixsim"
+			if os.Getenv(nodeIPEnv) != "" {
+				want, what = want+1, what+", a calico-typha v3.24.5 replica in a network namespace of its own"
+			}
+		}
+		if len(pids) != want {
+			return fmt.Sprintf("helper recorded %d processes, want %d (%s)", len(pids), want, what)
+		}
+		return ""
+	})
+}
+
+// pidLine is one process a crash helper recorded: its name and PID.
+type pidLine struct {
+	name string
+	pid  int
+}
+
+// nothingLeftRunning reruns this test binary with the crash helper test
+// helper selected, ended by t.Fatal and by SIGKILL, reads the processes its
+// cluster recorded, checks them with ok ("" when they are the ones
+// expected) and checks that every one is gone.
+func nothingLeftRunning(t *testing.T, helper string, ok func([]pidLine) string) {
 	for _, how := range []string{
 		"fatal",   // t.Fatal after start: t.Cleanup stops the servers
 		"sigkill", // SIGKILL of the test binary: no Go code runs; Pdeathsig
@@ -34,7 +64,7 @@ func TestNothingLeftRunning(t *testing.T) {
 		t.Run(how, func(t *testing.T) {
 			dir := t.TempDir()
 			pidFile := filepath.Join(dir, "pids")
-			cmd := exec.Command(os.Args[0], "-test.run=^TestHarnessCrashHelper$", "-test.v")
+			cmd := exec.Command(os.Args[0], "-test.run=^"+helper+"$", "-test.v")
 			// TMPDIR: a helper killed outright cannot remove its own
 			// temporary directory; this test's cleanup removes it.
 			cmd.Env = append(os.Environ(), crashEnv+"="+how, "TYPHARENDER_E2E_PIDFILE="+pidFile, "TMPDIR="+dir)
@@ -49,39 +79,29 @@ func TestNothingLeftRunning(t *testing.T) {
 			if rerr != nil {
 				t.Fatalf("helper recorded no PIDs (%v); its output:\n%s", rerr, out)
 			}
-			var pids []int
+			var pids []pidLine
 			for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
 				f := strings.Fields(line)
 				pid, err := strconv.Atoi(f[len(f)-1])
 				if err != nil {
 					t.Fatalf("bad pid line %q", line)
 				}
-				pids = append(pids, pid)
+				pids = append(pids, pidLine{name: f[0], pid: pid})
 			}
-			want, what := 2, "etcd, kube-apiserver"
-			if os.Getenv(typhaBinEnv) != "" {
-				want, what = want+1, what+", calico-typha v3.20.2"
-			}
-			if os.Getenv(calicoBinEnv) != "" {
-				want, what = want+2, what+", calico-typha v3.24.5, felixsim"
-				if os.Getenv(nodeIPEnv) != "" {
-					want, what = want+1, what+", a calico-typha v3.24.5 replica in a network namespace of its own"
-				}
-			}
-			if len(pids) != want {
-				t.Fatalf("helper recorded %d processes, want %d (%s):\n%s\n%s", len(pids), want, what, data, out)
+			if why := ok(pids); why != "" {
+				t.Fatalf("%s:\n%s\n%s", why, data, out)
 			}
 			deadline := time.Now().Add(10 * time.Second)
-			for _, pid := range pids {
-				for !processGone(pid) && time.Now().Before(deadline) {
+			for _, p := range pids {
+				for !processGone(p.pid) && time.Now().Before(deadline) {
 					time.Sleep(100 * time.Millisecond)
 				}
-				if !processGone(pid) {
-					_ = syscall.Kill(-pid, syscall.SIGKILL) // do not leak it from this test either
-					t.Errorf("pid %d still running after the helper ended by %s", pid, how)
+				if !processGone(p.pid) {
+					_ = syscall.Kill(-p.pid, syscall.SIGKILL) // do not leak it from this test either
+					t.Errorf("%s pid %d still running after the helper ended by %s", p.name, p.pid, how)
 				}
 			}
-			t.Logf("helper ended by %s (%v); pids %v are gone", how, err, pids)
+			t.Logf("helper ended by %s (%v); %d processes are gone: %v", how, err, len(pids), pids)
 		})
 	}
 }
@@ -120,7 +140,13 @@ func TestHarnessCrashHelper(t *testing.T) {
 			t.Fatalf("%s exited by itself (%v); this check needs it running:\n%s", p.name, p.waitErr, tail(p.logPath, 20))
 		}
 	}
-	t.Logf("cluster up, pids %v; ending by %s", c.pids(), how)
+	endAs(t, how, c.pids())
+}
+
+// endAs ends a crash helper as how says: t.Fatal, or SIGKILL of the test
+// binary.
+func endAs(t *testing.T, how string, pids []int) {
+	t.Logf("cluster up, pids %v; ending by %s", pids, how)
 	switch how {
 	case "fatal":
 		t.Fatal("deliberate failure with the cluster running")

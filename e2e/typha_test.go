@@ -380,7 +380,7 @@ func privateNodeIP(t testing.TB) string {
 func skipOrFail(t testing.TB, why string) {
 	t.Helper()
 	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s (CI=true: the relay test must run)", why)
+		t.Fatalf("%s (CI=true: this test must run)", why)
 	}
 	t.Skip(why)
 }

@@ -2,9 +2,10 @@
 # Run the e2e tests: the library's output against a real kube-apiserver and
 # etcd (module e2e/). Run by `make e2e`.
 #
-# Builds the two binaries on first use (about 15 minutes cold on 2 cores; see
-# hack/e2e-binaries.sh), then reuses them from the cache: a warm run takes
-# well under a minute. Extra arguments go to `go test` (e.g. -run TestAPIServer).
+# Builds the Kubernetes binaries and kwok on first use (hack/e2e-binaries.sh:
+# kube-apiserver, etcd, kube-controller-manager, kube-scheduler, kubectl and
+# kwok, about 25 minutes cold on 2 cores), then reuses them from the cache.
+# Extra arguments go to `go test` (e.g. -run TestAPIServer).
 #
 # The relay tests also need Calico's sources, found beside the repository
 # (for a git worktree, beside its main checkout too) or named by env:
@@ -14,8 +15,9 @@
 #               them once (about 10 minutes cold on 2 cores) and caches them.
 #   CALICO_SRC  ../shared/third_party/calico (calico-v*.tar.xz, SHA256SUMS):
 #               Typha v3.24.5 to v3.32.1 and felixsim, the Felix 3.24.5
-#               simulator (TestTyphaVersions); hack/calico-binaries.sh builds
-#               them once and caches them (times in its header).
+#               simulator (TestTyphaVersions, the simulated cluster and the
+#               rehearsal); hack/calico-binaries.sh builds them once and
+#               caches them (times in its header).
 # Without the sources those tests skip and say why; with CI=true it is an
 # error. The test binary runs in a network namespace of its own
 # (hack/e2e-netns.sh).
@@ -84,7 +86,8 @@ binaries TYPHA "${TYPHA_SRC:-$(shared "$typha_rel")}" "" typha-binaries.sh \
 	"set TYPHA_SRC to calico-typha-v3.20.2/src.tar.xz or put it at ../$typha_rel" "the v3.20.2 relay tests"
 calico_rel=shared/third_party/calico
 binaries CALICO "${CALICO_SRC:-$(shared "$calico_rel")}" SHA256SUMS calico-binaries.sh \
-	"set CALICO_SRC to the directory of calico-v*.tar.xz and SHA256SUMS or put it at ../$calico_rel" "TestTyphaVersions and TestFelixsimScale"
+	"set CALICO_SRC to the directory of calico-v*.tar.xz and SHA256SUMS or put it at ../$calico_rel" "TestTyphaVersions, TestFelixsimScale, the simulated cluster and the rehearsal"
 
 cd "$root/e2e"
-TYPHARENDER_E2E_BIN=$bin go test -tags e2e -count=1 -timeout 30m -exec "$root/hack/e2e-netns.sh" -v "$@" ./...
+# The rehearsal (TestRehearsal) runs most of it: see docs/e2e.md.
+TYPHARENDER_E2E_BIN=$bin go test -tags e2e -count=1 -timeout 150m -exec "$root/hack/e2e-netns.sh" -v "$@" ./...
