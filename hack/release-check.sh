@@ -22,6 +22,9 @@
 #   make krm in that checkout (docs/kustomize.md's install) -> a function
 #     that renders the example
 set -euo pipefail
+# Under pipefail a reader that stops early (head -1) fails the pipeline
+# with the writer's SIGPIPE (exit 141) whenever the writer is still
+# writing: first lines are taken with sed -n 1p, which reads to the end.
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 module=github.com/typharender/typharender
@@ -41,7 +44,7 @@ src=$work/src
 git -C "$src" config user.email release-check@example.com
 git -C "$src" config user.name release-check
 
-released=$(sed -nE 's/^## \[([0-9]+\.[0-9]+\.[0-9]+)\] - [0-9-]+$/v\1/p' "$src/CHANGELOG.md" | head -1)
+released=$(sed -nE 's/^## \[([0-9]+\.[0-9]+\.[0-9]+)\] - [0-9-]+$/v\1/p' "$src/CHANGELOG.md" | sed -n 1p)
 if [[ -z $released ]]; then
 	version=$(sed -nE 's/^    default: (v[0-9]+\.[0-9]+\.[0-9]+)$/\1/p' "$src/action.yml")
 	echo "release-check: CHANGELOG.md has no release yet: cutting $version in the clone (go run ./hack/release)"
@@ -95,7 +98,7 @@ if ((rc != 0)); then
 	printf '%s\n' "$out" | tail -20 | sed 's/^/    /'
 else
 	echo "ok   $line ($((SECONDS - start)) s)"
-	got=$("$work/bin/typharender" version | head -1)
+	got=$("$work/bin/typharender" version | sed -n 1p)
 	if [[ $got == "typharender $version" ]]; then
 		echo "ok   typharender version: $got"
 	else
@@ -119,7 +122,7 @@ git -C "$co" config user.email release-check@example.com
 git -C "$co" config user.name release-check
 # version_of FLAGS...: the version line of typharender built in the checkout.
 version_of() {
-	(cd "$co" && go build "$@" -o "$work/co-typharender" ./cmd/typharender) && "$work/co-typharender" version | head -1
+	(cd "$co" && go build "$@" -o "$work/co-typharender" ./cmd/typharender) && "$work/co-typharender" version | sed -n 1p
 }
 expect_version() {
 	local want=$1 got=$2 what=$3
