@@ -184,9 +184,15 @@ func tries(d time.Duration) string { return strconv.Itoa(int(d / pollEvery)) }
 // secs is d in whole seconds.
 func secs(d time.Duration) string { return strconv.Itoa(int(d / time.Second)) }
 
-// stopFunc is each script's stop: the reason, then where to undo from.
-// <<UNDO>> is filled last, when the steps are numbered.
-const stopFunc = `stop() { echo "STOP: $*; <<UNDO>>"; exit 1; }`
+// stopFunc opens each script. First the shell options the script is
+// written for, whatever the calling shell has set: a runbook that runs the
+// plan under set -euo pipefail would otherwise see grep -c's exit 1 on no
+// match end a gate without its STOP line, and an early reader (grep -q,
+// break) fail a pipeline with its writer's SIGPIPE once a list outgrows
+// the pipe's buffer (thousands of nodes). Then stop: the reason, then
+// where to undo from. <<UNDO>> is filled last, when the steps are numbered.
+const stopFunc = `set +e +u +o pipefail
+  stop() { echo "STOP: $*; <<UNDO>>"; exit 1; }`
 
 // terwayVersionScript reads Terway's version from the policy container's
 // image tag and checks that the DaemonSet passes felix_relay_service to it.

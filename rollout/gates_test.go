@@ -85,8 +85,22 @@ type gateRun struct {
 	calls []string // the kubectl invocations, in order
 }
 
-// runGate runs cmd in bash with the fake kubectl and a no-op sleep.
+// runGate runs cmd in bash with the fake kubectl and a no-op sleep, then
+// again in a bash with set -euo pipefail (a runbook's script that runs
+// the plan): the gate must decide the same, with the same output.
 func runGate(t *testing.T, cmd string, rules []rule) gateRun {
+	t.Helper()
+	r := runGateIn(t, nil, cmd, rules)
+	strict := runGateIn(t, []string{"-euo", "pipefail"}, cmd, rules)
+	if strict.code != r.code || strict.out != r.out {
+		t.Errorf("under set -euo pipefail the gate exits %d with stdout:\n%s\nwant exit %d with stdout:\n%s", strict.code, strict.out, r.code, r.out)
+	}
+	return r
+}
+
+// runGateIn runs cmd in bash, started with opts, with the fake kubectl
+// and a no-op sleep.
+func runGateIn(t *testing.T, opts []string, cmd string, rules []rule) gateRun {
 	t.Helper()
 	if _, err := exec.LookPath("bash"); err != nil {
 		t.Skip("no bash")
@@ -115,7 +129,7 @@ func runGate(t *testing.T, cmd string, rules []rule) gateRun {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	c := exec.CommandContext(ctx, "bash", "-c", cmd)
+	c := exec.CommandContext(ctx, "bash", append(slices.Clone(opts), "-c", cmd)...)
 	c.Env = append(os.Environ(), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"), "FAKE_KUBECTL_DIR="+dir)
 	var out, errOut bytes.Buffer
 	c.Stdout, c.Stderr = &out, &errOut
@@ -436,6 +450,35 @@ func TestGateCanary(t *testing.T) {
 	})
 }
 
+// TestGateCanaryAt5000Nodes: the node and pod lists of a 5,000-node
+// cluster outgrow a pipe's buffer (64 KiB), so a reader that stops at the
+// first match (grep -q, the loop's break) leaves its writer to die of
+// SIGPIPE, which set -o pipefail turns into the pipeline's failure; the
+// gate picks the same canary under either shell (runGate).
+func TestGateCanaryAt5000Nodes(t *testing.T) {
+	t.Parallel()
+	cmd, _ := gateOf(t, plan135(t, nil), GateCanary)
+	var nodes, pods strings.Builder
+	for i := range 5000 {
+		node := fmt.Sprintf("cn-hangzhou.192.168.%d.%d", i/250, i%250+1)
+		fmt.Fprintf(&nodes, "%s\n", node)
+		fmt.Fprintf(&pods, "%s terway-eniip-%05d\n", node, i)
+	}
+	if nodes.Len() <= 64<<10 || pods.Len() <= 64<<10 {
+		t.Fatalf("the lists (%d and %d bytes) fit in a pipe's buffer", nodes.Len(), pods.Len())
+	}
+	// sort puts cn-hangzhou.192.168.0.1 first: it is the canary.
+	r := runGate(t, cmd, []rule{
+		{Match: `^-n kube-system get ds terway-eniip -o go-template=`, Out: "app=terway-eniip,"},
+		{Match: `^get nodes -l .* -o jsonpath=`, Out: nodes.String()},
+		{Match: `^-n kube-system get pods -l app=terway-eniip -o jsonpath=\{range \.items\[\*\]\}\{\.spec\.nodeName\}`, Out: pods.String()},
+		{Match: `^-n kube-system delete pod terway-eniip-00000 --wait=true$`},
+		{Match: `--field-selector spec.nodeName=cn-hangzhou.192.168.0.1 `, Out: "terway-eniip-new01 True\n"},
+		{Match: `^-n kube-system logs terway-eniip-new01 -c policy --tail=-1$`, Out: felixConnecting + felixInSync},
+	})
+	r.passes(t, "Felix on node cn-hangzhou.192.168.0.1 (pod terway-eniip-new01) connected to Typha and is in sync")
+}
+
 func TestGateRolloutComplete(t *testing.T) {
 	t.Parallel()
 	ds := func(status string) rule {
@@ -520,6 +563,9 @@ func TestGateScriptsAreFilled(t *testing.T) {
 			}
 			if s.Gate != nil && (!strings.HasPrefix(s.Commands[0], "(\n") || !strings.HasSuffix(s.Commands[0], "\n)")) {
 				t.Errorf("gate %s is not a subshell", s.Gate.Name)
+			}
+			if s.Gate != nil && !strings.HasPrefix(s.Commands[0], "(\n  set +e +u +o pipefail\n") {
+				t.Errorf("gate %s does not set the shell options it is written for first", s.Gate.Name)
 			}
 		}
 	}
