@@ -194,8 +194,11 @@ const EndpointSliceLogLine = "Unable to list K8s EndpointSlice resources"
 // typha/pkg/daemon/daemon.go, every version here].
 const InitFailedLogLine = "Failed to initialize datastore"
 
-// TyphaFinding is one way a Typha release fails a cluster, and why.
-type TyphaFinding struct {
+// Incompatibility is one way a Typha release fails a cluster, and why: a
+// row of the version table that applies to a release, not a finding about
+// objects: render refuses the tag with it (an OptionError), lint reports
+// it as a finding.Finding.
+type Incompatibility struct {
 	Problem Problem
 	Claim   Claim  // the claim that lifts it
 	Message string // why it fails, in one clause; no advice
@@ -275,8 +278,8 @@ func windowText() string {
 // for Felix felix on Kubernetes kube in a Terway cluster, in a fixed
 // order; none when the combination works. A Typha tag that is not a
 // release (see [ParseRelease]) cannot be checked.
-func CheckTypha(typha Release, kube versioning.Version, felix Release) []TyphaFinding {
-	var out []TyphaFinding
+func CheckTypha(typha Release, kube versioning.Version, felix Release) []Incompatibility {
+	var out []Incompatibility
 	for _, p := range typhaProblems {
 		if typha.Less(p.from) || (p.before != Release{} && !typha.Less(p.before)) {
 			continue
@@ -287,7 +290,7 @@ func CheckTypha(typha Release, kube versioning.Version, felix Release) []TyphaFi
 		if (p.felixBefore != Release{}) && !felix.Less(p.felixBefore) {
 			continue
 		}
-		out = append(out, TyphaFinding{Problem: p.problem, Claim: p.claim, Message: p.message(typha, kube, felix), Instead: windowText()})
+		out = append(out, Incompatibility{Problem: p.problem, Claim: p.claim, Message: p.message(typha, kube, felix), Instead: windowText()})
 	}
 	return out
 }

@@ -1,10 +1,13 @@
 package main
 
 import (
+	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/typharender/typharender/sizing"
 	"github.com/typharender/typharender/versioning"
 )
 
@@ -68,6 +71,16 @@ func TestDayTwo(t *testing.T) {
 		{name: "nodes-from only virtual", args: []string{"size", "--nodes-from", "-"}, stdin: onlyVirtual, code: 2},
 		{name: "kube-version-from client only", args: []string{"render", "--region", "cn-hangzhou", "--nodes", "1000", "--kube-version-from", "testdata/input/version-client-only.json"}, code: 2},
 		{name: "kube-version-from too large", args: []string{"render", "--region", "cn-hangzhou", "--nodes", "1000", "--kube-version-from", "-"}, stdin: strings.Repeat(" ", versioning.MaxKubectlBytes+1), code: 2},
+		// A sparse file: its size is read, not its bytes.
+		{name: "nodes-from too large", args: []string{"size", "--nodes-from", "$TMP/nodes.json"}, code: 2, setup: func(t *testing.T, tmp string) {
+			f, err := os.Create(filepath.Join(tmp, "nodes.json"))
+			if err == nil {
+				err = errors.Join(f.Truncate(sizing.MaxNodeListBytes+1), f.Close())
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		}},
 		{name: "lint nodes-from stdin taken", args: []string{"lint", "--nodes-from", "-", "-"}, stdin: fewNodes, code: 2},
 		{name: "autoscaler with replicas", args: args([]string{"render", "--set", "autoscaler.enabled=true,replicas=4"}, cluster), code: 2},
 		{name: "zone spread on 1.18", args: []string{"render", "--region", "cn-hangzhou", "--nodes", "1000", "--kube-version", "v1.18.8-aliyun.1", "--set", "zoneSpread.enabled=true"}, code: 2},

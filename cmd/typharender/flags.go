@@ -125,14 +125,14 @@ func (f *valueFlags) readFacts(c *cobra.Command, in *input) error {
 		flag, name, hint string
 		limit            int64
 	}{
-		{"nodes-from", f.nodesFrom, "(maxNodesBytes): trim the node list to names, labels and nodeInfo.operatingSystem first (see typharender render --help)", sizing.MaxNodeListBytes},
-		{"kube-version-from", f.kubeVersionFrom, "(maxKubeVersionBytes): want the output of kubectl version -o json, well under 1 KiB", versioning.MaxKubectlBytes},
+		{"nodes-from", f.nodesFrom, "trim the node list to names, labels and nodeInfo.operatingSystem first (see typharender render --help)", sizing.MaxNodeListBytes},
+		{"kube-version-from", f.kubeVersionFrom, "want the output of kubectl version -o json, well under 1 KiB", versioning.MaxKubectlBytes},
 	} {
 		if !c.Flags().Changed(x.flag) {
 			continue
 		}
 		data, err := in.ReadAtMost("--"+x.flag, x.name, x.limit, func(big *inputs.TooLarge) error {
-			return fmt.Errorf("--%s %s: %s %s", x.flag, big.File, big.OverLimit(), x.hint)
+			return fmt.Errorf("--%s %s: %s: %s", x.flag, big.File, big.OverLimit(), x.hint)
 		})
 		if err != nil {
 			return err
