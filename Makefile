@@ -52,7 +52,7 @@ validate: ## check every golden with kubectl-validate v0.0.4 at its Kubernetes v
 	bash hack/validate.sh
 	bash hack/validate.sh testdata/features
 
-e2e: ## run the output against a real kube-apiserver and etcd, and real Typha v3.20.2 to v3.32.1 with Felix 3.24.5 (cold build 32 CPU minutes, cached after); rehearse the plans on simulated Terway clusters of 520 and 104 nodes (docs/e2e.md); about 21 minutes warm
+e2e: ## run the output against a real kube-apiserver and etcd, and real Typha v3.20.2 to v3.32.1 with Felix 3.24.5 (a cold build takes about 17 minutes on 2 idle vCPUs, cached after); rehearse the plans on simulated Terway clusters of 520 and 104 nodes (docs/e2e.md); about 21 minutes warm
 	bash hack/e2e.sh
 
 RELAY_JSON := docs/relay/relay.json
