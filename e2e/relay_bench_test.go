@@ -222,7 +222,7 @@ func BenchmarkRelay(b *testing.B) {
 		}
 		b.Logf("wrote %s", out)
 	}()
-	runRelay(ctx, b, run, "make bench-relay", &res)
+	runRelay(ctx, b, run, relayCommand(os.Getenv), &res)
 	s := res.Summary
 	if s.RatioAt1000 != nil {
 		b.ReportMetric(*s.RatioAt1000, "%-watches@1000")
@@ -251,6 +251,19 @@ func intList(t testing.TB, name, v string) []int {
 		out = append(out, n)
 	}
 	return out
+}
+
+// relayCommand is the command that makes this run again: make
+// bench-relay with the settings that were given (all but where the JSON
+// goes), in the order the settings are documented.
+func relayCommand(getenv func(string) string) string {
+	var b strings.Builder
+	for _, name := range []string{relayDirectEnv, relayTyphaEnv, relayObjectsEnv, relayWindowEnv, relayFailEnv, relayBudgetEnv} {
+		if v := getenv(name); v != "" {
+			fmt.Fprintf(&b, "%s=%s ", name, v)
+		}
+	}
+	return b.String() + "make bench-relay"
 }
 
 // runRelay runs the benchmark and returns its result. Phases that cannot
@@ -583,4 +596,15 @@ func (b *relayBench) versions(t testing.TB) map[string]string {
 	}
 	v["typhaImageRendered"] = b.e.container.Image
 	return v
+}
+
+func TestRelayCommand(t *testing.T) {
+	env := map[string]string{relayOutEnv: "/tmp/r.json", relayFailEnv: "5000", relayDirectEnv: "none", relayTyphaEnv: "5000"}
+	want := "TYPHARENDER_BENCH_RELAY_DIRECT=none TYPHARENDER_BENCH_RELAY_TYPHA=5000 TYPHARENDER_BENCH_RELAY_FAILOVER=5000 make bench-relay"
+	if got := relayCommand(func(k string) string { return env[k] }); got != want {
+		t.Errorf("relayCommand = %q, want %q", got, want)
+	}
+	if got := relayCommand(func(string) string { return "" }); got != "make bench-relay" {
+		t.Errorf("relayCommand with no settings = %q, want make bench-relay", got)
+	}
 }
